@@ -1,0 +1,256 @@
+//! The one place that builds the AWS configuration and clients, and the error
+//! type every AWS call returns.
+//!
+//! Wrappers in this module's files are thin and domain-shaped: pagination is
+//! hidden, and every failure becomes an [`AwsError`] that knows which IAM
+//! action was attempted, so an `AccessDenied` can name the missing permission.
+
+pub(crate) mod organizations;
+pub(crate) mod regions;
+pub(crate) mod ssoadmin;
+pub(crate) mod sts;
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::display::DisplayErrorContext;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+
+/// Where to find AWS: the global flags that shape the SDK configuration.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct AwsSettings {
+    pub profile: Option<String>,
+    /// The Identity Center home region: `--region`, else the config's `region`.
+    pub region: Option<String>,
+    pub endpoint_url: Option<String>,
+}
+
+/// Makes an sso-admin client for another region (to look for an instance
+/// that lives elsewhere). A function so tests can hand out mocks per region.
+pub(crate) type RegionalSsoAdmin = Arc<dyn Fn(&str) -> aws_sdk_ssoadmin::Client + Send + Sync>;
+
+/// The AWS clients every step uses, all built from one configuration.
+#[derive(Clone)]
+pub(crate) struct Aws {
+    /// The Identity Center home region in use.
+    pub region: String,
+    pub sts: aws_sdk_sts::Client,
+    pub organizations: aws_sdk_organizations::Client,
+    pub ssoadmin: aws_sdk_ssoadmin::Client,
+    regional_ssoadmin: RegionalSsoAdmin,
+}
+
+impl Aws {
+    /// Builds the configuration from the flags and the standard AWS
+    /// environment (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL, AWS_MAX_ATTEMPTS,
+    /// credentials chain, `aws configure sso` profiles). `None` when no
+    /// region is set anywhere.
+    pub(crate) async fn connect(settings: &AwsSettings) -> Option<Self> {
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .retry_config(RetryConfig::standard())
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .connect_timeout(Duration::from_secs(10))
+                    .operation_attempt_timeout(Duration::from_secs(60))
+                    .build(),
+            );
+        if let Some(profile) = &settings.profile {
+            loader = loader.profile_name(profile);
+        }
+        if let Some(region) = &settings.region {
+            loader = loader.region(Region::new(region.clone()));
+        }
+        if let Some(url) = &settings.endpoint_url {
+            loader = loader.endpoint_url(url);
+        }
+        let sdk = loader.load().await;
+        sdk.region()
+            .map(|region| Self::from_sdk_config(&sdk, region.to_string()))
+    }
+
+    fn from_sdk_config(sdk: &SdkConfig, region: String) -> Self {
+        let base = sdk.clone();
+        Self {
+            region,
+            sts: aws_sdk_sts::Client::new(sdk),
+            organizations: aws_sdk_organizations::Client::new(sdk),
+            ssoadmin: aws_sdk_ssoadmin::Client::new(sdk),
+            regional_ssoadmin: Arc::new(move |region: &str| {
+                let config = aws_sdk_ssoadmin::config::Builder::from(&base)
+                    .region(Region::new(region.to_string()))
+                    .build();
+                aws_sdk_ssoadmin::Client::from_conf(config)
+            }),
+        }
+    }
+
+    /// An sso-admin client for `region` (the home region's is `self.ssoadmin`).
+    pub(crate) fn ssoadmin_in(&self, region: &str) -> aws_sdk_ssoadmin::Client {
+        if region == self.region {
+            self.ssoadmin.clone()
+        } else {
+            (self.regional_ssoadmin)(region)
+        }
+    }
+
+    /// Clients given by a test (mocks); `regional` answers for other regions.
+    #[cfg(test)]
+    pub(crate) fn from_clients(
+        region: &str,
+        sts: aws_sdk_sts::Client,
+        organizations: aws_sdk_organizations::Client,
+        ssoadmin: aws_sdk_ssoadmin::Client,
+        regional: RegionalSsoAdmin,
+    ) -> Self {
+        Self {
+            region: region.to_string(),
+            sts,
+            organizations,
+            ssoadmin,
+            regional_ssoadmin: regional,
+        }
+    }
+}
+
+/// What kind of failure an AWS call had; decides retries and hints.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum AwsErrorKind {
+    AccessDenied,
+    /// The credentials are missing, invalid or expired.
+    Credentials,
+    NotFound,
+    Conflict,
+    Throttled,
+    /// The request never got an answer (network, endpoint, timeout).
+    Connection,
+    Other,
+}
+
+/// A failed AWS call.
+#[derive(Debug, Clone)]
+pub struct AwsError {
+    /// The IAM action of the call, e.g. `organizations:CreateOrganization`.
+    pub action: &'static str,
+    pub kind: AwsErrorKind,
+    /// The AWS error code, e.g. `AccessDeniedException`.
+    pub code: Option<String>,
+    pub message: String,
+}
+
+impl AwsError {
+    /// What the user can do about it.
+    pub(crate) fn hint(&self) -> Option<String> {
+        let action = self.action;
+        match self.kind {
+            AwsErrorKind::AccessDenied if self.code.as_deref() == Some("AccessDeniedForDependencyException") => Some(format!(
+                "the caller needs `iam:CreateServiceLinkedRole` as well as `{action}`: add both to the caller's IAM policy, or run as an administrator of the account"
+            )),
+            AwsErrorKind::AccessDenied => Some(format!(
+                "the caller is not allowed `{action}`: add that action to the caller's IAM policy (or use --profile with an administrator of the management account)"
+            )),
+            AwsErrorKind::Credentials => Some(
+                "the AWS credentials are missing, invalid or expired: check --profile / AWS_PROFILE, or sign in again (`aws sso login --profile NAME`)".to_string(),
+            ),
+            AwsErrorKind::Throttled => Some("AWS is throttling this account's requests: wait a minute and run the command again; nothing is half-applied".to_string()),
+            AwsErrorKind::Connection => Some("AWS could not be reached: check the network, or --endpoint-url / AWS_ENDPOINT_URL if you use a local stand-in".to_string()),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn is(&self, code: &str) -> bool {
+        self.code.as_deref() == Some(code)
+    }
+}
+
+impl fmt::Display for AwsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.code {
+            Some(code) => write!(f, "AWS refused {}: {code}: {}", self.action, self.message),
+            None => write!(f, "{} failed: {}", self.action, self.message),
+        }
+    }
+}
+
+impl std::error::Error for AwsError {}
+
+fn kind_of_code(code: &str) -> AwsErrorKind {
+    match code {
+        "AccessDeniedException"
+        | "AccessDenied"
+        | "AccessDeniedForDependencyException"
+        | "UnauthorizedOperation" => AwsErrorKind::AccessDenied,
+        "UnrecognizedClientException"
+        | "InvalidClientTokenId"
+        | "ExpiredToken"
+        | "ExpiredTokenException"
+        | "SignatureDoesNotMatch"
+        | "InvalidSignatureException" => AwsErrorKind::Credentials,
+        "ResourceNotFoundException" | "NoSuchEntity" => AwsErrorKind::NotFound,
+        "ConflictException" | "ConcurrentModificationException" => AwsErrorKind::Conflict,
+        "ThrottlingException"
+        | "Throttling"
+        | "TooManyRequestsException"
+        | "RequestLimitExceeded" => AwsErrorKind::Throttled,
+        _ => AwsErrorKind::Other,
+    }
+}
+
+/// Turns the SDK's error into an [`AwsError`] for `action`.
+pub(crate) fn classify<E, R>(action: &'static str, err: SdkError<E, R>) -> AwsError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: fmt::Debug,
+{
+    let code = err.code().map(str::to_string);
+    let kind = match (&err, &code) {
+        (SdkError::DispatchFailure(d), _) if d.is_user() => AwsErrorKind::Credentials,
+        (SdkError::DispatchFailure(_) | SdkError::TimeoutError(_), _) => AwsErrorKind::Connection,
+        (_, Some(code)) => kind_of_code(code),
+        _ => AwsErrorKind::Other,
+    };
+    let message = err
+        .message()
+        .map(str::to_string)
+        .unwrap_or_else(|| DisplayErrorContext(&err).to_string());
+    tracing::debug!(action, ?code, %message, "AWS call failed");
+    AwsError {
+        action,
+        kind,
+        code,
+        message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn access_denied_names_the_action() {
+        let e = AwsError {
+            action: "organizations:DescribeOrganization",
+            kind: kind_of_code("AccessDeniedException"),
+            code: Some("AccessDeniedException".into()),
+            message: "no".into(),
+        };
+        assert!(e
+            .hint()
+            .unwrap()
+            .contains("`organizations:DescribeOrganization`"));
+    }
+
+    #[test]
+    fn codes_are_classified() {
+        assert_eq!(kind_of_code("Throttling"), AwsErrorKind::Throttled);
+        assert_eq!(kind_of_code("ThrottlingException"), AwsErrorKind::Throttled);
+        assert_eq!(kind_of_code("ConflictException"), AwsErrorKind::Conflict);
+        assert_eq!(kind_of_code("NoSuchEntity"), AwsErrorKind::NotFound);
+        assert_eq!(kind_of_code("ExpiredToken"), AwsErrorKind::Credentials);
+        assert_eq!(kind_of_code("Whatever"), AwsErrorKind::Other);
+    }
+}

@@ -1,0 +1,83 @@
+//! The command line: clap types only. Behaviour lives in `lib.rs` and `steps/`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Move an AWS account off long-lived credentials to IAM Identity Center.
+///
+/// Every step observes the account, shows a plan, asks, then applies. Each
+/// step can be re-run on its own at any time; `--dry-run` previews every
+/// change and makes none.
+#[derive(Debug, Parser)]
+#[command(name = "ssosetup", version, propagate_version = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct GlobalArgs {
+    /// Desired state file (TOML) [default: ./ssosetup.toml]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Show the plan and change nothing
+    #[arg(long, global = true)]
+    pub dry_run: bool,
+
+    /// No prompts: take the config as the answer; never deletes anything the config does not name
+    #[arg(long, short = 'y', global = true)]
+    pub yes: bool,
+
+    /// Plan and status as human text or JSON on stdout
+    #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Text)]
+    pub output: OutputFormat,
+
+    /// AWS profile to use (default: the standard AWS_PROFILE / default profile)
+    #[arg(long, global = true, value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// The Identity Center home region (default: `region` in the config, then the profile's)
+    #[arg(long, global = true, value_name = "REGION")]
+    pub region: Option<String>,
+
+    /// Send every AWS call to URL (local stand-ins); AWS_ENDPOINT_URL works too
+    #[arg(long, global = true, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+
+    /// More output (-v: info, -vv: debug, -vvv: trace of AWS calls)
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    /// Less output: only warnings, errors and the plan
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run every step in order (the wizard)
+    Init,
+    /// Ensure an AWS Organization with all features, managed from this account
+    Organization,
+    /// Ensure an organization instance of IAM Identity Center is ACTIVE in the home region
+    IdentityCenter,
+    /// Show where each step stands (read-only)
+    Status,
+    /// Print a shell completion script to stdout
+    Completions {
+        /// The shell to complete for
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) to stdout
+    Man,
+}

@@ -1,0 +1,139 @@
+//! Errors people read: `error:` / `caused by:` / `hint:`, and exit codes.
+//!
+//! Two kinds are user-facing (exit 1): [`UserError`], raised by our own checks
+//! (bad config, declined, a console step not done yet), and [`AwsError`], an
+//! AWS call that was refused, which knows the IAM action it needed. Anything
+//! else that reaches `main` is unexpected (exit 2).
+
+use std::fmt;
+
+use crate::aws::AwsError;
+
+/// The process exit codes of the interface contract.
+pub mod exit {
+    pub const OK: u8 = 0;
+    pub const USER: u8 = 1;
+    pub const UNEXPECTED: u8 = 2;
+    /// Interrupted by Ctrl-C, as shells report SIGINT.
+    pub const INTERRUPTED: u8 = 130;
+}
+
+/// A failure the user can act on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserError {
+    pub message: String,
+    pub causes: Vec<String>,
+    pub hint: Option<String>,
+}
+
+impl UserError {
+    pub fn new(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            causes: Vec::new(),
+            hint: None,
+        }
+    }
+
+    pub fn caused_by(mut self, cause: impl Into<String>) -> Self {
+        self.causes.push(cause.into());
+        self
+    }
+
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+}
+
+impl fmt::Display for UserError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for UserError {}
+
+/// The user pressed Ctrl-C at a prompt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("interrupted")]
+pub struct Interrupted;
+
+/// The lines printed for an error, without colour, in order.
+pub(crate) fn render(error: &anyhow::Error) -> Vec<String> {
+    let mut lines = vec![format!("error: {error}")];
+    let mut hint = None;
+    for (depth, cause) in error.chain().enumerate() {
+        if let Some(user) = cause.downcast_ref::<UserError>() {
+            lines.extend(user.causes.iter().map(|c| format!("caused by: {c}")));
+            hint = hint.or_else(|| user.hint.clone());
+        } else if let Some(aws) = cause.downcast_ref::<AwsError>() {
+            hint = hint.or_else(|| aws.hint());
+        }
+        if depth > 0 {
+            lines.push(format!("caused by: {cause}"));
+        }
+    }
+    if let Some(h) = hint {
+        lines.push(format!("hint: {h}"));
+    }
+    lines
+}
+
+pub(crate) fn exit_code(error: &anyhow::Error) -> u8 {
+    if error.chain().any(|c| c.is::<Interrupted>()) {
+        exit::INTERRUPTED
+    } else if error
+        .chain()
+        .any(|c| c.is::<UserError>() || c.is::<AwsError>())
+    {
+        exit::USER
+    } else {
+        exit::UNEXPECTED
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use anyhow::Context;
+
+    #[test]
+    fn user_errors_render_causes_then_the_hint_and_exit_1() {
+        let e: anyhow::Error = UserError::new("bad config")
+            .caused_by("region = \"x\": a region")
+            .hint("fix it")
+            .into();
+        assert_eq!(
+            render(&e),
+            vec![
+                "error: bad config",
+                "caused by: region = \"x\": a region",
+                "hint: fix it"
+            ]
+        );
+        assert_eq!(exit_code(&e), exit::USER);
+    }
+
+    #[test]
+    fn context_is_shown_above_the_cause() {
+        let e = Err::<(), _>(UserError::new("inner").hint("h"))
+            .context("outer")
+            .unwrap_err();
+        assert_eq!(
+            render(&e),
+            vec!["error: outer", "caused by: inner", "hint: h"]
+        );
+        assert_eq!(exit_code(&e), exit::USER);
+    }
+
+    #[test]
+    fn anything_else_is_unexpected() {
+        let e = anyhow::anyhow!("boom");
+        assert_eq!(exit_code(&e), exit::UNEXPECTED);
+        assert_eq!(
+            exit_code(&anyhow::Error::new(Interrupted)),
+            exit::INTERRUPTED
+        );
+    }
+}

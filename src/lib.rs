@@ -1,0 +1,158 @@
+//! ssosetup moves an AWS account off long-lived credentials to IAM Identity
+//! Center, one step at a time.
+//!
+//! Every step, run from the wizard (`init`) or on its own, goes through one
+//! pipeline: **observe** (read AWS) -> **plan** (a pure function of what was
+//! observed and the desired state in `ssosetup.toml`) -> **show** (text or
+//! JSON) -> **confirm** -> **apply** (one `match` over the plan's actions).
+//! `--dry-run` stops after show; there is no other dry-run check anywhere.
+//!
+//! Layout: `cli` (clap types), `config` (the desired state: parse and
+//! validate, every problem at once), `plan` (actions and rendering),
+//! `steps` (one file per step, and the driver), `aws` (clients and thin
+//! wrappers with classified errors), `ui` (printer and prompts), `error`
+//! (what people read, and exit codes).
+
+pub mod cli;
+
+mod aws;
+mod config;
+mod error;
+mod plan;
+#[cfg(test)]
+mod sdk_tests;
+mod steps;
+mod ui;
+
+use std::io::Write;
+
+use clap::CommandFactory;
+
+use crate::aws::{Aws, AwsSettings};
+use crate::cli::{Cli, Command};
+use crate::config::{is_region, LoadedConfig};
+use crate::error::{exit, UserError};
+use crate::steps::{Ctx, StepId};
+use crate::ui::Printer;
+
+/// Runs the command line and returns the process exit code.
+pub async fn run(cli: Cli) -> u8 {
+    init_tracing(cli.global.verbose, cli.global.quiet);
+    let printer = Printer::new(cli.global.quiet);
+    match run_command(cli, &printer).await {
+        Ok(()) => exit::OK,
+        Err(e) => {
+            printer.error(&error::render(&e));
+            error::exit_code(&e)
+        }
+    }
+}
+
+async fn run_command(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
+    let steps: &[StepId] = match &cli.command {
+        Command::Completions { shell } => {
+            let mut out = std::io::stdout().lock();
+            clap_complete::generate(*shell, &mut Cli::command(), "ssosetup", &mut out);
+            return Ok(out.flush()?);
+        }
+        Command::Man => {
+            let mut out = std::io::stdout().lock();
+            clap_mangen::Man::new(Cli::command()).render(&mut out)?;
+            return Ok(out.flush()?);
+        }
+        Command::Init => &StepId::ALL,
+        Command::Organization => &[StepId::Organization],
+        Command::IdentityCenter => &[StepId::IdentityCenter],
+        Command::Status => &[],
+    };
+    let global = &cli.global;
+
+    // Everything the user gave is checked before the first AWS call.
+    let config = LoadedConfig::load(global.config.as_deref())?;
+    if let Some(region) = &global.region {
+        if !is_region(region) {
+            return Err(
+                UserError::new(format!("--region {region:?} is not an AWS region name"))
+                    .hint("pass a region such as us-east-1 or ap-southeast-1")
+                    .into(),
+            );
+        }
+        if let Some(file_region) = config.config.region.as_ref().filter(|r| *r != region) {
+            printer.warn(&format!(
+                "--region {region} overrides region = \"{file_region}\" from {}",
+                config.path.display()
+            ));
+        }
+    }
+    if !config.from_file && !matches!(cli.command, Command::Status) {
+        printer.say(&format!(
+            "No config file at {}: using the defaults.",
+            config.path.display()
+        ));
+    }
+
+    let mut prompt = ui::prompt::for_run(global.yes);
+    let mut settings = AwsSettings {
+        profile: global.profile.clone(),
+        region: global
+            .region
+            .clone()
+            .or_else(|| config.config.region.clone()),
+        endpoint_url: global.endpoint_url.clone(),
+    };
+    let aws = match Aws::connect(&settings).await {
+        Some(aws) => aws,
+        // Nothing names a region: a person is asked; a script is told how.
+        None if prompt.interactive() => {
+            settings.region = Some(prompt.input(
+                "Identity Center home region (it cannot be moved later)",
+                Some("us-east-1"),
+                &|answer| {
+                    if is_region(answer) {
+                        Ok(())
+                    } else {
+                        Err("a region name such as us-east-1 or eu-west-1".to_string())
+                    }
+                },
+            )?);
+            Aws::connect(&settings).await.expect("the region was just set")
+        }
+        None => {
+            return Err(UserError::new("no AWS region is set")
+                .hint("pass --region REGION (the Identity Center home region), set `region = \"...\"` in the config file, or set AWS_REGION")
+                .into())
+        }
+    };
+    let mut ctx = Ctx {
+        aws,
+        config,
+        out: printer.clone(),
+        prompt,
+        dry_run: global.dry_run,
+        output: global.output,
+    };
+    match cli.command {
+        Command::Status => steps::status::status(&ctx).await,
+        _ => steps::run(&mut ctx, steps).await,
+    }
+}
+
+/// Diagnostics on stderr: warnings by default, more with -v, none with -q.
+/// `SSOSETUP_LOG` (a tracing filter) overrides.
+fn init_tracing(verbose: u8, quiet: bool) {
+    let default = match (quiet, verbose) {
+        (true, _) => "error",
+        (_, 0) => "warn",
+        (_, 1) => "ssosetup=info",
+        (_, 2) => "ssosetup=debug",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("SSOSETUP_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .without_time()
+        .try_init();
+}

@@ -1,0 +1,196 @@
+//! Step `organization`: an AWS Organization with all features exists and the
+//! caller's account is its management account.
+//!
+//! Reads: organizations:DescribeOrganization. May change: one
+//! organizations:CreateOrganization (FeatureSet=ALL) when the account is in
+//! none and `[organization] create` allows it. Idempotent: an existing
+//! organization is never re-created; if one appears between the look and the
+//! create (`AlreadyInOrganizationException`), it is adopted. Stops, changing
+//! nothing, when the caller is a member account or the organization has
+//! consolidated billing only: both need a person to act.
+
+use anyhow::Result;
+
+use super::{Ctx, Facts, OrgState, StepId};
+use crate::aws::organizations::{create_organization, describe_organization, Organization};
+use crate::aws::sts::Caller;
+use crate::config::OrganizationConfig;
+use crate::error::UserError;
+use crate::plan::{Action, StepPlan};
+
+const CONSOLE_SETTINGS_URL: &str = "https://console.aws.amazon.com/organizations/v2/home/settings";
+
+pub(crate) async fn check(ctx: &Ctx, facts: &mut Facts) -> Result<StepPlan> {
+    let observed = describe_organization(&ctx.aws.organizations).await?;
+    let plan = plan(
+        &facts.caller,
+        observed.as_ref(),
+        &ctx.config.config.organization,
+    );
+    facts.organization = match observed {
+        Some(org) => OrgState::Exists(org),
+        None if !plan.actions.is_empty() => OrgState::Planned {
+            management_account_id: facts.caller.account.clone(),
+        },
+        None => OrgState::Missing,
+    };
+    Ok(plan)
+}
+
+/// What to do about the organization, from what was observed. Pure.
+pub(crate) fn plan(
+    caller: &Caller,
+    org: Option<&Organization>,
+    desired: &OrganizationConfig,
+) -> StepPlan {
+    let mut plan = StepPlan::new(StepId::Organization);
+    match org {
+        None if desired.create => {
+            plan.notes.push(format!(
+                "account {} is not in an organization yet",
+                caller.account
+            ));
+            plan.actions.push(Action::CreateOrganization {
+                management_account_id: caller.account.clone(),
+            });
+        }
+        None => {
+            plan.blocker = Some(
+                UserError::new(format!(
+                    "account {} is not in an AWS Organization, and the config says not to create one",
+                    caller.account
+                ))
+                .hint("Identity Center needs an organization: set `create = true` under [organization] in the config (or remove the line)"),
+            );
+        }
+        Some(org) if org.management_account_id != caller.account => {
+            plan.blocker = Some(
+                UserError::new(format!(
+                    "account {} is a member of organization {}, which account {} manages",
+                    caller.account, org.id, org.management_account_id
+                ))
+                .caused_by("Identity Center, its permission sets and account assignments are set up from the management account")
+                .hint(format!(
+                    "run ssosetup with credentials of the management account {} (for example --profile <its admin profile>)",
+                    org.management_account_id
+                )),
+            );
+        }
+        Some(org) if !org.all_features => {
+            plan.blocker = Some(
+                UserError::new(format!(
+                    "organization {} has consolidated billing features only",
+                    org.id
+                ))
+                .caused_by("an organization instance of Identity Center needs all features enabled")
+                .hint(format!(
+                    "in the Organizations console ({CONSOLE_SETTINGS_URL}) choose \"Enable all features\"; every member account must accept the request; then run this step again"
+                )),
+            );
+        }
+        Some(org) => plan.notes.push(format!(
+            "organization {} with all features, managed from this account",
+            org.id
+        )),
+    }
+    plan
+}
+
+/// Applies `CreateOrganization` and records the organization in `facts`.
+pub(crate) async fn create(ctx: &Ctx, facts: &mut Facts) -> Result<()> {
+    let org = create_organization(&ctx.aws.organizations).await?;
+    ctx.out.say(&format!(
+        "created organization {} (all features), managed from account {}",
+        org.id, org.management_account_id
+    ));
+    facts.organization = OrgState::Exists(org);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn caller(account: &str) -> Caller {
+        Caller {
+            account: account.into(),
+            arn: format!("arn:aws:iam::{account}:user/admin"),
+        }
+    }
+
+    fn org(management: &str, all_features: bool) -> Organization {
+        Organization {
+            id: "o-abc123".into(),
+            management_account_id: management.into(),
+            all_features,
+        }
+    }
+
+    const CREATE: OrganizationConfig = OrganizationConfig { create: true };
+
+    #[test]
+    fn no_organization_plans_one_with_all_features() {
+        let plan = plan(&caller("111111111111"), None, &CREATE);
+        assert_eq!(
+            plan.actions,
+            vec![Action::CreateOrganization {
+                management_account_id: "111111111111".into()
+            }]
+        );
+        assert!(plan.blocker.is_none());
+    }
+
+    #[test]
+    fn no_organization_and_create_off_blocks_with_the_field_to_change() {
+        let plan = plan(
+            &caller("111111111111"),
+            None,
+            &OrganizationConfig { create: false },
+        );
+        assert!(plan.actions.is_empty());
+        assert!(plan
+            .blocker
+            .unwrap()
+            .hint
+            .unwrap()
+            .contains("create = true"));
+    }
+
+    #[test]
+    fn the_management_account_with_all_features_is_done() {
+        let plan = plan(
+            &caller("111111111111"),
+            Some(&org("111111111111", true)),
+            &CREATE,
+        );
+        assert!(plan.is_done());
+    }
+
+    #[test]
+    fn a_member_account_is_told_to_use_the_management_account() {
+        let plan = plan(
+            &caller("222222222222"),
+            Some(&org("111111111111", true)),
+            &CREATE,
+        );
+        let blocker = plan.blocker.unwrap();
+        assert!(blocker.message.contains("member of organization o-abc123"));
+        assert!(blocker.hint.unwrap().contains("111111111111"));
+        assert!(plan.actions.is_empty());
+    }
+
+    #[test]
+    fn consolidated_billing_only_is_told_to_enable_all_features() {
+        let plan = plan(
+            &caller("111111111111"),
+            Some(&org("111111111111", false)),
+            &CREATE,
+        );
+        assert!(plan
+            .blocker
+            .unwrap()
+            .hint
+            .unwrap()
+            .contains("Enable all features"));
+    }
+}

@@ -1,0 +1,110 @@
+//! `ssosetup status`: read-only; one line per step (done / to do / manual /
+//! unknown), plus the caller, the region, the instance and its portal URL.
+//! A step whose look failed (say AccessDenied) is `unknown` with the reason;
+//! the others are still shown.
+
+use anyhow::Result;
+use serde_json::json;
+
+use super::{check, whoami, Ctx, Facts, StepId};
+use crate::cli::OutputFormat;
+use crate::plan::StepPlan;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum State {
+    Done,
+    ToDo,
+    Manual,
+    Unknown,
+}
+
+impl State {
+    fn label(self) -> &'static str {
+        match self {
+            State::Done => "done",
+            State::ToDo => "to do",
+            State::Manual => "manual",
+            State::Unknown => "unknown",
+        }
+    }
+}
+
+/// A step's state and a short reason, from its plan.
+pub(crate) fn state_of(plan: &StepPlan) -> (State, String) {
+    if let Some(b) = &plan.blocker {
+        (State::ToDo, b.message.clone())
+    } else if let Some(a) = plan.actions.first() {
+        let more = plan.actions.len() - 1;
+        let detail = if more > 0 {
+            format!("{} (and {more} more)", a.describe())
+        } else {
+            a.describe()
+        };
+        (State::ToDo, detail)
+    } else if let Some(m) = plan.manual.first() {
+        (State::Manual, format!("{}: {}", m.title, m.url))
+    } else {
+        (State::Done, plan.notes.first().cloned().unwrap_or_default())
+    }
+}
+
+pub(crate) async fn status(ctx: &Ctx) -> Result<()> {
+    let caller = whoami(ctx).await?;
+    let mut facts = Facts::new(caller.clone());
+    let mut rows = Vec::new();
+    for step in StepId::ALL {
+        let (state, detail) = match check(step, ctx, &mut facts).await {
+            Ok(plan) => state_of(&plan),
+            Err(e) => (State::Unknown, format!("{e:#}")),
+        };
+        rows.push((step, state, detail));
+    }
+    let portal = facts.instance.as_ref().and_then(|i| i.default_portal_url());
+    if ctx.output == OutputFormat::Json {
+        let steps: Vec<_> = rows
+            .iter()
+            .map(|(step, state, detail)| json!({"step": step.name(), "state": state.label(), "detail": detail}))
+            .collect();
+        let doc = json!({
+            "caller": {"account": caller.account, "arn": caller.arn, "root": caller.is_root()},
+            "region": ctx.aws.region,
+            "instance": facts.instance,
+            "portal_url": portal,
+            "steps": steps,
+        });
+        ctx.out.data(&serde_json::to_string_pretty(&doc)?);
+        return Ok(());
+    }
+    ctx.out.data(&format!("Caller:   {}", caller.arn));
+    ctx.out.data(&format!("Account:  {}", caller.account));
+    ctx.out.data(&format!("Region:   {}", ctx.aws.region));
+    match &facts.instance {
+        Some(i) => {
+            ctx.out.data(&format!(
+                "Instance: {} (identity store {})",
+                i.arn, i.identity_store_id
+            ));
+            ctx.out.data(&format!(
+                "Portal:   {}",
+                portal
+                    .as_deref()
+                    .unwrap_or("a custom URL (see the Identity Center console settings)")
+            ));
+        }
+        None => ctx.out.data("Instance: none in this region"),
+    }
+    ctx.out.data("");
+    let width = StepId::ALL
+        .iter()
+        .map(|s| s.name().len())
+        .max()
+        .unwrap_or(0);
+    for (step, state, detail) in rows {
+        ctx.out.data(&format!(
+            "{:<width$}  {:<7}  {detail}",
+            step.name(),
+            state.label()
+        ));
+    }
+    Ok(())
+}

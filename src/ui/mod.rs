@@ -1,0 +1,8 @@
+//! Everything a person sees: the printer (stdout = data, stderr = people)
+//! and the prompts behind the [`prompt::Prompter`] trait.
+
+pub(crate) mod printer;
+pub(crate) mod prompt;
+
+pub(crate) use printer::Printer;
+pub(crate) use prompt::Prompter;

@@ -1,0 +1,106 @@
+//! The one printer. Data (plans, status, JSON) goes to stdout so it can be
+//! piped or saved; messages, warnings and prompts go to stderr. Colour only
+//! on a terminal and never with NO_COLOR.
+
+use std::io::{IsTerminal, Write};
+
+use console::Style;
+
+#[derive(Debug, Clone)]
+pub(crate) struct Printer {
+    quiet: bool,
+    /// Colour on stdout / stderr.
+    color_out: bool,
+    color_err: bool,
+}
+
+impl Printer {
+    pub(crate) fn new(quiet: bool) -> Self {
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let color_out = !no_color && std::io::stdout().is_terminal();
+        let color_err = !no_color && std::io::stderr().is_terminal();
+        // dialoguer and indicatif draw through `console`: keep them in step.
+        console::set_colors_enabled(color_out);
+        console::set_colors_enabled_stderr(color_err);
+        Self {
+            quiet,
+            color_out,
+            color_err,
+        }
+    }
+
+    /// A line of data on stdout.
+    pub(crate) fn data(&self, line: &str) {
+        let mut out = std::io::stdout().lock();
+        // A closed pipe (`ssosetup status | head -1`) is not an error worth a panic.
+        let _ = writeln!(out, "{line}");
+    }
+
+    /// A message for people on stderr (hidden with -q).
+    pub(crate) fn say(&self, line: &str) {
+        if !self.quiet {
+            eprintln!("{line}");
+        }
+    }
+
+    /// A heading for people on stderr (hidden with -q).
+    pub(crate) fn heading(&self, line: &str) {
+        self.say(&self.err_style(Style::new().bold(), line));
+    }
+
+    pub(crate) fn warn(&self, line: &str) {
+        eprintln!(
+            "{} {line}",
+            self.err_style(Style::new().yellow().bold(), "warning:")
+        );
+    }
+
+    /// A warning that must not be missed: boxed in a banner.
+    pub(crate) fn loud_warning(&self, lines: &[String]) {
+        let width = lines.iter().map(|l| l.chars().count()).max().unwrap_or(0) + 4;
+        let bar = "!".repeat(width);
+        let style = Style::new().red().bold();
+        eprintln!("{}", self.err_style(style.clone(), &bar));
+        for l in lines {
+            eprintln!(
+                "{}",
+                self.err_style(style.clone(), &format!("! {l:<w$} !", w = width - 4))
+            );
+        }
+        eprintln!("{}", self.err_style(style, &bar));
+    }
+
+    pub(crate) fn error(&self, lines: &[String]) {
+        for line in lines {
+            let styled = match line.split_once(": ") {
+                Some((label @ ("error" | "hint" | "caused by"), rest)) => {
+                    let style = match label {
+                        "error" => Style::new().red().bold(),
+                        "hint" => Style::new().cyan().bold(),
+                        _ => Style::new().bold(),
+                    };
+                    format!("{} {rest}", self.err_style(style, &format!("{label}:")))
+                }
+                _ => line.clone(),
+            };
+            eprintln!("{styled}");
+        }
+    }
+
+    /// Styles text that goes to stdout.
+    pub(crate) fn out_style(&self, style: Style, text: &str) -> String {
+        if self.color_out {
+            style.force_styling(true).apply_to(text).to_string()
+        } else {
+            text.to_string()
+        }
+    }
+
+    fn err_style(&self, style: Style, text: &str) -> String {
+        if self.color_err {
+            style.force_styling(true).apply_to(text).to_string()
+        } else {
+            text.to_string()
+        }
+    }
+}
