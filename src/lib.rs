@@ -24,7 +24,7 @@ mod sdk_tests;
 mod steps;
 mod ui;
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 
 use clap::CommandFactory;
 
@@ -137,22 +137,26 @@ async fn run_command(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
     }
 }
 
-/// Diagnostics on stderr: warnings by default, more with -v, none with -q.
-/// `SSOSETUP_LOG` (a tracing filter) overrides.
+/// Diagnostics on stderr: ssosetup's own warnings by default, more with -v
+/// (-vvv adds the AWS SDK's own trace), none with -q. `SSOSETUP_LOG` (a
+/// tracing filter) overrides.
 fn init_tracing(verbose: u8, quiet: bool) {
     let default = match (quiet, verbose) {
         (true, _) => "error",
-        (_, 0) => "warn",
+        (_, 0) => "ssosetup=warn",
         (_, 1) => "ssosetup=info",
         (_, 2) => "ssosetup=debug",
         _ => "debug",
     };
+    let color = std::io::stderr().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let filter = tracing_subscriber::EnvFilter::try_from_env("SSOSETUP_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_target(false)
+        .with_ansi(color)
         .without_time()
         .try_init();
 }

@@ -1,0 +1,165 @@
+//! A moto server per test: a free loopback port, the request recorder on,
+//! and stopped when dropped (also when the test panics; and, through
+//! PR_SET_PDEATHSIG, when the test process dies).
+
+use std::io::{BufRead, BufReader};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::Credentials;
+use base64::Engine;
+
+/// The account moto answers as.
+pub const ACCOUNT: &str = "123456789012";
+pub const REGION: &str = "us-east-1";
+
+pub struct Moto {
+    child: Child,
+    pub url: String,
+    recording: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+fn moto_server_binary() -> PathBuf {
+    if let Some(path) = std::env::var_os("SSOSETUP_MOTO_SERVER") {
+        return PathBuf::from(path);
+    }
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/moto_server");
+    assert!(
+        path.exists(),
+        "{} is missing: run ./scripts/test, which creates the virtualenv with moto",
+        path.display()
+    );
+    path
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
+
+impl Moto {
+    pub fn start() -> Self {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let recording = dir.path().join("requests.jsonl");
+        for _attempt in 0..3 {
+            let port = free_port();
+            let mut command = Command::new(moto_server_binary());
+            command
+                .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+                .env("MOTO_ENABLE_RECORDING", "true")
+                .env("MOTO_RECORDER_FILEPATH", &recording)
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null());
+            // SAFETY: prctl is async-signal-safe; nothing else runs between fork and exec.
+            unsafe {
+                command.pre_exec(|| {
+                    libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                    Ok(())
+                });
+            }
+            let mut child = command.spawn().expect("moto_server starts");
+            let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+            let deadline = Instant::now() + Duration::from_secs(30);
+            while Instant::now() < deadline {
+                if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
+                    return Self {
+                        child,
+                        url: format!("http://127.0.0.1:{port}"),
+                        recording,
+                        _dir: dir,
+                    };
+                }
+                if child.try_wait().ok().flatten().is_some() {
+                    break; // the port was taken meanwhile: try another
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        panic!("moto_server did not start");
+    }
+
+    /// The operations moto received since the last [`Moto::forget_requests`],
+    /// in order, e.g. `CreateOrganization`.
+    pub fn requests(&self) -> Vec<String> {
+        let Ok(file) = std::fs::File::open(&self.recording) else {
+            return Vec::new();
+        };
+        BufReader::new(file)
+            .lines()
+            .map_while(Result::ok)
+            .filter(|l| !l.trim().is_empty())
+            .filter_map(|line| operation_of(&serde_json::from_str(&line).ok()?))
+            .collect()
+    }
+
+    /// Requests that change something (everything but List/Describe/Get).
+    pub fn writes(&self) -> Vec<String> {
+        self.requests()
+            .into_iter()
+            .filter(|op| {
+                !["List", "Describe", "Get"]
+                    .iter()
+                    .any(|p| op.starts_with(p))
+            })
+            .collect()
+    }
+
+    pub fn forget_requests(&self) {
+        std::fs::write(&self.recording, "").expect("truncate the recording");
+    }
+
+    /// An SDK configuration for reading state back from this server.
+    pub async fn sdk_config(&self) -> SdkConfig {
+        aws_config::defaults(BehaviorVersion::latest())
+            .region(Region::new(REGION))
+            .endpoint_url(&self.url)
+            .credentials_provider(Credentials::new("testing", "testing", None, None, "moto"))
+            .load()
+            .await
+    }
+}
+
+/// The operation name of one recorded request: `X-Amz-Target` for JSON
+/// protocols (sso-admin, identitystore, organizations), `Action=` in the
+/// form body for query protocols (IAM, STS).
+fn operation_of(entry: &serde_json::Value) -> Option<String> {
+    let headers = entry.get("headers")?.as_object()?;
+    let target = headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("x-amz-target"))
+        .and_then(|(_, v)| v.as_str());
+    if let Some(target) = target {
+        return target.rsplit('.').next().map(str::to_string);
+    }
+    let body = entry.get("body")?.as_str()?;
+    let body = if entry.get("body_encoded").and_then(|v| v.as_bool()) == Some(true) {
+        String::from_utf8(
+            base64::engine::general_purpose::STANDARD
+                .decode(body)
+                .ok()?,
+        )
+        .ok()?
+    } else {
+        body.to_string()
+    };
+    body.split('&')
+        .find_map(|kv| kv.strip_prefix("Action="))
+        .map(str::to_string)
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
