@@ -71,6 +71,14 @@ pub enum Command {
     Organization,
     /// Ensure an organization instance of IAM Identity Center is ACTIVE in the home region
     IdentityCenter,
+    /// Ensure the configured permission sets exist exactly as configured
+    PermissionSets,
+    /// Ensure the group of every assignment exists (<PermissionSet>-<AccountId> by default)
+    Groups,
+    /// Ensure each group holds its permission set on its accounts, exactly once
+    Assignments,
+    /// Ensure the configured users exist and are in their groups
+    Users,
     /// Show where each step stands (read-only)
     Status,
     /// Print a shell completion script to stdout

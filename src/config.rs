@@ -227,6 +227,16 @@ impl LoadedConfig {
     }
 }
 
+impl LoadedConfig {
+    /// The directory relative paths in the config are resolved against.
+    pub(crate) fn base_dir(&self) -> &Path {
+        match self.path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        }
+    }
+}
+
 pub(crate) fn invalid_config_error(path: &Path, problems: &[ConfigProblem]) -> UserError {
     let mut error = UserError::new(format!(
         "the config file {} has {} problem{}; nothing was changed",
@@ -242,6 +252,14 @@ pub(crate) fn invalid_config_error(path: &Path, problems: &[ConfigProblem]) -> U
 
 pub(crate) fn parse(text: &str) -> Result<Config, String> {
     toml::from_str(text).map_err(|e| e.to_string().trim_end().to_string())
+}
+
+impl UserConfig {
+    pub(crate) fn display_name_or_default(&self) -> String {
+        self.display_name
+            .clone()
+            .unwrap_or_else(|| format!("{} {}", self.given_name, self.family_name))
+    }
 }
 
 /// Renders a value for a problem report the way TOML would show it.

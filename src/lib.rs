@@ -63,6 +63,10 @@ async fn run_command(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
         Command::Init => &StepId::ALL,
         Command::Organization => &[StepId::Organization],
         Command::IdentityCenter => &[StepId::IdentityCenter],
+        Command::PermissionSets => &[StepId::PermissionSets],
+        Command::Groups => &[StepId::Groups],
+        Command::Assignments => &[StepId::Assignments],
+        Command::Users => &[StepId::Users],
         Command::Status => &[],
     };
     let global = &cli.global;

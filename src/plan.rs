@@ -10,7 +10,10 @@ use console::Style;
 use serde::Serialize;
 use serde_json::json;
 
+use crate::aws::identitystore::NewUser;
+use crate::aws::ssoadmin::{Boundary, PermissionSetFields};
 use crate::aws::sts::Caller;
+use crate::config::CustomerManagedPolicy;
 use crate::error::UserError;
 use crate::steps::StepId;
 use crate::ui::Printer;
@@ -19,66 +22,260 @@ use crate::ui::Printer;
 #[serde(rename_all = "lowercase")]
 pub(crate) enum Op {
     Create,
+    Update,
+    Delete,
 }
 
 impl Op {
     fn symbol(self) -> &'static str {
         match self {
             Op::Create => "+",
+            Op::Update => "~",
+            Op::Delete => "-",
         }
     }
 
     fn style(self) -> Style {
         match self {
             Op::Create => Style::new().green(),
+            Op::Update => Style::new().yellow(),
+            Op::Delete => Style::new().red().bold(),
         }
     }
 }
 
-/// One change to AWS, with everything needed to make it.
+/// One change to AWS, with everything needed to make it. Resources made
+/// earlier in the same run (a permission set's ARN, a group's id) are
+/// referred to by name and looked up when the action runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Action {
     /// organizations:CreateOrganization with all features; the caller's
     /// account becomes the management account.
-    CreateOrganization { management_account_id: String },
+    CreateOrganization {
+        management_account_id: String,
+    },
+    CreatePermissionSet {
+        name: String,
+        fields: PermissionSetFields,
+    },
+    /// Sends every field (UpdatePermissionSet clears what it is not sent).
+    UpdatePermissionSet {
+        name: String,
+        fields: PermissionSetFields,
+        changed: Vec<&'static str>,
+    },
+    AttachManagedPolicy {
+        permission_set: String,
+        policy_arn: String,
+    },
+    DetachManagedPolicy {
+        permission_set: String,
+        policy_arn: String,
+    },
+    AttachCustomerManagedPolicy {
+        permission_set: String,
+        policy: CustomerManagedPolicy,
+    },
+    DetachCustomerManagedPolicy {
+        permission_set: String,
+        policy: CustomerManagedPolicy,
+    },
+    PutInlinePolicy {
+        permission_set: String,
+        document: String,
+    },
+    DeleteInlinePolicy {
+        permission_set: String,
+    },
+    PutPermissionsBoundary {
+        permission_set: String,
+        boundary: Boundary,
+    },
+    DeletePermissionsBoundary {
+        permission_set: String,
+    },
+    /// Pushes a changed permission set to the accounts it is provisioned to
+    /// (none: nothing to do) and waits for SUCCEEDED.
+    ProvisionPermissionSet {
+        permission_set: String,
+    },
+    CreateGroup {
+        name: String,
+        description: String,
+    },
+    CreateAssignment {
+        group: String,
+        permission_set: String,
+        account_id: String,
+    },
+    CreateUser {
+        user: NewUser,
+    },
+    AddMembership {
+        user_name: String,
+        group: String,
+    },
 }
 
 impl Action {
     pub(crate) fn op(&self) -> Op {
+        use Action::*;
         match self {
-            Action::CreateOrganization { .. } => Op::Create,
+            CreateOrganization { .. }
+            | CreatePermissionSet { .. }
+            | CreateGroup { .. }
+            | CreateAssignment { .. }
+            | CreateUser { .. } => Op::Create,
+            DetachManagedPolicy { .. }
+            | DetachCustomerManagedPolicy { .. }
+            | DeleteInlinePolicy { .. }
+            | DeletePermissionsBoundary { .. } => Op::Delete,
+            UpdatePermissionSet { .. }
+            | AttachManagedPolicy { .. }
+            | AttachCustomerManagedPolicy { .. }
+            | PutInlinePolicy { .. }
+            | PutPermissionsBoundary { .. }
+            | ProvisionPermissionSet { .. }
+            | AddMembership { .. } => Op::Update,
         }
     }
 
     /// The resource type, as in the JSON `type` field.
     pub(crate) fn resource_type(&self) -> &'static str {
+        use Action::*;
         match self {
-            Action::CreateOrganization { .. } => "organization",
+            CreateOrganization { .. } => "organization",
+            CreatePermissionSet { .. } | UpdatePermissionSet { .. } => "permission-set",
+            AttachManagedPolicy { .. } | DetachManagedPolicy { .. } => "managed-policy",
+            AttachCustomerManagedPolicy { .. } | DetachCustomerManagedPolicy { .. } => {
+                "customer-managed-policy"
+            }
+            PutInlinePolicy { .. } | DeleteInlinePolicy { .. } => "inline-policy",
+            PutPermissionsBoundary { .. } | DeletePermissionsBoundary { .. } => {
+                "permissions-boundary"
+            }
+            ProvisionPermissionSet { .. } => "provisioning",
+            CreateGroup { .. } => "group",
+            CreateAssignment { .. } => "account-assignment",
+            CreateUser { .. } => "user",
+            AddMembership { .. } => "group-membership",
         }
     }
 
+    /// The name of what is changed (for JSON); a permission set's name for its parts.
     pub(crate) fn name(&self) -> String {
+        use Action::*;
         match self {
-            Action::CreateOrganization { .. } => "organization".to_string(),
+            CreateOrganization { .. } => "organization".to_string(),
+            CreatePermissionSet { name, .. } | UpdatePermissionSet { name, .. } => name.clone(),
+            AttachManagedPolicy { permission_set, .. }
+            | DetachManagedPolicy { permission_set, .. }
+            | AttachCustomerManagedPolicy { permission_set, .. }
+            | DetachCustomerManagedPolicy { permission_set, .. }
+            | PutInlinePolicy { permission_set, .. }
+            | DeleteInlinePolicy { permission_set }
+            | PutPermissionsBoundary { permission_set, .. }
+            | DeletePermissionsBoundary { permission_set }
+            | ProvisionPermissionSet { permission_set } => permission_set.clone(),
+            CreateGroup { name, .. } => name.clone(),
+            CreateAssignment {
+                group,
+                permission_set,
+                account_id,
+            } => format!("{group}/{permission_set}/{account_id}"),
+            CreateUser { user } => user.user_name.clone(),
+            AddMembership { user_name, group } => format!("{user_name}/{group}"),
+        }
+    }
+
+    /// Actions with the same key depend on each other and run in order;
+    /// different keys are independent and run concurrently.
+    pub(crate) fn chain_key(&self) -> String {
+        use Action::*;
+        match self {
+            CreateOrganization { .. } => "organization".to_string(),
+            CreateGroup { name, .. } => format!("group:{name}"),
+            CreateAssignment { .. } => format!("assignment:{}", self.name()),
+            CreateUser { user } => format!("user:{}", user.user_name),
+            AddMembership { user_name, .. } => format!("user:{user_name}"),
+            _ => format!("permission-set:{}", self.name()),
         }
     }
 
     pub(crate) fn detail(&self) -> serde_json::Value {
+        use Action::*;
         match self {
-            Action::CreateOrganization {
+            CreateOrganization {
                 management_account_id,
-            } => json!({"feature_set": "ALL", "management_account_id": management_account_id}),
+            } => {
+                json!({"feature_set": "ALL", "management_account_id": management_account_id})
+            }
+            CreatePermissionSet { fields, .. } => json!(fields),
+            UpdatePermissionSet {
+                fields, changed, ..
+            } => json!({"fields": fields, "changed": changed}),
+            AttachManagedPolicy { policy_arn, .. } | DetachManagedPolicy { policy_arn, .. } => {
+                json!({"policy_arn": policy_arn})
+            }
+            AttachCustomerManagedPolicy { policy, .. }
+            | DetachCustomerManagedPolicy { policy, .. } => json!(policy),
+            PutInlinePolicy { document, .. } => json!({"document": document}),
+            PutPermissionsBoundary { boundary, .. } => json!(boundary),
+            DeleteInlinePolicy { .. }
+            | DeletePermissionsBoundary { .. }
+            | ProvisionPermissionSet { .. } => json!({}),
+            CreateGroup { description, .. } => json!({"description": description}),
+            CreateAssignment {
+                group,
+                permission_set,
+                account_id,
+            } => json!({
+                "principal_type": "GROUP", "group": group, "permission_set": permission_set, "account_id": account_id
+            }),
+            CreateUser { user } => json!(user),
+            AddMembership { user_name, group } => json!({"user_name": user_name, "group": group}),
         }
     }
 
     /// The line a person reads, after the `+`/`~`/`-`.
     pub(crate) fn describe(&self) -> String {
+        use Action::*;
         match self {
-            Action::CreateOrganization {
-                management_account_id,
-            } => format!(
+            CreateOrganization { management_account_id } => format!(
                 "create organization with all features (account {management_account_id} becomes its management account)"
             ),
+            CreatePermissionSet { name, fields } => format!("create permission set {name} (session {})", fields.session_duration),
+            UpdatePermissionSet { name, changed, .. } => format!("update permission set {name}: {}", changed.join(", ")),
+            AttachManagedPolicy { permission_set, policy_arn } => format!("attach {policy_arn} to {permission_set}"),
+            DetachManagedPolicy { permission_set, policy_arn } => format!("detach {policy_arn} from {permission_set} (not in the config)"),
+            AttachCustomerManagedPolicy { permission_set, policy } => {
+                format!("attach customer managed policy {}{} to {permission_set}", policy.path, policy.name)
+            }
+            DetachCustomerManagedPolicy { permission_set, policy } => format!(
+                "detach customer managed policy {}{} from {permission_set} (not in the config)",
+                policy.path, policy.name
+            ),
+            PutInlinePolicy { permission_set, .. } => format!("set the inline policy of {permission_set}"),
+            DeleteInlinePolicy { permission_set } => format!("remove the inline policy of {permission_set} (not in the config)"),
+            PutPermissionsBoundary { permission_set, boundary } => {
+                let what = match boundary {
+                    Boundary::Managed(arn) => arn.clone(),
+                    Boundary::CustomerManaged(p) => format!("{}{}", p.path, p.name),
+                };
+                format!("set the permissions boundary of {permission_set} to {what}")
+            }
+            DeletePermissionsBoundary { permission_set } => {
+                format!("remove the permissions boundary of {permission_set} (not in the config)")
+            }
+            ProvisionPermissionSet { permission_set } => {
+                format!("re-provision {permission_set} to the accounts it is provisioned to")
+            }
+            CreateGroup { name, .. } => format!("create group {name}"),
+            CreateAssignment { group, permission_set, account_id } => {
+                format!("assign {permission_set} on account {account_id} to group {group}")
+            }
+            CreateUser { user } => format!("create user {} ({}, {})", user.user_name, user.display_name, user.email),
+            AddMembership { user_name, group } => format!("add {user_name} to group {group}"),
         }
     }
 }
@@ -106,6 +303,8 @@ pub(crate) struct StepPlan {
     pub blocker: Option<UserError>,
     /// What was found, for people (e.g. "organization o-abc, all features").
     pub notes: Vec<String>,
+    /// Said after the plan was applied (e.g. what new users do next).
+    pub closing: Vec<String>,
 }
 
 impl StepPlan {
@@ -116,6 +315,7 @@ impl StepPlan {
             manual: Vec::new(),
             blocker: None,
             notes: Vec::new(),
+            closing: Vec::new(),
         }
     }
 
@@ -162,6 +362,15 @@ impl StepPlan {
             ));
         }
         lines
+    }
+}
+
+/// "1 group exists", "3 groups exist".
+pub(crate) fn exist_count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun} exists")
+    } else {
+        format!("{n} {noun}s exist")
     }
 }
 

@@ -86,6 +86,10 @@ fn ssoadmin(rules: &[&Rule]) -> aws_sdk_ssoadmin::Client {
     mock_client!(aws_sdk_ssoadmin, RuleMode::Sequential, rules)
 }
 
+fn identitystore(rules: &[&Rule]) -> aws_sdk_identitystore::Client {
+    mock_client!(aws_sdk_identitystore, RuleMode::MatchAny, rules)
+}
+
 /// Other regions: `found_in` has an instance, the rest have none.
 fn regions_with_instance_in(found_in: Option<&'static str>) -> crate::aws::RegionalSsoAdmin {
     Arc::new(move |region: &str| {
@@ -125,6 +129,7 @@ async fn no_instance_under_yes_exits_1_with_the_console_url() {
         management_caller(),
         mock_client!(aws_sdk_organizations, [&describe_org(MANAGEMENT)]),
         ssoadmin(&[&home]),
+        identitystore(&[]),
         regions_with_instance_in(None),
     );
     let mut ctx = ctx(aws, Box::new(AutoYes));
@@ -163,6 +168,7 @@ async fn no_instance_interactive_shows_the_page_and_polls_until_active() {
         management_caller(),
         mock_client!(aws_sdk_organizations, [&describe_org(MANAGEMENT)]),
         ssoadmin(&[&home]),
+        identitystore(&[]),
         regions_with_instance_in(None),
     );
     let mut ctx = ctx(aws, Box::new(Scripted::new(&["", ""])));
@@ -180,6 +186,7 @@ async fn an_instance_in_another_region_is_reported_not_duplicated() {
         management_caller(),
         mock_client!(aws_sdk_organizations, [&describe_org(MANAGEMENT)]),
         ssoadmin(&[&home]),
+        identitystore(&[]),
         regions_with_instance_in(Some("eu-west-1")),
     );
     // A prompter that would answer any pause: the step must not ask for one.
@@ -212,6 +219,7 @@ async fn a_member_account_caller_is_stopped_before_any_change() {
             [&describe_org(MANAGEMENT), &create]
         ),
         ssoadmin(&[&list_instances(vec![instance(InstanceStatus::Active)])]),
+        identitystore(&[]),
         regions_with_instance_in(None),
     );
     let mut ctx = ctx(aws, Box::new(AutoYes));
@@ -232,6 +240,7 @@ async fn a_root_caller_is_recognised_and_marked_in_the_plan() {
         sts_as("arn:aws:iam::111111111111:root", MANAGEMENT),
         mock_client!(aws_sdk_organizations, [&describe_org(MANAGEMENT)]),
         ssoadmin(&[&list_instances(vec![instance(InstanceStatus::Active)])]),
+        identitystore(&[]),
         regions_with_instance_in(None),
     );
     let ctx = ctx(aws, Box::new(AutoYes));
@@ -264,6 +273,7 @@ async fn access_denied_names_the_missing_iam_action() {
         management_caller(),
         mock_client!(aws_sdk_organizations, [&denied]),
         ssoadmin(&[]),
+        identitystore(&[]),
         regions_with_instance_in(None),
     );
     let mut ctx = ctx(aws, Box::new(AutoYes));
@@ -320,6 +330,7 @@ async fn an_organization_made_meanwhile_is_adopted_not_an_error() {
             [&describe, &create]
         ),
         ssoadmin(&[]),
+        identitystore(&[]),
         regions_with_instance_in(None),
     );
     let mut ctx = ctx(aws, Box::new(AutoYes));

@@ -5,7 +5,9 @@
 //! hidden, and every failure becomes an [`AwsError`] that knows which IAM
 //! action was attempted, so an `AccessDenied` can name the missing permission.
 
+pub(crate) mod identitystore;
 pub(crate) mod organizations;
+pub(crate) mod pace;
 pub(crate) mod regions;
 pub(crate) mod ssoadmin;
 pub(crate) mod sts;
@@ -18,8 +20,13 @@ use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_runtime_api::http::Response as HttpResponse;
 use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+
+/// Attempts per request (the SDK's default is 3): enough to ride out a burst
+/// of throttling from other callers sharing the account's rate.
+const MAX_ATTEMPTS: u32 = 6;
 
 /// Where to find AWS: the global flags that shape the SDK configuration.
 #[derive(Debug, Clone, Default)]
@@ -42,6 +49,8 @@ pub(crate) struct Aws {
     pub sts: aws_sdk_sts::Client,
     pub organizations: aws_sdk_organizations::Client,
     pub ssoadmin: aws_sdk_ssoadmin::Client,
+    pub identitystore: aws_sdk_identitystore::Client,
+    pub pacer: Arc<pace::Pacer>,
     regional_ssoadmin: RegionalSsoAdmin,
 }
 
@@ -51,14 +60,21 @@ impl Aws {
     /// credentials chain, `aws configure sso` profiles). `None` when no
     /// region is set anywhere.
     pub(crate) async fn connect(settings: &AwsSettings) -> Option<Self> {
-        let mut loader = aws_config::defaults(BehaviorVersion::latest())
-            .retry_config(RetryConfig::standard())
-            .timeout_config(
-                TimeoutConfig::builder()
-                    .connect_timeout(Duration::from_secs(10))
-                    .operation_attempt_timeout(Duration::from_secs(60))
-                    .build(),
-            );
+        let mut loader = aws_config::defaults(BehaviorVersion::latest());
+        // Throttling that pacing did not prevent is retried with backoff. A
+        // retry setting in the environment (AWS_MAX_ATTEMPTS, AWS_RETRY_MODE)
+        // wins, as the AWS CLI's does.
+        if std::env::var_os("AWS_MAX_ATTEMPTS").is_none()
+            && std::env::var_os("AWS_RETRY_MODE").is_none()
+        {
+            loader = loader.retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS));
+        }
+        loader = loader.timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(10))
+                .operation_attempt_timeout(Duration::from_secs(60))
+                .build(),
+        );
         if let Some(profile) = &settings.profile {
             loader = loader.profile_name(profile);
         }
@@ -80,6 +96,8 @@ impl Aws {
             sts: aws_sdk_sts::Client::new(sdk),
             organizations: aws_sdk_organizations::Client::new(sdk),
             ssoadmin: aws_sdk_ssoadmin::Client::new(sdk),
+            identitystore: aws_sdk_identitystore::Client::new(sdk),
+            pacer: Arc::new(pace::Pacer::from_env()),
             regional_ssoadmin: Arc::new(move |region: &str| {
                 let config = aws_sdk_ssoadmin::config::Builder::from(&base)
                     .region(Region::new(region.to_string()))
@@ -105,6 +123,7 @@ impl Aws {
         sts: aws_sdk_sts::Client,
         organizations: aws_sdk_organizations::Client,
         ssoadmin: aws_sdk_ssoadmin::Client,
+        identitystore: aws_sdk_identitystore::Client,
         regional: RegionalSsoAdmin,
     ) -> Self {
         Self {
@@ -112,6 +131,9 @@ impl Aws {
             sts,
             organizations,
             ssoadmin,
+            identitystore,
+            // Mocks answer at once; pacing is tested on its own.
+            pacer: Arc::new(pace::Pacer::new(10_000.0, 10_000.0, 10)),
             regional_ssoadmin: regional,
         }
     }
@@ -128,6 +150,10 @@ pub(crate) enum AwsErrorKind {
     Throttled,
     /// The request never got an answer (network, endpoint, timeout).
     Connection,
+    /// A server error without an AWS error code: the endpoint does not
+    /// implement the operation (a local stand-in answers such calls with an
+    /// HTML error page).
+    Unsupported,
     Other,
 }
 
@@ -167,6 +193,29 @@ impl AwsError {
     }
 }
 
+/// Retries `call` while AWS answers ConflictException because another
+/// change to the same resource is in progress (CONCURRENT_MODIFICATION, or a
+/// permission set busy provisioning); the SDK does not retry those.
+pub(crate) async fn retry_conflicts<T, F, Fut>(mut call: F) -> Result<T, AwsError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, AwsError>>,
+{
+    const ATTEMPTS: u32 = 8;
+    let mut delay = Duration::from_millis(200);
+    for attempt in 1.. {
+        match call().await {
+            Err(e) if e.kind == AwsErrorKind::Conflict && attempt < ATTEMPTS => {
+                tracing::debug!(action = e.action, attempt, "conflict; retrying");
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(10));
+            }
+            result => return result,
+        }
+    }
+    unreachable!("the loop returns")
+}
+
 impl fmt::Display for AwsError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.code {
@@ -201,16 +250,18 @@ fn kind_of_code(code: &str) -> AwsErrorKind {
 }
 
 /// Turns the SDK's error into an [`AwsError`] for `action`.
-pub(crate) fn classify<E, R>(action: &'static str, err: SdkError<E, R>) -> AwsError
+pub(crate) fn classify<E>(action: &'static str, err: SdkError<E, HttpResponse>) -> AwsError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: fmt::Debug,
 {
     let code = err.code().map(str::to_string);
     let kind = match (&err, &code) {
         (SdkError::DispatchFailure(d), _) if d.is_user() => AwsErrorKind::Credentials,
         (SdkError::DispatchFailure(_) | SdkError::TimeoutError(_), _) => AwsErrorKind::Connection,
         (_, Some(code)) => kind_of_code(code),
+        (SdkError::ServiceError(se), None) if se.raw().status().is_server_error() => {
+            AwsErrorKind::Unsupported
+        }
         _ => AwsErrorKind::Other,
     };
     let message = err

@@ -78,3 +78,45 @@ async fn describe_after_create(
             message: "the organization was created but cannot be read back yet".into(),
         })
 }
+
+/// A member account of the organization.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub(crate) struct Account {
+    pub id: String,
+    pub name: String,
+    pub active: bool,
+}
+
+/// Every account of the organization (ListAccounts, all pages).
+pub(crate) async fn list_accounts(
+    client: &aws_sdk_organizations::Client,
+) -> Result<Vec<Account>, AwsError> {
+    let mut accounts = Vec::new();
+    let mut token = None;
+    loop {
+        let page = client
+            .list_accounts()
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(|e| classify("organizations:ListAccounts", e))?;
+        accounts.extend(page.accounts().iter().map(|a| {
+            Account {
+                id: a.id().unwrap_or_default().to_string(),
+                name: a.name().unwrap_or_default().to_string(),
+                // `State` replaces the deprecated `Status`; either says ACTIVE.
+                active: a
+                    .state()
+                    .map(|s| s.as_str() == "ACTIVE")
+                    .unwrap_or_else(|| {
+                        #[allow(deprecated)]
+                        a.status().is_some_and(|s| s.as_str() == "ACTIVE")
+                    }),
+            }
+        }));
+        token = page.next_token().map(str::to_string);
+        if token.is_none() {
+            return Ok(accounts);
+        }
+    }
+}

@@ -59,3 +59,652 @@ pub(crate) async fn list_instances(
     }
     Ok(instances)
 }
+
+use std::collections::BTreeSet;
+
+use aws_sdk_ssoadmin::types::{
+    CustomerManagedPolicyReference, PermissionsBoundary, PrincipalType, ProvisionTargetType,
+    StatusValues, TargetType,
+};
+
+use super::{retry_conflicts, Aws, AwsErrorKind};
+use crate::config::CustomerManagedPolicy;
+
+/// A permission set's own fields, as DescribePermissionSet shows them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub(crate) struct PermissionSet {
+    pub arn: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub session_duration: Option<String>,
+    pub relay_state: Option<String>,
+}
+
+/// A permissions boundary: an AWS managed policy, or a customer managed one by name and path.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub(crate) enum Boundary {
+    Managed(String),
+    CustomerManaged(CustomerManagedPolicy),
+}
+
+/// The state of an asynchronous sso-admin request (assignment creation, provisioning).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum AsyncStatus {
+    InProgress(String),
+    Succeeded,
+    Failed(String),
+}
+
+fn async_status(
+    status: Option<&StatusValues>,
+    request_id: Option<&str>,
+    reason: Option<&str>,
+) -> AsyncStatus {
+    match status {
+        Some(StatusValues::Succeeded) => AsyncStatus::Succeeded,
+        Some(StatusValues::Failed) => {
+            AsyncStatus::Failed(reason.unwrap_or("no reason given").to_string())
+        }
+        // IN_PROGRESS, or no status at all: ask again with the request id.
+        _ => AsyncStatus::InProgress(request_id.unwrap_or_default().to_string()),
+    }
+}
+
+fn cmp_reference(p: &CustomerManagedPolicy) -> CustomerManagedPolicyReference {
+    CustomerManagedPolicyReference::builder()
+        .name(&p.name)
+        .path(&p.path)
+        .build()
+        .expect("name is set")
+}
+
+fn cmp_from(r: &CustomerManagedPolicyReference) -> CustomerManagedPolicy {
+    CustomerManagedPolicy {
+        name: r.name().to_string(),
+        path: r.path().unwrap_or("/").to_string(),
+    }
+}
+
+pub(crate) async fn list_permission_sets(
+    aws: &Aws,
+    instance: &str,
+) -> Result<Vec<String>, AwsError> {
+    let mut arns = Vec::new();
+    let mut token = None;
+    loop {
+        aws.pacer.ssoadmin().await;
+        let page = aws
+            .ssoadmin
+            .list_permission_sets()
+            .instance_arn(instance)
+            .max_results(100)
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(|e| classify("sso:ListPermissionSets", e))?;
+        arns.extend(page.permission_sets().iter().cloned());
+        token = page.next_token().map(str::to_string);
+        if token.is_none() {
+            return Ok(arns);
+        }
+    }
+}
+
+pub(crate) async fn describe_permission_set(
+    aws: &Aws,
+    instance: &str,
+    arn: &str,
+) -> Result<PermissionSet, AwsError> {
+    aws.pacer.ssoadmin().await;
+    let out = aws
+        .ssoadmin
+        .describe_permission_set()
+        .instance_arn(instance)
+        .permission_set_arn(arn)
+        .send()
+        .await
+        .map_err(|e| classify("sso:DescribePermissionSet", e))?;
+    let ps = out.permission_set();
+    Ok(PermissionSet {
+        arn: arn.to_string(),
+        name: ps.and_then(|p| p.name()).unwrap_or_default().to_string(),
+        description: ps
+            .and_then(|p| p.description())
+            .filter(|s| !s.is_empty())
+            .map(str::to_string),
+        session_duration: ps.and_then(|p| p.session_duration()).map(str::to_string),
+        relay_state: ps
+            .and_then(|p| p.relay_state())
+            .filter(|s| !s.is_empty())
+            .map(str::to_string),
+    })
+}
+
+pub(crate) async fn list_managed_policies(
+    aws: &Aws,
+    instance: &str,
+    ps: &str,
+) -> Result<BTreeSet<String>, AwsError> {
+    let mut arns = BTreeSet::new();
+    let mut token = None;
+    loop {
+        aws.pacer.ssoadmin().await;
+        let page = aws
+            .ssoadmin
+            .list_managed_policies_in_permission_set()
+            .instance_arn(instance)
+            .permission_set_arn(ps)
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(|e| classify("sso:ListManagedPoliciesInPermissionSet", e))?;
+        arns.extend(
+            page.attached_managed_policies()
+                .iter()
+                .filter_map(|p| p.arn())
+                .map(str::to_string),
+        );
+        token = page.next_token().map(str::to_string);
+        if token.is_none() {
+            return Ok(arns);
+        }
+    }
+}
+
+pub(crate) async fn list_customer_managed_policies(
+    aws: &Aws,
+    instance: &str,
+    ps: &str,
+) -> Result<BTreeSet<CustomerManagedPolicy>, AwsError> {
+    let mut refs = BTreeSet::new();
+    let mut token = None;
+    loop {
+        aws.pacer.ssoadmin().await;
+        let page = aws
+            .ssoadmin
+            .list_customer_managed_policy_references_in_permission_set()
+            .instance_arn(instance)
+            .permission_set_arn(ps)
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(|e| classify("sso:ListCustomerManagedPolicyReferencesInPermissionSet", e))?;
+        refs.extend(
+            page.customer_managed_policy_references()
+                .iter()
+                .map(cmp_from),
+        );
+        token = page.next_token().map(str::to_string);
+        if token.is_none() {
+            return Ok(refs);
+        }
+    }
+}
+
+pub(crate) async fn get_inline_policy(
+    aws: &Aws,
+    instance: &str,
+    ps: &str,
+) -> Result<Option<String>, AwsError> {
+    aws.pacer.ssoadmin().await;
+    let out = aws
+        .ssoadmin
+        .get_inline_policy_for_permission_set()
+        .instance_arn(instance)
+        .permission_set_arn(ps)
+        .send()
+        .await
+        .map_err(|e| classify("sso:GetInlinePolicyForPermissionSet", e))?;
+    Ok(out
+        .inline_policy()
+        .filter(|p| !p.trim().is_empty())
+        .map(str::to_string))
+}
+
+/// `Ok(None)`: no boundary. `Err` with [`AwsErrorKind::Unsupported`]: the
+/// endpoint cannot say (a local stand-in without this API).
+pub(crate) async fn get_permissions_boundary(
+    aws: &Aws,
+    instance: &str,
+    ps: &str,
+) -> Result<Option<Boundary>, AwsError> {
+    aws.pacer.ssoadmin().await;
+    // An endpoint without this API answers 500 to every try: retry once,
+    // quickly, rather than backing off for half a minute per set.
+    let quick = aws_sdk_ssoadmin::config::Builder::default().retry_config(
+        aws_config::retry::RetryConfig::standard()
+            .with_max_attempts(2)
+            .with_initial_backoff(std::time::Duration::from_millis(100)),
+    );
+    match aws
+        .ssoadmin
+        .get_permissions_boundary_for_permission_set()
+        .instance_arn(instance)
+        .permission_set_arn(ps)
+        .customize()
+        .config_override(quick)
+        .send()
+        .await
+    {
+        Ok(out) => Ok(out.permissions_boundary().and_then(|b| {
+            if let Some(arn) = b.managed_policy_arn() {
+                Some(Boundary::Managed(arn.to_string()))
+            } else {
+                b.customer_managed_policy_reference()
+                    .map(|r| Boundary::CustomerManaged(cmp_from(r)))
+            }
+        })),
+        Err(e) => {
+            let e = classify("sso:GetPermissionsBoundaryForPermissionSet", e);
+            if e.kind == AwsErrorKind::NotFound {
+                Ok(None)
+            } else {
+                Err(e)
+            }
+        }
+    }
+}
+
+/// The fields UpdatePermissionSet and CreatePermissionSet send.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub(crate) struct PermissionSetFields {
+    pub description: Option<String>,
+    pub session_duration: String,
+    pub relay_state: Option<String>,
+}
+
+pub(crate) async fn create_permission_set(
+    aws: &Aws,
+    instance: &str,
+    name: &str,
+    fields: &PermissionSetFields,
+) -> Result<String, AwsError> {
+    retry_conflicts(|| async {
+        aws.pacer.ssoadmin().await;
+        let out = aws
+            .ssoadmin
+            .create_permission_set()
+            .instance_arn(instance)
+            .name(name)
+            .set_description(fields.description.clone())
+            // Always sent: AWS's default differs by client, and moto answers
+            // a number without it that the SDK cannot parse.
+            .session_duration(&fields.session_duration)
+            .set_relay_state(fields.relay_state.clone())
+            .send()
+            .await
+            .map_err(|e| classify("sso:CreatePermissionSet", e))?;
+        Ok(out
+            .permission_set()
+            .and_then(|p| p.permission_set_arn())
+            .unwrap_or_default()
+            .to_string())
+    })
+    .await
+}
+
+/// UpdatePermissionSet clears what it is not sent: every field is sent.
+pub(crate) async fn update_permission_set(
+    aws: &Aws,
+    instance: &str,
+    ps: &str,
+    fields: &PermissionSetFields,
+) -> Result<(), AwsError> {
+    retry_conflicts(|| async {
+        aws.pacer.ssoadmin().await;
+        aws.ssoadmin
+            .update_permission_set()
+            .instance_arn(instance)
+            .permission_set_arn(ps)
+            .set_description(fields.description.clone())
+            .session_duration(&fields.session_duration)
+            .set_relay_state(fields.relay_state.clone())
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| classify("sso:UpdatePermissionSet", e))
+    })
+    .await
+}
+
+pub(crate) async fn attach_managed_policy(
+    aws: &Aws,
+    instance: &str,
+    ps: &str,
+    arn: &str,
+) -> Result<(), AwsError> {
+    retry_conflicts(|| async {
+        aws.pacer.ssoadmin().await;
+        aws.ssoadmin
+            .attach_managed_policy_to_permission_set()
+            .instance_arn(instance)
+            .permission_set_arn(ps)
+            .managed_policy_arn(arn)
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| classify("sso:AttachManagedPolicyToPermissionSet", e))
+    })
+    .await
+}
+
+pub(crate) async fn detach_managed_policy(
+    aws: &Aws,
+    instance: &str,
+    ps: &str,
+    arn: &str,
+) -> Result<(), AwsError> {
+    retry_conflicts(|| async {
+        aws.pacer.ssoadmin().await;
+        aws.ssoadmin
+            .detach_managed_policy_from_permission_set()
+            .instance_arn(instance)
+            .permission_set_arn(ps)
+            .managed_policy_arn(arn)
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| classify("sso:DetachManagedPolicyFromPermissionSet", e))
+    })
+    .await
+}
+
+pub(crate) async fn attach_customer_managed_policy(
+    aws: &Aws,
+    instance: &str,
+    ps: &str,
+    policy: &CustomerManagedPolicy,
+) -> Result<(), AwsError> {
+    retry_conflicts(|| async {
+        aws.pacer.ssoadmin().await;
+        aws.ssoadmin
+            .attach_customer_managed_policy_reference_to_permission_set()
+            .instance_arn(instance)
+            .permission_set_arn(ps)
+            .customer_managed_policy_reference(cmp_reference(policy))
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| classify("sso:AttachCustomerManagedPolicyReferenceToPermissionSet", e))
+    })
+    .await
+}
+
+pub(crate) async fn detach_customer_managed_policy(
+    aws: &Aws,
+    instance: &str,
+    ps: &str,
+    policy: &CustomerManagedPolicy,
+) -> Result<(), AwsError> {
+    retry_conflicts(|| async {
+        aws.pacer.ssoadmin().await;
+        aws.ssoadmin
+            .detach_customer_managed_policy_reference_from_permission_set()
+            .instance_arn(instance)
+            .permission_set_arn(ps)
+            .customer_managed_policy_reference(cmp_reference(policy))
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| {
+                classify(
+                    "sso:DetachCustomerManagedPolicyReferenceFromPermissionSet",
+                    e,
+                )
+            })
+    })
+    .await
+}
+
+pub(crate) async fn put_inline_policy(
+    aws: &Aws,
+    instance: &str,
+    ps: &str,
+    document: &str,
+) -> Result<(), AwsError> {
+    retry_conflicts(|| async {
+        aws.pacer.ssoadmin().await;
+        aws.ssoadmin
+            .put_inline_policy_to_permission_set()
+            .instance_arn(instance)
+            .permission_set_arn(ps)
+            .inline_policy(document)
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| classify("sso:PutInlinePolicyToPermissionSet", e))
+    })
+    .await
+}
+
+pub(crate) async fn delete_inline_policy(
+    aws: &Aws,
+    instance: &str,
+    ps: &str,
+) -> Result<(), AwsError> {
+    retry_conflicts(|| async {
+        aws.pacer.ssoadmin().await;
+        aws.ssoadmin
+            .delete_inline_policy_from_permission_set()
+            .instance_arn(instance)
+            .permission_set_arn(ps)
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| classify("sso:DeleteInlinePolicyFromPermissionSet", e))
+    })
+    .await
+}
+
+pub(crate) async fn put_permissions_boundary(
+    aws: &Aws,
+    instance: &str,
+    ps: &str,
+    boundary: &Boundary,
+) -> Result<(), AwsError> {
+    let sdk_boundary = match boundary {
+        Boundary::Managed(arn) => PermissionsBoundary::builder()
+            .managed_policy_arn(arn)
+            .build(),
+        Boundary::CustomerManaged(p) => PermissionsBoundary::builder()
+            .customer_managed_policy_reference(cmp_reference(p))
+            .build(),
+    };
+    retry_conflicts(|| async {
+        aws.pacer.ssoadmin().await;
+        aws.ssoadmin
+            .put_permissions_boundary_to_permission_set()
+            .instance_arn(instance)
+            .permission_set_arn(ps)
+            .permissions_boundary(sdk_boundary.clone())
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| classify("sso:PutPermissionsBoundaryToPermissionSet", e))
+    })
+    .await
+}
+
+pub(crate) async fn delete_permissions_boundary(
+    aws: &Aws,
+    instance: &str,
+    ps: &str,
+) -> Result<(), AwsError> {
+    retry_conflicts(|| async {
+        aws.pacer.ssoadmin().await;
+        aws.ssoadmin
+            .delete_permissions_boundary_from_permission_set()
+            .instance_arn(instance)
+            .permission_set_arn(ps)
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| classify("sso:DeletePermissionsBoundaryFromPermissionSet", e))
+    })
+    .await
+}
+
+pub(crate) async fn list_accounts_for_provisioned_permission_set(
+    aws: &Aws,
+    instance: &str,
+    ps: &str,
+) -> Result<Vec<String>, AwsError> {
+    let mut accounts = Vec::new();
+    let mut token = None;
+    loop {
+        aws.pacer.ssoadmin().await;
+        let page = aws
+            .ssoadmin
+            .list_accounts_for_provisioned_permission_set()
+            .instance_arn(instance)
+            .permission_set_arn(ps)
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(|e| classify("sso:ListAccountsForProvisionedPermissionSet", e))?;
+        accounts.extend(page.account_ids().iter().cloned());
+        token = page.next_token().map(str::to_string);
+        if token.is_none() {
+            return Ok(accounts);
+        }
+    }
+}
+
+/// Re-provisions `ps` to every account it is provisioned to.
+pub(crate) async fn provision_permission_set(
+    aws: &Aws,
+    instance: &str,
+    ps: &str,
+) -> Result<AsyncStatus, AwsError> {
+    retry_conflicts(|| async {
+        aws.pacer.ssoadmin().await;
+        let out = aws
+            .ssoadmin
+            .provision_permission_set()
+            .instance_arn(instance)
+            .permission_set_arn(ps)
+            .target_type(ProvisionTargetType::AllProvisionedAccounts)
+            .send()
+            .await
+            .map_err(|e| classify("sso:ProvisionPermissionSet", e))?;
+        let s = out.permission_set_provisioning_status();
+        Ok(async_status(
+            s.and_then(|s| s.status()),
+            s.and_then(|s| s.request_id()),
+            s.and_then(|s| s.failure_reason()),
+        ))
+    })
+    .await
+}
+
+pub(crate) async fn describe_provisioning_status(
+    aws: &Aws,
+    instance: &str,
+    request_id: &str,
+) -> Result<AsyncStatus, AwsError> {
+    aws.pacer.ssoadmin().await;
+    let out = aws
+        .ssoadmin
+        .describe_permission_set_provisioning_status()
+        .instance_arn(instance)
+        .provision_permission_set_request_id(request_id)
+        .send()
+        .await
+        .map_err(|e| classify("sso:DescribePermissionSetProvisioningStatus", e))?;
+    let s = out.permission_set_provisioning_status();
+    Ok(async_status(
+        s.and_then(|s| s.status()),
+        Some(request_id),
+        s.and_then(|s| s.failure_reason()),
+    ))
+}
+
+/// Principals (type, id) that hold `ps` on `account`.
+pub(crate) async fn list_account_assignments(
+    aws: &Aws,
+    instance: &str,
+    account: &str,
+    ps: &str,
+) -> Result<Vec<(String, String)>, AwsError> {
+    let mut found = Vec::new();
+    let mut token = None;
+    loop {
+        aws.pacer.ssoadmin().await;
+        let page = aws
+            .ssoadmin
+            .list_account_assignments()
+            .instance_arn(instance)
+            .account_id(account)
+            .permission_set_arn(ps)
+            .max_results(100)
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(|e| classify("sso:ListAccountAssignments", e))?;
+        found.extend(page.account_assignments().iter().map(|a| {
+            (
+                a.principal_type()
+                    .map(|t| t.as_str().to_string())
+                    .unwrap_or_default(),
+                a.principal_id().unwrap_or_default().to_string(),
+            )
+        }));
+        token = page.next_token().map(str::to_string);
+        if token.is_none() {
+            return Ok(found);
+        }
+    }
+}
+
+pub(crate) async fn create_group_assignment(
+    aws: &Aws,
+    instance: &str,
+    account: &str,
+    ps: &str,
+    group_id: &str,
+) -> Result<AsyncStatus, AwsError> {
+    retry_conflicts(|| async {
+        aws.pacer.ssoadmin().await;
+        let out = aws
+            .ssoadmin
+            .create_account_assignment()
+            .instance_arn(instance)
+            .target_id(account)
+            .target_type(TargetType::AwsAccount)
+            .permission_set_arn(ps)
+            .principal_type(PrincipalType::Group)
+            .principal_id(group_id)
+            .send()
+            .await
+            .map_err(|e| classify("sso:CreateAccountAssignment", e))?;
+        let s = out.account_assignment_creation_status();
+        Ok(async_status(
+            s.and_then(|s| s.status()),
+            s.and_then(|s| s.request_id()),
+            s.and_then(|s| s.failure_reason()),
+        ))
+    })
+    .await
+}
+
+pub(crate) async fn describe_assignment_creation(
+    aws: &Aws,
+    instance: &str,
+    request_id: &str,
+) -> Result<AsyncStatus, AwsError> {
+    aws.pacer.ssoadmin().await;
+    let out = aws
+        .ssoadmin
+        .describe_account_assignment_creation_status()
+        .instance_arn(instance)
+        .account_assignment_creation_request_id(request_id)
+        .send()
+        .await
+        .map_err(|e| classify("sso:DescribeAccountAssignmentCreationStatus", e))?;
+    let s = out.account_assignment_creation_status();
+    Ok(async_status(
+        s.and_then(|s| s.status()),
+        Some(request_id),
+        s.and_then(|s| s.failure_reason()),
+    ))
+}

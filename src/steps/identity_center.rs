@@ -66,7 +66,7 @@ pub(crate) async fn observe(ctx: &Ctx) -> Result<Observed, AwsError> {
 pub(crate) async fn check(ctx: &Ctx, facts: &mut Facts) -> Result<StepPlan> {
     let observed = observe(ctx).await?;
     let plan = plan(&ctx.aws.region, &observed, &facts.organization);
-    facts.instance = chosen(&observed).cloned();
+    facts.instance = Some(chosen(&observed).cloned());
     Ok(plan)
 }
 
@@ -181,7 +181,7 @@ pub(crate) async fn wait_until_enabled(
                     "IAM Identity Center is ACTIVE in {region}: instance {}",
                     active.arn
                 ));
-                facts.instance = Some(active.clone());
+                facts.instance = Some(Some(active.clone()));
                 return Ok(());
             }
             let creating = instances.iter().any(|i| i.status == "CREATE_IN_PROGRESS");

@@ -6,21 +6,29 @@
 //! step found or would create is carried forward in [`Facts`], so a dry run
 //! of the whole wizard can plan later steps against planned values.
 
+pub(crate) mod assignments;
+pub(crate) mod groups;
 pub(crate) mod identity_center;
 pub(crate) mod organization;
+pub(crate) mod permission_sets;
 pub(crate) mod status;
+pub(crate) mod users;
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Mutex;
 
 use anyhow::Result;
 use console::Style;
+use futures::stream::{self, StreamExt};
 
-use crate::aws::organizations::Organization;
-use crate::aws::ssoadmin::Instance;
+use crate::aws::organizations::{describe_organization, list_accounts, Account, Organization};
+use crate::aws::ssoadmin::{list_instances, Instance};
 use crate::aws::sts::{caller_identity, Caller};
 use crate::aws::Aws;
 use crate::cli::OutputFormat;
 use crate::config::LoadedConfig;
 use crate::error::UserError;
-use crate::plan::{self, Action, ManualStep, StepPlan};
+use crate::plan::{self, Action, ManualStep, Op, StepPlan};
 use crate::ui::{Printer, Prompter};
 
 /// The steps, in the guide's order (the subcommand names).
@@ -28,16 +36,31 @@ use crate::ui::{Printer, Prompter};
 pub(crate) enum StepId {
     Organization,
     IdentityCenter,
+    PermissionSets,
+    Groups,
+    Assignments,
+    Users,
 }
 
 impl StepId {
     /// Every step that exists, in wizard order.
-    pub(crate) const ALL: [StepId; 2] = [StepId::Organization, StepId::IdentityCenter];
+    pub(crate) const ALL: [StepId; 6] = [
+        StepId::Organization,
+        StepId::IdentityCenter,
+        StepId::PermissionSets,
+        StepId::Groups,
+        StepId::Assignments,
+        StepId::Users,
+    ];
 
     pub(crate) fn name(self) -> &'static str {
         match self {
             StepId::Organization => "organization",
             StepId::IdentityCenter => "identity-center",
+            StepId::PermissionSets => "permission-sets",
+            StepId::Groups => "groups",
+            StepId::Assignments => "assignments",
+            StepId::Users => "users",
         }
     }
 }
@@ -53,12 +76,23 @@ pub(crate) struct Ctx {
 }
 
 /// What is known about the account so far: observed, or planned by an
-/// earlier step of this run.
+/// earlier step of this run. `None` means "not looked at yet"; a step that
+/// needs it looks (see the `ensure_*` functions), so each step also works
+/// on its own.
 #[derive(Debug, Clone)]
 pub(crate) struct Facts {
     pub caller: Caller,
     pub organization: OrgState,
-    pub instance: Option<Instance>,
+    /// `Some(None)`: looked, and there is no ACTIVE instance in the region.
+    pub instance: Option<Option<Instance>>,
+    /// The organization's accounts.
+    pub accounts: Option<Vec<Account>>,
+    /// Permission set name -> ARN; `None` for one this run plans to create.
+    pub permission_sets: Option<BTreeMap<String, Option<String>>>,
+    /// Group display name -> id; `None` for one this run plans to create.
+    pub groups: Option<BTreeMap<String, Option<String>>>,
+    /// User name -> id of the users the config names; `None` when planned.
+    pub users: BTreeMap<String, Option<String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,8 +113,105 @@ impl Facts {
             caller,
             organization: OrgState::Unknown,
             instance: None,
+            accounts: None,
+            permission_sets: None,
+            groups: None,
+            users: BTreeMap::new(),
         }
     }
+
+    /// The ACTIVE instance in the home region, if known to exist.
+    pub(crate) fn active_instance(&self) -> Option<&Instance> {
+        self.instance.as_ref().and_then(Option::as_ref)
+    }
+
+    /// The management account: the organization's, or the caller's when
+    /// this run creates the organization.
+    pub(crate) fn management_account(&self) -> Option<&str> {
+        match &self.organization {
+            OrgState::Exists(org) => Some(&org.management_account_id),
+            OrgState::Planned {
+                management_account_id,
+            } => Some(management_account_id),
+            OrgState::Missing | OrgState::Unknown => None,
+        }
+    }
+}
+
+/// Looks at the organization unless an earlier step did.
+pub(crate) async fn ensure_organization(ctx: &Ctx, facts: &mut Facts) -> Result<()> {
+    if facts.organization == OrgState::Unknown {
+        facts.organization = match describe_organization(&ctx.aws.organizations).await? {
+            Some(org) => OrgState::Exists(org),
+            None => OrgState::Missing,
+        };
+    }
+    Ok(())
+}
+
+/// Looks for the home region's ACTIVE instance unless an earlier step did.
+pub(crate) async fn ensure_instance(ctx: &Ctx, facts: &mut Facts) -> Result<Option<Instance>> {
+    if facts.instance.is_none() {
+        let found = list_instances(&ctx.aws.ssoadmin).await?;
+        facts.instance = Some(found.into_iter().find(Instance::is_active));
+    }
+    Ok(facts.active_instance().cloned())
+}
+
+/// Lists the organization's accounts unless an earlier step did. An
+/// organization this run creates has one account: the caller's.
+pub(crate) async fn ensure_accounts(ctx: &Ctx, facts: &mut Facts) -> Result<Vec<Account>> {
+    ensure_organization(ctx, facts).await?;
+    if facts.accounts.is_none() {
+        facts.accounts = Some(match &facts.organization {
+            OrgState::Exists(_) => list_accounts(&ctx.aws.organizations).await?,
+            OrgState::Planned {
+                management_account_id,
+            } => vec![Account {
+                id: management_account_id.clone(),
+                name: "management account (planned)".to_string(),
+                active: true,
+            }],
+            OrgState::Missing | OrgState::Unknown => Vec::new(),
+        });
+    }
+    Ok(facts.accounts.clone().unwrap_or_default())
+}
+
+/// Permission set names to ARNs unless an earlier step looked.
+pub(crate) async fn ensure_permission_sets(
+    ctx: &Ctx,
+    facts: &mut Facts,
+) -> Result<BTreeMap<String, Option<String>>> {
+    if facts.permission_sets.is_none() {
+        let map = match ensure_instance(ctx, facts).await? {
+            Some(instance) => permission_sets::observe_names(ctx, &instance.arn).await?,
+            None => BTreeMap::new(),
+        };
+        facts.permission_sets = Some(map);
+    }
+    Ok(facts.permission_sets.clone().unwrap_or_default())
+}
+
+/// Group display names to ids unless an earlier step looked.
+pub(crate) async fn ensure_groups(
+    ctx: &Ctx,
+    facts: &mut Facts,
+) -> Result<BTreeMap<String, Option<String>>> {
+    if facts.groups.is_none() {
+        let map = match ensure_instance(ctx, facts).await? {
+            Some(instance) => {
+                crate::aws::identitystore::list_groups(&ctx.aws, &instance.identity_store_id)
+                    .await?
+                    .into_iter()
+                    .map(|g| (g.display_name, Some(g.id)))
+                    .collect()
+            }
+            None => BTreeMap::new(),
+        };
+        facts.groups = Some(map);
+    }
+    Ok(facts.groups.clone().unwrap_or_default())
 }
 
 /// Who is calling, with the loud warning when it is the root user.
@@ -120,6 +251,10 @@ pub(crate) async fn check(step: StepId, ctx: &Ctx, facts: &mut Facts) -> Result<
     match step {
         StepId::Organization => organization::check(ctx, facts).await,
         StepId::IdentityCenter => identity_center::check(ctx, facts).await,
+        StepId::PermissionSets => permission_sets::check(ctx, facts).await,
+        StepId::Groups => groups::check(ctx, facts).await,
+        StepId::Assignments => assignments::check(ctx, facts).await,
+        StepId::Users => users::check(ctx, facts).await,
     }
 }
 
@@ -195,7 +330,17 @@ fn plural(n: usize) -> &'static str {
 async fn apply(ctx: &mut Ctx, facts: &mut Facts, plan: &StepPlan) -> Result<()> {
     if !plan.actions.is_empty() {
         let n = plan.actions.len();
-        let question = format!("Apply {n} change{} ({})?", plural(n), plan.step.name());
+        let removals = plan.actions.iter().filter(|a| a.op() == Op::Delete).count();
+        let question = if removals > 0 {
+            format!(
+                "Apply {n} change{} ({}), including {removals} removal{} marked -?",
+                plural(n),
+                plan.step.name(),
+                plural(removals)
+            )
+        } else {
+            format!("Apply {n} change{} ({})?", plural(n), plan.step.name())
+        };
         if !ctx.prompt.confirm(&question, true)? {
             return Err(
                 UserError::new(format!("declined: {} was not changed", plan.step.name()))
@@ -203,9 +348,7 @@ async fn apply(ctx: &mut Ctx, facts: &mut Facts, plan: &StepPlan) -> Result<()> 
                     .into(),
             );
         }
-        for action in &plan.actions {
-            apply_action(ctx, facts, action).await?;
-        }
+        apply_actions(ctx, facts, plan).await?;
     }
     for manual in &plan.manual {
         if !ctx.prompt.interactive() {
@@ -226,15 +369,125 @@ async fn apply(ctx: &mut Ctx, facts: &mut Facts, plan: &StepPlan) -> Result<()> 
             StepId::IdentityCenter => {
                 identity_center::wait_until_enabled(ctx, facts, manual).await?
             }
-            StepId::Organization => unreachable!("the organization step has no console-only part"),
+            other => unreachable!("{} has no console-only part", other.name()),
         }
+    }
+    for line in &plan.closing {
+        ctx.out.say(line);
     }
     Ok(())
 }
 
-/// Applying is one match over the actions.
-async fn apply_action(ctx: &Ctx, facts: &mut Facts, action: &Action) -> Result<()> {
-    match action {
-        Action::CreateOrganization { .. } => organization::create(ctx, facts).await,
+/// Applies a plan's actions: those that depend on each other (same
+/// [`Action::chain_key`]) in order, independent ones concurrently, paced by
+/// the clients' rate limits. A failure stops its own chain only; the others
+/// go on, and the step then fails with a summary of what did not happen.
+async fn apply_actions(ctx: &Ctx, facts: &mut Facts, plan: &StepPlan) -> Result<()> {
+    let mut chains: Vec<Vec<&Action>> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    for action in &plan.actions {
+        let i = *index.entry(action.chain_key()).or_insert_with(|| {
+            chains.push(Vec::new());
+            chains.len() - 1
+        });
+        chains[i].push(action);
     }
+    let progress = crate::ui::progress::bar(&ctx.out, plan.actions.len() as u64, plan.step.name());
+    let shared = Mutex::new(facts);
+    let failures: Vec<(&Action, anyhow::Error, usize)> = stream::iter(chains)
+        .map(|chain| {
+            let (shared, progress) = (&shared, &progress);
+            async move {
+                for (done, action) in chain.iter().enumerate() {
+                    if let Err(e) = apply_action(ctx, shared, action).await {
+                        progress.failed();
+                        return Some((*action, e, chain.len() - done - 1));
+                    }
+                    progress.inc();
+                }
+                None
+            }
+        })
+        .buffer_unordered(ctx.aws.pacer.concurrency)
+        .filter_map(|f| async move { f })
+        .collect()
+        .await;
+    progress.finish();
+    if failures.is_empty() {
+        return Ok(());
+    }
+    let total = plan.actions.len();
+    let skipped: usize = failures.iter().map(|(_, _, s)| s).sum();
+    if total == 1 {
+        // One change, one failure: its own error (and hint) says it best.
+        let (action, e, _) = failures.into_iter().next().expect("one failure");
+        return Err(e.context(format!("could not {}", action.describe())));
+    }
+    let mut error = UserError::new(format!(
+        "{} of {total} changes in {} failed{}",
+        failures.len(),
+        plan.step.name(),
+        if skipped > 0 {
+            format!(" ({skipped} that depend on them were not tried)")
+        } else {
+            String::new()
+        }
+    ));
+    let mut hint = None;
+    for (action, e, _) in &failures {
+        error = error.caused_by(format!("{}: {e:#}", action.describe()));
+        hint = hint.or_else(|| {
+            crate::error::render(e)
+                .into_iter()
+                .find_map(|l| l.strip_prefix("hint: ").map(str::to_string))
+        });
+    }
+    Err(error
+        .hint(hint.unwrap_or_else(|| {
+            "everything else was applied; run the step again to retry what failed".to_string()
+        }))
+        .into())
+}
+
+/// Applying is one match over the actions.
+async fn apply_action(ctx: &Ctx, facts: &Mutex<&mut Facts>, action: &Action) -> Result<()> {
+    use Action::*;
+    match action {
+        CreateOrganization { .. } => organization::create(ctx, facts).await,
+        CreatePermissionSet { .. }
+        | UpdatePermissionSet { .. }
+        | AttachManagedPolicy { .. }
+        | DetachManagedPolicy { .. }
+        | AttachCustomerManagedPolicy { .. }
+        | DetachCustomerManagedPolicy { .. }
+        | PutInlinePolicy { .. }
+        | DeleteInlinePolicy { .. }
+        | PutPermissionsBoundary { .. }
+        | DeletePermissionsBoundary { .. }
+        | ProvisionPermissionSet { .. } => permission_sets::apply(ctx, facts, action).await,
+        CreateGroup { name, description } => groups::create(ctx, facts, name, description).await,
+        CreateAssignment {
+            group,
+            permission_set,
+            account_id,
+        } => assignments::create(ctx, facts, group, permission_set, account_id).await,
+        CreateUser { user } => users::create(ctx, facts, user).await,
+        AddMembership { user_name, group } => {
+            users::add_membership(ctx, facts, user_name, group).await
+        }
+    }
+}
+
+/// The instance an action works in; the step that planned it found it.
+pub(crate) fn instance_of(facts: &Mutex<&mut Facts>) -> Result<Instance> {
+    facts
+        .lock()
+        .expect("facts lock")
+        .active_instance()
+        .cloned()
+        .ok_or_else(|| {
+            UserError::new("no ACTIVE IAM Identity Center instance in this region")
+                .hint("run `ssosetup identity-center` first")
+                .into()
+        })
 }

@@ -97,13 +97,13 @@ pub(crate) fn plan(
 }
 
 /// Applies `CreateOrganization` and records the organization in `facts`.
-pub(crate) async fn create(ctx: &Ctx, facts: &mut Facts) -> Result<()> {
+pub(crate) async fn create(ctx: &Ctx, facts: &std::sync::Mutex<&mut Facts>) -> Result<()> {
     let org = create_organization(&ctx.aws.organizations).await?;
     ctx.out.say(&format!(
         "created organization {} (all features), managed from account {}",
         org.id, org.management_account_id
     ));
-    facts.organization = OrgState::Exists(org);
+    facts.lock().expect("facts lock").organization = OrgState::Exists(org);
     Ok(())
 }
 

@@ -59,7 +59,7 @@ pub(crate) async fn status(ctx: &Ctx) -> Result<()> {
         };
         rows.push((step, state, detail));
     }
-    let portal = facts.instance.as_ref().and_then(|i| i.default_portal_url());
+    let portal = facts.active_instance().and_then(|i| i.default_portal_url());
     if ctx.output == OutputFormat::Json {
         let steps: Vec<_> = rows
             .iter()
@@ -68,7 +68,7 @@ pub(crate) async fn status(ctx: &Ctx) -> Result<()> {
         let doc = json!({
             "caller": {"account": caller.account, "arn": caller.arn, "root": caller.is_root()},
             "region": ctx.aws.region,
-            "instance": facts.instance,
+            "instance": facts.active_instance(),
             "portal_url": portal,
             "steps": steps,
         });
@@ -78,7 +78,7 @@ pub(crate) async fn status(ctx: &Ctx) -> Result<()> {
     ctx.out.data(&format!("Caller:   {}", caller.arn));
     ctx.out.data(&format!("Account:  {}", caller.account));
     ctx.out.data(&format!("Region:   {}", ctx.aws.region));
-    match &facts.instance {
+    match facts.active_instance() {
         Some(i) => {
             ctx.out.data(&format!(
                 "Instance: {} (identity store {})",

@@ -2,6 +2,7 @@
 //! and the prompts behind the [`prompt::Prompter`] trait.
 
 pub(crate) mod printer;
+pub(crate) mod progress;
 pub(crate) mod prompt;
 
 pub(crate) use printer::Printer;

@@ -29,6 +29,11 @@ impl Printer {
         }
     }
 
+    /// Whether progress bars may be drawn (stderr is a terminal, not -q).
+    pub(crate) fn shows_progress(&self) -> bool {
+        !self.quiet && std::io::stderr().is_terminal()
+    }
+
     /// A line of data on stdout.
     pub(crate) fn data(&self, line: &str) {
         let mut out = std::io::stdout().lock();

@@ -6,6 +6,7 @@
 mod cli;
 mod moto;
 mod organization;
+mod resources;
 
 use std::path::Path;
 use std::process::{Command, Output, Stdio};

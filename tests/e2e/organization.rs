@@ -125,10 +125,16 @@ async fn init_yes_applies_every_step_and_status_then_shows_them_done() {
         .collect();
     assert_eq!(
         states,
-        vec![
-            ("organization".into(), "done".into()),
-            ("identity-center".into(), "done".into())
+        [
+            "organization",
+            "identity-center",
+            "permission-sets",
+            "groups",
+            "assignments",
+            "users"
         ]
+        .map(|s| (s.to_string(), "done".to_string()))
+        .to_vec()
     );
     assert!(doc["instance"]["arn"]
         .as_str()

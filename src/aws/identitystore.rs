@@ -1,0 +1,302 @@
+//! The Identity Center identity store: groups, users, memberships.
+//! Listing is by pages of 100 (one call per page), not one lookup per name.
+
+use aws_sdk_identitystore::types::{AlternateIdentifier, Email, MemberId, Name, UniqueAttribute};
+use aws_smithy_types::Document;
+use serde::Serialize;
+
+use super::{classify, Aws, AwsError, AwsErrorKind};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub(crate) struct Group {
+    pub id: String,
+    pub display_name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub(crate) struct User {
+    pub id: String,
+    pub user_name: String,
+    pub display_name: Option<String>,
+    pub given_name: Option<String>,
+    pub family_name: Option<String>,
+    /// The primary email, else the first.
+    pub email: Option<String>,
+}
+
+/// What CreateUser sends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub(crate) struct NewUser {
+    pub user_name: String,
+    pub display_name: String,
+    pub given_name: String,
+    pub family_name: String,
+    pub email: String,
+}
+
+pub(crate) async fn list_groups(aws: &Aws, store: &str) -> Result<Vec<Group>, AwsError> {
+    let mut groups = Vec::new();
+    let mut token = None;
+    loop {
+        aws.pacer.identitystore("ListGroups").await;
+        let page = aws
+            .identitystore
+            .list_groups()
+            .identity_store_id(store)
+            .max_results(100)
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(|e| classify("identitystore:ListGroups", e))?;
+        groups.extend(page.groups().iter().map(|g| Group {
+            id: g.group_id().to_string(),
+            display_name: g.display_name().unwrap_or_default().to_string(),
+        }));
+        token = page.next_token().map(str::to_string);
+        if token.is_none() {
+            return Ok(groups);
+        }
+    }
+}
+
+async fn get_group_id(
+    aws: &Aws,
+    store: &str,
+    display_name: &str,
+) -> Result<Option<String>, AwsError> {
+    aws.pacer.identitystore("GetGroupId").await;
+    let attribute = UniqueAttribute::builder()
+        .attribute_path("displayName")
+        .attribute_value(Document::String(display_name.to_string()))
+        .build()
+        .expect("path and value are set");
+    match aws
+        .identitystore
+        .get_group_id()
+        .identity_store_id(store)
+        .alternate_identifier(AlternateIdentifier::UniqueAttribute(attribute))
+        .send()
+        .await
+    {
+        Ok(out) => Ok(Some(out.group_id().to_string())),
+        Err(e) => {
+            let e = classify("identitystore:GetGroupId", e);
+            if e.kind == AwsErrorKind::NotFound {
+                Ok(None)
+            } else {
+                Err(e)
+            }
+        }
+    }
+}
+
+/// Creates a group; when one of that name appeared meanwhile (a conflict),
+/// returns its id instead, so a re-run or a race never makes a duplicate.
+pub(crate) async fn create_group(
+    aws: &Aws,
+    store: &str,
+    display_name: &str,
+    description: &str,
+) -> Result<String, AwsError> {
+    super::retry_conflicts(|| async {
+        aws.pacer.identitystore("CreateGroup").await;
+        match aws
+            .identitystore
+            .create_group()
+            .identity_store_id(store)
+            .display_name(display_name)
+            .description(description)
+            .send()
+            .await
+        {
+            Ok(out) => Ok(out.group_id().to_string()),
+            Err(e) => {
+                let e = classify("identitystore:CreateGroup", e);
+                if e.kind != AwsErrorKind::Conflict {
+                    return Err(e);
+                }
+                // UNIQUENESS_CONSTRAINT_VIOLATION: it exists; adopt it.
+                // CONCURRENT_MODIFICATION: nothing there yet; retried.
+                get_group_id(aws, store, display_name).await?.ok_or(e)
+            }
+        }
+    })
+    .await
+}
+
+pub(crate) async fn list_users(aws: &Aws, store: &str) -> Result<Vec<User>, AwsError> {
+    let mut users = Vec::new();
+    let mut token = None;
+    loop {
+        aws.pacer.identitystore("ListUsers").await;
+        let page = aws
+            .identitystore
+            .list_users()
+            .identity_store_id(store)
+            .max_results(100)
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(|e| classify("identitystore:ListUsers", e))?;
+        users.extend(page.users().iter().map(|u| {
+            User {
+                id: u.user_id().to_string(),
+                user_name: u.user_name().unwrap_or_default().to_string(),
+                display_name: u.display_name().map(str::to_string),
+                given_name: u.name().and_then(|n| n.given_name()).map(str::to_string),
+                family_name: u.name().and_then(|n| n.family_name()).map(str::to_string),
+                email: u
+                    .emails()
+                    .iter()
+                    .find(|e| e.primary())
+                    .or(u.emails().first())
+                    .and_then(|e| e.value())
+                    .map(str::to_string),
+            }
+        }));
+        token = page.next_token().map(str::to_string);
+        if token.is_none() {
+            return Ok(users);
+        }
+    }
+}
+
+async fn get_user_id(aws: &Aws, store: &str, user_name: &str) -> Result<Option<String>, AwsError> {
+    aws.pacer.identitystore("GetUserId").await;
+    let attribute = UniqueAttribute::builder()
+        .attribute_path("userName")
+        .attribute_value(Document::String(user_name.to_string()))
+        .build()
+        .expect("path and value are set");
+    match aws
+        .identitystore
+        .get_user_id()
+        .identity_store_id(store)
+        .alternate_identifier(AlternateIdentifier::UniqueAttribute(attribute))
+        .send()
+        .await
+    {
+        Ok(out) => Ok(Some(out.user_id().to_string())),
+        Err(e) => {
+            let e = classify("identitystore:GetUserId", e);
+            if e.kind == AwsErrorKind::NotFound {
+                Ok(None)
+            } else {
+                Err(e)
+            }
+        }
+    }
+}
+
+/// Creates a user; a user of that name made meanwhile is adopted.
+pub(crate) async fn create_user(
+    aws: &Aws,
+    store: &str,
+    user: &NewUser,
+) -> Result<String, AwsError> {
+    super::retry_conflicts(|| async {
+        aws.pacer.identitystore("CreateUser").await;
+        let result = aws
+            .identitystore
+            .create_user()
+            .identity_store_id(store)
+            .user_name(&user.user_name)
+            .display_name(&user.display_name)
+            .name(
+                Name::builder()
+                    .given_name(&user.given_name)
+                    .family_name(&user.family_name)
+                    .build(),
+            )
+            .emails(
+                Email::builder()
+                    .value(&user.email)
+                    .r#type("work")
+                    .primary(true)
+                    .build(),
+            )
+            .send()
+            .await;
+        match result {
+            Ok(out) => Ok(out.user_id().to_string()),
+            Err(e) => {
+                let e = classify("identitystore:CreateUser", e);
+                if e.kind != AwsErrorKind::Conflict {
+                    return Err(e);
+                }
+                get_user_id(aws, store, &user.user_name).await?.ok_or(e)
+            }
+        }
+    })
+    .await
+}
+
+/// The ids of the groups `user_id` is a member of.
+pub(crate) async fn list_memberships_of(
+    aws: &Aws,
+    store: &str,
+    user_id: &str,
+) -> Result<Vec<String>, AwsError> {
+    let mut groups = Vec::new();
+    let mut token = None;
+    loop {
+        aws.pacer
+            .identitystore("ListGroupMembershipsForMember")
+            .await;
+        let page = aws
+            .identitystore
+            .list_group_memberships_for_member()
+            .identity_store_id(store)
+            .member_id(MemberId::UserId(user_id.to_string()))
+            .max_results(100)
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(|e| classify("identitystore:ListGroupMembershipsForMember", e))?;
+        groups.extend(
+            page.group_memberships()
+                .iter()
+                .filter_map(|m| m.group_id())
+                .map(str::to_string),
+        );
+        token = page.next_token().map(str::to_string);
+        if token.is_none() {
+            return Ok(groups);
+        }
+    }
+}
+
+/// Adds `user_id` to `group_id`; an existing membership (a conflict that is
+/// not a concurrent modification) counts as done.
+pub(crate) async fn create_membership(
+    aws: &Aws,
+    store: &str,
+    group_id: &str,
+    user_id: &str,
+) -> Result<(), AwsError> {
+    super::retry_conflicts(|| async {
+        aws.pacer.identitystore("CreateGroupMembership").await;
+        match aws
+            .identitystore
+            .create_group_membership()
+            .identity_store_id(store)
+            .group_id(group_id)
+            .member_id(MemberId::UserId(user_id.to_string()))
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                let e = classify("identitystore:CreateGroupMembership", e);
+                if e.kind == AwsErrorKind::Conflict
+                    && !e.message.to_ascii_lowercase().contains("concurrent")
+                {
+                    Ok(())
+                } else {
+                    Err(e)
+                }
+            }
+        }
+    })
+    .await
+}

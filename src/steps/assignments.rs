@@ -1,0 +1,372 @@
+//! Step `assignments`: each group holds its permission set on each of its
+//! accounts, exactly once.
+//!
+//! Reads: sso:ListAccountAssignments for every (permission set, account)
+//! pair the config names, concurrently within the rate limit. May change:
+//! sso:CreateAccountAssignment for what is missing only (the API accepts
+//! duplicates, so listing first is what keeps this idempotent), then polls
+//! DescribeAccountAssignmentCreationStatus with backoff to SUCCEEDED or
+//! FAILED; at most 10 creations are outstanding at once (AWS's limit). A
+//! FAILED one is reported with its reason; the others go on.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use anyhow::Result;
+use futures::stream::{self, StreamExt, TryStreamExt};
+
+use super::{
+    ensure_accounts, ensure_groups, ensure_instance, ensure_organization, ensure_permission_sets,
+    instance_of, Ctx, Facts, StepId,
+};
+use crate::aws::organizations::Account;
+use crate::aws::ssoadmin::{
+    create_group_assignment, describe_assignment_creation, list_account_assignments, AsyncStatus,
+};
+use crate::config::{default_group_name, is_account_id, Config};
+use crate::error::UserError;
+use crate::plan::{exist_count, Action, StepPlan};
+
+/// One (group, permission set, account) the config asks for.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Wanted {
+    pub group: String,
+    pub permission_set: String,
+    pub account_id: String,
+    /// The group name is the guide's `<PermissionSet>-<AccountId>`.
+    pub default_naming: bool,
+}
+
+/// Resolves `management` and `all`, checks named accounts belong to the
+/// organization, and lists what the config asks for (each once). Pure.
+pub(crate) fn resolve(
+    config: &Config,
+    management: Option<&str>,
+    accounts: Option<&[Account]>,
+) -> Result<Vec<Wanted>, UserError> {
+    let mut wanted = BTreeSet::new();
+    let mut order = Vec::new();
+    for (i, a) in config.assignments.iter().enumerate() {
+        let mut ids = Vec::new();
+        for acct in &a.accounts {
+            match acct.as_str() {
+                "management" => ids.push(management.map(str::to_string).ok_or_else(|| {
+                    UserError::new(format!("assignments[{i}] names the \"management\" account, but there is no organization"))
+                        .hint("run `ssosetup organization` first (or name the account id)")
+                })?),
+                "all" => {
+                    let accounts = accounts.ok_or_else(|| {
+                        UserError::new(format!("assignments[{i}] names \"all\" accounts, but there is no organization"))
+                            .hint("run `ssosetup organization` first (or name the account ids)")
+                    })?;
+                    ids.extend(accounts.iter().filter(|a| a.active).map(|a| a.id.clone()));
+                }
+                id => {
+                    debug_assert!(is_account_id(id));
+                    if let Some(accounts) = accounts {
+                        match accounts.iter().find(|a| a.id == id) {
+                            Some(a) if a.active => {}
+                            Some(_) => {
+                                return Err(UserError::new(format!("account {id} (assignments[{i}]) is not ACTIVE in the organization"))
+                                    .hint("remove it from the config, or wait until the account is active"))
+                            }
+                            None => {
+                                return Err(UserError::new(format!("account {id} (assignments[{i}]) is not in the organization"))
+                                    .hint("check the account id; `all` and `management` name the organization's accounts for you"))
+                            }
+                        }
+                    }
+                    ids.push(id.to_string());
+                }
+            }
+        }
+        for id in ids {
+            let (group, default_naming) = match &a.group {
+                Some(g) => (g.clone(), false),
+                None => (default_group_name(&a.permission_set, &id), true),
+            };
+            let w = Wanted {
+                group,
+                permission_set: a.permission_set.clone(),
+                account_id: id,
+                default_naming,
+            };
+            if wanted.insert(w.clone()) {
+                order.push(w);
+            }
+        }
+    }
+    Ok(order)
+}
+
+/// What the config asks for, after looking at the organization as needed.
+/// The inner `Err` is a reason the step cannot plan (shown as a blocker).
+pub(crate) async fn wanted(ctx: &Ctx, facts: &mut Facts) -> Result<Result<Vec<Wanted>, UserError>> {
+    let config = &ctx.config.config;
+    if config.assignments.is_empty() {
+        return Ok(Ok(Vec::new()));
+    }
+    ensure_organization(ctx, facts).await?;
+    let accounts = match facts.management_account() {
+        Some(_) => Some(ensure_accounts(ctx, facts).await?),
+        None => None,
+    };
+    Ok(resolve(
+        config,
+        facts.management_account(),
+        accounts.as_deref(),
+    ))
+}
+
+pub(crate) async fn check(ctx: &Ctx, facts: &mut Facts) -> Result<StepPlan> {
+    let wanted = match wanted(ctx, facts).await? {
+        Ok(w) => w,
+        Err(blocker) => {
+            let mut plan = StepPlan::new(StepId::Assignments);
+            plan.blocker = Some(blocker);
+            return Ok(plan);
+        }
+    };
+    if wanted.is_empty() {
+        return Ok(plan(
+            &wanted,
+            &BTreeMap::new(),
+            &BTreeMap::new(),
+            &HashMap::new(),
+        ));
+    }
+    let permission_sets = ensure_permission_sets(ctx, facts).await?;
+    let groups = ensure_groups(ctx, facts).await?;
+    let mut existing = HashMap::new();
+    if let Some(instance) = ensure_instance(ctx, facts).await? {
+        let pairs: BTreeSet<(String, String)> = wanted
+            .iter()
+            .filter_map(|w| {
+                let arn = permission_sets.get(&w.permission_set).cloned().flatten()?;
+                Some((arn, w.account_id.clone()))
+            })
+            .collect();
+        let progress = crate::ui::progress::bar(&ctx.out, pairs.len() as u64, "reading");
+        let found: Vec<((String, String), HashSet<String>)> = stream::iter(pairs)
+            .map(|(arn, account)| {
+                let (instance, progress) = (&instance.arn, &progress);
+                async move {
+                    let principals =
+                        list_account_assignments(&ctx.aws, instance, &account, &arn).await?;
+                    progress.inc();
+                    let groups = principals
+                        .into_iter()
+                        .filter(|(kind, _)| kind == "GROUP")
+                        .map(|(_, id)| id)
+                        .collect();
+                    Ok::<_, crate::aws::AwsError>(((arn, account), groups))
+                }
+            })
+            .buffer_unordered(ctx.aws.pacer.concurrency)
+            .try_collect()
+            .await?;
+        progress.finish();
+        existing.extend(found);
+    }
+    Ok(plan(&wanted, &permission_sets, &groups, &existing))
+}
+
+/// The missing assignments. `existing` maps (permission set ARN, account)
+/// to the group ids that hold it. Pure.
+pub(crate) fn plan(
+    wanted: &[Wanted],
+    permission_sets: &BTreeMap<String, Option<String>>,
+    groups: &BTreeMap<String, Option<String>>,
+    existing: &HashMap<(String, String), HashSet<String>>,
+) -> StepPlan {
+    let mut plan = StepPlan::new(StepId::Assignments);
+    let mut present = 0;
+    for w in wanted {
+        let ps_arn = permission_sets.get(&w.permission_set).cloned().flatten();
+        let group_id = groups.get(&w.group).cloned().flatten();
+        let exists = match (ps_arn, group_id) {
+            (Some(arn), Some(id)) => existing
+                .get(&(arn, w.account_id.clone()))
+                .is_some_and(|holders| holders.contains(&id)),
+            _ => false, // the set or the group is created in this run
+        };
+        if exists {
+            present += 1;
+        } else {
+            plan.actions.push(Action::CreateAssignment {
+                group: w.group.clone(),
+                permission_set: w.permission_set.clone(),
+                account_id: w.account_id.clone(),
+            });
+        }
+    }
+    if present > 0 {
+        plan.notes.push(exist_count(present, "assignment"));
+    }
+    plan
+}
+
+/// How long one assignment may stay IN_PROGRESS.
+const CREATION_TIMEOUT: Duration = Duration::from_secs(600);
+
+pub(crate) async fn create(
+    ctx: &Ctx,
+    facts: &Mutex<&mut Facts>,
+    group: &str,
+    permission_set: &str,
+    account: &str,
+) -> Result<()> {
+    let instance = instance_of(facts)?.arn;
+    let (ps_arn, group_id) = {
+        let f = facts.lock().expect("facts lock");
+        let ps = f
+            .permission_sets
+            .as_ref()
+            .and_then(|m| m.get(permission_set).cloned().flatten());
+        let g = f
+            .groups
+            .as_ref()
+            .and_then(|m| m.get(group).cloned().flatten());
+        (ps, g)
+    };
+    let ps_arn = ps_arn
+        .ok_or_else(|| anyhow::anyhow!("permission set {permission_set} does not exist yet"))?;
+    let group_id = group_id.ok_or_else(|| anyhow::anyhow!("group {group} does not exist yet"))?;
+    // AWS allows about 10 outstanding creations; the permit covers create and poll.
+    let _permit = ctx.aws.pacer.assignment_creations.acquire().await?;
+    let mut status =
+        create_group_assignment(&ctx.aws, &instance, account, &ps_arn, &group_id).await?;
+    let deadline = tokio::time::Instant::now() + CREATION_TIMEOUT;
+    let mut delay = Duration::from_millis(500);
+    loop {
+        match status {
+            AsyncStatus::Succeeded => return Ok(()),
+            AsyncStatus::Failed(reason) => {
+                return Err(UserError::new("AWS reported the assignment FAILED")
+                    .caused_by(reason)
+                    .into())
+            }
+            AsyncStatus::InProgress(request_id) => {
+                if tokio::time::Instant::now() >= deadline {
+                    return Err(UserError::new(
+                        "the assignment is still IN_PROGRESS after 10 minutes",
+                    )
+                    .hint("check it in the Identity Center console, then run the step again")
+                    .into());
+                }
+                tokio::time::sleep(delay).await;
+                delay = (delay * 3 / 2).min(Duration::from_secs(5));
+                status = describe_assignment_creation(&ctx.aws, &instance, &request_id).await?;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::parse;
+
+    fn accounts() -> Vec<Account> {
+        vec![
+            Account {
+                id: "111111111111".into(),
+                name: "mgmt".into(),
+                active: true,
+            },
+            Account {
+                id: "222222222222".into(),
+                name: "dev".into(),
+                active: true,
+            },
+            Account {
+                id: "333333333333".into(),
+                name: "closed".into(),
+                active: false,
+            },
+        ]
+    }
+
+    const CONFIG: &str = r#"
+[[permission_sets]]
+name = "Admin"
+[[permission_sets]]
+name = "Read"
+[[assignments]]
+permission_set = "Admin"
+accounts = ["management", "all"]
+[[assignments]]
+permission_set = "Read"
+accounts = ["222222222222"]
+group = "Readers"
+"#;
+
+    #[test]
+    fn management_and_all_resolve_to_active_accounts_each_once() {
+        let config = parse(CONFIG).unwrap();
+        let got: Vec<(String, String)> = resolve(&config, Some("111111111111"), Some(&accounts()))
+            .unwrap()
+            .into_iter()
+            .map(|w| (w.group, w.account_id))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("Admin-111111111111".into(), "111111111111".into()),
+                ("Admin-222222222222".into(), "222222222222".into()),
+                ("Readers".into(), "222222222222".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_account_outside_the_organization_is_refused() {
+        let config = parse("[[permission_sets]]\nname = \"A\"\n[[assignments]]\npermission_set = \"A\"\naccounts = [\"999999999999\"]\n").unwrap();
+        let e = resolve(&config, Some("111111111111"), Some(&accounts())).unwrap_err();
+        assert!(e.message.contains("999999999999"), "{}", e.message);
+    }
+
+    #[test]
+    fn management_without_an_organization_is_explained() {
+        let config = parse(CONFIG).unwrap();
+        let e = resolve(&config, None, None).unwrap_err();
+        assert!(e.hint.unwrap().contains("ssosetup organization"));
+    }
+
+    #[test]
+    fn only_missing_assignments_are_planned() {
+        let config = parse(CONFIG).unwrap();
+        let wanted = resolve(&config, Some("111111111111"), Some(&accounts())).unwrap();
+        let sets = BTreeMap::from([
+            ("Admin".to_string(), Some("ps-a".to_string())),
+            ("Read".to_string(), None),
+        ]);
+        let groups = BTreeMap::from([
+            ("Admin-111111111111".to_string(), Some("g-1".to_string())),
+            ("Admin-222222222222".to_string(), Some("g-2".to_string())),
+            ("Readers".to_string(), Some("g-r".to_string())),
+        ]);
+        let existing = HashMap::from([
+            (
+                ("ps-a".to_string(), "111111111111".to_string()),
+                HashSet::from(["g-1".to_string()]),
+            ),
+            // another group holds it on 2222: not ours
+            (
+                ("ps-a".to_string(), "222222222222".to_string()),
+                HashSet::from(["g-other".to_string()]),
+            ),
+        ]);
+        let plan = plan(&wanted, &sets, &groups, &existing);
+        let names: Vec<String> = plan.actions.iter().map(|a| a.name()).collect();
+        assert_eq!(
+            names,
+            vec![
+                "Admin-222222222222/Admin/222222222222",
+                "Readers/Read/222222222222"
+            ]
+        );
+        assert_eq!(plan.notes, vec!["1 assignment exists"]);
+    }
+}

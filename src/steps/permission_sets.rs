@@ -1,0 +1,657 @@
+//! Step `permission-sets`: the permission sets in the config exist with
+//! exactly the configured description, session duration, relay state,
+//! managed and customer managed policies, inline policy and boundary.
+//!
+//! Reads: sso:ListPermissionSets (ARNs only) and DescribePermissionSet for
+//! each, concurrently within the rate limit; for the configured ones also
+//! their managed policies, customer managed references, inline policy and
+//! boundary. May change: create, update (every field sent), attach/detach,
+//! put/delete of exactly the drift found, then ProvisionPermissionSet to the
+//! accounts a changed set is already provisioned to. Idempotent: a set is
+//! found by name and never created twice; a second run finds no drift.
+//! Permission sets that are not in the config are left alone (and listed).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use anyhow::Result;
+use futures::stream::{self, StreamExt, TryStreamExt};
+
+use super::{ensure_instance, instance_of, Ctx, Facts, StepId};
+use crate::aws::ssoadmin::{
+    self as sso, AsyncStatus, Boundary, PermissionSet, PermissionSetFields,
+};
+use crate::aws::{AwsError, AwsErrorKind};
+use crate::config::{
+    read_inline_policy, session_duration_seconds, Config, CustomerManagedPolicy,
+    PermissionSetConfig,
+};
+use crate::error::UserError;
+use crate::plan::{Action, StepPlan};
+
+/// The default session duration; always sent, never left to the API.
+const DEFAULT_SESSION_DURATION: &str = "PT1H";
+
+/// A permission set as the config wants it, with its inline policy read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Desired {
+    pub name: String,
+    pub fields: PermissionSetFields,
+    pub managed: BTreeSet<String>,
+    pub customer_managed: BTreeSet<CustomerManagedPolicy>,
+    pub inline: Option<String>,
+    pub boundary: Option<Boundary>,
+}
+
+/// What AWS holds for one permission set the config names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Observed {
+    pub set: PermissionSet,
+    pub managed: BTreeSet<String>,
+    pub customer_managed: BTreeSet<CustomerManagedPolicy>,
+    pub inline: Option<String>,
+    /// `None`: the endpoint could not say.
+    pub boundary: Option<Option<Boundary>>,
+}
+
+pub(crate) fn desired(
+    config: &Config,
+    base_dir: &std::path::Path,
+) -> Result<Vec<Desired>, UserError> {
+    config
+        .permission_sets
+        .iter()
+        .map(|ps| desired_one(ps, base_dir))
+        .collect()
+}
+
+fn desired_one(ps: &PermissionSetConfig, base_dir: &std::path::Path) -> Result<Desired, UserError> {
+    let inline = match &ps.inline_policy {
+        Some(file) => Some(read_inline_policy(base_dir, file).map_err(|why| {
+            UserError::new(format!(
+                "the inline policy of permission set {} cannot be used",
+                ps.name
+            ))
+            .caused_by(why)
+            .hint("fix the file named by inline_policy (a path relative to the config file)")
+        })?),
+        None => None,
+    };
+    let boundary = ps.permissions_boundary.as_ref().and_then(|b| {
+        b.managed_policy_arn
+            .clone()
+            .map(Boundary::Managed)
+            .or_else(|| {
+                b.customer_managed_policy
+                    .clone()
+                    .map(Boundary::CustomerManaged)
+            })
+    });
+    Ok(Desired {
+        name: ps.name.clone(),
+        fields: PermissionSetFields {
+            description: ps.description.clone(),
+            session_duration: ps
+                .session_duration
+                .clone()
+                .unwrap_or_else(|| DEFAULT_SESSION_DURATION.to_string()),
+            relay_state: ps.relay_state.clone(),
+        },
+        managed: ps.managed_policies.iter().cloned().collect(),
+        customer_managed: ps.customer_managed_policies.iter().cloned().collect(),
+        inline,
+        boundary,
+    })
+}
+
+/// Every permission set of the instance, described concurrently.
+async fn describe_all(ctx: &Ctx, instance: &str) -> Result<Vec<PermissionSet>, AwsError> {
+    let arns = sso::list_permission_sets(&ctx.aws, instance).await?;
+    let progress = crate::ui::progress::bar(&ctx.out, arns.len() as u64, "reading");
+    let sets = stream::iter(arns)
+        .map(|arn| {
+            let progress = &progress;
+            async move {
+                let set = sso::describe_permission_set(&ctx.aws, instance, &arn).await;
+                progress.inc();
+                set
+            }
+        })
+        .buffer_unordered(ctx.aws.pacer.concurrency)
+        .try_collect()
+        .await;
+    progress.finish();
+    sets
+}
+
+/// Names to ARNs, for steps that only need to refer to permission sets.
+pub(crate) async fn observe_names(
+    ctx: &Ctx,
+    instance: &str,
+) -> Result<BTreeMap<String, Option<String>>, AwsError> {
+    Ok(describe_all(ctx, instance)
+        .await?
+        .into_iter()
+        .map(|s| (s.name, Some(s.arn)))
+        .collect())
+}
+
+async fn observe_details(
+    ctx: &Ctx,
+    instance: &str,
+    set: PermissionSet,
+    boundary_readable: &Mutex<bool>,
+) -> Result<Observed, AwsError> {
+    let arn = set.arn.clone();
+    let (managed, customer_managed, inline) = futures::try_join!(
+        sso::list_managed_policies(&ctx.aws, instance, &arn),
+        sso::list_customer_managed_policies(&ctx.aws, instance, &arn),
+        sso::get_inline_policy(&ctx.aws, instance, &arn),
+    )?;
+    let boundary = if *boundary_readable.lock().expect("lock") {
+        match sso::get_permissions_boundary(&ctx.aws, instance, &arn).await {
+            Ok(b) => Some(b),
+            Err(e) if e.kind == AwsErrorKind::Unsupported => {
+                *boundary_readable.lock().expect("lock") = false;
+                ctx.out.warn(&format!(
+                    "this endpoint cannot read permissions boundaries ({}); boundaries are left as they are",
+                    e.action
+                ));
+                None
+            }
+            Err(e) => return Err(e),
+        }
+    } else {
+        None
+    };
+    Ok(Observed {
+        set,
+        managed,
+        customer_managed,
+        inline,
+        boundary,
+    })
+}
+
+pub(crate) async fn check(ctx: &Ctx, facts: &mut Facts) -> Result<StepPlan> {
+    let desired = desired(&ctx.config.config, ctx.config.base_dir())?;
+    let Some(instance) = ensure_instance(ctx, facts).await? else {
+        // No instance yet (dry run before the console step): all planned.
+        let plan = plan(&desired, &[], &[]);
+        facts.permission_sets = Some(desired.iter().map(|d| (d.name.clone(), None)).collect());
+        return Ok(plan);
+    };
+    let all = describe_all(ctx, &instance.arn).await?;
+    let wanted: BTreeSet<&str> = desired.iter().map(|d| d.name.as_str()).collect();
+    let (managed, unmanaged): (Vec<_>, Vec<_>) = all
+        .into_iter()
+        .partition(|s| wanted.contains(s.name.as_str()));
+    let boundary_readable = Mutex::new(true);
+    let observed: Vec<Observed> = stream::iter(managed)
+        .map(|set| observe_details(ctx, &instance.arn, set, &boundary_readable))
+        .buffer_unordered(ctx.aws.pacer.concurrency / 4 + 1)
+        .try_collect()
+        .await?;
+    let unmanaged_names: Vec<String> = unmanaged.iter().map(|s| s.name.clone()).collect();
+    let plan = plan(&desired, &observed, &unmanaged_names);
+    let mut names: BTreeMap<String, Option<String>> = unmanaged
+        .into_iter()
+        .map(|s| (s.name, Some(s.arn)))
+        .collect();
+    names.extend(
+        observed
+            .iter()
+            .map(|o| (o.set.name.clone(), Some(o.set.arn.clone()))),
+    );
+    for d in &desired {
+        names.entry(d.name.clone()).or_insert(None);
+    }
+    facts.permission_sets = Some(names);
+    Ok(plan)
+}
+
+/// Two policy documents are the same when they parse to the same JSON
+/// (AWS may return them reformatted).
+fn same_policy(a: &str, b: &str) -> bool {
+    match (
+        serde_json::from_str::<serde_json::Value>(a),
+        serde_json::from_str::<serde_json::Value>(b),
+    ) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => a.trim() == b.trim(),
+    }
+}
+
+fn same_duration(a: Option<&str>, b: &str) -> bool {
+    match (
+        a.and_then(session_duration_seconds),
+        session_duration_seconds(b),
+    ) {
+        (Some(x), Some(y)) => x == y,
+        _ => a == Some(b),
+    }
+}
+
+/// The changes that make AWS match the config. Pure.
+pub(crate) fn plan(desired: &[Desired], observed: &[Observed], unmanaged: &[String]) -> StepPlan {
+    let mut plan = StepPlan::new(StepId::PermissionSets);
+    let by_name: BTreeMap<&str, &Observed> =
+        observed.iter().map(|o| (o.set.name.as_str(), o)).collect();
+    let mut matching = 0;
+    for d in desired {
+        let name = d.name.clone();
+        let Some(o) = by_name.get(d.name.as_str()) else {
+            plan.actions.push(Action::CreatePermissionSet {
+                name: name.clone(),
+                fields: d.fields.clone(),
+            });
+            for arn in &d.managed {
+                plan.actions.push(Action::AttachManagedPolicy {
+                    permission_set: name.clone(),
+                    policy_arn: arn.clone(),
+                });
+            }
+            for p in &d.customer_managed {
+                plan.actions.push(Action::AttachCustomerManagedPolicy {
+                    permission_set: name.clone(),
+                    policy: p.clone(),
+                });
+            }
+            if let Some(doc) = &d.inline {
+                plan.actions.push(Action::PutInlinePolicy {
+                    permission_set: name.clone(),
+                    document: doc.clone(),
+                });
+            }
+            if let Some(b) = &d.boundary {
+                plan.actions.push(Action::PutPermissionsBoundary {
+                    permission_set: name.clone(),
+                    boundary: b.clone(),
+                });
+            }
+            continue;
+        };
+        let before = plan.actions.len();
+        let mut changed = Vec::new();
+        if o.set.description != d.fields.description {
+            changed.push("description");
+        }
+        if !same_duration(
+            o.set.session_duration.as_deref(),
+            &d.fields.session_duration,
+        ) {
+            changed.push("session duration");
+        }
+        if o.set.relay_state != d.fields.relay_state {
+            changed.push("relay state");
+        }
+        if !changed.is_empty() {
+            plan.actions.push(Action::UpdatePermissionSet {
+                name: name.clone(),
+                fields: d.fields.clone(),
+                changed,
+            });
+        }
+        // Detach first: a set at its managed-policy quota can then take the new ones.
+        for arn in o.managed.difference(&d.managed) {
+            plan.actions.push(Action::DetachManagedPolicy {
+                permission_set: name.clone(),
+                policy_arn: arn.clone(),
+            });
+        }
+        for p in o.customer_managed.difference(&d.customer_managed) {
+            plan.actions.push(Action::DetachCustomerManagedPolicy {
+                permission_set: name.clone(),
+                policy: p.clone(),
+            });
+        }
+        for arn in d.managed.difference(&o.managed) {
+            plan.actions.push(Action::AttachManagedPolicy {
+                permission_set: name.clone(),
+                policy_arn: arn.clone(),
+            });
+        }
+        for p in d.customer_managed.difference(&o.customer_managed) {
+            plan.actions.push(Action::AttachCustomerManagedPolicy {
+                permission_set: name.clone(),
+                policy: p.clone(),
+            });
+        }
+        match (&d.inline, &o.inline) {
+            (Some(want), Some(have)) if same_policy(want, have) => {}
+            (Some(want), _) => plan.actions.push(Action::PutInlinePolicy {
+                permission_set: name.clone(),
+                document: want.clone(),
+            }),
+            (None, Some(_)) => plan.actions.push(Action::DeleteInlinePolicy {
+                permission_set: name.clone(),
+            }),
+            (None, None) => {}
+        }
+        match (&d.boundary, &o.boundary) {
+            (want, Some(have)) if want == have => {}
+            (Some(want), _) => plan.actions.push(Action::PutPermissionsBoundary {
+                permission_set: name.clone(),
+                boundary: want.clone(),
+            }),
+            (None, Some(Some(_))) => plan.actions.push(Action::DeletePermissionsBoundary {
+                permission_set: name.clone(),
+            }),
+            (None, _) => {}
+        }
+        if plan.actions.len() > before {
+            plan.actions.push(Action::ProvisionPermissionSet {
+                permission_set: name,
+            });
+        } else {
+            matching += 1;
+        }
+    }
+    if matching > 0 {
+        plan.notes.push(format!(
+            "{matching} permission set{} as configured",
+            if matching == 1 { "" } else { "s" }
+        ));
+    }
+    if !unmanaged.is_empty() {
+        plan.notes.push(format!(
+            "not in the config, left alone: {}",
+            unmanaged.join(", ")
+        ));
+    }
+    plan
+}
+
+/// How long to wait for provisioning before giving up.
+const PROVISION_TIMEOUT: Duration = Duration::from_secs(600);
+
+fn arn_of(facts: &Mutex<&mut Facts>, name: &str) -> Result<String> {
+    facts
+        .lock()
+        .expect("facts lock")
+        .permission_sets
+        .as_ref()
+        .and_then(|m| m.get(name).cloned().flatten())
+        .ok_or_else(|| anyhow::anyhow!("permission set {name} has no ARN yet"))
+}
+
+pub(crate) async fn apply(ctx: &Ctx, facts: &Mutex<&mut Facts>, action: &Action) -> Result<()> {
+    let instance = instance_of(facts)?.arn;
+    let aws = &ctx.aws;
+    match action {
+        Action::CreatePermissionSet { name, fields } => {
+            let arn = sso::create_permission_set(aws, &instance, name, fields).await?;
+            facts
+                .lock()
+                .expect("facts lock")
+                .permission_sets
+                .get_or_insert_with(BTreeMap::new)
+                .insert(name.clone(), Some(arn));
+        }
+        Action::UpdatePermissionSet { name, fields, .. } => {
+            sso::update_permission_set(aws, &instance, &arn_of(facts, name)?, fields).await?
+        }
+        Action::AttachManagedPolicy {
+            permission_set,
+            policy_arn,
+        } => {
+            sso::attach_managed_policy(aws, &instance, &arn_of(facts, permission_set)?, policy_arn)
+                .await?
+        }
+        Action::DetachManagedPolicy {
+            permission_set,
+            policy_arn,
+        } => {
+            sso::detach_managed_policy(aws, &instance, &arn_of(facts, permission_set)?, policy_arn)
+                .await?
+        }
+        Action::AttachCustomerManagedPolicy {
+            permission_set,
+            policy,
+        } => {
+            sso::attach_customer_managed_policy(
+                aws,
+                &instance,
+                &arn_of(facts, permission_set)?,
+                policy,
+            )
+            .await?
+        }
+        Action::DetachCustomerManagedPolicy {
+            permission_set,
+            policy,
+        } => {
+            sso::detach_customer_managed_policy(
+                aws,
+                &instance,
+                &arn_of(facts, permission_set)?,
+                policy,
+            )
+            .await?
+        }
+        Action::PutInlinePolicy {
+            permission_set,
+            document,
+        } => {
+            sso::put_inline_policy(aws, &instance, &arn_of(facts, permission_set)?, document)
+                .await?
+        }
+        Action::DeleteInlinePolicy { permission_set } => {
+            sso::delete_inline_policy(aws, &instance, &arn_of(facts, permission_set)?).await?
+        }
+        Action::PutPermissionsBoundary {
+            permission_set,
+            boundary,
+        } => {
+            sso::put_permissions_boundary(aws, &instance, &arn_of(facts, permission_set)?, boundary)
+                .await?
+        }
+        Action::DeletePermissionsBoundary { permission_set } => {
+            sso::delete_permissions_boundary(aws, &instance, &arn_of(facts, permission_set)?)
+                .await?
+        }
+        Action::ProvisionPermissionSet { permission_set } => {
+            provision(
+                ctx,
+                &instance,
+                &arn_of(facts, permission_set)?,
+                permission_set,
+            )
+            .await?
+        }
+        other => unreachable!("not a permission set action: {other:?}"),
+    }
+    Ok(())
+}
+
+/// Re-provisions a changed set where it is provisioned, and waits.
+async fn provision(ctx: &Ctx, instance: &str, arn: &str, name: &str) -> Result<()> {
+    let accounts =
+        sso::list_accounts_for_provisioned_permission_set(&ctx.aws, instance, arn).await?;
+    if accounts.is_empty() {
+        return Ok(()); // not provisioned anywhere: the next assignment provisions it
+    }
+    let mut status = sso::provision_permission_set(&ctx.aws, instance, arn).await?;
+    let deadline = tokio::time::Instant::now() + PROVISION_TIMEOUT;
+    let mut delay = Duration::from_millis(500);
+    loop {
+        match status {
+            AsyncStatus::Succeeded => return Ok(()),
+            AsyncStatus::Failed(reason) => {
+                return Err(UserError::new(format!("provisioning permission set {name} FAILED"))
+                    .caused_by(reason)
+                    .hint("a customer managed policy must exist under the same name and path in every account the set is provisioned to; fix the cause and run the step again")
+                    .into())
+            }
+            AsyncStatus::InProgress(request_id) => {
+                if tokio::time::Instant::now() >= deadline {
+                    return Err(UserError::new(format!("provisioning permission set {name} did not finish in 10 minutes"))
+                        .hint("check it in the Identity Center console, then run the step again")
+                        .into());
+                }
+                tokio::time::sleep(delay).await;
+                delay = (delay * 3 / 2).min(Duration::from_secs(10));
+                status = sso::describe_provisioning_status(&ctx.aws, instance, &request_id).await?;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ADMIN: &str = "arn:aws:iam::aws:policy/AdministratorAccess";
+    const READ: &str = "arn:aws:iam::aws:policy/ReadOnlyAccess";
+
+    fn want(name: &str) -> Desired {
+        Desired {
+            name: name.into(),
+            fields: PermissionSetFields {
+                description: None,
+                session_duration: "PT1H".into(),
+                relay_state: None,
+            },
+            managed: [ADMIN.to_string()].into(),
+            customer_managed: BTreeSet::new(),
+            inline: None,
+            boundary: None,
+        }
+    }
+
+    fn have(name: &str) -> Observed {
+        Observed {
+            set: PermissionSet {
+                arn: format!("arn:aws:sso:::permissionSet/ssoins-1/ps-{name}"),
+                name: name.into(),
+                description: None,
+                session_duration: Some("PT1H".into()),
+                relay_state: None,
+            },
+            managed: [ADMIN.to_string()].into(),
+            customer_managed: BTreeSet::new(),
+            inline: None,
+            boundary: Some(None),
+        }
+    }
+
+    #[test]
+    fn a_missing_set_is_created_with_everything_it_needs() {
+        let mut d = want("Admin");
+        d.inline = Some("{}".into());
+        d.boundary = Some(Boundary::Managed(READ.into()));
+        let plan = plan(&[d], &[], &[]);
+        let kinds: Vec<_> = plan.actions.iter().map(|a| a.resource_type()).collect();
+        assert_eq!(
+            kinds,
+            vec![
+                "permission-set",
+                "managed-policy",
+                "inline-policy",
+                "permissions-boundary"
+            ]
+        );
+        assert!(
+            matches!(&plan.actions[0], Action::CreatePermissionSet { fields, .. } if fields.session_duration == "PT1H")
+        );
+    }
+
+    #[test]
+    fn a_matching_set_plans_nothing() {
+        let plan = plan(&[want("Admin")], &[have("Admin")], &[]);
+        assert!(plan.is_done(), "{:?}", plan.actions);
+        assert_eq!(plan.notes, vec!["1 permission set as configured"]);
+    }
+
+    #[test]
+    fn drifted_policies_get_exactly_the_detach_and_attach_needed_then_provisioning() {
+        let mut o = have("Admin");
+        o.managed = [READ.to_string()].into();
+        let plan = plan(&[want("Admin")], &[o], &[]);
+        assert_eq!(
+            plan.actions,
+            vec![
+                Action::DetachManagedPolicy {
+                    permission_set: "Admin".into(),
+                    policy_arn: READ.into()
+                },
+                Action::AttachManagedPolicy {
+                    permission_set: "Admin".into(),
+                    policy_arn: ADMIN.into()
+                },
+                Action::ProvisionPermissionSet {
+                    permission_set: "Admin".into()
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn changed_fields_update_with_every_field_sent() {
+        let mut d = want("Admin");
+        d.fields.session_duration = "PT4H".into();
+        d.fields.description = Some("Full access".into());
+        let mut o = have("Admin");
+        o.set.relay_state = Some("https://console.aws.amazon.com/".into());
+        let plan = plan(&[d.clone()], &[o], &[]);
+        assert_eq!(
+            plan.actions[0],
+            Action::UpdatePermissionSet {
+                name: "Admin".into(),
+                fields: d.fields,
+                changed: vec!["description", "session duration", "relay state"]
+            }
+        );
+    }
+
+    #[test]
+    fn equivalent_durations_and_reformatted_policies_are_not_drift() {
+        let mut d = want("Admin");
+        d.fields.session_duration = "PT60M".into();
+        d.inline = Some(r#"{"Version":"2012-10-17","Statement":[]}"#.into());
+        let mut o = have("Admin");
+        o.inline = Some("{\n  \"Statement\": [],\n  \"Version\": \"2012-10-17\"\n}".into());
+        assert!(plan(&[d], &[o], &[]).is_done());
+    }
+
+    #[test]
+    fn extra_inline_policy_and_boundary_are_removed() {
+        let mut o = have("Admin");
+        o.inline = Some("{}".into());
+        o.boundary = Some(Some(Boundary::Managed(READ.into())));
+        let kinds: Vec<_> = plan(&[want("Admin")], &[o], &[])
+            .actions
+            .iter()
+            .map(|a| a.describe())
+            .collect();
+        assert_eq!(
+            kinds,
+            vec![
+                "remove the inline policy of Admin (not in the config)",
+                "remove the permissions boundary of Admin (not in the config)",
+                "re-provision Admin to the accounts it is provisioned to",
+            ]
+        );
+    }
+
+    #[test]
+    fn an_unreadable_boundary_is_left_alone_unless_one_is_wanted() {
+        let mut o = have("Admin");
+        o.boundary = None;
+        assert!(plan(&[want("Admin")], &[o.clone()], &[]).is_done());
+        let mut d = want("Admin");
+        d.boundary = Some(Boundary::Managed(READ.into()));
+        assert_eq!(
+            plan(&[d], &[o], &[]).actions[0].resource_type(),
+            "permissions-boundary"
+        );
+    }
+
+    #[test]
+    fn sets_not_in_the_config_are_listed_not_touched() {
+        let plan = plan(&[], &[], &["Legacy".into()]);
+        assert!(plan.actions.is_empty());
+        assert_eq!(plan.notes, vec!["not in the config, left alone: Legacy"]);
+    }
+}

@@ -1,0 +1,373 @@
+//! Step `users`: the users in the config exist with their names and email,
+//! and are members of the groups the config lists.
+//!
+//! Reads: identitystore:ListUsers (pages of 100), ListGroups, and
+//! ListGroupMembershipsForMember for each configured user that exists. May
+//! change: CreateUser (UserName, DisplayName, Name.GivenName,
+//! Name.FamilyName, one primary work email) and CreateGroupMembership for
+//! missing memberships. Idempotent: users are found by user name and
+//! memberships by group; a create that races adopts the winner.
+//! Memberships in other groups are reported, never removed; attributes of
+//! an existing user that differ from the config are reported, not changed.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Mutex;
+
+use anyhow::Result;
+use futures::stream::{self, StreamExt, TryStreamExt};
+
+use super::{ensure_groups, ensure_instance, instance_of, Ctx, Facts, StepId};
+use crate::aws::identitystore::{
+    create_membership, create_user, list_memberships_of, list_users, NewUser, User,
+};
+use crate::aws::ssoadmin::Instance;
+use crate::config::{Config, UserConfig};
+use crate::plan::{Action, StepPlan};
+
+fn new_user(u: &UserConfig) -> NewUser {
+    NewUser {
+        user_name: u.user_name.clone(),
+        display_name: u.display_name_or_default(),
+        given_name: u.given_name.clone(),
+        family_name: u.family_name.clone(),
+        email: u.email.clone(),
+    }
+}
+
+pub(crate) async fn check(ctx: &Ctx, facts: &mut Facts) -> Result<StepPlan> {
+    let config = &ctx.config.config;
+    let instance = ensure_instance(ctx, facts).await?;
+    let (existing, memberships, groups) = match (&instance, config.users.is_empty()) {
+        (Some(instance), false) => observe(ctx, facts, instance).await?,
+        _ => (
+            Vec::new(),
+            HashMap::new(),
+            facts.groups.clone().unwrap_or_default(),
+        ),
+    };
+    let mut plan = plan(config, &existing, &memberships, &groups);
+    plan.closing = closing(config, instance.as_ref(), &plan);
+    for u in &config.users {
+        let id = existing
+            .iter()
+            .find(|e| e.user_name == u.user_name)
+            .map(|e| e.id.clone());
+        facts.users.insert(u.user_name.clone(), id);
+    }
+    Ok(plan)
+}
+
+type Observed = (
+    Vec<User>,
+    HashMap<String, Vec<String>>,
+    BTreeMap<String, Option<String>>,
+);
+
+async fn observe(ctx: &Ctx, facts: &mut Facts, instance: &Instance) -> Result<Observed> {
+    let store = &instance.identity_store_id;
+    let groups = ensure_groups(ctx, facts).await?;
+    let wanted: Vec<&str> = ctx
+        .config
+        .config
+        .users
+        .iter()
+        .map(|u| u.user_name.as_str())
+        .collect();
+    let users: Vec<User> = list_users(&ctx.aws, store)
+        .await?
+        .into_iter()
+        .filter(|u| wanted.contains(&u.user_name.as_str()))
+        .collect();
+    let memberships: HashMap<String, Vec<String>> = stream::iter(users.iter())
+        .map(|u| async move {
+            Ok::<_, crate::aws::AwsError>((
+                u.id.clone(),
+                list_memberships_of(&ctx.aws, store, &u.id).await?,
+            ))
+        })
+        .buffer_unordered(ctx.aws.pacer.concurrency)
+        .try_collect()
+        .await?;
+    Ok((users, memberships, groups))
+}
+
+/// Users to create and memberships to add. `memberships` maps a user id to
+/// the group ids it belongs to; `groups` maps group names to ids. Pure.
+pub(crate) fn plan(
+    config: &Config,
+    existing: &[User],
+    memberships: &HashMap<String, Vec<String>>,
+    groups: &BTreeMap<String, Option<String>>,
+) -> StepPlan {
+    let mut plan = StepPlan::new(StepId::Users);
+    let by_name: HashMap<&str, &User> =
+        existing.iter().map(|u| (u.user_name.as_str(), u)).collect();
+    let group_names: HashMap<&str, &str> = groups
+        .iter()
+        .filter_map(|(name, id)| Some((id.as_deref()?, name.as_str())))
+        .collect();
+    let mut matching = 0;
+    for u in &config.users {
+        let before = plan.actions.len();
+        let member_of: Vec<&str> = match by_name.get(u.user_name.as_str()) {
+            None => {
+                plan.actions.push(Action::CreateUser { user: new_user(u) });
+                Vec::new()
+            }
+            Some(have) => {
+                let want = new_user(u);
+                let differences: Vec<String> = [
+                    ("email", have.email.as_deref(), want.email.as_str()),
+                    (
+                        "display name",
+                        have.display_name.as_deref(),
+                        want.display_name.as_str(),
+                    ),
+                    (
+                        "given name",
+                        have.given_name.as_deref(),
+                        want.given_name.as_str(),
+                    ),
+                    (
+                        "family name",
+                        have.family_name.as_deref(),
+                        want.family_name.as_str(),
+                    ),
+                ]
+                .into_iter()
+                .filter(|(_, have, want)| !have.is_some_and(|h| h.eq_ignore_ascii_case(want)))
+                .map(|(field, have, want)| {
+                    format!(
+                        "{field} is {:?} in AWS, {want:?} in the config",
+                        have.unwrap_or("")
+                    )
+                })
+                .collect();
+                if !differences.is_empty() {
+                    plan.notes.push(format!(
+                        "user {} exists and differs ({}); existing users are not edited: change it in the console or the config",
+                        u.user_name,
+                        differences.join("; ")
+                    ));
+                }
+                let names: Vec<&str> = memberships
+                    .get(&have.id)
+                    .map(Vec::as_slice)
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|id| group_names.get(id.as_str()).copied().unwrap_or(id.as_str()))
+                    .collect();
+                let others: Vec<&str> = names
+                    .iter()
+                    .copied()
+                    .filter(|n| !u.groups.iter().any(|g| g == n))
+                    .collect();
+                if !others.is_empty() {
+                    plan.notes.push(format!(
+                        "user {} is also in {} (not in the config; left alone)",
+                        u.user_name,
+                        others.join(", ")
+                    ));
+                }
+                names
+            }
+        };
+        for g in &u.groups {
+            if !member_of.contains(&g.as_str()) {
+                plan.actions.push(Action::AddMembership {
+                    user_name: u.user_name.clone(),
+                    group: g.clone(),
+                });
+            }
+        }
+        if plan.actions.len() == before {
+            matching += 1;
+        }
+    }
+    if matching > 0 {
+        plan.notes.insert(
+            0,
+            format!(
+                "{matching} user{} as configured",
+                if matching == 1 { "" } else { "s" }
+            ),
+        );
+    }
+    plan
+}
+
+/// What to tell people after the users step: the portal, and what each new
+/// user does to sign in the first time.
+fn closing(config: &Config, instance: Option<&Instance>, plan: &StepPlan) -> Vec<String> {
+    if config.users.is_empty() {
+        return Vec::new();
+    }
+    let portal = config
+        .cli
+        .as_ref()
+        .and_then(|c| c.start_url.clone())
+        .or_else(|| instance.and_then(Instance::default_portal_url));
+    let portal_line = match &portal {
+        Some(url) => format!("AWS access portal: {url}"),
+        None => "AWS access portal: see Settings in the IAM Identity Center console (its URL is not derivable from this instance)".to_string(),
+    };
+    let mut lines = vec![String::new(), portal_line];
+    let new_users: Vec<&str> = plan
+        .actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::CreateUser { user } => Some(user.user_name.as_str()),
+            _ => None,
+        })
+        .collect();
+    if !new_users.is_empty() {
+        lines.push(format!("Next, each new user ({}):", new_users.join(", ")));
+        lines.push(format!(
+            "  1. opens {}",
+            portal.as_deref().unwrap_or("the access portal")
+        ));
+        lines.push("  2. enters their user name".to_string());
+        lines.push("  3. enters the one-time code sent to their email (this needs \"Send email OTP\" on: IAM Identity Center console > Settings > Authentication)".to_string());
+        lines.push("  4. sets a password and registers an MFA device".to_string());
+    }
+    lines
+}
+
+pub(crate) async fn create(ctx: &Ctx, facts: &Mutex<&mut Facts>, user: &NewUser) -> Result<()> {
+    let store = instance_of(facts)?.identity_store_id;
+    let id = create_user(&ctx.aws, &store, user).await?;
+    facts
+        .lock()
+        .expect("facts lock")
+        .users
+        .insert(user.user_name.clone(), Some(id));
+    Ok(())
+}
+
+pub(crate) async fn add_membership(
+    ctx: &Ctx,
+    facts: &Mutex<&mut Facts>,
+    user_name: &str,
+    group: &str,
+) -> Result<()> {
+    let store = instance_of(facts)?.identity_store_id;
+    let (user_id, group_id) = {
+        let f = facts.lock().expect("facts lock");
+        (
+            f.users.get(user_name).cloned().flatten(),
+            f.groups
+                .as_ref()
+                .and_then(|g| g.get(group).cloned().flatten()),
+        )
+    };
+    let user_id = user_id.ok_or_else(|| anyhow::anyhow!("user {user_name} does not exist yet"))?;
+    let group_id = group_id.ok_or_else(|| {
+        crate::error::UserError::new(format!("group {group} does not exist"))
+            .hint("run `ssosetup groups` first (or `ssosetup init`)")
+    })?;
+    create_membership(&ctx.aws, &store, &group_id, &user_id).await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::parse;
+
+    const CONFIG: &str = r#"
+[[permission_sets]]
+name = "Admin"
+[[assignments]]
+permission_set = "Admin"
+accounts = ["111111111111"]
+[[users]]
+user_name = "alice"
+given_name = "Alice"
+family_name = "Doe"
+email = "alice@example.com"
+groups = ["Admin-111111111111"]
+"#;
+
+    fn alice() -> User {
+        User {
+            id: "u-1".into(),
+            user_name: "alice".into(),
+            display_name: Some("Alice Doe".into()),
+            given_name: Some("Alice".into()),
+            family_name: Some("Doe".into()),
+            email: Some("alice@example.com".into()),
+        }
+    }
+
+    fn groups() -> BTreeMap<String, Option<String>> {
+        BTreeMap::from([
+            ("Admin-111111111111".to_string(), Some("g-1".to_string())),
+            ("Legacy".to_string(), Some("g-9".to_string())),
+        ])
+    }
+
+    #[test]
+    fn a_new_user_is_created_then_added_to_its_groups() {
+        let config = parse(CONFIG).unwrap();
+        let plan = plan(&config, &[], &HashMap::new(), &groups());
+        assert_eq!(
+            plan.actions,
+            vec![
+                Action::CreateUser {
+                    user: NewUser {
+                        user_name: "alice".into(),
+                        display_name: "Alice Doe".into(),
+                        given_name: "Alice".into(),
+                        family_name: "Doe".into(),
+                        email: "alice@example.com".into(),
+                    }
+                },
+                Action::AddMembership {
+                    user_name: "alice".into(),
+                    group: "Admin-111111111111".into()
+                },
+            ]
+        );
+        let closing = closing(&config, None, &plan).join("\n");
+        assert!(closing.contains("Next, each new user (alice)"), "{closing}");
+        assert!(closing.contains("Send email OTP"), "{closing}");
+    }
+
+    #[test]
+    fn an_existing_member_plans_nothing_and_other_groups_are_reported() {
+        let config = parse(CONFIG).unwrap();
+        let memberships = HashMap::from([(
+            "u-1".to_string(),
+            vec!["g-1".to_string(), "g-9".to_string()],
+        )]);
+        let plan = plan(&config, &[alice()], &memberships, &groups());
+        assert!(plan.actions.is_empty());
+        assert_eq!(
+            plan.notes,
+            vec![
+                "1 user as configured",
+                "user alice is also in Legacy (not in the config; left alone)"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_missing_membership_is_added_and_attribute_drift_reported() {
+        let config = parse(CONFIG).unwrap();
+        let mut a = alice();
+        a.email = Some("old@example.com".into());
+        let plan = plan(&config, &[a], &HashMap::new(), &groups());
+        assert_eq!(
+            plan.actions,
+            vec![Action::AddMembership {
+                user_name: "alice".into(),
+                group: "Admin-111111111111".into()
+            }]
+        );
+        assert!(
+            plan.notes[0].contains("email is \"old@example.com\" in AWS"),
+            "{:?}",
+            plan.notes
+        );
+    }
+}
