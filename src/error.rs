@@ -80,6 +80,19 @@ pub(crate) fn render(error: &anyhow::Error) -> Vec<String> {
     lines
 }
 
+/// The error and its causes on one line (no hint), for lists of failures.
+pub(crate) fn one_line(error: &anyhow::Error) -> String {
+    render(error)
+        .into_iter()
+        .filter_map(|l| {
+            l.strip_prefix("error: ")
+                .or_else(|| l.strip_prefix("caused by: "))
+                .map(str::to_string)
+        })
+        .collect::<Vec<_>>()
+        .join(": ")
+}
+
 pub(crate) fn exit_code(error: &anyhow::Error) -> u8 {
     if error.chain().any(|c| c.is::<Interrupted>()) {
         exit::INTERRUPTED
@@ -125,6 +138,15 @@ mod tests {
             vec!["error: outer", "caused by: inner", "hint: h"]
         );
         assert_eq!(exit_code(&e), exit::USER);
+    }
+
+    #[test]
+    fn one_line_keeps_every_cause_but_not_the_hint() {
+        let e: anyhow::Error = UserError::new("provisioning FAILED")
+            .caused_by("policy X does not exist")
+            .hint("create it")
+            .into();
+        assert_eq!(one_line(&e), "provisioning FAILED: policy X does not exist");
     }
 
     #[test]

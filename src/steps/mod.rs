@@ -435,7 +435,11 @@ async fn apply_actions(ctx: &Ctx, facts: &mut Facts, plan: &StepPlan) -> Result<
     ));
     let mut hint = None;
     for (action, e, _) in &failures {
-        error = error.caused_by(format!("{}: {e:#}", action.describe()));
+        error = error.caused_by(format!(
+            "{}: {}",
+            action.describe(),
+            crate::error::one_line(e)
+        ));
         hint = hint.or_else(|| {
             crate::error::render(e)
                 .into_iter()

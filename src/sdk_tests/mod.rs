@@ -29,16 +29,18 @@ use crate::steps::{self, Ctx, StepId};
 use crate::ui::prompt::{AutoYes, Scripted};
 use crate::ui::{Printer, Prompter};
 
-const MANAGEMENT: &str = "111111111111";
+mod resources;
+
+pub(super) const MANAGEMENT: &str = "111111111111";
 
 /// The metadata the SDK parses from a real error response (hand-built
 /// modeled errors carry none).
-fn meta(code: &str, message: &str) -> ErrorMetadata {
+pub(super) fn meta(code: &str, message: &str) -> ErrorMetadata {
     ErrorMetadata::builder().code(code).message(message).build()
 }
 const MEMBER: &str = "222222222222";
 
-fn sts_as(arn: &'static str, account: &'static str) -> aws_sdk_sts::Client {
+pub(super) fn sts_as(arn: &'static str, account: &'static str) -> aws_sdk_sts::Client {
     let rule = mock!(aws_sdk_sts::Client::get_caller_identity).then_output(move || {
         GetCallerIdentityOutput::builder()
             .account(account)
@@ -49,7 +51,7 @@ fn sts_as(arn: &'static str, account: &'static str) -> aws_sdk_sts::Client {
     mock_client!(aws_sdk_sts, RuleMode::MatchAny, &[&rule])
 }
 
-fn org(management: &'static str) -> Organization {
+pub(super) fn org(management: &'static str) -> Organization {
     Organization::builder()
         .id("o-abc123")
         .master_account_id(management)
@@ -57,7 +59,7 @@ fn org(management: &'static str) -> Organization {
         .build()
 }
 
-fn describe_org(management: &'static str) -> Rule {
+pub(super) fn describe_org(management: &'static str) -> Rule {
     mock!(aws_sdk_organizations::Client::describe_organization).then_output(move || {
         DescribeOrganizationOutput::builder()
             .organization(org(management))
@@ -65,7 +67,7 @@ fn describe_org(management: &'static str) -> Rule {
     })
 }
 
-fn instance(status: InstanceStatus) -> InstanceMetadata {
+pub(super) fn instance(status: InstanceStatus) -> InstanceMetadata {
     InstanceMetadata::builder()
         .instance_arn("arn:aws:sso:::instance/ssoins-1111111111111111")
         .identity_store_id("d-1234567890")
@@ -74,7 +76,7 @@ fn instance(status: InstanceStatus) -> InstanceMetadata {
         .build()
 }
 
-fn list_instances(found: Vec<InstanceMetadata>) -> Rule {
+pub(super) fn list_instances(found: Vec<InstanceMetadata>) -> Rule {
     mock!(aws_sdk_ssoadmin::Client::list_instances).then_output(move || {
         ListInstancesOutput::builder()
             .set_instances(Some(found.clone()))
@@ -82,16 +84,18 @@ fn list_instances(found: Vec<InstanceMetadata>) -> Rule {
     })
 }
 
-fn ssoadmin(rules: &[&Rule]) -> aws_sdk_ssoadmin::Client {
+pub(super) fn ssoadmin(rules: &[&Rule]) -> aws_sdk_ssoadmin::Client {
     mock_client!(aws_sdk_ssoadmin, RuleMode::Sequential, rules)
 }
 
-fn identitystore(rules: &[&Rule]) -> aws_sdk_identitystore::Client {
+pub(super) fn identitystore(rules: &[&Rule]) -> aws_sdk_identitystore::Client {
     mock_client!(aws_sdk_identitystore, RuleMode::MatchAny, rules)
 }
 
 /// Other regions: `found_in` has an instance, the rest have none.
-fn regions_with_instance_in(found_in: Option<&'static str>) -> crate::aws::RegionalSsoAdmin {
+pub(super) fn regions_with_instance_in(
+    found_in: Option<&'static str>,
+) -> crate::aws::RegionalSsoAdmin {
     Arc::new(move |region: &str| {
         let found = if Some(region) == found_in {
             vec![instance(InstanceStatus::Active)]
@@ -102,7 +106,7 @@ fn regions_with_instance_in(found_in: Option<&'static str>) -> crate::aws::Regio
     })
 }
 
-fn ctx(aws: Aws, prompt: Box<dyn Prompter>) -> Ctx {
+pub(super) fn ctx(aws: Aws, prompt: Box<dyn Prompter>) -> Ctx {
     Ctx {
         aws,
         config: LoadedConfig {
@@ -117,7 +121,7 @@ fn ctx(aws: Aws, prompt: Box<dyn Prompter>) -> Ctx {
     }
 }
 
-fn management_caller() -> aws_sdk_sts::Client {
+pub(super) fn management_caller() -> aws_sdk_sts::Client {
     sts_as("arn:aws:iam::111111111111:user/admin", MANAGEMENT)
 }
 
