@@ -1065,6 +1065,13 @@ email = "u@example.com"
     }
 
     #[test]
+    fn the_shipped_example_is_valid() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+        let text = std::fs::read_to_string(dir.join("ssosetup.toml")).unwrap();
+        assert_eq!(validate(&parse(&text).unwrap(), &dir), vec![]);
+    }
+
+    #[test]
     fn a_config_round_trips_through_toml() {
         let config = parse(GOOD).unwrap();
         let again = parse(&toml::to_string(&config).unwrap()).unwrap();

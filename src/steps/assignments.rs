@@ -140,8 +140,13 @@ pub(crate) async fn check(ctx: &Ctx, facts: &mut Facts) -> Result<StepPlan> {
     let groups = ensure_groups(ctx, facts).await?;
     let mut existing = HashMap::new();
     if let Some(instance) = ensure_instance(ctx, facts).await? {
+        // What this run created holds no assignment yet: nothing to list.
         let pairs: BTreeSet<(String, String)> = wanted
             .iter()
+            .filter(|w| {
+                !facts.created_permission_sets.contains(&w.permission_set)
+                    && !facts.created_groups.contains(&w.group)
+            })
             .filter_map(|w| {
                 let arn = permission_sets.get(&w.permission_set).cloned().flatten()?;
                 Some((arn, w.account_id.clone()))

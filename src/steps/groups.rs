@@ -81,12 +81,11 @@ pub(crate) async fn create(
 ) -> Result<()> {
     let store = instance_of(facts)?.identity_store_id;
     let id = create_group(&ctx.aws, &store, name, description).await?;
-    facts
-        .lock()
-        .expect("facts lock")
-        .groups
+    let mut f = facts.lock().expect("facts lock");
+    f.groups
         .get_or_insert_with(BTreeMap::new)
         .insert(name.to_string(), Some(id));
+    f.created_groups.insert(name.to_string());
     Ok(())
 }
 

@@ -14,7 +14,7 @@ pub(crate) mod permission_sets;
 pub(crate) mod status;
 pub(crate) mod users;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Mutex;
 
 use anyhow::Result;
@@ -93,6 +93,10 @@ pub(crate) struct Facts {
     pub groups: Option<BTreeMap<String, Option<String>>>,
     /// User name -> id of the users the config names; `None` when planned.
     pub users: BTreeMap<String, Option<String>>,
+    /// Permission sets and groups this run created: nothing can be assigned
+    /// to them yet, so there is nothing to list.
+    pub created_permission_sets: BTreeSet<String>,
+    pub created_groups: BTreeSet<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -117,6 +121,8 @@ impl Facts {
             permission_sets: None,
             groups: None,
             users: BTreeMap::new(),
+            created_permission_sets: BTreeSet::new(),
+            created_groups: BTreeSet::new(),
         }
     }
 

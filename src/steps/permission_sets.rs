@@ -382,12 +382,11 @@ pub(crate) async fn apply(ctx: &Ctx, facts: &Mutex<&mut Facts>, action: &Action)
     match action {
         Action::CreatePermissionSet { name, fields } => {
             let arn = sso::create_permission_set(aws, &instance, name, fields).await?;
-            facts
-                .lock()
-                .expect("facts lock")
-                .permission_sets
+            let mut f = facts.lock().expect("facts lock");
+            f.permission_sets
                 .get_or_insert_with(BTreeMap::new)
                 .insert(name.clone(), Some(arn));
+            f.created_permission_sets.insert(name.clone());
         }
         Action::UpdatePermissionSet { name, fields, .. } => {
             sso::update_permission_set(aws, &instance, &arn_of(facts, name)?, fields).await?

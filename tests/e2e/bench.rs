@@ -1,0 +1,256 @@
+//! The benchmark behind docs/performance.md (run it with `scripts/bench`;
+//! it is ignored by the test suite): a synthetic organization in moto,
+//! applied with `init --yes` at AWS's rates, then re-run with no change.
+//! It prints wall time beside the time the rate limits alone would need,
+//! and the API calls per operation beside the minimum the work needs.
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use aws_sdk_organizations::types::OrganizationFeatureSet;
+
+use crate::moto::ACCOUNT;
+use crate::{run, Moto};
+
+const SETS: [(&str, &str); 3] = [
+    (
+        "AdministratorAccess",
+        "arn:aws:iam::aws:policy/AdministratorAccess",
+    ),
+    ("PowerUserAccess", "arn:aws:iam::aws:policy/PowerUserAccess"),
+    ("ReadOnlyAccess", "arn:aws:iam::aws:policy/ReadOnlyAccess"),
+];
+
+/// AWS's rate for sso-admin (all APIs together) and for each identitystore API.
+const RATE: f64 = 20.0;
+
+fn env_count(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn pages(items: usize, page: usize) -> usize {
+    items.div_ceil(page).max(1)
+}
+
+fn histogram(ops: &[String]) -> BTreeMap<String, usize> {
+    let mut h = BTreeMap::new();
+    for op in ops {
+        *h.entry(op.clone()).or_insert(0) += 1;
+    }
+    h
+}
+
+fn is_identitystore(op: &str) -> bool {
+    ["Group", "User"].iter().any(|w| op.contains(w))
+        && !op.contains("Assignment")
+        && !op.contains("PermissionSet")
+}
+
+fn is_ssoadmin(op: &str) -> bool {
+    op.contains("PermissionSet")
+        || op.contains("Assignment")
+        || op == "ListInstances"
+        || op.contains("Policies")
+        || op.contains("PermissionsBoundary")
+}
+
+/// The time the rate limits alone need: steps run in order; within a step
+/// the busiest rate bucket sets the pace.
+fn physical_limit(calls: &BTreeMap<String, usize>) -> f64 {
+    let sso: usize = calls
+        .iter()
+        .filter(|(op, _)| is_ssoadmin(op))
+        .map(|(_, n)| n)
+        .sum();
+    let groups = calls.get("CreateGroup").copied().unwrap_or(0)
+        + calls.get("ListGroups").copied().unwrap_or(0);
+    let users = [
+        "ListUsers",
+        "CreateUser",
+        "CreateGroupMembership",
+        "ListGroupMembershipsForMember",
+    ]
+    .iter()
+    .map(|op| calls.get(*op).copied().unwrap_or(0))
+    .max()
+    .unwrap_or(0);
+    (sso + groups + users) as f64 / RATE
+}
+
+fn report(
+    title: &str,
+    seconds: f64,
+    calls: &BTreeMap<String, usize>,
+    minimum: &BTreeMap<&str, usize>,
+) {
+    println!("\n### {title}\n");
+    println!(
+        "wall time {seconds:.1} s; the rate limits alone need {:.1} s\n",
+        physical_limit(calls)
+    );
+    println!("| operation | calls | minimum |");
+    println!("|---|---:|---:|");
+    let mut ops: Vec<&str> = calls
+        .keys()
+        .map(String::as_str)
+        .chain(minimum.keys().copied())
+        .collect();
+    ops.sort();
+    ops.dedup();
+    for op in ops {
+        let n = calls.get(op).copied().unwrap_or(0);
+        let min = minimum
+            .get(op)
+            .map(|m| m.to_string())
+            .unwrap_or_else(|| "-".into());
+        println!("| {op} | {n} | {min} |");
+    }
+    let total: usize = calls.values().sum();
+    let total_min: usize = minimum.values().sum();
+    let writes: usize = calls
+        .iter()
+        .filter(|(op, _)| {
+            !["List", "Describe", "Get"]
+                .iter()
+                .any(|p| op.starts_with(p))
+        })
+        .map(|(_, n)| n)
+        .sum();
+    println!("| **total** | **{total}** | **{total_min}** |");
+    println!(
+        "\nwrite calls: {writes}; identitystore calls: {}",
+        calls
+            .iter()
+            .filter(|(o, _)| is_identitystore(o))
+            .map(|(_, n)| n)
+            .sum::<usize>()
+    );
+}
+
+#[tokio::test]
+#[ignore = "a benchmark, not a test: run scripts/bench"]
+async fn bench_synthetic_organization() {
+    let members = env_count("BENCH_ACCOUNTS", 50);
+    let user_count = env_count("BENCH_USERS", 100);
+    let moto = Moto::start();
+    let orgs = aws_sdk_organizations::Client::new(&moto.sdk_config().await);
+    orgs.create_organization()
+        .feature_set(OrganizationFeatureSet::All)
+        .send()
+        .await
+        .unwrap();
+    let mut accounts = vec![ACCOUNT.to_string()];
+    for i in 0..members {
+        let out = orgs
+            .create_account()
+            .account_name(format!("member-{i}"))
+            .email(format!("member-{i}@example.com"))
+            .send()
+            .await
+            .unwrap();
+        accounts.push(
+            out.create_account_status()
+                .unwrap()
+                .account_id()
+                .unwrap()
+                .to_string(),
+        );
+    }
+
+    let mut config = String::from("region = \"us-east-1\"\n");
+    for (name, policy) in SETS {
+        config += &format!(
+            "\n[[permission_sets]]\nname = \"{name}\"\nmanaged_policies = [\"{policy}\"]\n"
+        );
+        config +=
+            &format!("\n[[assignments]]\npermission_set = \"{name}\"\naccounts = [\"all\"]\n");
+    }
+    let mut memberships = 0;
+    for i in 0..user_count {
+        let (set, _) = SETS[i % SETS.len()];
+        let mut groups = vec![format!("{set}-{}", accounts[i % accounts.len()])];
+        if i % 2 == 0 {
+            groups.push(format!(
+                "ReadOnlyAccess-{}",
+                accounts[(i / 2) % accounts.len()]
+            ));
+        }
+        groups.dedup();
+        memberships += groups.len();
+        let list = groups
+            .iter()
+            .map(|g| format!("\"{g}\""))
+            .collect::<Vec<_>>()
+            .join(", ");
+        config += &format!(
+            "\n[[users]]\nuser_name = \"user{i:04}\"\ngiven_name = \"User\"\nfamily_name = \"N{i}\"\nemail = \"user{i:04}@example.com\"\ngroups = [{list}]\n"
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("ssosetup.toml"), config).unwrap();
+
+    let total_accounts = accounts.len();
+    let groups = SETS.len() * total_accounts;
+    println!(
+        "\n## {total_accounts} accounts x {} permission sets ({groups} groups, {groups} assignments), {user_count} users, {memberships} memberships",
+        SETS.len()
+    );
+
+    moto.forget_requests();
+    let start = Instant::now();
+    let first = run(Some(&moto), dir.path(), &["init", "--yes"]);
+    let first_secs = start.elapsed().as_secs_f64();
+    first.assert_code(0);
+    let first_calls = histogram(&moto.requests());
+    let sets = SETS.len();
+    let first_min = BTreeMap::from([
+        ("GetCallerIdentity", 1),
+        ("DescribeOrganization", 1),
+        // moto returns every account in one page (AWS: pages of 20).
+        ("ListAccounts", 1),
+        ("ListInstances", 1),
+        ("ListPermissionSets", 1),
+        ("CreatePermissionSet", sets),
+        ("AttachManagedPolicyToPermissionSet", sets),
+        ("ListGroups", 1),
+        ("CreateGroup", groups),
+        ("CreateAccountAssignment", groups),
+        // moto answers SUCCEEDED at creation, so no poll is needed; AWS
+        // answers IN_PROGRESS, which needs at least one poll each.
+        ("DescribeAccountAssignmentCreationStatus", 0),
+        ("ListUsers", 1),
+        ("CreateUser", user_count),
+        ("CreateGroupMembership", memberships),
+    ]);
+    report("first apply", first_secs, &first_calls, &first_min);
+
+    moto.forget_requests();
+    let start = Instant::now();
+    let again = run(Some(&moto), dir.path(), &["init", "--yes"]);
+    let again_secs = start.elapsed().as_secs_f64();
+    again.assert_code(0);
+    let again_calls = histogram(&moto.requests());
+    let again_min = BTreeMap::from([
+        ("GetCallerIdentity", 1),
+        ("DescribeOrganization", 1),
+        // moto returns every account in one page (AWS: pages of 20).
+        ("ListAccounts", 1),
+        ("ListInstances", 1),
+        ("ListPermissionSets", 1),
+        ("DescribePermissionSet", sets),
+        ("ListManagedPoliciesInPermissionSet", sets),
+        ("ListCustomerManagedPolicyReferencesInPermissionSet", sets),
+        ("GetInlinePolicyForPermissionSet", sets),
+        ("GetPermissionsBoundaryForPermissionSet", sets),
+        ("ListGroups", pages(groups, 100)),
+        ("ListAccountAssignments", groups),
+        ("ListUsers", pages(user_count, 100)),
+        ("ListGroupMembershipsForMember", user_count),
+    ]);
+    report("no-change re-run", again_secs, &again_calls, &again_min);
+    let writes = moto.writes();
+    assert!(writes.is_empty(), "a no-change re-run wrote: {writes:?}");
+}
