@@ -44,7 +44,21 @@ pub(crate) fn state_of(plan: &StepPlan) -> (State, String) {
     } else if let Some(m) = plan.manual.first() {
         (State::Manual, format!("{}: {}", m.title, m.url))
     } else {
-        (State::Done, plan.notes.first().cloned().unwrap_or_default())
+        // Every note: e.g. permission sets that exist but are not managed.
+        (State::Done, plan.notes.join("; "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn done_steps_show_every_note_so_unmanaged_sets_are_visible() {
+        let plan = crate::steps::permission_sets::plan(&[], &[], &["Legacy".to_string()]);
+        let (state, detail) = state_of(&plan);
+        assert_eq!(state, State::Done);
+        assert!(detail.contains("not in the config, left alone: Legacy"), "{detail}");
     }
 }
 
