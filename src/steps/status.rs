@@ -55,7 +55,8 @@ mod tests {
 
     #[test]
     fn done_steps_show_every_note_so_unmanaged_sets_are_visible() {
-        let plan = crate::steps::permission_sets::plan(&[], &[], &["Legacy".to_string()]);
+        let mut plan = StepPlan::new(StepId::PermissionSets);
+        plan.notes = vec!["2 permission sets as configured".into(), "not in the config, left alone: Legacy".into()];
         let (state, detail) = state_of(&plan);
         assert_eq!(state, State::Done);
         assert!(detail.contains("not in the config, left alone: Legacy"), "{detail}");
