@@ -56,10 +56,16 @@ mod tests {
     #[test]
     fn done_steps_show_every_note_so_unmanaged_sets_are_visible() {
         let mut plan = StepPlan::new(StepId::PermissionSets);
-        plan.notes = vec!["2 permission sets as configured".into(), "not in the config, left alone: Legacy".into()];
+        plan.notes = vec![
+            "2 permission sets as configured".into(),
+            "not in the config, left alone: Legacy".into(),
+        ];
         let (state, detail) = state_of(&plan);
         assert_eq!(state, State::Done);
-        assert!(detail.contains("not in the config, left alone: Legacy"), "{detail}");
+        assert!(
+            detail.contains("not in the config, left alone: Legacy"),
+            "{detail}"
+        );
     }
 }
 
