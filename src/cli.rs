@@ -79,6 +79,8 @@ pub enum Command {
     Assignments,
     /// Ensure the configured users exist and are in their groups
     Users,
+    /// Write `aws configure sso` profiles for every account and permission set the [cli] user reaches
+    CliProfiles,
     /// Show where each step stands (read-only)
     Status,
     /// Print a shell completion script to stdout

@@ -16,6 +16,7 @@
 pub mod cli;
 
 mod aws;
+mod awsconfig;
 mod config;
 mod error;
 mod plan;
@@ -67,6 +68,7 @@ async fn run_command(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
         Command::Groups => &[StepId::Groups],
         Command::Assignments => &[StepId::Assignments],
         Command::Users => &[StepId::Users],
+        Command::CliProfiles => &[StepId::CliProfiles],
         Command::Status => &[],
     };
     let global = &cli.global;
@@ -131,7 +133,7 @@ async fn run_command(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
         aws,
         config,
         out: printer.clone(),
-        prompt,
+        prompt: std::sync::Mutex::new(prompt),
         dry_run: global.dry_run,
         output: global.output,
     };

@@ -10,9 +10,12 @@ use console::Style;
 use serde::Serialize;
 use serde_json::json;
 
+use std::path::PathBuf;
+
 use crate::aws::identitystore::NewUser;
 use crate::aws::ssoadmin::{Boundary, PermissionSetFields};
 use crate::aws::sts::Caller;
+use crate::awsconfig::Section;
 use crate::config::CustomerManagedPolicy;
 use crate::error::UserError;
 use crate::steps::StepId;
@@ -115,6 +118,18 @@ pub(crate) enum Action {
         user_name: String,
         group: String,
     },
+    /// Writes the AWS CLI config file once, atomically. `conflicts` (same
+    /// name, not written by ssosetup) and `stale` (written by ssosetup for an
+    /// assignment that is gone) change only after an explicit yes.
+    WriteAwsConfig {
+        path: PathBuf,
+        session: String,
+        sections: Vec<Section>,
+        changes: Vec<String>,
+        conflicts: Vec<String>,
+        stale: Vec<String>,
+        diff: String,
+    },
 }
 
 impl Action {
@@ -136,7 +151,8 @@ impl Action {
             | PutInlinePolicy { .. }
             | PutPermissionsBoundary { .. }
             | ProvisionPermissionSet { .. }
-            | AddMembership { .. } => Op::Update,
+            | AddMembership { .. }
+            | WriteAwsConfig { .. } => Op::Update,
         }
     }
 
@@ -159,6 +175,7 @@ impl Action {
             CreateAssignment { .. } => "account-assignment",
             CreateUser { .. } => "user",
             AddMembership { .. } => "group-membership",
+            WriteAwsConfig { .. } => "aws-config-file",
         }
     }
 
@@ -185,6 +202,7 @@ impl Action {
             } => format!("{group}/{permission_set}/{account_id}"),
             CreateUser { user } => user.user_name.clone(),
             AddMembership { user_name, group } => format!("{user_name}/{group}"),
+            WriteAwsConfig { path, .. } => path.display().to_string(),
         }
     }
 
@@ -198,6 +216,7 @@ impl Action {
             CreateAssignment { .. } => format!("assignment:{}", self.name()),
             CreateUser { user } => format!("user:{}", user.user_name),
             AddMembership { user_name, .. } => format!("user:{user_name}"),
+            WriteAwsConfig { .. } => "aws-config".to_string(),
             _ => format!("permission-set:{}", self.name()),
         }
     }
@@ -234,6 +253,17 @@ impl Action {
             }),
             CreateUser { user } => json!(user),
             AddMembership { user_name, group } => json!({"user_name": user_name, "group": group}),
+            WriteAwsConfig {
+                path,
+                changes,
+                conflicts,
+                stale,
+                diff,
+                ..
+            } => json!({
+                "path": path, "changes": changes, "conflicts_kept_unless_confirmed": conflicts,
+                "stale_kept_unless_confirmed": stale, "diff": diff
+            }),
         }
     }
 
@@ -276,6 +306,14 @@ impl Action {
             }
             CreateUser { user } => format!("create user {} ({}, {})", user.user_name, user.display_name, user.email),
             AddMembership { user_name, group } => format!("add {user_name} to group {group}"),
+            WriteAwsConfig { path, changes, conflicts, stale, diff, .. } => {
+                let mut lines = vec![format!("write {}", path.display())];
+                lines.extend(changes.iter().map(|c| format!("    {c}")));
+                lines.extend(conflicts.iter().map(|c| format!("    ? [{c}] exists and ssosetup did not write it: kept unless you confirm")));
+                lines.extend(stale.iter().map(|c| format!("    ? [{c}] was written by ssosetup for an assignment that is gone: kept unless you confirm")));
+                lines.extend(diff.lines().map(|l| format!("    {l}")));
+                lines.join("\n")
+            }
         }
     }
 }

@@ -161,7 +161,12 @@ pub(crate) async fn list_users(aws: &Aws, store: &str) -> Result<Vec<User>, AwsE
     }
 }
 
-async fn get_user_id(aws: &Aws, store: &str, user_name: &str) -> Result<Option<String>, AwsError> {
+/// The id of user `user_name`, if it exists.
+pub(crate) async fn get_user_id(
+    aws: &Aws,
+    store: &str,
+    user_name: &str,
+) -> Result<Option<String>, AwsError> {
     aws.pacer.identitystore("GetUserId").await;
     let attribute = UniqueAttribute::builder()
         .attribute_path("userName")

@@ -708,3 +708,39 @@ pub(crate) async fn describe_assignment_creation(
         s.and_then(|s| s.failure_reason()),
     ))
 }
+
+/// (account, permission set ARN) pairs that principal `id` (`USER` or
+/// `GROUP`) holds directly.
+pub(crate) async fn list_account_assignments_for_principal(
+    aws: &Aws,
+    instance: &str,
+    kind: &str,
+    id: &str,
+) -> Result<Vec<(String, String)>, AwsError> {
+    let mut found = Vec::new();
+    let mut token = None;
+    loop {
+        aws.pacer.ssoadmin().await;
+        let page = aws
+            .ssoadmin
+            .list_account_assignments_for_principal()
+            .instance_arn(instance)
+            .principal_type(PrincipalType::from(kind))
+            .principal_id(id)
+            .max_results(100)
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(|e| classify("sso:ListAccountAssignmentsForPrincipal", e))?;
+        found.extend(page.account_assignments().iter().map(|a| {
+            (
+                a.account_id().unwrap_or_default().to_string(),
+                a.permission_set_arn().unwrap_or_default().to_string(),
+            )
+        }));
+        token = page.next_token().map(str::to_string);
+        if token.is_none() {
+            return Ok(found);
+        }
+    }
+}

@@ -115,7 +115,7 @@ pub(super) fn ctx(aws: Aws, prompt: Box<dyn Prompter>) -> Ctx {
             from_file: false,
         },
         out: Printer::new(true),
-        prompt,
+        prompt: std::sync::Mutex::new(prompt),
         dry_run: false,
         output: OutputFormat::Text,
     }

@@ -171,7 +171,7 @@ pub(crate) async fn wait_until_enabled(
         for (i, item) in step.checklist.iter().enumerate() {
             ctx.out.say(&format!("  {}. {item}", i + 1));
         }
-        ctx.prompt
+        ctx.prompt()
             .pause("Press Enter when the console shows Identity Center enabled")?;
         let deadline = tokio::time::Instant::now() + POLL_FOR;
         loop {

@@ -7,6 +7,7 @@
 //! of the whole wizard can plan later steps against planned values.
 
 pub(crate) mod assignments;
+pub(crate) mod cli_profiles;
 pub(crate) mod groups;
 pub(crate) mod identity_center;
 pub(crate) mod organization;
@@ -40,17 +41,19 @@ pub(crate) enum StepId {
     Groups,
     Assignments,
     Users,
+    CliProfiles,
 }
 
 impl StepId {
     /// Every step that exists, in wizard order.
-    pub(crate) const ALL: [StepId; 6] = [
+    pub(crate) const ALL: [StepId; 7] = [
         StepId::Organization,
         StepId::IdentityCenter,
         StepId::PermissionSets,
         StepId::Groups,
         StepId::Assignments,
         StepId::Users,
+        StepId::CliProfiles,
     ];
 
     pub(crate) fn name(self) -> &'static str {
@@ -61,6 +64,7 @@ impl StepId {
             StepId::Groups => "groups",
             StepId::Assignments => "assignments",
             StepId::Users => "users",
+            StepId::CliProfiles => "cli-profiles",
         }
     }
 }
@@ -70,9 +74,17 @@ pub(crate) struct Ctx {
     pub aws: Aws,
     pub config: LoadedConfig,
     pub out: Printer,
-    pub prompt: Box<dyn Prompter>,
+    /// Behind a lock so that applying (which shares `&Ctx`) can ask too.
+    pub prompt: Mutex<Box<dyn Prompter>>,
     pub dry_run: bool,
     pub output: OutputFormat,
+}
+
+impl Ctx {
+    /// The prompter, for one question at a time.
+    pub(crate) fn prompt(&self) -> std::sync::MutexGuard<'_, Box<dyn Prompter>> {
+        self.prompt.lock().expect("prompt lock")
+    }
 }
 
 /// What is known about the account so far: observed, or planned by an
@@ -261,6 +273,7 @@ pub(crate) async fn check(step: StepId, ctx: &Ctx, facts: &mut Facts) -> Result<
         StepId::Groups => groups::check(ctx, facts).await,
         StepId::Assignments => assignments::check(ctx, facts).await,
         StepId::Users => users::check(ctx, facts).await,
+        StepId::CliProfiles => cli_profiles::check(ctx, facts).await,
     }
 }
 
@@ -347,7 +360,7 @@ async fn apply(ctx: &mut Ctx, facts: &mut Facts, plan: &StepPlan) -> Result<()> 
         } else {
             format!("Apply {n} change{} ({})?", plural(n), plan.step.name())
         };
-        if !ctx.prompt.confirm(&question, true)? {
+        if !ctx.prompt().confirm(&question, true)? {
             return Err(
                 UserError::new(format!("declined: {} was not changed", plan.step.name()))
                     .hint("run the step again when ready; --dry-run shows the plan without asking")
@@ -357,7 +370,7 @@ async fn apply(ctx: &mut Ctx, facts: &mut Facts, plan: &StepPlan) -> Result<()> 
         apply_actions(ctx, facts, plan).await?;
     }
     for manual in &plan.manual {
-        if !ctx.prompt.interactive() {
+        if !ctx.prompt().interactive() {
             if manual.required {
                 return Err(
                     UserError::new(format!("console step not done yet: {}", manual.title))
@@ -485,6 +498,14 @@ async fn apply_action(ctx: &Ctx, facts: &Mutex<&mut Facts>, action: &Action) -> 
         AddMembership { user_name, group } => {
             users::add_membership(ctx, facts, user_name, group).await
         }
+        WriteAwsConfig {
+            path,
+            session,
+            sections,
+            conflicts,
+            stale,
+            ..
+        } => cli_profiles::write(ctx, path, session, sections, conflicts, stale).await,
     }
 }
 

@@ -49,26 +49,6 @@ pub(crate) fn state_of(plan: &StepPlan) -> (State, String) {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn done_steps_show_every_note_so_unmanaged_sets_are_visible() {
-        let mut plan = StepPlan::new(StepId::PermissionSets);
-        plan.notes = vec![
-            "2 permission sets as configured".into(),
-            "not in the config, left alone: Legacy".into(),
-        ];
-        let (state, detail) = state_of(&plan);
-        assert_eq!(state, State::Done);
-        assert!(
-            detail.contains("not in the config, left alone: Legacy"),
-            "{detail}"
-        );
-    }
-}
-
 pub(crate) async fn status(ctx: &Ctx) -> Result<()> {
     let caller = whoami(ctx).await?;
     let mut facts = Facts::new(caller.clone());
@@ -128,4 +108,24 @@ pub(crate) async fn status(ctx: &Ctx) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn done_steps_show_every_note_so_unmanaged_sets_are_visible() {
+        let mut plan = StepPlan::new(StepId::PermissionSets);
+        plan.notes = vec![
+            "2 permission sets as configured".into(),
+            "not in the config, left alone: Legacy".into(),
+        ];
+        let (state, detail) = state_of(&plan);
+        assert_eq!(state, State::Done);
+        assert!(
+            detail.contains("not in the config, left alone: Legacy"),
+            "{detail}"
+        );
+    }
 }

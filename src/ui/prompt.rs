@@ -3,7 +3,8 @@
 //! The only file that calls dialoguer. Three implementations:
 //! - [`TerminalPrompter`]: a person at a terminal;
 //! - [`AutoYes`] (`--yes`): the config is the answer; it confirms plans but
-//!   can never supply an answer the config does not hold;
+//!   can never supply an answer the config does not hold, and never
+//!   discards anything the config does not name;
 //! - [`NoTerminal`]: neither a terminal nor `--yes`: every question fails
 //!   with a hint instead of hanging or guessing.
 //!
@@ -25,6 +26,11 @@ pub(crate) trait Prompter: Send {
 
     /// A yes/no question, e.g. "Apply these 3 changes?".
     fn confirm(&mut self, question: &str, default: bool) -> Result<bool>;
+
+    /// A change that discards something the config does not name (an
+    /// unmanaged profile overwritten, a stale one removed). `named` is true
+    /// when the config names it; only then may a non-interactive run say yes.
+    fn confirm_delete(&mut self, question: &str, named: bool) -> Result<bool>;
 
     /// Waits until the person has done something in the console.
     fn pause(&mut self, message: &str) -> Result<()>;
@@ -73,6 +79,11 @@ impl Prompter for TerminalPrompter {
         true
     }
 
+    fn confirm_delete(&mut self, question: &str, _named: bool) -> Result<bool> {
+        // Never the default, even when the config names it.
+        self.confirm(question, false)
+    }
+
     fn confirm(&mut self, question: &str, default: bool) -> Result<bool> {
         dialoguer::Confirm::with_theme(&self.theme)
             .with_prompt(question)
@@ -113,6 +124,10 @@ impl Prompter for AutoYes {
         false
     }
 
+    fn confirm_delete(&mut self, _question: &str, named: bool) -> Result<bool> {
+        Ok(named)
+    }
+
     fn confirm(&mut self, _question: &str, _default: bool) -> Result<bool> {
         Ok(true)
     }
@@ -151,6 +166,9 @@ impl NoTerminal {
 impl Prompter for NoTerminal {
     fn interactive(&self) -> bool {
         false
+    }
+    fn confirm_delete(&mut self, question: &str, _named: bool) -> Result<bool> {
+        Self::refuse(question)
     }
     fn confirm(&mut self, question: &str, _default: bool) -> Result<bool> {
         Self::refuse(question)
@@ -198,6 +216,9 @@ impl Prompter for Scripted {
     fn interactive(&self) -> bool {
         true
     }
+    fn confirm_delete(&mut self, question: &str, _named: bool) -> Result<bool> {
+        Ok(self.next(question)? == "y")
+    }
     fn confirm(&mut self, question: &str, _default: bool) -> Result<bool> {
         Ok(self.next(question)? == "y")
     }
@@ -224,8 +245,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn yes_confirms_plans() {
-        assert!(AutoYes.confirm("Apply?", false).unwrap());
+    fn yes_confirms_plans_but_discards_only_what_is_named() {
+        let mut p = AutoYes;
+        assert!(p.confirm("Apply?", false).unwrap());
+        assert!(p.confirm_delete("Remove x?", true).unwrap());
+        assert!(!p.confirm_delete("Overwrite y?", false).unwrap());
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 mod bench;
 mod cli;
+mod cli_profiles;
 mod moto;
 mod organization;
 mod resources;

@@ -131,7 +131,8 @@ async fn init_yes_applies_every_step_and_status_then_shows_them_done() {
             "permission-sets",
             "groups",
             "assignments",
-            "users"
+            "users",
+            "cli-profiles"
         ]
         .map(|s| (s.to_string(), "done".to_string()))
         .to_vec()

@@ -187,7 +187,7 @@ async fn read_state(moto: &Moto) -> State {
 }
 
 /// An organization with two member accounts; returns their ids.
-async fn seed_organization(moto: &Moto) -> Vec<String> {
+pub(crate) async fn seed_organization(moto: &Moto) -> Vec<String> {
     let orgs = aws_sdk_organizations::Client::new(&moto.sdk_config().await);
     orgs.create_organization()
         .feature_set(OrganizationFeatureSet::All)
@@ -218,7 +218,7 @@ async fn seed_organization(moto: &Moto) -> Vec<String> {
 const DENY_IAM: &str =
     r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"iam:*","Resource":"*"}]}"#;
 
-fn write_config(dir: &std::path::Path, dev: &str) {
+pub(crate) fn write_config(dir: &std::path::Path, dev: &str) {
     std::fs::write(dir.join("deny-iam.json"), DENY_IAM).unwrap();
     std::fs::write(
         dir.join("ssosetup.toml"),

@@ -1,0 +1,600 @@
+//! Step `cli-profiles`: the AWS CLI config file has one `[sso-session]` and
+//! one profile per (account, permission set) the configured user can reach,
+//! as `aws configure sso` would write them, and nothing else in it changes.
+//!
+//! Reads: the user (identitystore:GetUserId), its groups
+//! (ListGroupMembershipsForMember), their assignments and the user's own
+//! (sso:ListAccountAssignmentsForPrincipal), permission set names, account
+//! names when the profile template uses them, and `$AWS_CONFIG_FILE` or
+//! `~/.aws/config`. May change: that file only, atomically (a temporary file,
+//! then rename), keeping its mode, after a timestamped backup. Sections it
+//! wrote carry a marker and are updated in place; a same-named section it
+//! did not write, and its own profiles whose assignment is gone, change only
+//! after an explicit yes. Idempotent: a second run renders the same bytes
+//! and writes nothing (no backup either).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+
+use super::assignments::{wanted, Wanted};
+use super::{ensure_accounts, ensure_instance, ensure_permission_sets, Ctx, Facts, StepId};
+use crate::aws::identitystore::{get_user_id, list_memberships_of};
+use crate::aws::ssoadmin::list_account_assignments_for_principal;
+use crate::awsconfig::{ConfigFile, Section};
+use crate::config::CliConfig;
+use crate::error::UserError;
+use crate::plan::{Action, StepPlan};
+
+const DEFAULT_TEMPLATE: &str = "{permission_set}-{account_id}";
+
+/// One profile to write.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Reach {
+    pub account_id: String,
+    pub account_name: String,
+    pub permission_set: String,
+}
+
+/// The file the AWS CLI reads: `$AWS_CONFIG_FILE`, else `~/.aws/config`.
+pub(crate) fn config_path() -> Result<PathBuf, UserError> {
+    if let Some(p) = std::env::var_os("AWS_CONFIG_FILE").filter(|p| !p.is_empty()) {
+        return Ok(PathBuf::from(p));
+    }
+    std::env::var_os("HOME")
+        .filter(|h| !h.is_empty())
+        .map(|h| Path::new(&h).join(".aws").join("config"))
+        .ok_or_else(|| {
+            UserError::new("cannot find the AWS CLI config file: HOME is not set")
+                .hint("set AWS_CONFIG_FILE to the file to write")
+        })
+}
+
+/// Profile names from the template; `default` only for a single profile;
+/// names are unique. Pure.
+pub(crate) fn profile_names(template: &str, reach: &[Reach]) -> Result<Vec<String>, UserError> {
+    if template == "default" && reach.len() > 1 {
+        return Err(UserError::new(format!(
+            "[cli] profile_names = \"default\" names one profile, but the user reaches {}",
+            reach.len()
+        ))
+        .hint("use a template such as \"{permission_set}-{account_id}\""));
+    }
+    let names: Vec<String> = reach
+        .iter()
+        .map(|r| {
+            template
+                .replace("{permission_set}", &r.permission_set)
+                .replace("{account_id}", &r.account_id)
+                .replace("{account_name}", &r.account_name)
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join("-")
+        })
+        .collect();
+    let mut seen = BTreeMap::new();
+    for (name, r) in names.iter().zip(reach) {
+        if let Some(first) = seen.insert(name.clone(), r) {
+            return Err(UserError::new(format!(
+                "[cli] profile_names gives two profiles the name {name} ({} on {} and {} on {})",
+                first.permission_set, first.account_id, r.permission_set, r.account_id
+            ))
+            .hint("include {permission_set} and {account_id} in the template"));
+        }
+    }
+    Ok(names)
+}
+
+/// The sections to write. Pure.
+pub(crate) fn sections(
+    cli: &CliConfig,
+    start_url: &str,
+    sso_region: &str,
+    reach: &[Reach],
+) -> Result<Vec<Section>, UserError> {
+    let names = profile_names(
+        cli.profile_names.as_deref().unwrap_or(DEFAULT_TEMPLATE),
+        reach,
+    )?;
+    let mut out = vec![Section {
+        name: format!("sso-session {}", cli.session_name),
+        entries: vec![
+            ("sso_start_url".into(), start_url.into()),
+            ("sso_region".into(), sso_region.into()),
+            (
+                "sso_registration_scopes".into(),
+                "sso:account:access".into(),
+            ),
+        ],
+    }];
+    for (name, r) in names.iter().zip(reach) {
+        let mut entries = vec![
+            ("sso_session".to_string(), cli.session_name.clone()),
+            ("sso_account_id".to_string(), r.account_id.clone()),
+            ("sso_role_name".to_string(), r.permission_set.clone()),
+        ];
+        if let Some(region) = &cli.default_region {
+            entries.push(("region".into(), region.clone()));
+        }
+        if let Some(output) = &cli.output {
+            entries.push(("output".into(), output.clone()));
+        }
+        out.push(Section {
+            name: Section::profile_header(name),
+            entries,
+        });
+    }
+    Ok(out)
+}
+
+/// What writing `sections` into `file` would do, without the changes that
+/// need an explicit yes. Returns (changed file, conflicts, stale). Pure.
+pub(crate) fn merge(
+    file: &ConfigFile,
+    session: &str,
+    sections: &[Section],
+) -> (ConfigFile, Vec<String>, Vec<String>) {
+    let mut out = file.clone();
+    let mut conflicts = Vec::new();
+    for s in sections {
+        match (file.section_text(&s.name), file.managed_by(&s.name)) {
+            (Some(_), managed) if managed.as_deref() != Some(session) => {
+                conflicts.push(s.name.clone())
+            }
+            _ => out.put(s, session),
+        }
+    }
+    let wanted: BTreeSet<&str> = sections.iter().map(|s| s.name.as_str()).collect();
+    let stale = file
+        .managed_sections(session)
+        .into_iter()
+        .filter(|n| !wanted.contains(n.as_str()))
+        .collect();
+    (out, conflicts, stale)
+}
+
+fn diff(path: &Path, old: &str, new: &str) -> String {
+    let shown = path.display().to_string();
+    similar::TextDiff::from_lines(old, new)
+        .unified_diff()
+        .context_radius(2)
+        .header(&format!("{shown} (now)"), &format!("{shown} (after)"))
+        .to_string()
+}
+
+/// What the user reaches in AWS: its groups' assignments and its own.
+async fn reach_in_aws(
+    ctx: &Ctx,
+    facts: &mut Facts,
+    user_id: &str,
+) -> Result<BTreeSet<(String, String)>> {
+    let instance = ensure_instance(ctx, facts)
+        .await?
+        .expect("checked by the caller");
+    let mut principals = vec![("USER", user_id.to_string())];
+    for group in list_memberships_of(&ctx.aws, &instance.identity_store_id, user_id).await? {
+        principals.push(("GROUP", group));
+    }
+    let mut found = BTreeSet::new();
+    for (kind, id) in principals {
+        for (account, ps_arn) in
+            list_account_assignments_for_principal(&ctx.aws, &instance.arn, kind, &id).await?
+        {
+            found.insert((account, ps_arn));
+        }
+    }
+    Ok(found)
+}
+
+pub(crate) async fn check(ctx: &Ctx, facts: &mut Facts) -> Result<StepPlan> {
+    let mut plan = StepPlan::new(StepId::CliProfiles);
+    let Some(cli) = &ctx.config.config.cli else {
+        plan.notes
+            .push("no [cli] section in the config: no profiles to write".into());
+        return Ok(plan);
+    };
+    let Some(user) = &cli.user else {
+        plan.blocker = Some(
+            UserError::new("[cli] names no user whose access becomes profiles")
+                .hint("set `user = \"<user name>\"` under [cli] in the config"),
+        );
+        return Ok(plan);
+    };
+    let Some(instance) = ensure_instance(ctx, facts).await? else {
+        plan.notes
+            .push("waits for IAM Identity Center to be enabled".into());
+        return Ok(plan);
+    };
+    let Some(start_url) = cli
+        .start_url
+        .clone()
+        .or_else(|| instance.default_portal_url())
+    else {
+        plan.blocker = Some(
+            UserError::new(format!(
+                "the access portal URL cannot be derived from identity store id {}",
+                instance.identity_store_id
+            ))
+            .hint("set `start_url = \"https://<alias>.awsapps.com/start\"` under [cli] (the Identity Center console shows it under Settings)"),
+        );
+        return Ok(plan);
+    };
+
+    // Permission set ARN -> name, and what the user reaches.
+    let sets = ensure_permission_sets(ctx, facts).await?;
+    let set_names: BTreeMap<String, String> = sets
+        .iter()
+        .filter_map(|(n, arn)| Some((arn.clone()?, n.clone())))
+        .collect();
+    let user_id = match facts.users.get(user) {
+        Some(id) => id.clone(),
+        None => get_user_id(&ctx.aws, &instance.identity_store_id, user).await?,
+    };
+    let mut pairs: BTreeSet<(String, String)> = BTreeSet::new(); // (account, permission set name)
+    if let Some(id) = &user_id {
+        for (account, arn) in reach_in_aws(ctx, facts, id).await? {
+            if let Some(name) = set_names.get(&arn) {
+                pairs.insert((account, name.clone()));
+            }
+        }
+    }
+    // Planned in this run (a dry run): what the config gives the user.
+    if let Some(u) = ctx
+        .config
+        .config
+        .users
+        .iter()
+        .find(|u| &u.user_name == user)
+    {
+        let groups = facts.groups.clone().unwrap_or_default();
+        let planned = |w: &Wanted| {
+            user_id.is_none()
+                || groups.get(&w.group).is_some_and(Option::is_none)
+                || sets.get(&w.permission_set).is_some_and(Option::is_none)
+        };
+        if let Ok(all) = wanted(ctx, facts).await? {
+            for w in all
+                .iter()
+                .filter(|w| u.groups.contains(&w.group) && planned(w))
+            {
+                pairs.insert((w.account_id.clone(), w.permission_set.clone()));
+            }
+        }
+    } else if user_id.is_none() {
+        plan.blocker = Some(
+            UserError::new(format!(
+                "user {user} ([cli] user) is not in the identity store"
+            ))
+            .hint(
+                "add the user under [[users]] and run `ssosetup users`, or name an existing user",
+            ),
+        );
+        return Ok(plan);
+    }
+    let template = cli.profile_names.as_deref().unwrap_or(DEFAULT_TEMPLATE);
+    let names: BTreeMap<String, String> = if template.contains("{account_name}") {
+        ensure_accounts(ctx, facts)
+            .await?
+            .into_iter()
+            .map(|a| (a.id, a.name))
+            .collect()
+    } else {
+        BTreeMap::new()
+    };
+    let reach: Vec<Reach> = pairs
+        .into_iter()
+        .map(|(account_id, permission_set)| Reach {
+            account_name: names
+                .get(&account_id)
+                .cloned()
+                .unwrap_or_else(|| account_id.clone()),
+            account_id,
+            permission_set,
+        })
+        .collect();
+    if reach.is_empty() {
+        plan.notes.push(format!(
+            "user {user} has no assignments yet: no profiles to write"
+        ));
+    }
+    let sections = match sections(cli, &start_url, &ctx.aws.region, &reach) {
+        Ok(s) => s,
+        Err(e) => {
+            plan.blocker = Some(e);
+            return Ok(plan);
+        }
+    };
+
+    let path = config_path()?;
+    let old = read_if_exists(&path)?;
+    let file = ConfigFile::parse(old.as_deref().unwrap_or(""));
+    let (merged, conflicts, stale) = merge(&file, &cli.session_name, &sections);
+    let new = merged.render();
+    let changed = old.as_deref().unwrap_or("") != new;
+    if !changed && conflicts.is_empty() && stale.is_empty() {
+        plan.notes.push(format!(
+            "{} is up to date ({} profile{})",
+            path.display(),
+            reach.len(),
+            if reach.len() == 1 { "" } else { "s" }
+        ));
+    } else {
+        let mut changes = Vec::new();
+        for s in &sections {
+            match (file.section_text(&s.name), merged.section_text(&s.name)) {
+                (None, _) => changes.push(format!("+ [{}]", s.name)),
+                (Some(a), Some(b)) if a != b && !conflicts.contains(&s.name) => {
+                    changes.push(format!("~ [{}]", s.name))
+                }
+                _ => {}
+            }
+        }
+        plan.actions.push(Action::WriteAwsConfig {
+            path: path.clone(),
+            session: cli.session_name.clone(),
+            sections: sections.clone(),
+            changes,
+            conflicts,
+            stale,
+            diff: if changed {
+                diff(&path, old.as_deref().unwrap_or(""), &new)
+            } else {
+                String::new()
+            },
+        });
+    }
+    let first_profile = sections
+        .get(1)
+        .map(|s| s.name.trim_start_matches("profile ").to_string());
+    plan.closing = vec![
+        String::new(),
+        "Sign in once, then use any of the profiles:".into(),
+        format!("  aws sso login --sso-session {}", cli.session_name),
+    ];
+    if let Some(p) = first_profile {
+        plan.closing
+            .push(format!("  aws sts get-caller-identity --profile {p}"));
+    }
+    Ok(plan)
+}
+
+fn read_if_exists(path: &Path) -> Result<Option<String>> {
+    match std::fs::read_to_string(path) {
+        Ok(t) => Ok(Some(t)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(UserError::new(format!("cannot read {}", path.display()))
+            .caused_by(e.to_string())
+            .into()),
+    }
+}
+
+/// Applies the write: asks about each conflict and stale profile, then
+/// writes atomically with a backup. Returns the conflicts left in place.
+pub(crate) async fn write(
+    ctx: &Ctx,
+    path: &Path,
+    session: &str,
+    sections: &[Section],
+    conflicts: &[String],
+    stale: &[String],
+) -> Result<()> {
+    let old = read_if_exists(path)?;
+    let file = ConfigFile::parse(old.as_deref().unwrap_or(""));
+    let (mut merged, _, _) = merge(&file, session, sections);
+    let mut kept = Vec::new();
+    for name in conflicts {
+        let existing = file.section_text(name).unwrap_or_default().trim_end();
+        ctx.out.say(&format!(
+            "[{name}] exists in {} and was not written by ssosetup:\n{existing}",
+            path.display()
+        ));
+        let question = format!("Overwrite [{name}] with ssosetup's profile?");
+        if ctx.prompt().confirm_delete(&question, false)? {
+            let section = sections
+                .iter()
+                .find(|s| &s.name == name)
+                .expect("a conflict is one of the sections");
+            merged.put(section, session);
+        } else {
+            kept.push(name.clone());
+        }
+    }
+    for name in stale {
+        let question =
+            format!("Remove [{name}], which ssosetup wrote earlier but whose assignment is gone?");
+        if ctx.prompt().confirm_delete(&question, false)? {
+            merged.remove(name);
+        } else {
+            ctx.out.say(&format!("kept [{name}]"));
+        }
+    }
+    let new = merged.render();
+    if old.as_deref().unwrap_or("") != new {
+        let backup = write_atomically(path, old.is_some(), &new)?;
+        match backup {
+            Some(b) => ctx.out.say(&format!(
+                "wrote {} (the previous file is kept as {})",
+                path.display(),
+                b.display()
+            )),
+            None => ctx.out.say(&format!("wrote {}", path.display())),
+        }
+    }
+    if !kept.is_empty() {
+        return Err(UserError::new(format!("{} profile{} not written: a section of the same name exists that ssosetup did not write", kept.len(), if kept.len() == 1 { " was" } else { "s were" }))
+            .caused_by(kept.iter().map(|k| format!("[{k}]")).collect::<Vec<_>>().join(", "))
+            .hint("rename or delete those sections, or choose other names with [cli] profile_names, or run interactively and confirm overwriting them")
+            .into());
+    }
+    Ok(())
+}
+
+/// Writes `text` to `path` through a temporary file and a rename, with the
+/// old file's mode (0600 for a new one), after copying the old file to a
+/// timestamped backup beside it.
+fn write_atomically(path: &Path, exists: bool, text: &str) -> Result<Option<PathBuf>> {
+    use std::io::Write;
+    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    if !dir.exists() {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&dir)
+            .with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    let mode = if exists {
+        std::fs::metadata(path)?.permissions().mode() & 0o7777
+    } else {
+        0o600
+    };
+    let backup = if exists {
+        let stamp = humantime::format_rfc3339_millis(std::time::SystemTime::now())
+            .to_string()
+            .replace([':', '.'], "");
+        let name = format!(
+            "{}.ssosetup-backup-{stamp}",
+            path.file_name().unwrap_or_default().to_string_lossy()
+        );
+        let backup = path.with_file_name(name);
+        std::fs::copy(path, &backup)
+            .with_context(|| format!("cannot back up {}", path.display()))?;
+        Some(backup)
+    } else {
+        None
+    };
+    let mut tmp = tempfile::NamedTempFile::new_in(&dir)
+        .with_context(|| format!("cannot write in {}", dir.display()))?;
+    tmp.write_all(text.as_bytes())?;
+    tmp.as_file().sync_all()?;
+    std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(mode))?;
+    tmp.persist(path)
+        .with_context(|| format!("cannot replace {}", path.display()))?;
+    Ok(backup)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reach(account: &str, ps: &str) -> Reach {
+        Reach {
+            account_id: account.into(),
+            account_name: format!("name {account}"),
+            permission_set: ps.into(),
+        }
+    }
+
+    fn cli(template: Option<&str>) -> CliConfig {
+        CliConfig {
+            session_name: "personal".into(),
+            start_url: None,
+            user: Some("alice".into()),
+            default_region: Some("eu-west-1".into()),
+            output: Some("json".into()),
+            profile_names: template.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn sections_follow_aws_configure_sso() {
+        let s = sections(
+            &cli(None),
+            "https://d-1234567890.awsapps.com/start",
+            "us-east-1",
+            &[reach("111111111111", "Admin")],
+        )
+        .unwrap();
+        assert_eq!(s[0].name, "sso-session personal");
+        assert_eq!(
+            s[0].entries[2],
+            (
+                "sso_registration_scopes".to_string(),
+                "sso:account:access".to_string()
+            )
+        );
+        assert_eq!(s[1].name, "profile Admin-111111111111");
+        let keys: Vec<&str> = s[1].entries.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(
+            keys,
+            vec![
+                "sso_session",
+                "sso_account_id",
+                "sso_role_name",
+                "region",
+                "output"
+            ]
+        );
+    }
+
+    #[test]
+    fn templates_fill_placeholders_and_default_needs_one_profile() {
+        let r = [reach("1", "A"), reach("2", "B")];
+        assert_eq!(
+            profile_names("{account_name}:{permission_set}", &r).unwrap(),
+            vec!["name-1:A", "name-2:B"]
+        );
+        assert!(profile_names("default", &r).is_err());
+        assert_eq!(profile_names("default", &r[..1]).unwrap(), vec!["default"]);
+        assert!(
+            profile_names("{permission_set}", &[reach("1", "A"), reach("2", "A")])
+                .unwrap_err()
+                .message
+                .contains("two profiles")
+        );
+    }
+
+    #[test]
+    fn unmanaged_sections_of_the_same_name_are_conflicts_and_stale_ones_are_listed() {
+        let file = ConfigFile::parse("[profile Admin-1]\nregion = x\n");
+        let mut old = file.clone();
+        old.put(
+            &Section {
+                name: "profile Gone".into(),
+                entries: vec![],
+            },
+            "personal",
+        );
+        let wanted =
+            sections(&cli(None), "https://x", "us-east-1", &[reach("1", "Admin")]).unwrap();
+        let (merged, conflicts, stale) = merge(&old, "personal", &wanted);
+        assert_eq!(conflicts, vec!["profile Admin-1"]);
+        assert_eq!(stale, vec!["profile Gone"]);
+        // Not overwritten (the blank line after it separates the sections added).
+        assert_eq!(
+            merged.section_text("profile Admin-1"),
+            Some("[profile Admin-1]\nregion = x\n\n")
+        );
+    }
+
+    #[test]
+    fn writes_are_atomic_keep_the_mode_and_back_up() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config");
+        std::fs::write(&path, "[default]\n").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
+        let backup = write_atomically(&path, true, "[default]\nx = 1\n")
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "[default]\nx = 1\n"
+        );
+        assert_eq!(std::fs::read_to_string(&backup).unwrap(), "[default]\n");
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o640
+        );
+        let nested = dir.path().join("new/dir/config");
+        assert!(write_atomically(&nested, false, "x").unwrap().is_none());
+        assert_eq!(
+            std::fs::metadata(&nested).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+}
