@@ -71,6 +71,8 @@ pub enum Command {
     Organization,
     /// Ensure an organization instance of IAM Identity Center is ACTIVE in the home region
     IdentityCenter,
+    /// Console-only: "Send email OTP" and MFA settings (a checklist you confirm)
+    Authentication,
     /// Ensure the configured permission sets exist exactly as configured
     PermissionSets,
     /// Ensure the group of every assignment exists (<PermissionSet>-<AccountId> by default)

@@ -28,6 +28,9 @@ pub(crate) struct Config {
     pub region: Option<String>,
     #[serde(default)]
     pub organization: OrganizationConfig,
+    /// Console-only settings the person confirmed (no API can read them).
+    #[serde(default, skip_serializing_if = "AuthenticationConfig::is_default")]
+    pub authentication: AuthenticationConfig,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub permission_sets: Vec<PermissionSetConfig>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -56,6 +59,22 @@ impl Default for OrganizationConfig {
 
 fn yes() -> bool {
     true
+}
+
+/// The `authentication` step is console-only; this records that the person
+/// confirmed it, so later runs do not ask again.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AuthenticationConfig {
+    /// "Send email OTP" is on and MFA is set as the checklist says.
+    #[serde(default)]
+    pub confirmed: bool,
+}
+
+impl AuthenticationConfig {
+    fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -228,6 +247,27 @@ impl LoadedConfig {
 }
 
 impl LoadedConfig {
+    /// Writes the config back (a temporary file, then rename), after
+    /// checking it, so the file is always a valid replay of the answers.
+    pub(crate) fn save(&mut self) -> anyhow::Result<()> {
+        use std::io::Write;
+        let problems = validate(&self.config, self.base_dir());
+        if !problems.is_empty() {
+            return Err(invalid_config_error(&self.path, &problems).into());
+        }
+        let text = format!(
+            "# ssosetup's desired state: written by `ssosetup init` from your answers.\n# Replay it with `ssosetup init --config {} --yes`.\n\n{}",
+            self.path.display(),
+            toml::to_string(&self.config)?
+        );
+        let dir = self.base_dir().to_path_buf();
+        let mut tmp = tempfile::NamedTempFile::new_in(&dir)?;
+        tmp.write_all(text.as_bytes())?;
+        tmp.persist(&self.path)?;
+        self.from_file = true;
+        Ok(())
+    }
+
     /// The directory relative paths in the config are resolved against.
     pub(crate) fn base_dir(&self) -> &Path {
         match self.path.parent() {

@@ -64,6 +64,7 @@ async fn run_command(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
         Command::Init => &StepId::ALL,
         Command::Organization => &[StepId::Organization],
         Command::IdentityCenter => &[StepId::IdentityCenter],
+        Command::Authentication => &[StepId::Authentication],
         Command::PermissionSets => &[StepId::PermissionSets],
         Command::Groups => &[StepId::Groups],
         Command::Assignments => &[StepId::Assignments],
@@ -139,6 +140,11 @@ async fn run_command(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
     };
     match cli.command {
         Command::Status => steps::status::status(&ctx).await,
+        // At a terminal, `init` is the wizard; with --yes or --dry-run it
+        // runs the config through the same steps without questions.
+        Command::Init if !ctx.dry_run && ctx.prompt().interactive() => {
+            steps::wizard::run(&mut ctx).await
+        }
         _ => steps::run(&mut ctx, steps).await,
     }
 }

@@ -100,6 +100,103 @@ pub(crate) fn resolve(
     Ok(order)
 }
 
+/// Group names (or, for `management`/`all`, name prefixes) the config's
+/// assignments give users to join.
+pub(crate) fn group_names_in_config(config: &Config) -> Vec<String> {
+    let mut names = Vec::new();
+    for a in &config.assignments {
+        match &a.group {
+            Some(g) => names.push(g.clone()),
+            None => {
+                for acct in &a.accounts {
+                    if is_account_id(acct) {
+                        names.push(default_group_name(&a.permission_set, acct));
+                    } else {
+                        names.push(format!("{}-", a.permission_set));
+                    }
+                }
+            }
+        }
+    }
+    names
+}
+
+/// The wizard's questions: for each permission set, on which accounts.
+pub(crate) async fn ask(ctx: &mut Ctx, facts: &mut Facts, force: bool) -> Result<()> {
+    let config = &ctx.config.config;
+    if config.permission_sets.is_empty() || (!config.assignments.is_empty() && !force) {
+        return Ok(());
+    }
+    ensure_organization(ctx, facts).await?;
+    let Some(management) = facts.management_account().map(str::to_string) else {
+        return Ok(()); // no organization: the organization step says what to do
+    };
+    let accounts = ensure_accounts(ctx, facts).await?;
+    let others: Vec<&Account> = accounts
+        .iter()
+        .filter(|a| a.active && a.id != management)
+        .collect();
+    let mut items = vec![format!("the management account ({management})")];
+    items.extend(others.iter().map(|a| format!("{} ({})", a.name, a.id)));
+    items.push("all active accounts, including ones added later".into());
+    let all_index = items.len() - 1;
+    let mut assignments = Vec::new();
+    let sets: Vec<String> = ctx
+        .config
+        .config
+        .permission_sets
+        .iter()
+        .map(|p| p.name.clone())
+        .collect();
+    for (n, set) in sets.iter().enumerate() {
+        let before: Vec<String> = ctx
+            .config
+            .config
+            .assignments
+            .iter()
+            .filter(|a| &a.permission_set == set)
+            .flat_map(|a| a.accounts.clone())
+            .collect();
+        let mut chosen =
+            vec![before.iter().any(|a| a == "management") || (before.is_empty() && n == 0)];
+        chosen.extend(others.iter().map(|a| before.contains(&a.id)));
+        chosen.push(before.iter().any(|a| a == "all"));
+        let picked = ctx.prompt().multi_select(
+            &format!("{set}: on which accounts? (one group per account: {set}-<account id>)"),
+            &items,
+            &chosen,
+        )?;
+        let accounts: Vec<String> = if picked.contains(&all_index) {
+            vec!["all".to_string()]
+        } else {
+            picked
+                .iter()
+                .map(|i| {
+                    if *i == 0 {
+                        "management".to_string()
+                    } else {
+                        others[i - 1].id.clone()
+                    }
+                })
+                .collect()
+        };
+        if !accounts.is_empty() {
+            assignments.push(crate::config::AssignmentConfig {
+                permission_set: set.clone(),
+                accounts,
+                group: None,
+            });
+        }
+    }
+    ctx.config.config.assignments = assignments;
+    let groups_left = group_names_in_config(&ctx.config.config);
+    for u in &mut ctx.config.config.users {
+        u.groups
+            .retain(|g| groups_left.iter().any(|p| g == p || g.starts_with(p)));
+    }
+    ctx.config.save()
+}
+
 /// What the config asks for, after looking at the organization as needed.
 /// The inner `Err` is a reason the step cannot plan (shown as a blocker).
 pub(crate) async fn wanted(ctx: &Ctx, facts: &mut Facts) -> Result<Result<Vec<Wanted>, UserError>> {

@@ -477,6 +477,85 @@ fn write_atomically(path: &Path, exists: bool, text: &str) -> Result<Option<Path
     Ok(backup)
 }
 
+/// The wizard's questions: whose access becomes profiles, and their names.
+pub(crate) async fn ask(ctx: &mut Ctx, facts: &mut Facts, force: bool) -> Result<()> {
+    let config = &ctx.config.config;
+    if config.users.is_empty() || (config.cli.is_some() && !force) {
+        return Ok(());
+    }
+    let users: Vec<String> = config.users.iter().map(|u| u.user_name.clone()).collect();
+    let previous = config.cli.clone();
+    let path = config_path()?;
+    let question = format!(
+        "Write AWS CLI profiles ({}) for one of these users?",
+        path.display()
+    );
+    if !ctx.prompt().confirm(&question, true)? {
+        return Ok(());
+    }
+    let default_user = previous
+        .as_ref()
+        .and_then(|c| c.user.as_ref())
+        .and_then(|u| users.iter().position(|x| x == u))
+        .unwrap_or(0);
+    let user = ctx
+        .prompt()
+        .select("Profiles for which user?", &users, default_user)?;
+    let session_default = previous
+        .as_ref()
+        .map(|c| c.session_name.clone())
+        .unwrap_or_else(|| "sso".to_string());
+    let session_name = ctx.prompt().input(
+        "SSO session name (aws sso login --sso-session NAME)",
+        Some(&session_default),
+        &|s| {
+            if s.is_empty() || s.chars().any(|c| c.is_whitespace() || c == '[' || c == ']') {
+                Err("a name without spaces or brackets".into())
+            } else {
+                Ok(())
+            }
+        },
+    )?;
+    let region_default = ctx.aws.region.clone();
+    let default_region = ctx.prompt().input(
+        "Default region for the profiles",
+        Some(&region_default),
+        &|s| {
+            if crate::config::is_region(s) {
+                Ok(())
+            } else {
+                Err("a region name such as us-east-1".into())
+            }
+        },
+    )?;
+    let derived = ensure_instance(ctx, facts)
+        .await?
+        .and_then(|i| i.default_portal_url());
+    let start_url = match (derived, previous.as_ref().and_then(|c| c.start_url.clone())) {
+        (Some(_), configured) => configured,
+        (None, configured) => Some(ctx.prompt().input(
+            "AWS access portal URL (Identity Center console > Settings)",
+            configured.as_deref(),
+            &|s| {
+                if s.starts_with("https://") && s.len() > 8 {
+                    Ok(())
+                } else {
+                    Err("an https:// URL such as https://my-org.awsapps.com/start".into())
+                }
+            },
+        )?),
+    };
+    ctx.config.config.cli = Some(CliConfig {
+        session_name,
+        start_url,
+        user: Some(users[user].clone()),
+        default_region: Some(default_region),
+        output: previous.as_ref().and_then(|c| c.output.clone()),
+        profile_names: previous.and_then(|c| c.profile_names),
+    });
+    ctx.config.save()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -27,6 +27,12 @@ pub(crate) async fn check(ctx: &Ctx, facts: &mut Facts) -> Result<StepPlan> {
             return Ok(plan);
         }
     };
+    if wanted.is_empty() {
+        let mut plan = StepPlan::new(StepId::Groups);
+        plan.notes
+            .push("no assignments in the config yet, so no groups".into());
+        return Ok(plan);
+    }
     let existing = ensure_groups(ctx, facts).await?;
     let plan = plan(&wanted, &existing);
     let groups = facts.groups.get_or_insert_with(BTreeMap::new);

@@ -7,6 +7,7 @@
 //! of the whole wizard can plan later steps against planned values.
 
 pub(crate) mod assignments;
+pub(crate) mod authentication;
 pub(crate) mod cli_profiles;
 pub(crate) mod groups;
 pub(crate) mod identity_center;
@@ -14,6 +15,7 @@ pub(crate) mod organization;
 pub(crate) mod permission_sets;
 pub(crate) mod status;
 pub(crate) mod users;
+pub(crate) mod wizard;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Mutex;
@@ -37,6 +39,7 @@ use crate::ui::{Printer, Prompter};
 pub(crate) enum StepId {
     Organization,
     IdentityCenter,
+    Authentication,
     PermissionSets,
     Groups,
     Assignments,
@@ -46,9 +49,10 @@ pub(crate) enum StepId {
 
 impl StepId {
     /// Every step that exists, in wizard order.
-    pub(crate) const ALL: [StepId; 7] = [
+    pub(crate) const ALL: [StepId; 8] = [
         StepId::Organization,
         StepId::IdentityCenter,
+        StepId::Authentication,
         StepId::PermissionSets,
         StepId::Groups,
         StepId::Assignments,
@@ -60,6 +64,7 @@ impl StepId {
         match self {
             StepId::Organization => "organization",
             StepId::IdentityCenter => "identity-center",
+            StepId::Authentication => "authentication",
             StepId::PermissionSets => "permission-sets",
             StepId::Groups => "groups",
             StepId::Assignments => "assignments",
@@ -269,6 +274,7 @@ pub(crate) async fn check(step: StepId, ctx: &Ctx, facts: &mut Facts) -> Result<
     match step {
         StepId::Organization => organization::check(ctx, facts).await,
         StepId::IdentityCenter => identity_center::check(ctx, facts).await,
+        StepId::Authentication => authentication::check(ctx, facts).await,
         StepId::PermissionSets => permission_sets::check(ctx, facts).await,
         StepId::Groups => groups::check(ctx, facts).await,
         StepId::Assignments => assignments::check(ctx, facts).await,
@@ -331,9 +337,17 @@ fn summarize(ctx: &Ctx, plans: &[StepPlan]) {
             manual.len(),
             plural(manual.len())
         ));
-    } else if plans.iter().all(StepPlan::is_done) {
+    } else if changes == 0 && plans.iter().all(|p| p.blocker.is_none()) {
         ctx.out
             .say("Everything matches the config; nothing was changed.");
+    }
+    if !ctx.dry_run && !manual.is_empty() {
+        ctx.out
+            .say("Console steps not confirmed yet (AWS has no API for them):");
+        for m in manual {
+            ctx.out
+                .say(&format!("  {}: {} ({})", m.step, m.title, m.url));
+        }
     }
 }
 
@@ -367,6 +381,13 @@ async fn apply(ctx: &mut Ctx, facts: &mut Facts, plan: &StepPlan) -> Result<()> 
                     .into(),
             );
         }
+    }
+    execute(ctx, facts, plan).await
+}
+
+/// Applies a plan that was confirmed: its actions, then its console steps.
+pub(crate) async fn execute(ctx: &mut Ctx, facts: &mut Facts, plan: &StepPlan) -> Result<()> {
+    if !plan.actions.is_empty() {
         apply_actions(ctx, facts, plan).await?;
     }
     for manual in &plan.manual {
@@ -388,6 +409,7 @@ async fn apply(ctx: &mut Ctx, facts: &mut Facts, plan: &StepPlan) -> Result<()> 
             StepId::IdentityCenter => {
                 identity_center::wait_until_enabled(ctx, facts, manual).await?
             }
+            StepId::Authentication => authentication::confirm(ctx, manual)?,
             other => unreachable!("{} has no console-only part", other.name()),
         }
     }

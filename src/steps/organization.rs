@@ -107,6 +107,23 @@ pub(crate) async fn create(ctx: &Ctx, facts: &std::sync::Mutex<&mut Facts>) -> R
     Ok(())
 }
 
+/// The wizard's question: create an organization when there is none.
+pub(crate) async fn ask(ctx: &mut Ctx, facts: &mut Facts, force: bool) -> Result<()> {
+    super::ensure_organization(ctx, facts).await?;
+    if facts.organization != OrgState::Missing || (ctx.config.from_file && !force) {
+        return Ok(());
+    }
+    let create = ctx.prompt().confirm(
+        &format!(
+            "Account {} is not in an AWS Organization. Create one with all features, managed from this account?",
+            facts.caller.account
+        ),
+        true,
+    )?;
+    ctx.config.config.organization.create = create;
+    ctx.config.save()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

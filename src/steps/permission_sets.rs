@@ -153,11 +153,14 @@ async fn observe_details(
         match sso::get_permissions_boundary(&ctx.aws, instance, &arn).await {
             Ok(b) => Some(b),
             Err(e) if e.kind == AwsErrorKind::Unsupported => {
-                *boundary_readable.lock().expect("lock") = false;
-                ctx.out.warn(&format!(
-                    "this endpoint cannot read permissions boundaries ({}); boundaries are left as they are",
-                    e.action
-                ));
+                // Say it once, though several sets found out at the same time.
+                let first = std::mem::replace(&mut *boundary_readable.lock().expect("lock"), false);
+                if first {
+                    ctx.out.warn(&format!(
+                        "this endpoint cannot read permissions boundaries ({}); boundaries are left as they are",
+                        e.action
+                    ));
+                }
                 None
             }
             Err(e) => return Err(e),
@@ -354,6 +357,10 @@ pub(crate) fn plan(desired: &[Desired], observed: &[Observed], unmanaged: &[Stri
             if matching == 1 { "" } else { "s" }
         ));
     }
+    if desired.is_empty() {
+        plan.notes
+            .push("no permission sets in the config yet".into());
+    }
     if !unmanaged.is_empty() {
         plan.notes.push(format!(
             "not in the config, left alone: {}",
@@ -361,6 +368,162 @@ pub(crate) fn plan(desired: &[Desired], observed: &[Observed], unmanaged: &[Stri
         ));
     }
     plan
+}
+
+/// The AWS managed job policies the wizard offers, with their policy ARNs.
+pub(crate) const COMMON: [(&str, &str, &str); 5] = [
+    (
+        "AdministratorAccess",
+        "arn:aws:iam::aws:policy/AdministratorAccess",
+        "Full access",
+    ),
+    (
+        "PowerUserAccess",
+        "arn:aws:iam::aws:policy/PowerUserAccess",
+        "Full access except IAM and Organizations",
+    ),
+    (
+        "ReadOnlyAccess",
+        "arn:aws:iam::aws:policy/ReadOnlyAccess",
+        "Read everything",
+    ),
+    (
+        "ViewOnlyAccess",
+        "arn:aws:iam::aws:policy/job-function/ViewOnlyAccess",
+        "See resources and their metadata, not data",
+    ),
+    (
+        "Billing",
+        "arn:aws:iam::aws:policy/job-function/Billing",
+        "Billing and cost management",
+    ),
+];
+
+/// The wizard's questions: which permission sets, common ones or custom.
+pub(crate) async fn ask(ctx: &mut Ctx, _facts: &mut Facts, force: bool) -> Result<()> {
+    if !ctx.config.config.permission_sets.is_empty() && !force {
+        return Ok(());
+    }
+    let configured: Vec<String> = ctx
+        .config
+        .config
+        .permission_sets
+        .iter()
+        .map(|p| p.name.clone())
+        .collect();
+    let mut items: Vec<String> = COMMON
+        .iter()
+        .map(|(name, _, what)| format!("{name}: {what}"))
+        .collect();
+    let mut chosen: Vec<bool> = COMMON
+        .iter()
+        .map(|(name, _, _)| {
+            configured.iter().any(|c| c == name)
+                || (configured.is_empty() && *name == "AdministratorAccess")
+        })
+        .collect();
+    let custom: Vec<String> = configured
+        .iter()
+        .filter(|c| !COMMON.iter().any(|(n, _, _)| n == *c))
+        .cloned()
+        .collect();
+    for name in &custom {
+        items.push(format!("{name} (custom, in the config)"));
+        chosen.push(true);
+    }
+    items.push("another one of my own (custom)".into());
+    chosen.push(false);
+    let picked = ctx
+        .prompt()
+        .multi_select("Which permission sets?", &items, &chosen)?;
+    let mut sets = Vec::new();
+    for i in &picked {
+        if *i < COMMON.len() {
+            let (name, arn, what) = COMMON[*i];
+            let kept = ctx
+                .config
+                .config
+                .permission_sets
+                .iter()
+                .find(|p| p.name == name)
+                .cloned();
+            sets.push(kept.unwrap_or(PermissionSetConfig {
+                name: name.to_string(),
+                description: Some(what.to_string()),
+                session_duration: None,
+                relay_state: None,
+                managed_policies: vec![arn.to_string()],
+                customer_managed_policies: Vec::new(),
+                inline_policy: None,
+                permissions_boundary: None,
+            }));
+        } else if let Some(name) = custom.get(i - COMMON.len()) {
+            sets.extend(
+                ctx.config
+                    .config
+                    .permission_sets
+                    .iter()
+                    .find(|p| &p.name == name)
+                    .cloned(),
+            );
+        }
+    }
+    if picked.contains(&(items.len() - 1)) {
+        loop {
+            let taken: Vec<String> = sets.iter().map(|s| s.name.clone()).collect();
+            let name = ctx
+                .prompt()
+                .input("Name of the custom permission set", None, &|s| {
+                    if !crate::config::is_aws_name(s, 32) {
+                        Err("1 to 32 characters: letters, digits and + = , . @ - _".into())
+                    } else if taken.iter().any(|t| t == s) {
+                        Err("that name is already chosen".into())
+                    } else {
+                        Ok(())
+                    }
+                })?;
+            let arn = ctx.prompt().input(
+                "AWS managed policy ARN for it",
+                Some("arn:aws:iam::aws:policy/ReadOnlyAccess"),
+                &|s| {
+                    if s.starts_with("arn:aws:iam::aws:policy/") && s.len() > "arn:aws:iam::aws:policy/".len() {
+                        Ok(())
+                    } else {
+                        Err("an AWS managed policy ARN such as arn:aws:iam::aws:policy/ReadOnlyAccess".into())
+                    }
+                },
+            )?;
+            sets.push(PermissionSetConfig {
+                name,
+                description: None,
+                session_duration: None,
+                relay_state: None,
+                managed_policies: vec![arn],
+                customer_managed_policies: Vec::new(),
+                inline_policy: None,
+                permissions_boundary: None,
+            });
+            if !ctx
+                .prompt()
+                .confirm("Add another custom permission set?", false)?
+            {
+                break;
+            }
+        }
+    }
+    let names: Vec<String> = sets.iter().map(|s| s.name.clone()).collect();
+    ctx.config.config.permission_sets = sets;
+    // Assignments and user groups of sets no longer chosen go with them.
+    ctx.config
+        .config
+        .assignments
+        .retain(|a| names.contains(&a.permission_set));
+    let groups_left = crate::steps::assignments::group_names_in_config(&ctx.config.config);
+    for u in &mut ctx.config.config.users {
+        u.groups
+            .retain(|g| groups_left.iter().any(|p| g == p || g.starts_with(p)));
+    }
+    ctx.config.save()
 }
 
 /// How long to wait for provisioning before giving up.
@@ -651,6 +814,12 @@ mod tests {
     fn sets_not_in_the_config_are_listed_not_touched() {
         let plan = plan(&[], &[], &["Legacy".into()]);
         assert!(plan.actions.is_empty());
-        assert_eq!(plan.notes, vec!["not in the config, left alone: Legacy"]);
+        assert_eq!(
+            plan.notes,
+            vec![
+                "no permission sets in the config yet",
+                "not in the config, left alone: Legacy"
+            ]
+        );
     }
 }

@@ -19,7 +19,7 @@ pub(crate) enum State {
 }
 
 impl State {
-    fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             State::Done => "done",
             State::ToDo => "to do",

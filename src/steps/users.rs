@@ -193,6 +193,9 @@ pub(crate) fn plan(
             ),
         );
     }
+    if config.users.is_empty() {
+        plan.notes.push("no users in the config yet".into());
+    }
     plan
 }
 
@@ -260,13 +263,100 @@ pub(crate) async fn add_membership(
                 .and_then(|g| g.get(group).cloned().flatten()),
         )
     };
-    let user_id = user_id.ok_or_else(|| anyhow::anyhow!("user {user_name} does not exist yet"))?;
+    let user_id = user_id.ok_or_else(|| {
+        crate::error::UserError::new(format!("user {user_name} does not exist yet"))
+            .hint("its creation failed above; run the users step again")
+    })?;
     let group_id = group_id.ok_or_else(|| {
         crate::error::UserError::new(format!("group {group} does not exist"))
             .hint("run `ssosetup groups` first (or `ssosetup init`)")
     })?;
     create_membership(&ctx.aws, &store, &group_id, &user_id).await?;
     Ok(())
+}
+
+/// The wizard's questions: users one after another, each field checked as
+/// it is typed, and their groups from the assignments.
+pub(crate) async fn ask(ctx: &mut Ctx, facts: &mut Facts, force: bool) -> Result<()> {
+    if !ctx.config.config.users.is_empty() && !force {
+        return Ok(());
+    }
+    let groups: Vec<String> = match super::assignments::wanted(ctx, facts).await? {
+        Ok(wanted) => {
+            let mut names: Vec<String> = wanted.into_iter().map(|w| w.group).collect();
+            names.dedup();
+            names
+        }
+        Err(_) => Vec::new(),
+    };
+    loop {
+        let first = ctx.config.config.users.is_empty();
+        let question = if first {
+            "Add a user to Identity Center?"
+        } else {
+            "Add another user?"
+        };
+        if !ctx.prompt().confirm(question, first)? {
+            return Ok(());
+        }
+        let taken_names: Vec<String> = ctx
+            .config
+            .config
+            .users
+            .iter()
+            .map(|u| u.user_name.to_lowercase())
+            .collect();
+        let taken_emails: Vec<String> = ctx
+            .config
+            .config
+            .users
+            .iter()
+            .map(|u| u.email.to_lowercase())
+            .collect();
+        let user_name =
+            ctx.prompt()
+                .input("User name (what they type to sign in)", None, &|s| {
+                    crate::config::check_user_name(s)?;
+                    if taken_names.contains(&s.to_lowercase()) {
+                        return Err("that user name is already in the config".into());
+                    }
+                    Ok(())
+                })?;
+        let not_blank = |s: &str| {
+            if s.trim().is_empty() {
+                Err("cannot be empty".to_string())
+            } else {
+                Ok(())
+            }
+        };
+        let given_name = ctx.prompt().input("Given name", None, &not_blank)?;
+        let family_name = ctx.prompt().input("Family name", None, &not_blank)?;
+        let email = ctx
+            .prompt()
+            .input("Email (the one-time code goes there)", None, &|s| {
+                crate::config::check_email(s)?;
+                if taken_emails.contains(&s.to_lowercase()) {
+                    return Err("another user in the config has this email".into());
+                }
+                Ok(())
+            })?;
+        let picked = if groups.is_empty() {
+            Vec::new()
+        } else {
+            let chosen: Vec<bool> = (0..groups.len()).map(|i| i == 0).collect();
+            ctx.prompt()
+                .multi_select(&format!("Groups for {user_name}"), &groups, &chosen)?
+        };
+        ctx.config.config.users.push(UserConfig {
+            user_name,
+            given_name,
+            family_name,
+            email,
+            display_name: None,
+            groups: picked.into_iter().map(|i| groups[i].clone()).collect(),
+        });
+        ctx.config.save()?;
+    }
 }
 
 #[cfg(test)]

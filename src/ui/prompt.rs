@@ -37,6 +37,17 @@ pub(crate) trait Prompter: Send {
 
     /// A line of text, checked as it is typed; asked again until it passes.
     fn input(&mut self, question: &str, default: Option<&str>, check: Check<'_>) -> Result<String>;
+
+    /// One of `items` (arrow keys and Enter).
+    fn select(&mut self, question: &str, items: &[String], default: usize) -> Result<usize>;
+
+    /// Any of `items` (space toggles, Enter accepts); `chosen` are ticked at first.
+    fn multi_select(
+        &mut self,
+        question: &str,
+        items: &[String],
+        chosen: &[bool],
+    ) -> Result<Vec<usize>>;
 }
 
 /// Picks the prompter for this run.
@@ -114,6 +125,29 @@ impl Prompter for TerminalPrompter {
             .map(|s| s.trim().to_string())
             .map_err(from_dialoguer)
     }
+
+    fn select(&mut self, question: &str, items: &[String], default: usize) -> Result<usize> {
+        dialoguer::Select::with_theme(&self.theme)
+            .with_prompt(question)
+            .items(items)
+            .default(default)
+            .interact()
+            .map_err(from_dialoguer)
+    }
+
+    fn multi_select(
+        &mut self,
+        question: &str,
+        items: &[String],
+        chosen: &[bool],
+    ) -> Result<Vec<usize>> {
+        dialoguer::MultiSelect::with_theme(&self.theme)
+            .with_prompt(format!("{question} (space to tick, Enter to accept)"))
+            .items(items)
+            .defaults(chosen)
+            .interact()
+            .map_err(from_dialoguer)
+    }
 }
 
 /// `--yes`: the config file is the whole answer.
@@ -150,6 +184,24 @@ impl Prompter for AutoYes {
             ),
         }
     }
+
+    fn select(&mut self, _question: &str, _items: &[String], default: usize) -> Result<usize> {
+        Ok(default)
+    }
+
+    fn multi_select(
+        &mut self,
+        _question: &str,
+        _items: &[String],
+        chosen: &[bool],
+    ) -> Result<Vec<usize>> {
+        Ok(chosen
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| **c)
+            .map(|(i, _)| i)
+            .collect())
+    }
 }
 
 /// No terminal to ask and no `--yes`: refuse rather than guess.
@@ -182,6 +234,17 @@ impl Prompter for NoTerminal {
         _default: Option<&str>,
         _check: Check<'_>,
     ) -> Result<String> {
+        Self::refuse(question)
+    }
+    fn select(&mut self, question: &str, _items: &[String], _default: usize) -> Result<usize> {
+        Self::refuse(question)
+    }
+    fn multi_select(
+        &mut self,
+        question: &str,
+        _items: &[String],
+        _chosen: &[bool],
+    ) -> Result<Vec<usize>> {
         Self::refuse(question)
     }
 }
@@ -237,6 +300,33 @@ impl Prompter for Scripted {
                 return Ok(answer);
             }
         }
+    }
+    /// The answer is the item's text.
+    fn select(&mut self, question: &str, items: &[String], _default: usize) -> Result<usize> {
+        let answer = self.next(question)?;
+        items
+            .iter()
+            .position(|i| *i == answer)
+            .ok_or_else(|| anyhow::anyhow!("scripted answer {answer:?} is not one of {items:?}"))
+    }
+    /// The answer is the items' texts joined by "|" (empty: none).
+    fn multi_select(
+        &mut self,
+        question: &str,
+        items: &[String],
+        _chosen: &[bool],
+    ) -> Result<Vec<usize>> {
+        let answer = self.next(question)?;
+        answer
+            .split('|')
+            .filter(|a| !a.is_empty())
+            .map(|a| {
+                items
+                    .iter()
+                    .position(|i| i == a)
+                    .ok_or_else(|| anyhow::anyhow!("scripted answer {a:?} is not one of {items:?}"))
+            })
+            .collect()
     }
 }
 

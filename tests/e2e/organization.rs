@@ -73,7 +73,7 @@ async fn dry_run_shows_the_plan_and_sends_no_write() {
     );
     assert!(
         text.stderr
-            .contains("Dry run: 1 change and 0 console steps planned"),
+            .contains("Dry run: 1 change and 1 console step planned"),
         "{}",
         text.stderr
     );
@@ -88,7 +88,10 @@ async fn dry_run_shows_the_plan_and_sends_no_write() {
     assert_eq!(plan["changes"][0]["step"], "organization");
     assert_eq!(plan["changes"][0]["op"], "create");
     assert_eq!(plan["changes"][0]["type"], "organization");
-    assert_eq!(plan["manual"], serde_json::json!([]));
+    assert_eq!(
+        plan["manual"][0]["step"], "authentication",
+        "the console-only settings are listed"
+    );
     assert_eq!(plan["caller"]["account"], ACCOUNT);
 
     assert!(!moto.requests().is_empty(), "the dry run did observe");
@@ -102,7 +105,8 @@ async fn init_yes_applies_every_step_and_status_then_shows_them_done() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("ssosetup.toml"),
-        format!("region = \"{REGION}\"\n[organization]\ncreate = true\n"),
+        // The console-only settings were confirmed earlier (recorded here).
+        format!("region = \"{REGION}\"\n[organization]\ncreate = true\n[authentication]\nconfirmed = true\n"),
     )
     .unwrap();
 
@@ -128,6 +132,7 @@ async fn init_yes_applies_every_step_and_status_then_shows_them_done() {
         [
             "organization",
             "identity-center",
+            "authentication",
             "permission-sets",
             "groups",
             "assignments",
