@@ -40,11 +40,17 @@ use crate::ui::Printer;
 pub async fn run(cli: Cli) -> u8 {
     init_tracing(cli.global.verbose, cli.global.quiet);
     let printer = Printer::new(cli.global.quiet);
+    exit_on_ctrl_c();
     match run_command(cli, &printer).await {
         Ok(()) => exit::OK,
         Err(e) => {
-            printer.error(&error::render(&e));
-            error::exit_code(&e)
+            let code = error::exit_code(&e);
+            if code == exit::INTERRUPTED {
+                eprintln!("{INTERRUPTED}");
+            } else {
+                printer.error(&error::render(&e));
+            }
+            code
         }
     }
 }
@@ -147,6 +153,26 @@ async fn run_command(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
         }
         _ => steps::run(&mut ctx, steps).await,
     }
+}
+
+/// What Ctrl-C says, whichever way it arrives.
+const INTERRUPTED: &str =
+    "\ninterrupted: answers given so far are saved; run the command again to continue";
+
+/// Ctrl-C, at a prompt (the terminal library raises SIGINT) or during AWS
+/// calls: show the cursor again, say what state things are in, exit 130.
+/// Every answer is saved as it is given and every action is idempotent, so
+/// running the command again finishes the work.
+fn exit_on_ctrl_c() {
+    tokio::spawn(async {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            let _ = console::Term::stderr().show_cursor();
+            eprintln!(
+                "\ninterrupted: answers given so far are saved; run the command again to continue"
+            );
+            std::process::exit(exit::INTERRUPTED.into());
+        }
+    });
 }
 
 /// Diagnostics on stderr: ssosetup's own warnings by default, more with -v

@@ -9,6 +9,7 @@ mod cli_profiles;
 mod moto;
 mod organization;
 mod resources;
+mod wizard;
 
 use std::path::Path;
 use std::process::{Command, Output, Stdio};

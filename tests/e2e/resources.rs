@@ -12,23 +12,23 @@ use crate::{run, Moto};
 
 /// A permission set as read back: (count, session duration, description,
 /// managed policy ARNs, inline policy present).
-type SetState = (usize, String, Option<String>, Vec<String>, bool);
+pub(crate) type SetState = (usize, String, Option<String>, Vec<String>, bool);
 
 /// Everything the four steps manage, read back from moto, with counts.
 #[derive(Debug, PartialEq, Eq)]
-struct State {
-    permission_sets: BTreeMap<String, SetState>,
+pub(crate) struct State {
+    pub permission_sets: BTreeMap<String, SetState>,
     /// display name -> count
-    groups: BTreeMap<String, usize>,
+    pub groups: BTreeMap<String, usize>,
     /// (permission set, account, group) -> count
-    assignments: BTreeMap<(String, String, String), usize>,
+    pub assignments: BTreeMap<(String, String, String), usize>,
     /// user name -> (count, email)
-    users: BTreeMap<String, (usize, String)>,
+    pub users: BTreeMap<String, (usize, String)>,
     /// (user, group) -> count
-    memberships: BTreeMap<(String, String), usize>,
+    pub memberships: BTreeMap<(String, String), usize>,
 }
 
-async fn read_state(moto: &Moto) -> State {
+pub(crate) async fn read_state(moto: &Moto) -> State {
     let config = moto.sdk_config().await;
     let sso = aws_sdk_ssoadmin::Client::new(&config);
     let store_client = aws_sdk_identitystore::Client::new(&config);

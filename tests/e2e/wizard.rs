@@ -1,0 +1,196 @@
+//! The wizard in a pseudo-terminal, typed as a person would: answers,
+//! arrow keys, space and Enter, a bad email, Ctrl-C. What it did is read
+//! back from moto.
+
+use std::path::Path;
+use std::time::Duration;
+
+use expectrl::process::unix::WaitStatus;
+use expectrl::{Eof, Expect, Session};
+
+use crate::moto::ACCOUNT;
+use crate::resources::read_state;
+use crate::{run, ssosetup, Moto};
+
+const DOWN: &str = "\x1b[B";
+const CTRL_C: &str = "\x03";
+
+type Wizard = expectrl::session::OsSession;
+
+fn spawn(moto: &Moto, dir: &Path, config: &Path) -> Wizard {
+    let mut command = ssosetup(Some(moto), dir);
+    command
+        .env("AWS_CONFIG_FILE", config)
+        .arg("init")
+        // The pty is the child's terminal: keep it (exec would apply null).
+        .stdin(std::process::Stdio::inherit())
+        .stdout(std::process::Stdio::inherit())
+        .stderr(std::process::Stdio::inherit());
+    let mut session = Session::spawn(command).expect("the binary starts in a pty");
+    session.set_expect_timeout(Some(Duration::from_secs(60)));
+    session
+}
+
+/// Waits for `prompt`, then types `keys`.
+fn answer(w: &mut Wizard, prompt: &str, keys: &str) {
+    w.expect(prompt)
+        .unwrap_or_else(|e| panic!("waiting for {prompt:?}: {e}"));
+    // dialoguer draws the prompt, then reads keys: give it a moment.
+    std::thread::sleep(Duration::from_millis(150));
+    w.send(keys).unwrap();
+}
+
+fn exit_code(w: &mut Wizard) -> i32 {
+    let _ = w.expect(Eof);
+    match w.get_process_mut().wait().unwrap() {
+        WaitStatus::Exited(_, code) => code,
+        other => panic!("the wizard did not exit normally: {other:?}"),
+    }
+}
+
+/// A person's whole run on an empty account.
+fn walk_everything(w: &mut Wizard) {
+    answer(w, "What now?", "\r"); // organization: Apply
+    answer(w, "What now?", "\r"); // authentication: do the console step now
+    answer(w, "Have you done all of the above?", "y");
+    answer(w, "Which permission sets?", &format!("{DOWN}{DOWN} \r")); // + ReadOnlyAccess
+    answer(w, "What now?", "\r");
+    answer(w, "AdministratorAccess: on which accounts?", "\r"); // the management account (ticked)
+    answer(
+        w,
+        "ReadOnlyAccess: on which accounts?",
+        &format!("{DOWN} \r"),
+    ); // all accounts
+    answer(w, "What now?", "\r"); // groups
+    answer(w, "What now?", "\r"); // assignments
+    answer(w, "Add a user to Identity Center?", "y");
+    answer(w, "User name", "alice\r");
+    answer(w, "Given name", "Alice\r");
+    answer(w, "Family name", "Doe\r");
+    answer(w, "Email", "alice\r");
+    answer(w, "one email address such as", "alice@example.com\r"); // rejected, asked again
+    answer(w, "Groups for alice", "\r");
+    answer(w, "Add another user?", "n");
+    answer(w, "What now?", "\r"); // users
+    answer(w, "Write AWS CLI profiles", "y");
+    answer(w, "Profiles for which user?", "\r");
+    answer(w, "SSO session name", "\r");
+    answer(w, "Default region for the profiles", "\r");
+    answer(
+        w,
+        "AWS access portal URL",
+        "https://d-1234567890.awsapps.com/start\r",
+    );
+    answer(w, "What now?", "\r"); // cli-profiles
+    w.expect("The wizard is done").unwrap();
+}
+
+#[tokio::test]
+async fn a_person_walks_the_wizard_and_a_second_run_changes_nothing() {
+    let moto = Moto::start();
+    let dir = tempfile::tempdir().unwrap();
+    let aws_config = dir.path().join("aws-config");
+
+    let mut w = spawn(&moto, dir.path(), &aws_config);
+    walk_everything(&mut w);
+    assert_eq!(exit_code(&mut w), 0);
+
+    let state = read_state(&moto).await;
+    assert_eq!(
+        state.permission_sets.keys().collect::<Vec<_>>(),
+        ["AdministratorAccess", "ReadOnlyAccess"]
+    );
+    assert!(state.permission_sets.values().all(|s| s.0 == 1));
+    let admin_group = format!("AdministratorAccess-{ACCOUNT}");
+    let read_group = format!("ReadOnlyAccess-{ACCOUNT}");
+    assert_eq!(
+        state.groups.keys().collect::<Vec<_>>(),
+        [&admin_group, &read_group]
+    );
+    assert_eq!(
+        state.assignments.keys().cloned().collect::<Vec<_>>(),
+        [
+            (
+                "AdministratorAccess".to_string(),
+                ACCOUNT.to_string(),
+                admin_group.clone()
+            ),
+            (
+                "ReadOnlyAccess".to_string(),
+                ACCOUNT.to_string(),
+                read_group.clone()
+            ),
+        ]
+    );
+    assert_eq!(
+        state.users.get("alice"),
+        Some(&(1, "alice@example.com".to_string()))
+    );
+    assert_eq!(
+        state.memberships.keys().cloned().collect::<Vec<_>>(),
+        [("alice".to_string(), admin_group.clone())]
+    );
+    assert!(std::fs::read_to_string(&aws_config)
+        .unwrap()
+        .contains(&format!("[profile {admin_group}]")));
+    let config = std::fs::read_to_string(dir.path().join("ssosetup.toml")).unwrap();
+    assert!(config.contains("confirmed = true"), "{config}");
+
+    // A second run: every step done, nothing written.
+    moto.forget_requests();
+    let mut again = spawn(&moto, dir.path(), &aws_config);
+    again.expect("The wizard is done").unwrap();
+    assert_eq!(exit_code(&mut again), 0);
+    assert_eq!(moto.writes(), Vec::<String>::new());
+
+    // The saved answers replayed with --yes on a fresh account: the same state.
+    let other = Moto::start();
+    let replay_dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        dir.path().join("ssosetup.toml"),
+        replay_dir.path().join("ssosetup.toml"),
+    )
+    .unwrap();
+    run(Some(&other), replay_dir.path(), &["init", "--yes"]).assert_code(0);
+    assert_eq!(read_state(&other).await, state);
+}
+
+#[tokio::test]
+async fn ctrl_c_keeps_the_answers_exits_130_and_a_rerun_resumes() {
+    let moto = Moto::start();
+    let dir = tempfile::tempdir().unwrap();
+    let aws_config = dir.path().join("aws-config");
+    let mut w = spawn(&moto, dir.path(), &aws_config);
+    answer(&mut w, "What now?", "\r"); // organization: Apply
+    answer(&mut w, "What now?", "\r"); // authentication
+    answer(&mut w, "Have you done all of the above?", "y");
+    answer(&mut w, "Which permission sets?", CTRL_C);
+    // Everything up to the end of output (an Eof match holds it all).
+    let rest = w.expect(Eof).unwrap();
+    let shown: String = rest
+        .matches()
+        .map(|m| String::from_utf8_lossy(m).into_owned())
+        .collect();
+    assert!(
+        shown.contains("\x1b[?25h"),
+        "the cursor is shown again: {shown:?}"
+    );
+    assert!(
+        shown.contains("interrupted: answers given so far are saved"),
+        "{shown:?}"
+    );
+    assert_eq!(exit_code(&mut w), 130);
+    let config = std::fs::read_to_string(dir.path().join("ssosetup.toml")).unwrap();
+    assert!(
+        config.contains("[authentication]\nconfirmed = true"),
+        "answers so far are kept:\n{config}"
+    );
+    assert!(!config.contains("[[permission_sets]]"), "{config}");
+
+    // Run again: the organization and the confirmation are done; it asks
+    // about permission sets next.
+    let mut again = spawn(&moto, dir.path(), &aws_config);
+    again.expect("Which permission sets?").unwrap();
+    again.send(CTRL_C).unwrap();
+    assert_eq!(exit_code(&mut again), 130);
+}
