@@ -98,29 +98,25 @@ pub(crate) async fn create_group(
     display_name: &str,
     description: &str,
 ) -> Result<String, AwsError> {
-    super::retry_conflicts(|| async {
-        aws.pacer.identitystore("CreateGroup").await;
-        match aws
-            .identitystore
-            .create_group()
-            .identity_store_id(store)
-            .display_name(display_name)
-            .description(description)
-            .send()
-            .await
-        {
-            Ok(out) => Ok(out.group_id().to_string()),
-            Err(e) => {
-                let e = classify("identitystore:CreateGroup", e);
-                if e.kind != AwsErrorKind::Conflict {
-                    return Err(e);
-                }
-                // UNIQUENESS_CONSTRAINT_VIOLATION: it exists; adopt it.
-                // CONCURRENT_MODIFICATION: nothing there yet; retried.
-                get_group_id(aws, store, display_name).await?.ok_or(e)
-            }
-        }
-    })
+    super::change_checked(
+        || async {
+            aws.pacer.identitystore("CreateGroup").await;
+            aws.identitystore
+                .create_group()
+                .identity_store_id(store)
+                .display_name(display_name)
+                .description(description)
+                .customize()
+                .config_override(super::no_sdk_retries!(aws_sdk_identitystore))
+                .send()
+                .await
+                .map(|out| out.group_id().to_string())
+                .map_err(|e| classify("identitystore:CreateGroup", e))
+        },
+        // UNIQUENESS_CONSTRAINT_VIOLATION or a lost answer: it exists; adopt
+        // it. CONCURRENT_MODIFICATION: nothing there yet; tried again.
+        || get_group_id(aws, store, display_name),
+    )
     .await
 }
 
@@ -199,40 +195,36 @@ pub(crate) async fn create_user(
     store: &str,
     user: &NewUser,
 ) -> Result<String, AwsError> {
-    super::retry_conflicts(|| async {
-        aws.pacer.identitystore("CreateUser").await;
-        let result = aws
-            .identitystore
-            .create_user()
-            .identity_store_id(store)
-            .user_name(&user.user_name)
-            .display_name(&user.display_name)
-            .name(
-                Name::builder()
-                    .given_name(&user.given_name)
-                    .family_name(&user.family_name)
-                    .build(),
-            )
-            .emails(
-                Email::builder()
-                    .value(&user.email)
-                    .r#type("work")
-                    .primary(true)
-                    .build(),
-            )
-            .send()
-            .await;
-        match result {
-            Ok(out) => Ok(out.user_id().to_string()),
-            Err(e) => {
-                let e = classify("identitystore:CreateUser", e);
-                if e.kind != AwsErrorKind::Conflict {
-                    return Err(e);
-                }
-                get_user_id(aws, store, &user.user_name).await?.ok_or(e)
-            }
-        }
-    })
+    super::change_checked(
+        || async {
+            aws.pacer.identitystore("CreateUser").await;
+            aws.identitystore
+                .create_user()
+                .identity_store_id(store)
+                .user_name(&user.user_name)
+                .display_name(&user.display_name)
+                .name(
+                    Name::builder()
+                        .given_name(&user.given_name)
+                        .family_name(&user.family_name)
+                        .build(),
+                )
+                .emails(
+                    Email::builder()
+                        .value(&user.email)
+                        .r#type("work")
+                        .primary(true)
+                        .build(),
+                )
+                .customize()
+                .config_override(super::no_sdk_retries!(aws_sdk_identitystore))
+                .send()
+                .await
+                .map(|out| out.user_id().to_string())
+                .map_err(|e| classify("identitystore:CreateUser", e))
+        },
+        || get_user_id(aws, store, &user.user_name),
+    )
     .await
 }
 
@@ -279,29 +271,25 @@ pub(crate) async fn create_membership(
     group_id: &str,
     user_id: &str,
 ) -> Result<(), AwsError> {
-    super::retry_conflicts(|| async {
-        aws.pacer.identitystore("CreateGroupMembership").await;
-        match aws
-            .identitystore
-            .create_group_membership()
-            .identity_store_id(store)
-            .group_id(group_id)
-            .member_id(MemberId::UserId(user_id.to_string()))
-            .send()
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(e) => {
-                let e = classify("identitystore:CreateGroupMembership", e);
-                if e.kind == AwsErrorKind::Conflict
-                    && !e.message.to_ascii_lowercase().contains("concurrent")
-                {
-                    Ok(())
-                } else {
-                    Err(e)
-                }
-            }
-        }
-    })
+    super::change_checked(
+        || async {
+            aws.pacer.identitystore("CreateGroupMembership").await;
+            aws.identitystore
+                .create_group_membership()
+                .identity_store_id(store)
+                .group_id(group_id)
+                .member_id(MemberId::UserId(user_id.to_string()))
+                .customize()
+                .config_override(super::no_sdk_retries!(aws_sdk_identitystore))
+                .send()
+                .await
+                .map(drop)
+                .map_err(|e| classify("identitystore:CreateGroupMembership", e))
+        },
+        || async {
+            let groups = list_memberships_of(aws, store, user_id).await?;
+            Ok(groups.iter().any(|g| g == group_id).then_some(()))
+        },
+    )
     .await
 }

@@ -150,6 +150,8 @@ pub(crate) enum AwsErrorKind {
     Throttled,
     /// The request never got an answer (network, endpoint, timeout).
     Connection,
+    /// AWS's own failure (InternalServerException and the like): retryable.
+    ServerError,
     /// A server error without an AWS error code: the endpoint does not
     /// implement the operation (a local stand-in answers such calls with an
     /// HTML error page).
@@ -216,6 +218,67 @@ where
     unreachable!("the loop returns")
 }
 
+impl AwsError {
+    /// Failures after which the same call may succeed.
+    pub(crate) fn is_transient(&self) -> bool {
+        matches!(
+            self.kind,
+            AwsErrorKind::Connection
+                | AwsErrorKind::Throttled
+                | AwsErrorKind::ServerError
+                | AwsErrorKind::Unsupported
+        )
+    }
+}
+
+/// For a change that is not idempotent (a create; an attach or a membership
+/// that conflicts when repeated). The SDK must not retry such a call on its
+/// own (the caller turns its retries off): when an answer is lost, the change
+/// may have been made, and a blind retry makes a duplicate (assignments,
+/// and moto, accept duplicates) or fails on a conflict. Instead, after a
+/// transient failure or a conflict, `made` looks whether the change is
+/// there; only if it is not is the call tried again, with backoff.
+pub(crate) async fn change_checked<T, C, CF, M, MF>(mut call: C, mut made: M) -> Result<T, AwsError>
+where
+    C: FnMut() -> CF,
+    CF: std::future::Future<Output = Result<T, AwsError>>,
+    M: FnMut() -> MF,
+    MF: std::future::Future<Output = Result<Option<T>, AwsError>>,
+{
+    const ATTEMPTS: u32 = 8;
+    let mut delay = Duration::from_millis(300);
+    for attempt in 1.. {
+        match call().await {
+            Ok(v) => return Ok(v),
+            Err(e)
+                if (e.is_transient() || e.kind == AwsErrorKind::Conflict) && attempt < ATTEMPTS =>
+            {
+                tracing::debug!(action = e.action, attempt, error = %e, "checking whether the change was made");
+                match made().await {
+                    Ok(Some(v)) => return Ok(v),
+                    Ok(None) => {}
+                    Err(check) if check.is_transient() => {}
+                    Err(check) => return Err(check),
+                }
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(10));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    unreachable!("the loop returns")
+}
+
+/// A per-call configuration that turns the SDK's retries off, for calls
+/// wrapped in [`change_checked`].
+macro_rules! no_sdk_retries {
+    ($service:ident) => {
+        $service::config::Builder::default()
+            .retry_config(aws_config::retry::RetryConfig::disabled())
+    };
+}
+pub(crate) use no_sdk_retries;
+
 impl fmt::Display for AwsError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.code {
@@ -241,6 +304,11 @@ fn kind_of_code(code: &str) -> AwsErrorKind {
         | "InvalidSignatureException" => AwsErrorKind::Credentials,
         "ResourceNotFoundException" | "NoSuchEntity" => AwsErrorKind::NotFound,
         "ConflictException" | "ConcurrentModificationException" => AwsErrorKind::Conflict,
+        "InternalFailure"
+        | "InternalServerException"
+        | "InternalError"
+        | "ServiceUnavailable"
+        | "ServiceUnavailableException" => AwsErrorKind::ServerError,
         "ThrottlingException"
         | "Throttling"
         | "TooManyRequestsException"
@@ -293,6 +361,70 @@ mod tests {
             .hint()
             .unwrap()
             .contains("`organizations:DescribeOrganization`"));
+    }
+
+    fn lost(action: &'static str) -> AwsError {
+        AwsError {
+            action,
+            kind: AwsErrorKind::Connection,
+            code: None,
+            message: "connection closed before the answer".into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_lost_answer_is_checked_not_blindly_retried() {
+        let calls = std::cell::Cell::new(0);
+        // The change was made, but its answer was lost: it is found, not made again.
+        let made = change_checked(
+            || async {
+                calls.set(calls.get() + 1);
+                Err::<&str, _>(lost("sso:CreateAccountAssignment"))
+            },
+            || async { Ok(Some("found")) },
+        )
+        .await
+        .unwrap();
+        assert_eq!((made, calls.get()), ("found", 1));
+    }
+
+    #[tokio::test]
+    async fn a_change_that_was_not_made_is_tried_again() {
+        let calls = std::cell::Cell::new(0);
+        let made = change_checked(
+            || async {
+                calls.set(calls.get() + 1);
+                if calls.get() == 1 {
+                    Err(lost("identitystore:CreateGroup"))
+                } else {
+                    Ok("created")
+                }
+            },
+            || async { Ok(None) },
+        )
+        .await
+        .unwrap();
+        assert_eq!((made, calls.get()), ("created", 2));
+    }
+
+    #[tokio::test]
+    async fn refusals_are_not_retried() {
+        let calls = std::cell::Cell::new(0);
+        let denied = change_checked(
+            || async {
+                calls.set(calls.get() + 1);
+                Err::<(), _>(AwsError {
+                    action: "sso:CreatePermissionSet",
+                    kind: AwsErrorKind::AccessDenied,
+                    code: Some("AccessDeniedException".into()),
+                    message: "no".into(),
+                })
+            },
+            || async { Ok(Some(())) },
+        )
+        .await;
+        assert!(denied.is_err());
+        assert_eq!(calls.get(), 1);
     }
 
     #[test]

@@ -67,7 +67,7 @@ use aws_sdk_ssoadmin::types::{
     StatusValues, TargetType,
 };
 
-use super::{retry_conflicts, Aws, AwsErrorKind};
+use super::{change_checked, no_sdk_retries, retry_conflicts, Aws, AwsErrorKind};
 use crate::config::CustomerManagedPolicy;
 
 /// A permission set's own fields, as DescribePermissionSet shows them.
@@ -319,27 +319,40 @@ pub(crate) async fn create_permission_set(
     name: &str,
     fields: &PermissionSetFields,
 ) -> Result<String, AwsError> {
-    retry_conflicts(|| async {
-        aws.pacer.ssoadmin().await;
-        let out = aws
-            .ssoadmin
-            .create_permission_set()
-            .instance_arn(instance)
-            .name(name)
-            .set_description(fields.description.clone())
-            // Always sent: AWS's default differs by client, and moto answers
-            // a number without it that the SDK cannot parse.
-            .session_duration(&fields.session_duration)
-            .set_relay_state(fields.relay_state.clone())
-            .send()
-            .await
-            .map_err(|e| classify("sso:CreatePermissionSet", e))?;
-        Ok(out
-            .permission_set()
-            .and_then(|p| p.permission_set_arn())
-            .unwrap_or_default()
-            .to_string())
-    })
+    change_checked(
+        || async {
+            aws.pacer.ssoadmin().await;
+            let out = aws
+                .ssoadmin
+                .create_permission_set()
+                .instance_arn(instance)
+                .name(name)
+                .set_description(fields.description.clone())
+                // Always sent: AWS's default differs by client, and moto answers
+                // a number without it that the SDK cannot parse.
+                .session_duration(&fields.session_duration)
+                .set_relay_state(fields.relay_state.clone())
+                .customize()
+                .config_override(no_sdk_retries!(aws_sdk_ssoadmin))
+                .send()
+                .await
+                .map_err(|e| classify("sso:CreatePermissionSet", e))?;
+            Ok(out
+                .permission_set()
+                .and_then(|p| p.permission_set_arn())
+                .unwrap_or_default()
+                .to_string())
+        },
+        || async {
+            // Made after all (the answer was lost)? Find it by name.
+            for arn in list_permission_sets(aws, instance).await? {
+                if describe_permission_set(aws, instance, &arn).await?.name == name {
+                    return Ok(Some(arn));
+                }
+            }
+            Ok(None)
+        },
+    )
     .await
 }
 
@@ -373,18 +386,28 @@ pub(crate) async fn attach_managed_policy(
     ps: &str,
     arn: &str,
 ) -> Result<(), AwsError> {
-    retry_conflicts(|| async {
-        aws.pacer.ssoadmin().await;
-        aws.ssoadmin
-            .attach_managed_policy_to_permission_set()
-            .instance_arn(instance)
-            .permission_set_arn(ps)
-            .managed_policy_arn(arn)
-            .send()
-            .await
-            .map(drop)
-            .map_err(|e| classify("sso:AttachManagedPolicyToPermissionSet", e))
-    })
+    change_checked(
+        || async {
+            aws.pacer.ssoadmin().await;
+            aws.ssoadmin
+                .attach_managed_policy_to_permission_set()
+                .instance_arn(instance)
+                .permission_set_arn(ps)
+                .managed_policy_arn(arn)
+                .customize()
+                .config_override(no_sdk_retries!(aws_sdk_ssoadmin))
+                .send()
+                .await
+                .map(drop)
+                .map_err(|e| classify("sso:AttachManagedPolicyToPermissionSet", e))
+        },
+        || async {
+            Ok(list_managed_policies(aws, instance, ps)
+                .await?
+                .contains(arn)
+                .then_some(()))
+        },
+    )
     .await
 }
 
@@ -394,18 +417,28 @@ pub(crate) async fn detach_managed_policy(
     ps: &str,
     arn: &str,
 ) -> Result<(), AwsError> {
-    retry_conflicts(|| async {
-        aws.pacer.ssoadmin().await;
-        aws.ssoadmin
-            .detach_managed_policy_from_permission_set()
-            .instance_arn(instance)
-            .permission_set_arn(ps)
-            .managed_policy_arn(arn)
-            .send()
-            .await
-            .map(drop)
-            .map_err(|e| classify("sso:DetachManagedPolicyFromPermissionSet", e))
-    })
+    change_checked(
+        || async {
+            aws.pacer.ssoadmin().await;
+            aws.ssoadmin
+                .detach_managed_policy_from_permission_set()
+                .instance_arn(instance)
+                .permission_set_arn(ps)
+                .managed_policy_arn(arn)
+                .customize()
+                .config_override(no_sdk_retries!(aws_sdk_ssoadmin))
+                .send()
+                .await
+                .map(drop)
+                .map_err(|e| classify("sso:DetachManagedPolicyFromPermissionSet", e))
+        },
+        || async {
+            Ok((!list_managed_policies(aws, instance, ps)
+                .await?
+                .contains(arn))
+            .then_some(()))
+        },
+    )
     .await
 }
 
@@ -415,18 +448,28 @@ pub(crate) async fn attach_customer_managed_policy(
     ps: &str,
     policy: &CustomerManagedPolicy,
 ) -> Result<(), AwsError> {
-    retry_conflicts(|| async {
-        aws.pacer.ssoadmin().await;
-        aws.ssoadmin
-            .attach_customer_managed_policy_reference_to_permission_set()
-            .instance_arn(instance)
-            .permission_set_arn(ps)
-            .customer_managed_policy_reference(cmp_reference(policy))
-            .send()
-            .await
-            .map(drop)
-            .map_err(|e| classify("sso:AttachCustomerManagedPolicyReferenceToPermissionSet", e))
-    })
+    change_checked(
+        || async {
+            aws.pacer.ssoadmin().await;
+            aws.ssoadmin
+                .attach_customer_managed_policy_reference_to_permission_set()
+                .instance_arn(instance)
+                .permission_set_arn(ps)
+                .customer_managed_policy_reference(cmp_reference(policy))
+                .customize()
+                .config_override(no_sdk_retries!(aws_sdk_ssoadmin))
+                .send()
+                .await
+                .map(drop)
+                .map_err(|e| classify("sso:AttachCustomerManagedPolicyReferenceToPermissionSet", e))
+        },
+        || async {
+            Ok(list_customer_managed_policies(aws, instance, ps)
+                .await?
+                .contains(policy)
+                .then_some(()))
+        },
+    )
     .await
 }
 
@@ -436,23 +479,33 @@ pub(crate) async fn detach_customer_managed_policy(
     ps: &str,
     policy: &CustomerManagedPolicy,
 ) -> Result<(), AwsError> {
-    retry_conflicts(|| async {
-        aws.pacer.ssoadmin().await;
-        aws.ssoadmin
-            .detach_customer_managed_policy_reference_from_permission_set()
-            .instance_arn(instance)
-            .permission_set_arn(ps)
-            .customer_managed_policy_reference(cmp_reference(policy))
-            .send()
-            .await
-            .map(drop)
-            .map_err(|e| {
-                classify(
-                    "sso:DetachCustomerManagedPolicyReferenceFromPermissionSet",
-                    e,
-                )
-            })
-    })
+    change_checked(
+        || async {
+            aws.pacer.ssoadmin().await;
+            aws.ssoadmin
+                .detach_customer_managed_policy_reference_from_permission_set()
+                .instance_arn(instance)
+                .permission_set_arn(ps)
+                .customer_managed_policy_reference(cmp_reference(policy))
+                .customize()
+                .config_override(no_sdk_retries!(aws_sdk_ssoadmin))
+                .send()
+                .await
+                .map(drop)
+                .map_err(|e| {
+                    classify(
+                        "sso:DetachCustomerManagedPolicyReferenceFromPermissionSet",
+                        e,
+                    )
+                })
+        },
+        || async {
+            Ok((!list_customer_managed_policies(aws, instance, ps)
+                .await?
+                .contains(policy))
+            .then_some(()))
+        },
+    )
     .await
 }
 
@@ -663,27 +716,39 @@ pub(crate) async fn create_group_assignment(
     ps: &str,
     group_id: &str,
 ) -> Result<AsyncStatus, AwsError> {
-    retry_conflicts(|| async {
-        aws.pacer.ssoadmin().await;
-        let out = aws
-            .ssoadmin
-            .create_account_assignment()
-            .instance_arn(instance)
-            .target_id(account)
-            .target_type(TargetType::AwsAccount)
-            .permission_set_arn(ps)
-            .principal_type(PrincipalType::Group)
-            .principal_id(group_id)
-            .send()
-            .await
-            .map_err(|e| classify("sso:CreateAccountAssignment", e))?;
-        let s = out.account_assignment_creation_status();
-        Ok(async_status(
-            s.and_then(|s| s.status()),
-            s.and_then(|s| s.request_id()),
-            s.and_then(|s| s.failure_reason()),
-        ))
-    })
+    change_checked(
+        || async {
+            aws.pacer.ssoadmin().await;
+            let out = aws
+                .ssoadmin
+                .create_account_assignment()
+                .instance_arn(instance)
+                .target_id(account)
+                .target_type(TargetType::AwsAccount)
+                .permission_set_arn(ps)
+                .principal_type(PrincipalType::Group)
+                .principal_id(group_id)
+                .customize()
+                .config_override(no_sdk_retries!(aws_sdk_ssoadmin))
+                .send()
+                .await
+                .map_err(|e| classify("sso:CreateAccountAssignment", e))?;
+            let s = out.account_assignment_creation_status();
+            Ok(async_status(
+                s.and_then(|s| s.status()),
+                s.and_then(|s| s.request_id()),
+                s.and_then(|s| s.failure_reason()),
+            ))
+        },
+        // The API accepts duplicates: never create again what is there.
+        || async {
+            let holders = list_account_assignments(aws, instance, account, ps).await?;
+            Ok(holders
+                .iter()
+                .any(|(kind, id)| kind == "GROUP" && id == group_id)
+                .then_some(AsyncStatus::Succeeded))
+        },
+    )
     .await
 }
 

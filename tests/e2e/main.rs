@@ -8,6 +8,8 @@ mod cli;
 mod cli_profiles;
 mod moto;
 mod organization;
+mod proxy;
+mod resilience;
 mod resources;
 mod wizard;
 

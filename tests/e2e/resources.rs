@@ -269,7 +269,7 @@ groups = ["ReadOnlyAccess-{dev}"]
     .unwrap();
 }
 
-fn expected(members: &[String]) -> State {
+pub(crate) fn expected(members: &[String]) -> State {
     let (dev, prod) = (&members[0], &members[1]);
     let admin = "arn:aws:iam::aws:policy/AdministratorAccess".to_string();
     let read = "arn:aws:iam::aws:policy/ReadOnlyAccess".to_string();
