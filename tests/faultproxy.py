@@ -15,9 +15,14 @@ Faults (all seeded, so a run can be repeated):
   --rate SERVICE=N   at most N requests per second per AWS service (its
                      SigV4 scope: sso, identitystore, organizations, iam,
                      sts); beyond it the answer is AWS's throttling error
+  --rate-per-op SERVICE=N
+                     the same, but per API of that service (identitystore's
+                     limit is per API)
   --in-progress-polls N
                      CreateAccountAssignment answers IN_PROGRESS; its status
-                     is IN_PROGRESS for the first N polls, then moto's
+                     is IN_PROGRESS for the first N polls, then moto's (as on
+                     AWS, a creation also completes on its own: after
+                     --in-progress-seconds, default 1, polled or not)
   --max-outstanding N
                      at most N assignment creations IN_PROGRESS at once;
                      more are refused with a throttling error
@@ -46,7 +51,9 @@ def parse_args():
     p.add_argument("--error-rate", type=float, default=0.0)
     p.add_argument("--drop-rate", type=float, default=0.0)
     p.add_argument("--rate", action="append", default=[])
+    p.add_argument("--rate-per-op", action="append", default=[])
     p.add_argument("--in-progress-polls", type=int, default=0)
+    p.add_argument("--in-progress-seconds", type=float, default=1.0)
     p.add_argument("--max-outstanding", type=int, default=0)
     p.add_argument("--slow-ms", type=int, default=0)
     p.add_argument("--seed", type=int, default=1)
@@ -56,9 +63,19 @@ def parse_args():
 ARGS = parse_args()
 RNG = random.Random(ARGS.seed)
 RATES = {k: float(v) for k, v in (r.split("=", 1) for r in ARGS.rate)}
+PER_OP_RATES = {k: float(v) for k, v in (r.split("=", 1) for r in ARGS.rate_per_op)}
 WINDOWS = {}  # service -> list of request times in the last second
 POLLS = {}  # assignment request id -> polls left answered IN_PROGRESS
-OUTSTANDING = set()  # request ids IN_PROGRESS
+OUTSTANDING = {}  # request id IN_PROGRESS -> when it was created
+
+
+def outstanding_now():
+    """Creations still IN_PROGRESS: not polled to the end, and young."""
+    now = time.monotonic()
+    for rid, t in list(OUTSTANDING.items()):
+        if now - t >= ARGS.in_progress_seconds:
+            del OUTSTANDING[rid]
+    return len(OUTSTANDING)
 
 
 def service_of(headers):
@@ -74,8 +91,11 @@ def operation_of(headers, body):
     return m.group(1).decode() if m else "unknown"
 
 
-def throttled(service):
+def throttled(service, op):
     limit = RATES.get(service)
+    if not limit and service in PER_OP_RATES:
+        limit = PER_OP_RATES[service]
+        service = service + ":" + op
     if not limit:
         return False
     now = time.monotonic()
@@ -148,7 +168,7 @@ class Proxy(BaseHTTPRequestHandler):
         op = operation_of(self.headers, body)
         if ARGS.slow_ms:
             time.sleep(ARGS.slow_ms / 1000.0)
-        if throttled(service):
+        if throttled(service, op):
             self.record(op, service, "throttle")
             code = "Throttling" if is_query(service) else "ThrottlingException"
             b, ct = error_body(service, code, "Rate exceeded")
@@ -162,7 +182,7 @@ class Proxy(BaseHTTPRequestHandler):
 
         if op == "CreateAccountAssignment" and ARGS.max_outstanding:
             with LOCK:
-                full = len(OUTSTANDING) >= ARGS.max_outstanding
+                full = outstanding_now() >= ARGS.max_outstanding
             if full:
                 self.record(op, service, "outstanding-limit")
                 b, ct = error_body(service, "ThrottlingException", "Too many outstanding requests")
@@ -187,7 +207,7 @@ class Proxy(BaseHTTPRequestHandler):
             status_doc["Status"] = "IN_PROGRESS"
             with LOCK:
                 POLLS[rid] = ARGS.in_progress_polls
-                OUTSTANDING.add(rid)
+                OUTSTANDING[rid] = time.monotonic()
             rbody = json.dumps(doc).encode()
             fault = "in-progress"
         elif op == "DescribeAccountAssignmentCreationStatus":
@@ -203,7 +223,7 @@ class Proxy(BaseHTTPRequestHandler):
                 status = 200
             else:
                 with LOCK:
-                    OUTSTANDING.discard(rid)
+                    OUTSTANDING.pop(rid, None)
                 if status == 200:
                     doc = json.loads(rbody)
                     doc.setdefault("AccountAssignmentCreationStatus", {})["Status"] = "SUCCEEDED"

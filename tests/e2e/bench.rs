@@ -10,7 +10,35 @@ use std::time::Instant;
 use aws_sdk_organizations::types::OrganizationFeatureSet;
 
 use crate::moto::ACCOUNT;
-use crate::{run, Moto};
+use crate::proxy::FaultProxy;
+use crate::{ssosetup, Moto, Run};
+
+/// AWS's limits, enforced by the proxy: sso-admin 20/s in total,
+/// identitystore 20/s per API, 10 outstanding assignment creations (each
+/// IN_PROGRESS for one poll).
+const AWS_LIMITS: [&str; 8] = [
+    "--rate",
+    "sso=20",
+    "--rate-per-op",
+    "identitystore=20",
+    "--max-outstanding",
+    "10",
+    "--in-progress-polls",
+    "1",
+];
+
+fn run_via(proxy: &FaultProxy, moto: &Moto, dir: &std::path::Path, args: &[&str]) -> Run {
+    let out = ssosetup(Some(moto), dir)
+        .env("AWS_ENDPOINT_URL", &proxy.url)
+        .args(args)
+        .output()
+        .unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
 
 const SETS: [(&str, &str); 3] = [
     (
@@ -136,29 +164,7 @@ async fn bench_synthetic_organization() {
     let members = env_count("BENCH_ACCOUNTS", 50);
     let user_count = env_count("BENCH_USERS", 100);
     let moto = Moto::start();
-    let orgs = aws_sdk_organizations::Client::new(&moto.sdk_config().await);
-    orgs.create_organization()
-        .feature_set(OrganizationFeatureSet::All)
-        .send()
-        .await
-        .unwrap();
-    let mut accounts = vec![ACCOUNT.to_string()];
-    for i in 0..members {
-        let out = orgs
-            .create_account()
-            .account_name(format!("member-{i}"))
-            .email(format!("member-{i}@example.com"))
-            .send()
-            .await
-            .unwrap();
-        accounts.push(
-            out.create_account_status()
-                .unwrap()
-                .account_id()
-                .unwrap()
-                .to_string(),
-        );
-    }
+    let accounts = organization(&moto, members).await;
 
     let mut config = String::from("region = \"us-east-1\"\n");
     for (name, policy) in SETS {
@@ -199,18 +205,23 @@ async fn bench_synthetic_organization() {
         SETS.len()
     );
 
+    let proxy = FaultProxy::start(&moto, &AWS_LIMITS);
     moto.forget_requests();
     let start = Instant::now();
-    let first = run(Some(&moto), dir.path(), &["init", "--yes"]);
+    let first = run_via(&proxy, &moto, dir.path(), &["init", "--yes"]);
     let first_secs = start.elapsed().as_secs_f64();
     first.assert_code(0);
+    println!(
+        "\nthrough the proxy at AWS's limits; answers throttled: {:?}",
+        proxy.faults().get("throttle")
+    );
     let first_calls = histogram(&moto.requests());
     let sets = SETS.len();
     let first_min = BTreeMap::from([
         ("GetCallerIdentity", 1),
         ("DescribeOrganization", 1),
-        // moto returns every account in one page (AWS: pages of 20).
-        ("ListAccounts", 1),
+        // moto pages ListAccounts by 100 (AWS by 20).
+        ("ListAccounts", pages(total_accounts, 100)),
         ("ListInstances", 1),
         ("ListPermissionSets", 1),
         ("CreatePermissionSet", sets),
@@ -218,9 +229,9 @@ async fn bench_synthetic_organization() {
         ("ListGroups", 1),
         ("CreateGroup", groups),
         ("CreateAccountAssignment", groups),
-        // moto answers SUCCEEDED at creation, so no poll is needed; AWS
-        // answers IN_PROGRESS, which needs at least one poll each.
-        ("DescribeAccountAssignmentCreationStatus", 0),
+        // The proxy answers IN_PROGRESS, as AWS does, for one poll: the
+        // second poll sees SUCCEEDED, so two polls each at least.
+        ("DescribeAccountAssignmentCreationStatus", 2 * groups),
         ("ListUsers", 1),
         ("CreateUser", user_count),
         ("CreateGroupMembership", memberships),
@@ -229,15 +240,15 @@ async fn bench_synthetic_organization() {
 
     moto.forget_requests();
     let start = Instant::now();
-    let again = run(Some(&moto), dir.path(), &["init", "--yes"]);
+    let again = run_via(&proxy, &moto, dir.path(), &["init", "--yes"]);
     let again_secs = start.elapsed().as_secs_f64();
     again.assert_code(0);
     let again_calls = histogram(&moto.requests());
     let again_min = BTreeMap::from([
         ("GetCallerIdentity", 1),
         ("DescribeOrganization", 1),
-        // moto returns every account in one page (AWS: pages of 20).
-        ("ListAccounts", 1),
+        // moto pages ListAccounts by 100 (AWS by 20).
+        ("ListAccounts", pages(total_accounts, 100)),
         ("ListInstances", 1),
         ("ListPermissionSets", 1),
         ("DescribePermissionSet", sets),
@@ -253,4 +264,132 @@ async fn bench_synthetic_organization() {
     report("no-change re-run", again_secs, &again_calls, &again_min);
     let writes = moto.writes();
     assert!(writes.is_empty(), "a no-change re-run wrote: {writes:?}");
+}
+
+/// The plan file tests/peer_baseline.sh reads, for the same work.
+fn peer_plan(accounts: &[String], users: usize) -> String {
+    let mut plan = String::new();
+    for (name, policy) in SETS {
+        plan += &format!("ps\t{name}\t{policy}\n");
+    }
+    for (name, _) in SETS {
+        for a in accounts {
+            plan += &format!("group\t{name}-{a}\n");
+        }
+    }
+    for (name, _) in SETS {
+        for a in accounts {
+            plan += &format!("assign\t{name}-{a}\t{name}\t{a}\n");
+        }
+    }
+    for i in 0..users {
+        let (set, _) = SETS[i % SETS.len()];
+        plan += &format!("user\tuser{i:04}\tuser{i:04}@example.com\n");
+        plan += &format!(
+            "member\tuser{i:04}\t{set}-{}\n",
+            accounts[i % accounts.len()]
+        );
+    }
+    plan
+}
+
+async fn organization(moto: &Moto, members: usize) -> Vec<String> {
+    let orgs = aws_sdk_organizations::Client::new(&moto.sdk_config().await);
+    orgs.create_organization()
+        .feature_set(OrganizationFeatureSet::All)
+        .send()
+        .await
+        .unwrap();
+    let mut accounts = vec![ACCOUNT.to_string()];
+    for i in 0..members {
+        let out = orgs
+            .create_account()
+            .account_name(format!("member-{i}"))
+            .email(format!("member-{i}@example.com"))
+            .send()
+            .await
+            .unwrap();
+        accounts.push(
+            out.create_account_status()
+                .unwrap()
+                .account_id()
+                .unwrap()
+                .to_string(),
+        );
+    }
+    accounts
+}
+
+#[tokio::test]
+#[ignore = "a benchmark, not a test: run scripts/bench"]
+async fn bench_peer_baseline() {
+    let members = env_count("BENCH_PEER_ACCOUNTS", 19);
+    let users = env_count("BENCH_PEER_USERS", 30);
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+
+    // The script, through the proxy at AWS's limits.
+    let moto = Moto::start();
+    let accounts = organization(&moto, members).await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("plan.tsv"), peer_plan(&accounts, users)).unwrap();
+    let proxy = FaultProxy::start(&moto, &AWS_LIMITS);
+    let start = Instant::now();
+    let out = std::process::Command::new("bash")
+        .arg(root.join("tests/peer_baseline.sh"))
+        .arg(dir.path().join("plan.tsv"))
+        .env("AWS_CLI", root.join(".venv/bin/aws"))
+        .env("AWS_ENDPOINT_URL", &proxy.url)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .env("AWS_CONFIG_FILE", dir.path().join("none"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", dir.path().join("none"))
+        .output()
+        .unwrap();
+    let script_secs = start.elapsed().as_secs_f64();
+    let script_out = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let faults = proxy.faults();
+    let script_throttled = faults.get("throttle").copied().unwrap_or(0)
+        + faults.get("outstanding-limit").copied().unwrap_or(0);
+    let script_calls = proxy.requests().len();
+    drop(proxy);
+
+    // ssosetup, the same work, on a fresh account.
+    let moto = Moto::start();
+    let accounts = organization(&moto, members).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = String::from("region = \"us-east-1\"\n");
+    for (name, policy) in SETS {
+        config += &format!(
+            "\n[[permission_sets]]\nname = \"{name}\"\nmanaged_policies = [\"{policy}\"]\n"
+        );
+        config +=
+            &format!("\n[[assignments]]\npermission_set = \"{name}\"\naccounts = [\"all\"]\n");
+    }
+    for i in 0..users {
+        let (set, _) = SETS[i % SETS.len()];
+        config += &format!(
+            "\n[[users]]\nuser_name = \"user{i:04}\"\ngiven_name = \"User\"\nfamily_name = \"user{i:04}\"\nemail = \"user{i:04}@example.com\"\ngroups = [\"{set}-{}\"]\n",
+            accounts[i % accounts.len()]
+        );
+    }
+    std::fs::write(dir.path().join("ssosetup.toml"), config).unwrap();
+    let proxy = FaultProxy::start(&moto, &AWS_LIMITS);
+    let start = Instant::now();
+    let r = run_via(&proxy, &moto, dir.path(), &["init", "--yes"]);
+    let ours_secs = start.elapsed().as_secs_f64();
+    r.assert_code(0);
+    let faults = proxy.faults();
+    let ours_throttled = faults.get("throttle").copied().unwrap_or(0)
+        + faults.get("outstanding-limit").copied().unwrap_or(0);
+
+    println!("\n## Peer baseline: {} accounts x 3 permission sets, {users} users, through the proxy at AWS's limits\n", accounts.len());
+    println!("| | wall time | calls | throttled answers (rate or outstanding limit) | failed |");
+    println!("|---|---:|---:|---:|---|");
+    println!("| AWS CLI script (tests/peer_baseline.sh) | {script_secs:.1} s | {script_calls} | {script_throttled} | {script_out} |");
+    println!(
+        "| ssosetup init --yes | {ours_secs:.1} s | {} | {ours_throttled} | none (exit 0) |",
+        proxy.requests().len()
+    );
+    println!("\nssosetup is {:.1}x faster", script_secs / ours_secs);
 }
