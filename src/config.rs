@@ -427,12 +427,7 @@ pub(crate) fn validate(config: &Config, base_dir: &Path) -> Vec<ConfigProblem> {
         }
     }
 
-    // Group names the users may refer to: explicit ones, and the default
-    // `<permission set>-<account id>` for every account the file names. For
-    // "management" and "all" the ids are known only from AWS, so any
-    // `<permission set>-<12 digits>` of such an assignment is accepted.
-    let mut known_groups: BTreeSet<String> = BTreeSet::new();
-    let mut open_default_prefixes: BTreeSet<String> = BTreeSet::new();
+    let groups = AssignmentGroups::of(config);
     for (i, a) in config.assignments.iter().enumerate() {
         let at = format!("assignments[{i}]");
         if !ps_names.contains(a.permission_set.as_str()) {
@@ -474,26 +469,12 @@ pub(crate) fn validate(config: &Config, base_dir: &Path) -> Vec<ConfigProblem> {
                 );
             }
         }
-        match &a.group {
-            Some(g) => {
-                if !is_group_name(g) {
-                    p.add(
-                        format!("{at}.group"),
-                        shown(g),
-                        "1 to 1024 characters with no leading or trailing space",
-                    );
-                }
-                known_groups.insert(g.clone());
-            }
-            None => {
-                for acct in &a.accounts {
-                    if is_account_id(acct) {
-                        known_groups.insert(default_group_name(&a.permission_set, acct));
-                    } else {
-                        open_default_prefixes.insert(format!("{}-", a.permission_set));
-                    }
-                }
-            }
+        if let Some(g) = a.group.as_ref().filter(|g| !is_group_name(g)) {
+            p.add(
+                format!("{at}.group"),
+                shown(g),
+                "1 to 1024 characters with no leading or trailing space",
+            );
         }
     }
 
@@ -537,10 +518,8 @@ pub(crate) fn validate(config: &Config, base_dir: &Path) -> Vec<ConfigProblem> {
             p.add(format!("{at}.email"), shown(&u.email), format!("an email not already used by users[{first}] (Identity Center emails are unique)"));
         }
         for (j, g) in u.groups.iter().enumerate() {
-            let by_default_naming = open_default_prefixes
-                .iter()
-                .any(|prefix| g.strip_prefix(prefix.as_str()).is_some_and(is_account_id));
-            if !known_groups.contains(g) && !by_default_naming {
+            if !groups.contains(g) {
+                let known_groups = &groups.named;
                 let allowed = if known_groups.is_empty() {
                     "a group of an [[assignments]] entry: its `group`, or \"<permission_set>-<account id>\" (no assignments are defined yet)".to_string()
                 } else {
@@ -652,6 +631,62 @@ fn join_quoted<'a>(items: impl Iterator<Item = impl AsRef<str> + 'a>) -> String 
         .map(|s| format!("\"{}\"", s.as_ref()))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// The group names users may join: those of the assignments. Explicit
+/// `group`s and `<permission set>-<account id>` for each account named; for
+/// "management" and "all" the ids are known only from AWS, so any
+/// `<permission set>-<12 digits>` of such an assignment.
+pub(crate) struct AssignmentGroups {
+    pub named: BTreeSet<String>,
+    open_prefixes: BTreeSet<String>,
+}
+
+impl AssignmentGroups {
+    pub(crate) fn of(config: &Config) -> Self {
+        let mut named = BTreeSet::new();
+        let mut open_prefixes = BTreeSet::new();
+        for a in &config.assignments {
+            match &a.group {
+                Some(g) => {
+                    named.insert(g.clone());
+                }
+                None => {
+                    for acct in &a.accounts {
+                        if is_account_id(acct) {
+                            named.insert(default_group_name(&a.permission_set, acct));
+                        } else {
+                            open_prefixes.insert(format!("{}-", a.permission_set));
+                        }
+                    }
+                }
+            }
+        }
+        Self {
+            named,
+            open_prefixes,
+        }
+    }
+
+    pub(crate) fn contains(&self, group: &str) -> bool {
+        self.named.contains(group)
+            || self.open_prefixes.iter().any(|prefix| {
+                group
+                    .strip_prefix(prefix.as_str())
+                    .is_some_and(is_account_id)
+            })
+    }
+}
+
+impl Config {
+    /// Drops user groups no assignment gives any more (after the wizard
+    /// changed permission sets or accounts), so the file stays valid.
+    pub(crate) fn prune_user_groups(&mut self) {
+        let groups = AssignmentGroups::of(self);
+        for u in &mut self.users {
+            u.groups.retain(|g| groups.contains(g));
+        }
+    }
 }
 
 /// The guide's group naming: one group per permission set and account.
@@ -1028,6 +1063,32 @@ email = "u@example.com"
             paths(&with("\"ReadOnly-444455556666\"")),
             vec!["users[0].groups[0]"]
         );
+    }
+
+    #[test]
+    fn pruning_keeps_exactly_the_groups_assignments_give() {
+        let mut config = parse(
+            r#"
+[[permission_sets]]
+name = "A"
+[[assignments]]
+permission_set = "A"
+accounts = ["all"]
+[[assignments]]
+permission_set = "A"
+accounts = ["111122223333"]
+group = "Readers"
+[[users]]
+user_name = "u"
+given_name = "U"
+family_name = "U"
+email = "u@example.com"
+groups = ["A-444455556666", "Readers", "Readers2", "A-x", "B-111122223333"]
+"#,
+        )
+        .unwrap();
+        config.prune_user_groups();
+        assert_eq!(config.users[0].groups, vec!["A-444455556666", "Readers"]);
     }
 
     #[test]

@@ -100,27 +100,6 @@ pub(crate) fn resolve(
     Ok(order)
 }
 
-/// Group names (or, for `management`/`all`, name prefixes) the config's
-/// assignments give users to join.
-pub(crate) fn group_names_in_config(config: &Config) -> Vec<String> {
-    let mut names = Vec::new();
-    for a in &config.assignments {
-        match &a.group {
-            Some(g) => names.push(g.clone()),
-            None => {
-                for acct in &a.accounts {
-                    if is_account_id(acct) {
-                        names.push(default_group_name(&a.permission_set, acct));
-                    } else {
-                        names.push(format!("{}-", a.permission_set));
-                    }
-                }
-            }
-        }
-    }
-    names
-}
-
 /// The wizard's questions: for each permission set, on which accounts.
 pub(crate) async fn ask(ctx: &mut Ctx, facts: &mut Facts, force: bool) -> Result<()> {
     let config = &ctx.config.config;
@@ -189,11 +168,7 @@ pub(crate) async fn ask(ctx: &mut Ctx, facts: &mut Facts, force: bool) -> Result
         }
     }
     ctx.config.config.assignments = assignments;
-    let groups_left = group_names_in_config(&ctx.config.config);
-    for u in &mut ctx.config.config.users {
-        u.groups
-            .retain(|g| groups_left.iter().any(|p| g == p || g.starts_with(p)));
-    }
+    ctx.config.config.prune_user_groups();
     ctx.config.save()
 }
 

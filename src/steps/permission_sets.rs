@@ -518,11 +518,7 @@ pub(crate) async fn ask(ctx: &mut Ctx, _facts: &mut Facts, force: bool) -> Resul
         .config
         .assignments
         .retain(|a| names.contains(&a.permission_set));
-    let groups_left = crate::steps::assignments::group_names_in_config(&ctx.config.config);
-    for u in &mut ctx.config.config.users {
-        u.groups
-            .retain(|g| groups_left.iter().any(|p| g == p || g.starts_with(p)));
-    }
+    ctx.config.config.prune_user_groups();
     ctx.config.save()
 }
 
