@@ -28,16 +28,13 @@ const AWS_LIMITS: [&str; 8] = [
 ];
 
 fn run_via(proxy: &FaultProxy, moto: &Moto, dir: &std::path::Path, args: &[&str]) -> Run {
-    let out = ssosetup(Some(moto), dir)
-        .env("AWS_ENDPOINT_URL", &proxy.url)
-        .args(args)
-        .output()
-        .unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    Run::from(
+        ssosetup(Some(moto), dir)
+            .env("AWS_ENDPOINT_URL", &proxy.url)
+            .args(args)
+            .output()
+            .unwrap(),
+    )
 }
 
 const SETS: [(&str, &str); 3] = [
@@ -166,35 +163,7 @@ async fn bench_synthetic_organization() {
     let moto = Moto::start();
     let accounts = organization(&moto, members).await;
 
-    let mut config = String::from("region = \"us-east-1\"\n");
-    for (name, policy) in SETS {
-        config += &format!(
-            "\n[[permission_sets]]\nname = \"{name}\"\nmanaged_policies = [\"{policy}\"]\n"
-        );
-        config +=
-            &format!("\n[[assignments]]\npermission_set = \"{name}\"\naccounts = [\"all\"]\n");
-    }
-    let mut memberships = 0;
-    for i in 0..user_count {
-        let (set, _) = SETS[i % SETS.len()];
-        let mut groups = vec![format!("{set}-{}", accounts[i % accounts.len()])];
-        if i % 2 == 0 {
-            groups.push(format!(
-                "ReadOnlyAccess-{}",
-                accounts[(i / 2) % accounts.len()]
-            ));
-        }
-        groups.dedup();
-        memberships += groups.len();
-        let list = groups
-            .iter()
-            .map(|g| format!("\"{g}\""))
-            .collect::<Vec<_>>()
-            .join(", ");
-        config += &format!(
-            "\n[[users]]\nuser_name = \"user{i:04}\"\ngiven_name = \"User\"\nfamily_name = \"N{i}\"\nemail = \"user{i:04}@example.com\"\ngroups = [{list}]\n"
-        );
-    }
+    let (config, memberships) = bench_config(&accounts, user_count, true);
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("ssosetup.toml"), config).unwrap();
 
@@ -266,6 +235,48 @@ async fn bench_synthetic_organization() {
     assert!(writes.is_empty(), "a no-change re-run wrote: {writes:?}");
 }
 
+/// User `i`'s groups: one of a permission set on an account, round robin;
+/// with `second`, every other user is also in a ReadOnlyAccess group.
+fn user_groups(i: usize, accounts: &[String], second: bool) -> Vec<String> {
+    let (set, _) = SETS[i % SETS.len()];
+    let mut groups = vec![format!("{set}-{}", accounts[i % accounts.len()])];
+    if second && i.is_multiple_of(2) {
+        groups.push(format!(
+            "ReadOnlyAccess-{}",
+            accounts[(i / 2) % accounts.len()]
+        ));
+    }
+    groups.dedup();
+    groups
+}
+
+/// The desired state of a benchmark: every set on `all` accounts, `users`
+/// users in their groups. Returns it with the number of memberships.
+fn bench_config(accounts: &[String], users: usize, second: bool) -> (String, usize) {
+    let mut config = String::from("region = \"us-east-1\"\n");
+    for (name, policy) in SETS {
+        config += &format!(
+            "\n[[permission_sets]]\nname = \"{name}\"\nmanaged_policies = [\"{policy}\"]\n"
+        );
+        config +=
+            &format!("\n[[assignments]]\npermission_set = \"{name}\"\naccounts = [\"all\"]\n");
+    }
+    let mut memberships = 0;
+    for i in 0..users {
+        let groups = user_groups(i, accounts, second);
+        memberships += groups.len();
+        let list = groups
+            .iter()
+            .map(|g| format!("\"{g}\""))
+            .collect::<Vec<_>>()
+            .join(", ");
+        config += &format!(
+            "\n[[users]]\nuser_name = \"user{i:04}\"\ngiven_name = \"User\"\nfamily_name = \"N{i}\"\nemail = \"user{i:04}@example.com\"\ngroups = [{list}]\n"
+        );
+    }
+    (config, memberships)
+}
+
 /// The plan file tests/peer_baseline.sh reads, for the same work.
 fn peer_plan(accounts: &[String], users: usize) -> String {
     let mut plan = String::new();
@@ -283,12 +294,10 @@ fn peer_plan(accounts: &[String], users: usize) -> String {
         }
     }
     for i in 0..users {
-        let (set, _) = SETS[i % SETS.len()];
         plan += &format!("user\tuser{i:04}\tuser{i:04}@example.com\n");
-        plan += &format!(
-            "member\tuser{i:04}\t{set}-{}\n",
-            accounts[i % accounts.len()]
-        );
+        for group in user_groups(i, accounts, false) {
+            plan += &format!("member\tuser{i:04}\t{group}\n");
+        }
     }
     plan
 }
@@ -358,21 +367,7 @@ async fn bench_peer_baseline() {
     let moto = Moto::start();
     let accounts = organization(&moto, members).await;
     let dir = tempfile::tempdir().unwrap();
-    let mut config = String::from("region = \"us-east-1\"\n");
-    for (name, policy) in SETS {
-        config += &format!(
-            "\n[[permission_sets]]\nname = \"{name}\"\nmanaged_policies = [\"{policy}\"]\n"
-        );
-        config +=
-            &format!("\n[[assignments]]\npermission_set = \"{name}\"\naccounts = [\"all\"]\n");
-    }
-    for i in 0..users {
-        let (set, _) = SETS[i % SETS.len()];
-        config += &format!(
-            "\n[[users]]\nuser_name = \"user{i:04}\"\ngiven_name = \"User\"\nfamily_name = \"user{i:04}\"\nemail = \"user{i:04}@example.com\"\ngroups = [\"{set}-{}\"]\n",
-            accounts[i % accounts.len()]
-        );
-    }
+    let (config, _) = bench_config(&accounts, users, false);
     std::fs::write(dir.path().join("ssosetup.toml"), config).unwrap();
     let proxy = FaultProxy::start(&moto, &AWS_LIMITS);
     let start = Instant::now();

@@ -78,16 +78,13 @@ fn backups(config: &Path) -> Vec<PathBuf> {
 }
 
 fn run_with_config(moto: &Moto, dir: &Path, config: &Path, args: &[&str]) -> Run {
-    let out = ssosetup(Some(moto), dir)
-        .env("AWS_CONFIG_FILE", config)
-        .args(args)
-        .output()
-        .unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    Run::from(
+        ssosetup(Some(moto), dir)
+            .env("AWS_CONFIG_FILE", config)
+            .args(args)
+            .output()
+            .unwrap(),
+    )
 }
 
 async fn setup(dir: &Path) -> (Moto, String) {

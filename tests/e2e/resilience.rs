@@ -8,18 +8,15 @@ use crate::resources::{expected, read_state, seed_organization, write_config};
 use crate::{ssosetup, Moto, Run};
 
 fn run_through(proxy: &FaultProxy, moto: &Moto, dir: &std::path::Path, args: &[&str]) -> Run {
-    let out = ssosetup(Some(moto), dir)
-        .env("AWS_ENDPOINT_URL", &proxy.url)
-        // Faults are retried; give them room (the default is 6 as well).
-        .env("AWS_MAX_ATTEMPTS", "6")
-        .args(args)
-        .output()
-        .unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    Run::from(
+        ssosetup(Some(moto), dir)
+            .env("AWS_ENDPOINT_URL", &proxy.url)
+            // Faults are retried; give them room (the default is 6 as well).
+            .env("AWS_MAX_ATTEMPTS", "6")
+            .args(args)
+            .output()
+            .unwrap(),
+    )
 }
 
 #[tokio::test]
