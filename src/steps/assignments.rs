@@ -201,12 +201,9 @@ pub(crate) async fn check(ctx: &Ctx, facts: &mut Facts) -> Result<StepPlan> {
         }
     };
     if wanted.is_empty() {
-        return Ok(plan(
-            &wanted,
-            &BTreeMap::new(),
-            &BTreeMap::new(),
-            &HashMap::new(),
-        ));
+        let mut plan = StepPlan::new(StepId::Assignments);
+        plan.notes.push("no assignments in the config yet".into());
+        return Ok(plan);
     }
     let permission_sets = ensure_permission_sets(ctx, facts).await?;
     let groups = ensure_groups(ctx, facts).await?;

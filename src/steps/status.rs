@@ -89,7 +89,7 @@ pub(crate) async fn status(ctx: &Ctx) -> Result<()> {
                 "Portal:   {}",
                 portal
                     .as_deref()
-                    .unwrap_or("a custom URL (see the Identity Center console settings)")
+                    .unwrap_or("not derivable from the identity store id; see Settings in the Identity Center console")
             ));
         }
         None => ctx.out.data("Instance: none in this region"),

@@ -159,6 +159,20 @@ async fn init_yes_applies_every_step_and_status_then_shows_them_done() {
         "{}",
         text.stdout
     );
+    // moto's identity store ids are not of the d-xxxxxxxxxx form: no URL is
+    // made up, and nothing claims a custom one exists.
+    assert!(
+        text.stdout
+            .contains("Portal:   not derivable from the identity store id"),
+        "{}",
+        text.stdout
+    );
+    assert!(
+        text.stdout
+            .contains("assignments      done     no assignments in the config yet"),
+        "{}",
+        text.stdout
+    );
     assert_eq!(
         moto.writes(),
         vec!["CreateOrganization"],
