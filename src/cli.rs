@@ -83,6 +83,15 @@ pub enum Command {
     Users,
     /// Write `aws configure sso` profiles for every account and permission set the [cli] user reaches
     CliProfiles,
+    /// Root user: audit its credentials, guide deleting its access keys, and
+    /// (opt-in) remove member accounts' root credentials centrally
+    RootCleanup,
+    /// Inventory IAM users; back up and delete those the config names
+    IamUsersCleanup {
+        /// Recreate a deleted user from its backup file instead
+        #[arg(long, value_name = "FILE")]
+        restore: Option<PathBuf>,
+    },
     /// Show where each step stands (read-only)
     Status,
     /// Print a shell completion script to stdout

@@ -61,6 +61,17 @@ fn yes() -> bool {
     true
 }
 
+impl Config {
+    /// The `[cleanup]` table, or its defaults when the file has none.
+    pub(crate) fn cleanup(&self) -> CleanupConfig {
+        self.cleanup.clone().unwrap_or_default()
+    }
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
 /// The `authentication` step is console-only; this records that the person
 /// confirmed it, so later runs do not ask again.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -170,6 +181,53 @@ pub(crate) struct CleanupConfig {
     pub backup_dir: Option<PathBuf>,
     #[serde(default = "yes")]
     pub root_access_keys: bool,
+    /// Centralized root access for member accounts: `true` enables it and
+    /// removes member accounts' root access keys and signing certificates;
+    /// `false` leaves it off; unset: not decided (the wizard asks).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub centralized_root_access: Option<bool>,
+    /// Also delete member accounts' root passwords and root MFA devices.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub delete_member_root_passwords: bool,
+    /// The person confirmed the console-only Billing access setting.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub billing_access_confirmed: bool,
+}
+
+impl Default for CleanupConfig {
+    fn default() -> Self {
+        Self {
+            iam_users: Vec::new(),
+            keep_iam_users: Vec::new(),
+            backup_dir: None,
+            root_access_keys: true,
+            centralized_root_access: None,
+            delete_member_root_passwords: false,
+            billing_access_confirmed: false,
+        }
+    }
+}
+
+impl CleanupConfig {
+    /// Where backups of deleted IAM users go, relative to the config file.
+    pub(crate) fn backup_dir(&self, base: &Path) -> PathBuf {
+        base.join(
+            self.backup_dir
+                .clone()
+                .unwrap_or_else(|| PathBuf::from("ssosetup-backups")),
+        )
+    }
+
+    /// Whether `user` is named for deletion (IAM user names ignore case).
+    pub(crate) fn deletes(&self, user: &str) -> bool {
+        self.iam_users.iter().any(|n| n.eq_ignore_ascii_case(user))
+    }
+
+    pub(crate) fn keeps(&self, user: &str) -> bool {
+        self.keep_iam_users
+            .iter()
+            .any(|n| n.eq_ignore_ascii_case(user))
+    }
 }
 
 /// One thing wrong with the config file.
@@ -599,6 +657,13 @@ pub(crate) fn validate(config: &Config, base_dir: &Path) -> Vec<ConfigProblem> {
                     );
                 }
             }
+        }
+        if c.delete_member_root_passwords && c.centralized_root_access != Some(true) {
+            p.add(
+                "cleanup.delete_member_root_passwords",
+                "true".to_string(),
+                "only together with cleanup.centralized_root_access = true (member accounts' root credentials are removed through it)",
+            );
         }
         for (j, n) in c.iam_users.iter().enumerate() {
             if c.keep_iam_users.iter().any(|k| k.eq_ignore_ascii_case(n)) {

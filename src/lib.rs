@@ -76,12 +76,20 @@ async fn run_command(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
         Command::Assignments => &[StepId::Assignments],
         Command::Users => &[StepId::Users],
         Command::CliProfiles => &[StepId::CliProfiles],
+        Command::RootCleanup => &[StepId::RootCleanup],
+        Command::IamUsersCleanup { .. } => &[StepId::IamUsersCleanup],
         Command::Status => &[],
     };
     let global = &cli.global;
 
     // Everything the user gave is checked before the first AWS call.
     let config = LoadedConfig::load(global.config.as_deref())?;
+    if let Command::IamUsersCleanup {
+        restore: Some(file),
+    } = &cli.command
+    {
+        steps::iam_users::load_backup(file)?;
+    }
     if let Some(region) = &global.region {
         if !is_region(region) {
             return Err(
@@ -146,6 +154,9 @@ async fn run_command(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
     };
     match cli.command {
         Command::Status => steps::status::status(&ctx).await,
+        Command::IamUsersCleanup {
+            restore: Some(file),
+        } => steps::iam_users::restore(&mut ctx, &file).await,
         // At a terminal, `init` is the wizard; with --yes or --dry-run it
         // runs the config through the same steps without questions.
         Command::Init if !ctx.dry_run && ctx.prompt().interactive() => {

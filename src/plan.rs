@@ -12,6 +12,7 @@ use serde_json::json;
 
 use std::path::PathBuf;
 
+use crate::aws::iam::{IamUser, MfaDevice};
 use crate::aws::identitystore::NewUser;
 use crate::aws::ssoadmin::{Boundary, PermissionSetFields};
 use crate::aws::sts::Caller;
@@ -130,6 +131,66 @@ pub(crate) enum Action {
         stale: Vec<String>,
         diff: String,
     },
+    /// Backs the IAM user up, then removes its dependents in the order AWS
+    /// requires and the user. Only for users the config names.
+    DeleteIamUser {
+        user_name: String,
+        /// What the plan saw attached (re-read before deleting).
+        dependents: Vec<String>,
+        backup_dir: PathBuf,
+    },
+    /// Recreates an IAM user from a backup file (`--restore`).
+    RestoreIamUser {
+        file: PathBuf,
+        user: Box<IamUser>,
+    },
+    /// organizations:EnableAWSServiceAccess(iam.amazonaws.com) and
+    /// iam:EnableOrganizationsRootCredentialsManagement.
+    EnableCentralizedRootAccess,
+    /// Through an AssumeRoot session: removes a member account's root
+    /// access keys and signing certificates (and its password and MFA when
+    /// `login`). `found: None`: audited when it runs (centralized root
+    /// access is enabled by this run).
+    DeleteMemberRootCredentials {
+        account_id: String,
+        found: Option<MemberRoot>,
+        login: bool,
+    },
+}
+
+/// A member account's root credentials, as an audit session lists them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub(crate) struct MemberRoot {
+    pub access_keys: Vec<String>,
+    pub signing_certificates: Vec<String>,
+    pub password: bool,
+    pub mfa_devices: Vec<MfaDevice>,
+}
+
+impl MemberRoot {
+    /// What would be removed; the password and MFA only when `login`.
+    pub(crate) fn removable(&self, login: bool) -> Vec<String> {
+        let mut what = Vec::new();
+        let n = self.access_keys.len();
+        if n > 0 {
+            what.push(format!("{n} access key{}", if n == 1 { "" } else { "s" }));
+        }
+        let n = self.signing_certificates.len();
+        if n > 0 {
+            what.push(format!(
+                "{n} signing certificate{}",
+                if n == 1 { "" } else { "s" }
+            ));
+        }
+        if login && self.password {
+            what.push("password".to_string());
+        }
+        let n = self.mfa_devices.len();
+        if login && n > 0 {
+            what.push(format!("{n} MFA device{}", if n == 1 { "" } else { "s" }));
+        }
+        what
+    }
 }
 
 impl Action {
@@ -144,7 +205,11 @@ impl Action {
             DetachManagedPolicy { .. }
             | DetachCustomerManagedPolicy { .. }
             | DeleteInlinePolicy { .. }
-            | DeletePermissionsBoundary { .. } => Op::Delete,
+            | DeletePermissionsBoundary { .. }
+            | DeleteIamUser { .. }
+            | DeleteMemberRootCredentials { .. } => Op::Delete,
+            RestoreIamUser { .. } => Op::Create,
+            EnableCentralizedRootAccess => Op::Update,
             UpdatePermissionSet { .. }
             | AttachManagedPolicy { .. }
             | AttachCustomerManagedPolicy { .. }
@@ -176,7 +241,19 @@ impl Action {
             CreateUser { .. } => "user",
             AddMembership { .. } => "group-membership",
             WriteAwsConfig { .. } => "aws-config-file",
+            DeleteIamUser { .. } | RestoreIamUser { .. } => "iam-user",
+            EnableCentralizedRootAccess => "centralized-root-access",
+            DeleteMemberRootCredentials { .. } => "root-credentials",
         }
+    }
+
+    /// Deletes credentials or identities: asked with
+    /// [`crate::ui::Prompter::confirm_delete`], never by default.
+    pub(crate) fn is_destructive(&self) -> bool {
+        matches!(
+            self,
+            Action::DeleteIamUser { .. } | Action::DeleteMemberRootCredentials { .. }
+        )
     }
 
     /// The name of what is changed (for JSON); a permission set's name for its parts.
@@ -203,6 +280,10 @@ impl Action {
             CreateUser { user } => user.user_name.clone(),
             AddMembership { user_name, group } => format!("{user_name}/{group}"),
             WriteAwsConfig { path, .. } => path.display().to_string(),
+            DeleteIamUser { user_name, .. } => user_name.clone(),
+            RestoreIamUser { user, .. } => user.user_name.clone(),
+            EnableCentralizedRootAccess => "organization".to_string(),
+            DeleteMemberRootCredentials { account_id, .. } => account_id.clone(),
         }
     }
 
@@ -217,6 +298,13 @@ impl Action {
             CreateUser { user } => format!("user:{}", user.user_name),
             AddMembership { user_name, .. } => format!("user:{user_name}"),
             WriteAwsConfig { .. } => "aws-config".to_string(),
+            DeleteIamUser { user_name, .. } => format!("iam-user:{user_name}"),
+            RestoreIamUser { user, .. } => format!("iam-user:{}", user.user_name),
+            // Member accounts' cleanup needs centralized root access first.
+            EnableCentralizedRootAccess | DeleteMemberRootCredentials { found: None, .. } => {
+                "root-access".to_string()
+            }
+            DeleteMemberRootCredentials { account_id, .. } => format!("root:{account_id}"),
             _ => format!("permission-set:{}", self.name()),
         }
     }
@@ -264,6 +352,18 @@ impl Action {
                 "path": path, "changes": changes, "conflicts_kept_unless_confirmed": conflicts,
                 "stale_kept_unless_confirmed": stale, "diff": diff
             }),
+            DeleteIamUser {
+                dependents,
+                backup_dir,
+                ..
+            } => json!({"dependents": dependents, "backup_dir": backup_dir}),
+            RestoreIamUser { file, user } => json!({"backup_file": file, "user": user}),
+            EnableCentralizedRootAccess => json!({
+                "service_access": "iam.amazonaws.com", "features": ["RootCredentialsManagement"]
+            }),
+            DeleteMemberRootCredentials { found, login, .. } => {
+                json!({"found": found, "password_and_mfa": login})
+            }
         }
     }
 
@@ -314,6 +414,35 @@ impl Action {
                 lines.extend(diff.lines().map(|l| format!("    {l}")));
                 lines.join("\n")
             }
+            DeleteIamUser { user_name, dependents, backup_dir } => {
+                let with = if dependents.is_empty() {
+                    String::new()
+                } else {
+                    format!(" with its {}", dependents.join(", "))
+                };
+                format!("delete IAM user {user_name}{with} (backed up first to {})", backup_dir.display())
+            }
+            RestoreIamUser { file, user } => format!(
+                "recreate IAM user {} from {}: {} polic{}, {} group{}, {} tag{}{}",
+                user.user_name,
+                file.display(),
+                user.attached_policies.len() + user.inline_policies.len(),
+                if user.attached_policies.len() + user.inline_policies.len() == 1 { "y" } else { "ies" },
+                user.groups.len(),
+                if user.groups.len() == 1 { "" } else { "s" },
+                user.tags.len(),
+                if user.tags.len() == 1 { "" } else { "s" },
+                user.permissions_boundary.as_ref().map(|b| format!(", boundary {b}")).unwrap_or_default(),
+            ),
+            EnableCentralizedRootAccess => "enable centralized root access for member accounts (trusted access for iam.amazonaws.com, then root credentials management)".to_string(),
+            DeleteMemberRootCredentials { account_id, found: Some(found), login } => format!(
+                "delete the root user's {} in member account {account_id}",
+                found.removable(*login).join(", ")
+            ),
+            DeleteMemberRootCredentials { account_id, found: None, login } => format!(
+                "delete the root user's access keys and signing certificates{} in member account {account_id} (listed once centralized root access is on)",
+                if *login { ", password and MFA devices" } else { "" }
+            ),
         }
     }
 }
@@ -343,6 +472,11 @@ pub(crate) struct StepPlan {
     pub notes: Vec<String>,
     /// Said after the plan was applied (e.g. what new users do next).
     pub closing: Vec<String>,
+    /// Lines shown as they are under the notes (e.g. an inventory table);
+    /// `status` leaves them out.
+    pub details: Vec<String>,
+    /// What the step found, for `--output json` (under `reports.<step>`).
+    pub report: Option<serde_json::Value>,
 }
 
 impl StepPlan {
@@ -354,6 +488,8 @@ impl StepPlan {
             blocker: None,
             notes: Vec::new(),
             closing: Vec::new(),
+            details: Vec::new(),
+            report: None,
         }
     }
 
@@ -367,6 +503,7 @@ impl StepPlan {
         for note in &self.notes {
             lines.push(format!("  {}", printer.out_style(Style::new().dim(), note)));
         }
+        lines.extend(self.details.iter().map(|l| format!("  {l}")));
         for action in &self.actions {
             let op = action.op();
             lines.push(format!(
@@ -437,12 +574,17 @@ pub(crate) fn to_json(caller: &Caller, region: &str, plans: &[StepPlan]) -> serd
                 .map(|b| json!({"step": p.step.name(), "reason": b.message, "hint": b.hint}))
         })
         .collect();
+    let reports: serde_json::Map<String, serde_json::Value> = plans
+        .iter()
+        .filter_map(|p| p.report.clone().map(|r| (p.step.name().to_string(), r)))
+        .collect();
     json!({
         "caller": {"account": caller.account, "arn": caller.arn, "root": caller.is_root()},
         "region": region,
         "changes": changes,
         "manual": manual,
         "blocked": blocked,
+        "reports": reports,
     })
 }
 

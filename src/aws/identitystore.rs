@@ -228,6 +228,41 @@ pub(crate) async fn create_user(
     .await
 }
 
+/// The user ids in group `group_id`.
+pub(crate) async fn list_group_members(
+    aws: &Aws,
+    store: &str,
+    group_id: &str,
+) -> Result<Vec<String>, AwsError> {
+    let mut users = Vec::new();
+    let mut token = None;
+    loop {
+        aws.pacer.identitystore("ListGroupMemberships").await;
+        let page = aws
+            .identitystore
+            .list_group_memberships()
+            .identity_store_id(store)
+            .group_id(group_id)
+            .max_results(100)
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(|e| classify("identitystore:ListGroupMemberships", e))?;
+        users.extend(
+            page.group_memberships()
+                .iter()
+                .filter_map(|m| match m.member_id() {
+                    Some(MemberId::UserId(id)) => Some(id.clone()),
+                    _ => None,
+                }),
+        );
+        token = page.next_token().map(str::to_string);
+        if token.is_none() {
+            return Ok(users);
+        }
+    }
+}
+
 /// The ids of the groups `user_id` is a member of.
 pub(crate) async fn list_memberships_of(
     aws: &Aws,

@@ -5,6 +5,7 @@
 //! hidden, and every failure becomes an [`AwsError`] that knows which IAM
 //! action was attempted, so an `AccessDenied` can name the missing permission.
 
+pub(crate) mod iam;
 pub(crate) mod identitystore;
 pub(crate) mod organizations;
 pub(crate) mod pace;
@@ -41,6 +42,12 @@ pub(crate) struct AwsSettings {
 /// that lives elsewhere). A function so tests can hand out mocks per region.
 pub(crate) type RegionalSsoAdmin = Arc<dyn Fn(&str) -> aws_sdk_ssoadmin::Client + Send + Sync>;
 
+/// Makes an IAM client that signs with other credentials (a member
+/// account's AssumeRoot session, for that account id). A function so tests
+/// can hand out mocks per account.
+pub(crate) type SessionIam =
+    Arc<dyn Fn(&str, aws_credential_types::Credentials) -> aws_sdk_iam::Client + Send + Sync>;
+
 /// The AWS clients every step uses, all built from one configuration.
 #[derive(Clone)]
 pub(crate) struct Aws {
@@ -50,8 +57,10 @@ pub(crate) struct Aws {
     pub organizations: aws_sdk_organizations::Client,
     pub ssoadmin: aws_sdk_ssoadmin::Client,
     pub identitystore: aws_sdk_identitystore::Client,
+    pub iam: aws_sdk_iam::Client,
     pub pacer: Arc<pace::Pacer>,
     regional_ssoadmin: RegionalSsoAdmin,
+    session_iam: SessionIam,
 }
 
 impl Aws {
@@ -97,14 +106,33 @@ impl Aws {
             organizations: aws_sdk_organizations::Client::new(sdk),
             ssoadmin: aws_sdk_ssoadmin::Client::new(sdk),
             identitystore: aws_sdk_identitystore::Client::new(sdk),
+            iam: aws_sdk_iam::Client::new(sdk),
             pacer: Arc::new(pace::Pacer::from_env()),
-            regional_ssoadmin: Arc::new(move |region: &str| {
-                let config = aws_sdk_ssoadmin::config::Builder::from(&base)
-                    .region(Region::new(region.to_string()))
+            regional_ssoadmin: Arc::new({
+                let base = base.clone();
+                move |region: &str| {
+                    let config = aws_sdk_ssoadmin::config::Builder::from(&base)
+                        .region(Region::new(region.to_string()))
+                        .build();
+                    aws_sdk_ssoadmin::Client::from_conf(config)
+                }
+            }),
+            session_iam: Arc::new(move |_account: &str, credentials| {
+                let config = aws_sdk_iam::config::Builder::from(&base)
+                    .credentials_provider(credentials)
                     .build();
-                aws_sdk_ssoadmin::Client::from_conf(config)
+                aws_sdk_iam::Client::from_conf(config)
             }),
         }
+    }
+
+    /// An IAM client signing with `credentials` (a session in `account`).
+    pub(crate) fn iam_with(
+        &self,
+        account: &str,
+        credentials: aws_credential_types::Credentials,
+    ) -> aws_sdk_iam::Client {
+        (self.session_iam)(account, credentials)
     }
 
     /// An sso-admin client for `region` (the home region's is `self.ssoadmin`).
@@ -132,10 +160,23 @@ impl Aws {
             organizations,
             ssoadmin,
             identitystore,
+            // Tests that reach IAM give it with `with_iam`.
+            iam: aws_smithy_mocks::mock_client!(aws_sdk_iam, []),
             // Mocks answer at once; pacing is tested on its own.
             pacer: Arc::new(pace::Pacer::new(10_000.0, 10_000.0, 10)),
             regional_ssoadmin: regional,
+            session_iam: Arc::new(|account: &str, _| {
+                panic!("no IAM session mock for account {account}")
+            }),
         }
+    }
+
+    /// The IAM client, and the clients of member-account sessions, a test gives.
+    #[cfg(test)]
+    pub(crate) fn with_iam(mut self, iam: aws_sdk_iam::Client, sessions: SessionIam) -> Self {
+        self.iam = iam;
+        self.session_iam = sessions;
+        self
     }
 }
 

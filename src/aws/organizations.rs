@@ -40,6 +40,22 @@ pub(crate) async fn describe_organization(
     }
 }
 
+/// Lets IAM act on the organization (trusted access for
+/// `iam.amazonaws.com`), which centralized root access needs. Repeating it
+/// is harmless.
+pub(crate) async fn enable_service_access(
+    client: &aws_sdk_organizations::Client,
+    principal: &str,
+) -> Result<(), AwsError> {
+    client
+        .enable_aws_service_access()
+        .service_principal(principal)
+        .send()
+        .await
+        .map(drop)
+        .map_err(|e| classify("organizations:EnableAWSServiceAccess", e))
+}
+
 /// Creates an organization with all features; if one appeared meanwhile
 /// (`AlreadyInOrganizationException`), returns that one instead.
 pub(crate) async fn create_organization(

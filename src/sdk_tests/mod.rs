@@ -29,6 +29,7 @@ use crate::steps::{self, Ctx, StepId};
 use crate::ui::prompt::{AutoYes, Scripted};
 use crate::ui::{Printer, Prompter};
 
+mod cleanup;
 mod resources;
 
 pub(super) const MANAGEMENT: &str = "111111111111";

@@ -10,9 +10,11 @@ pub(crate) mod assignments;
 pub(crate) mod authentication;
 pub(crate) mod cli_profiles;
 pub(crate) mod groups;
+pub(crate) mod iam_users;
 pub(crate) mod identity_center;
 pub(crate) mod organization;
 pub(crate) mod permission_sets;
+pub(crate) mod root_cleanup;
 pub(crate) mod status;
 pub(crate) mod users;
 pub(crate) mod wizard;
@@ -45,11 +47,13 @@ pub(crate) enum StepId {
     Assignments,
     Users,
     CliProfiles,
+    RootCleanup,
+    IamUsersCleanup,
 }
 
 impl StepId {
     /// Every step that exists, in wizard order.
-    pub(crate) const ALL: [StepId; 8] = [
+    pub(crate) const ALL: [StepId; 10] = [
         StepId::Organization,
         StepId::IdentityCenter,
         StepId::Authentication,
@@ -58,6 +62,8 @@ impl StepId {
         StepId::Assignments,
         StepId::Users,
         StepId::CliProfiles,
+        StepId::RootCleanup,
+        StepId::IamUsersCleanup,
     ];
 
     pub(crate) fn name(self) -> &'static str {
@@ -70,6 +76,8 @@ impl StepId {
             StepId::Assignments => "assignments",
             StepId::Users => "users",
             StepId::CliProfiles => "cli-profiles",
+            StepId::RootCleanup => "root-cleanup",
+            StepId::IamUsersCleanup => "iam-users-cleanup",
         }
     }
 }
@@ -280,6 +288,8 @@ pub(crate) async fn check(step: StepId, ctx: &Ctx, facts: &mut Facts) -> Result<
         StepId::Assignments => assignments::check(ctx, facts).await,
         StepId::Users => users::check(ctx, facts).await,
         StepId::CliProfiles => cli_profiles::check(ctx, facts).await,
+        StepId::RootCleanup => root_cleanup::check(ctx, facts).await,
+        StepId::IamUsersCleanup => iam_users::check(ctx, facts).await,
     }
 }
 
@@ -360,8 +370,12 @@ fn plural(n: usize) -> &'static str {
 }
 
 /// Confirms and applies one step's plan: its actions, then its console steps.
-async fn apply(ctx: &mut Ctx, facts: &mut Facts, plan: &StepPlan) -> Result<()> {
-    if !plan.actions.is_empty() {
+pub(crate) async fn apply(ctx: &mut Ctx, facts: &mut Facts, plan: &StepPlan) -> Result<()> {
+    if plan.actions.iter().any(Action::is_destructive) {
+        // Deleting credentials or identities is asked on its own terms:
+        // never yes by default, and under --yes only what the config names.
+        confirm_destructive(ctx, plan)?;
+    } else if !plan.actions.is_empty() {
         let n = plan.actions.len();
         let removals = plan.actions.iter().filter(|a| a.op() == Op::Delete).count();
         let question = if removals > 0 {
@@ -383,6 +397,34 @@ async fn apply(ctx: &mut Ctx, facts: &mut Facts, plan: &StepPlan) -> Result<()> 
         }
     }
     execute(ctx, facts, plan).await
+}
+
+/// Asks before a plan that deletes credentials or identities (every one of
+/// them comes from the config: named, so `--yes` may say yes). Declining
+/// changes nothing.
+pub(crate) fn confirm_destructive(ctx: &Ctx, plan: &StepPlan) -> Result<()> {
+    let doomed: Vec<String> = plan
+        .actions
+        .iter()
+        .filter(|a| a.is_destructive())
+        .map(|a| a.name())
+        .collect();
+    let n = plan.actions.len();
+    let question = format!(
+        "Apply {n} change{} ({}), deleting for good: {}?",
+        plural(n),
+        plan.step.name(),
+        doomed.join(", ")
+    );
+    if ctx.prompt().confirm_delete(&question, true)? {
+        Ok(())
+    } else {
+        Err(
+            UserError::new(format!("declined: {} was not changed", plan.step.name()))
+                .hint("nothing was deleted; run the step again when ready (--dry-run shows the plan without asking)")
+                .into(),
+        )
+    }
 }
 
 /// Applies a plan that was confirmed: its actions, then its console steps.
@@ -410,6 +452,7 @@ pub(crate) async fn execute(ctx: &mut Ctx, facts: &mut Facts, plan: &StepPlan) -
                 identity_center::wait_until_enabled(ctx, facts, manual).await?
             }
             StepId::Authentication => authentication::confirm(ctx, manual)?,
+            StepId::RootCleanup => root_cleanup::console_step(ctx, facts, manual).await?,
             other => unreachable!("{} has no console-only part", other.name()),
         }
     }
@@ -528,6 +571,16 @@ async fn apply_action(ctx: &Ctx, facts: &Mutex<&mut Facts>, action: &Action) -> 
             stale,
             ..
         } => cli_profiles::write(ctx, path, session, sections, conflicts, stale).await,
+        DeleteIamUser {
+            user_name,
+            backup_dir,
+            ..
+        } => iam_users::delete(ctx, facts, user_name, backup_dir).await,
+        RestoreIamUser { file, user } => iam_users::restore_user(ctx, file, user).await,
+        EnableCentralizedRootAccess => root_cleanup::enable_centralized(ctx).await,
+        DeleteMemberRootCredentials {
+            account_id, login, ..
+        } => root_cleanup::delete_member_root(ctx, account_id, *login).await,
     }
 }
 

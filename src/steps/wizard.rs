@@ -13,8 +13,8 @@ use anyhow::Result;
 
 use super::status::state_of;
 use super::{
-    assignments, caller_lines, check, cli_profiles, execute, organization, permission_sets, users,
-    whoami, Ctx, Facts, StepId,
+    assignments, caller_lines, check, cli_profiles, confirm_destructive, execute, iam_users,
+    organization, permission_sets, root_cleanup, users, whoami, Ctx, Facts, StepId,
 };
 use crate::error::one_line;
 
@@ -27,6 +27,8 @@ fn has_questions(step: StepId) -> bool {
             | StepId::Assignments
             | StepId::Users
             | StepId::CliProfiles
+            | StepId::RootCleanup
+            | StepId::IamUsersCleanup
     )
 }
 
@@ -40,6 +42,8 @@ async fn ask(step: StepId, ctx: &mut Ctx, facts: &mut Facts, force: bool) -> Res
         StepId::Groups | StepId::Assignments => assignments::ask(ctx, facts, force).await,
         StepId::Users => users::ask(ctx, facts, force).await,
         StepId::CliProfiles => cli_profiles::ask(ctx, facts, force).await,
+        StepId::RootCleanup => root_cleanup::ask(ctx, facts, force).await,
+        StepId::IamUsersCleanup => iam_users::ask(ctx, facts, force).await,
         StepId::IdentityCenter | StepId::Authentication => Ok(()),
     }
 }
@@ -82,7 +86,7 @@ pub(crate) async fn run(ctx: &mut Ctx) -> Result<()> {
             Err(e) => (super::status::State::Unknown, one_line(&e)),
         };
         ctx.out.say(&format!(
-            "  {:<16} {:<7}  {detail}",
+            "  {:<17} {:<7}  {detail}",
             step.name(),
             state.label()
         ));
@@ -127,6 +131,9 @@ pub(crate) async fn run(ctx: &mut Ctx) -> Result<()> {
             let picked = ctx.prompt().select("What now?", &labels, 0)?;
             match options[picked].1 {
                 Choice::Apply => {
+                    if plan.actions.iter().any(|a| a.is_destructive()) {
+                        confirm_destructive(ctx, &plan)?;
+                    }
                     execute(ctx, &mut facts, &plan).await?;
                     break;
                 }

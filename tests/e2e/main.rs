@@ -4,6 +4,7 @@
 //! what the tool printed about itself alone.
 
 mod bench;
+mod cleanup;
 mod cli;
 mod cli_profiles;
 mod moto;

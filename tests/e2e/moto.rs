@@ -104,12 +104,13 @@ impl Moto {
             .collect()
     }
 
-    /// Requests that change something (everything but List/Describe/Get).
+    /// Requests that change something (everything but List/Describe/Get;
+    /// GenerateCredentialReport only builds a report: IAM ranks it a read).
     pub fn writes(&self) -> Vec<String> {
         self.requests()
             .into_iter()
             .filter(|op| {
-                !["List", "Describe", "Get"]
+                !["List", "Describe", "Get", "GenerateCredentialReport"]
                     .iter()
                     .any(|p| op.starts_with(p))
             })

@@ -82,6 +82,17 @@ fn walk_everything(w: &mut Wizard) {
         "https://d-1234567890.awsapps.com/start\r",
     );
     answer(w, "What now?", "\r"); // cli-profiles
+                                  // root-cleanup: moto's root user has no keys and never gets MFA.
+    answer(w, "What now?", "\r"); // do the console steps now
+    answer(w, "Press Enter when done in the console", "\r");
+    answer(w, "still there: no MFA", "");
+    answer(w, "What now?", &format!("{DOWN}\r")); // leave it for now
+    answer(w, "Have you activated IAM access to Billing?", "y");
+    // iam-users-cleanup: pick the legacy user; alice now holds
+    // AdministratorAccess on the management account, so the guard lets it go.
+    answer(w, "IAM users to delete", " \r");
+    answer(w, "What now?", "\r"); // apply
+    answer(w, "deleting for good: old-admin?", "y");
     w.expect("The wizard is done").unwrap();
 }
 
@@ -91,9 +102,29 @@ async fn a_person_walks_the_wizard_and_a_second_run_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let aws_config = dir.path().join("aws-config");
 
+    let iam = aws_sdk_iam::Client::new(&moto.sdk_config().await);
+    iam.create_user()
+        .user_name("old-admin")
+        .send()
+        .await
+        .unwrap();
+    iam.create_access_key()
+        .user_name("old-admin")
+        .send()
+        .await
+        .unwrap();
+
     let mut w = spawn(&moto, dir.path(), &aws_config);
     walk_everything(&mut w);
     assert_eq!(exit_code(&mut w), 0);
+    assert!(
+        iam.get_user().user_name("old-admin").send().await.is_err(),
+        "the picked IAM user is gone"
+    );
+    let backups: Vec<_> = std::fs::read_dir(dir.path().join("ssosetup-backups"))
+        .unwrap()
+        .collect();
+    assert_eq!(backups.len(), 1, "one backup, written before deleting");
 
     let state = read_state(&moto).await;
     assert_eq!(
@@ -139,6 +170,8 @@ async fn a_person_walks_the_wizard_and_a_second_run_changes_nothing() {
     // A second run: every step done, nothing written.
     moto.forget_requests();
     let mut again = spawn(&moto, dir.path(), &aws_config);
+    // Only root MFA is left to do (moto's root never has it): skip it.
+    answer(&mut again, "What now?", &format!("{DOWN}{DOWN}\r"));
     again.expect("The wizard is done").unwrap();
     assert_eq!(exit_code(&mut again), 0);
     assert_eq!(moto.writes(), Vec::<String>::new());

@@ -1,0 +1,1048 @@
+//! IAM: the root user's summary and credential report, legacy IAM users
+//! (inventory, ordered deletion, restore), and centralized root access.
+//!
+//! IAM has no per-second limit as tight as Identity Center's, and the counts
+//! here are small (a few legacy users), so these calls are not paced; the
+//! SDK's own retries ride out throttling. Deletions are safe to repeat: a
+//! dependent that is already gone (`NoSuchEntity`) counts as removed.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use aws_sdk_iam::types::{StatusType, SummaryKeyType, Tag};
+use aws_smithy_types::date_time::Format;
+use aws_smithy_types::DateTime;
+use serde::{Deserialize, Serialize};
+
+use super::{classify, AwsError, AwsErrorKind};
+
+type Iam = aws_sdk_iam::Client;
+
+fn time(t: Option<&DateTime>) -> Option<String> {
+    t.and_then(|t| t.fmt(Format::DateTime).ok())
+}
+
+/// `GetAccountSummary`'s facts about the calling account's root user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub(crate) struct RootSummary {
+    pub access_keys: bool,
+    pub mfa: bool,
+    pub password: bool,
+    pub signing_certificates: bool,
+}
+
+pub(crate) async fn account_summary(iam: &Iam) -> Result<RootSummary, AwsError> {
+    let out = iam
+        .get_account_summary()
+        .send()
+        .await
+        .map_err(|e| classify("iam:GetAccountSummary", e))?;
+    let map = out.summary_map().cloned().unwrap_or_default();
+    let on = |k: SummaryKeyType| map.get(&k).copied().unwrap_or(0) > 0;
+    Ok(RootSummary {
+        access_keys: on(SummaryKeyType::AccountAccessKeysPresent),
+        mfa: on(SummaryKeyType::AccountMfaEnabled),
+        password: on(SummaryKeyType::AccountPasswordPresent),
+        signing_certificates: on(SummaryKeyType::AccountSigningCertificatesPresent),
+    })
+}
+
+/// The credential report: one row per user (the root user's is
+/// `<root_account>`), columns by their header names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub(crate) struct CredentialReport {
+    pub generated: Option<String>,
+    pub rows: Vec<BTreeMap<String, String>>,
+}
+
+impl CredentialReport {
+    pub(crate) fn parse(generated: Option<String>, csv_text: &[u8]) -> Result<Self, String> {
+        let mut reader = csv::Reader::from_reader(csv_text);
+        let header = reader.headers().map_err(|e| e.to_string())?.clone();
+        let mut rows = Vec::new();
+        for record in reader.records() {
+            let record = record.map_err(|e| e.to_string())?;
+            rows.push(
+                header
+                    .iter()
+                    .zip(record.iter())
+                    .map(|(h, v)| (h.to_string(), v.to_string()))
+                    .collect(),
+            );
+        }
+        Ok(Self { generated, rows })
+    }
+
+    pub(crate) fn row(&self, user: &str) -> Option<&BTreeMap<String, String>> {
+        self.rows
+            .iter()
+            .find(|r| r.get("user").map(String::as_str) == Some(user))
+    }
+
+    /// The root user's row.
+    pub(crate) fn root(&self) -> Option<&BTreeMap<String, String>> {
+        self.row("<root_account>")
+    }
+}
+
+/// Reads the credential report, generating one when there is none or the
+/// one there is older than four hours (AWS makes at most one per four
+/// hours and answers `ReportExpired` after that), and waiting while AWS
+/// builds it.
+pub(crate) async fn credential_report(iam: &Iam) -> Result<CredentialReport, AwsError> {
+    let mut generated = false;
+    let mut delay = Duration::from_millis(500);
+    for _ in 0..30 {
+        match iam.get_credential_report().send().await {
+            Ok(out) => {
+                let content = out
+                    .content()
+                    .map(|b| b.as_ref().to_vec())
+                    .unwrap_or_default();
+                return CredentialReport::parse(time(out.generated_time()), &content).map_err(
+                    |why| AwsError {
+                        action: "iam:GetCredentialReport",
+                        kind: AwsErrorKind::Other,
+                        code: None,
+                        message: format!("the credential report is not the expected CSV: {why}"),
+                    },
+                );
+            }
+            Err(e) => {
+                let e = classify("iam:GetCredentialReport", e);
+                if (e.is("ReportNotPresent") || e.is("ReportExpired")) && !generated {
+                    iam.generate_credential_report()
+                        .send()
+                        .await
+                        .map_err(|e| classify("iam:GenerateCredentialReport", e))?;
+                    generated = true;
+                } else if !(e.is("ReportInProgress") || e.is("ReportNotPresent")) {
+                    return Err(e);
+                }
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(4));
+            }
+        }
+    }
+    Err(AwsError {
+        action: "iam:GetCredentialReport",
+        kind: AwsErrorKind::Other,
+        code: Some("ReportInProgress".into()),
+        message: "AWS was still building the credential report after a minute".into(),
+    })
+}
+
+/// An IAM user as `ListUsers` gives it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct UserSummary {
+    pub user_name: String,
+    pub arn: String,
+    pub path: String,
+}
+
+pub(crate) async fn list_users(iam: &Iam) -> Result<Vec<UserSummary>, AwsError> {
+    let mut users = Vec::new();
+    let mut marker = None;
+    loop {
+        let page = iam
+            .list_users()
+            .set_marker(marker)
+            .send()
+            .await
+            .map_err(|e| classify("iam:ListUsers", e))?;
+        users.extend(page.users().iter().map(|u| UserSummary {
+            user_name: u.user_name().to_string(),
+            arn: u.arn().to_string(),
+            path: u.path().to_string(),
+        }));
+        marker = page
+            .marker()
+            .map(str::to_string)
+            .filter(|_| page.is_truncated());
+        if marker.is_none() {
+            return Ok(users);
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct AccessKey {
+    pub id: String,
+    pub status: String,
+    pub created: Option<String>,
+    pub last_used: Option<String>,
+    pub last_used_service: Option<String>,
+    pub last_used_region: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct MfaDevice {
+    pub serial: String,
+    /// A virtual device (an authenticator app) is its own IAM resource and
+    /// is deleted after it is deactivated.
+    pub virtual_device: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct InlinePolicy {
+    pub name: String,
+    pub document: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct PublicKey {
+    pub id: String,
+    pub status: String,
+    /// The public part (not a secret): restore can upload it again.
+    pub body: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct ServiceCredential {
+    pub id: String,
+    pub service: String,
+    pub service_user_name: String,
+    pub status: String,
+}
+
+/// Everything about one IAM user that deleting it removes, and that
+/// restoring it needs (secrets excepted: AWS never shows them again).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct IamUser {
+    pub user_name: String,
+    pub user_id: String,
+    pub arn: String,
+    pub path: String,
+    pub created: Option<String>,
+    pub console_password: bool,
+    pub password_last_used: Option<String>,
+    pub access_keys: Vec<AccessKey>,
+    pub mfa_devices: Vec<MfaDevice>,
+    pub groups: Vec<String>,
+    pub attached_policies: Vec<String>,
+    pub inline_policies: Vec<InlinePolicy>,
+    pub tags: BTreeMap<String, String>,
+    pub permissions_boundary: Option<String>,
+    pub ssh_public_keys: Vec<PublicKey>,
+    pub signing_certificates: Vec<PublicKey>,
+    /// `None`: the endpoint cannot list them (a local stand-in).
+    pub service_specific_credentials: Option<Vec<ServiceCredential>>,
+}
+
+impl IamUser {
+    /// The dependents `DeleteUser` needs gone first, for people, in the
+    /// order they are removed. Empty when only the user itself is left.
+    pub(crate) fn dependents(&self) -> Vec<String> {
+        let mut d = Vec::new();
+        if self.console_password {
+            d.push("console password".to_string());
+        }
+        let mut count = |n: usize, what: &str| {
+            if n > 0 {
+                d.push(format!("{n} {what}{}", if n == 1 { "" } else { "s" }));
+            }
+        };
+        count(self.access_keys.len(), "access key");
+        count(self.signing_certificates.len(), "signing certificate");
+        count(self.ssh_public_keys.len(), "SSH public key");
+        count(
+            self.service_specific_credentials
+                .as_ref()
+                .map_or(0, Vec::len),
+            "service-specific credential",
+        );
+        count(self.mfa_devices.len(), "MFA device");
+        count(self.inline_policies.len(), "inline policy");
+        count(self.attached_policies.len(), "attached policy");
+        count(self.groups.len(), "group membership");
+        d
+    }
+
+    /// The newest use of the password or an access key.
+    pub(crate) fn last_activity(&self) -> Option<&str> {
+        self.access_keys
+            .iter()
+            .filter_map(|k| k.last_used.as_deref())
+            .chain(self.password_last_used.as_deref())
+            .max()
+    }
+}
+
+fn not_found_is_none<T>(r: Result<T, AwsError>) -> Result<Option<T>, AwsError> {
+    match r {
+        Ok(v) => Ok(Some(v)),
+        Err(e) if e.kind == AwsErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Reads everything attached to `user_name`; `None` when there is no such user.
+pub(crate) async fn inventory(iam: &Iam, user_name: &str) -> Result<Option<IamUser>, AwsError> {
+    let user = match not_found_is_none(
+        iam.get_user()
+            .user_name(user_name)
+            .send()
+            .await
+            .map_err(|e| classify("iam:GetUser", e)),
+    )? {
+        Some(out) => match out.user {
+            Some(u) => u,
+            None => return Ok(None),
+        },
+        None => return Ok(None),
+    };
+    let (login, keys, mfa, groups, attached, inline, tags, ssh, certs, service) = futures::try_join!(
+        login_profile(iam, user_name),
+        access_keys(iam, user_name),
+        mfa_devices(iam, user_name),
+        groups_of(iam, user_name),
+        attached_policies(iam, user_name),
+        inline_policies(iam, user_name),
+        user_tags(iam, user_name),
+        ssh_public_keys(iam, user_name),
+        signing_certificates(iam, Some(user_name)),
+        service_specific_credentials(iam, user_name),
+    )?;
+    Ok(Some(IamUser {
+        user_name: user.user_name().to_string(),
+        user_id: user.user_id().to_string(),
+        arn: user.arn().to_string(),
+        path: user.path().to_string(),
+        created: time(Some(user.create_date())),
+        console_password: login,
+        password_last_used: time(user.password_last_used()),
+        access_keys: keys,
+        mfa_devices: mfa,
+        groups,
+        attached_policies: attached,
+        inline_policies: inline,
+        tags,
+        permissions_boundary: user
+            .permissions_boundary()
+            .and_then(|b| b.permissions_boundary_arn())
+            .map(str::to_string),
+        ssh_public_keys: ssh,
+        signing_certificates: certs,
+        service_specific_credentials: service,
+    }))
+}
+
+/// Whether the user (or, with no name, the session's root user) has a
+/// console password.
+pub(crate) async fn has_login_profile(
+    iam: &Iam,
+    user_name: Option<&str>,
+) -> Result<bool, AwsError> {
+    Ok(not_found_is_none(
+        iam.get_login_profile()
+            .set_user_name(user_name.map(str::to_string))
+            .send()
+            .await
+            .map_err(|e| classify("iam:GetLoginProfile", e)),
+    )?
+    .is_some())
+}
+
+async fn login_profile(iam: &Iam, user_name: &str) -> Result<bool, AwsError> {
+    has_login_profile(iam, Some(user_name)).await
+}
+
+/// Access keys with their last use; with no name, the session's root user's.
+/// `with_last_use` adds a GetAccessKeyLastUsed per key (root task
+/// sessions are left to the actions their task policy surely allows).
+pub(crate) async fn list_access_keys(
+    iam: &Iam,
+    user_name: Option<&str>,
+    with_last_use: bool,
+) -> Result<Vec<AccessKey>, AwsError> {
+    let mut keys = Vec::new();
+    let mut marker = None;
+    loop {
+        let page = iam
+            .list_access_keys()
+            .set_user_name(user_name.map(str::to_string))
+            .set_marker(marker)
+            .send()
+            .await
+            .map_err(|e| classify("iam:ListAccessKeys", e))?;
+        for k in page.access_key_metadata() {
+            let id = k.access_key_id().unwrap_or_default().to_string();
+            let used = if with_last_use {
+                Some(
+                    iam.get_access_key_last_used()
+                        .access_key_id(&id)
+                        .send()
+                        .await
+                        .map_err(|e| classify("iam:GetAccessKeyLastUsed", e))?,
+                )
+            } else {
+                None
+            };
+            let last = used.as_ref().and_then(|u| u.access_key_last_used());
+            keys.push(AccessKey {
+                id,
+                status: k
+                    .status()
+                    .map(|s| s.as_str().to_string())
+                    .unwrap_or_default(),
+                created: time(k.create_date()),
+                last_used: time(last.and_then(|l| l.last_used_date())),
+                last_used_service: last
+                    .map(|l| l.service_name().to_string())
+                    .filter(|s| s != "N/A"),
+                last_used_region: last.map(|l| l.region().to_string()).filter(|s| s != "N/A"),
+            });
+        }
+        marker = page
+            .marker()
+            .map(str::to_string)
+            .filter(|_| page.is_truncated());
+        if marker.is_none() {
+            return Ok(keys);
+        }
+    }
+}
+
+async fn access_keys(iam: &Iam, user_name: &str) -> Result<Vec<AccessKey>, AwsError> {
+    list_access_keys(iam, Some(user_name), true).await
+}
+
+/// MFA devices; with no name, the session's root user's.
+pub(crate) async fn list_mfa_devices(
+    iam: &Iam,
+    user_name: Option<&str>,
+) -> Result<Vec<MfaDevice>, AwsError> {
+    let mut devices = Vec::new();
+    let mut marker = None;
+    loop {
+        let page = iam
+            .list_mfa_devices()
+            .set_user_name(user_name.map(str::to_string))
+            .set_marker(marker)
+            .send()
+            .await
+            .map_err(|e| classify("iam:ListMFADevices", e))?;
+        devices.extend(page.mfa_devices().iter().map(|d| MfaDevice {
+            serial: d.serial_number().to_string(),
+            virtual_device: d.serial_number().starts_with("arn:")
+                && d.serial_number().contains(":mfa/"),
+        }));
+        marker = page
+            .marker()
+            .map(str::to_string)
+            .filter(|_| page.is_truncated());
+        if marker.is_none() {
+            return Ok(devices);
+        }
+    }
+}
+
+async fn mfa_devices(iam: &Iam, user_name: &str) -> Result<Vec<MfaDevice>, AwsError> {
+    list_mfa_devices(iam, Some(user_name)).await
+}
+
+async fn groups_of(iam: &Iam, user_name: &str) -> Result<Vec<String>, AwsError> {
+    let mut groups = Vec::new();
+    let mut marker = None;
+    loop {
+        let page = iam
+            .list_groups_for_user()
+            .user_name(user_name)
+            .set_marker(marker)
+            .send()
+            .await
+            .map_err(|e| classify("iam:ListGroupsForUser", e))?;
+        groups.extend(page.groups().iter().map(|g| g.group_name().to_string()));
+        marker = page
+            .marker()
+            .map(str::to_string)
+            .filter(|_| page.is_truncated());
+        if marker.is_none() {
+            return Ok(groups);
+        }
+    }
+}
+
+async fn attached_policies(iam: &Iam, user_name: &str) -> Result<Vec<String>, AwsError> {
+    let mut arns = Vec::new();
+    let mut marker = None;
+    loop {
+        let page = iam
+            .list_attached_user_policies()
+            .user_name(user_name)
+            .set_marker(marker)
+            .send()
+            .await
+            .map_err(|e| classify("iam:ListAttachedUserPolicies", e))?;
+        arns.extend(
+            page.attached_policies()
+                .iter()
+                .filter_map(|p| p.policy_arn())
+                .map(str::to_string),
+        );
+        marker = page
+            .marker()
+            .map(str::to_string)
+            .filter(|_| page.is_truncated());
+        if marker.is_none() {
+            return Ok(arns);
+        }
+    }
+}
+
+async fn inline_policies(iam: &Iam, user_name: &str) -> Result<Vec<InlinePolicy>, AwsError> {
+    let mut names = Vec::new();
+    let mut marker = None;
+    loop {
+        let page = iam
+            .list_user_policies()
+            .user_name(user_name)
+            .set_marker(marker)
+            .send()
+            .await
+            .map_err(|e| classify("iam:ListUserPolicies", e))?;
+        names.extend(page.policy_names().iter().cloned());
+        marker = page
+            .marker()
+            .map(str::to_string)
+            .filter(|_| page.is_truncated());
+        if marker.is_none() {
+            break;
+        }
+    }
+    let mut policies = Vec::new();
+    for name in names {
+        let out = iam
+            .get_user_policy()
+            .user_name(user_name)
+            .policy_name(&name)
+            .send()
+            .await
+            .map_err(|e| classify("iam:GetUserPolicy", e))?;
+        // IAM returns the document URL-encoded (RFC 3986).
+        let raw = out.policy_document();
+        let document = urlencoding::decode(raw)
+            .map(|d| d.into_owned())
+            .unwrap_or_else(|_| raw.to_string());
+        policies.push(InlinePolicy { name, document });
+    }
+    Ok(policies)
+}
+
+async fn user_tags(iam: &Iam, user_name: &str) -> Result<BTreeMap<String, String>, AwsError> {
+    let mut tags = BTreeMap::new();
+    let mut marker = None;
+    loop {
+        let page = iam
+            .list_user_tags()
+            .user_name(user_name)
+            .set_marker(marker)
+            .send()
+            .await
+            .map_err(|e| classify("iam:ListUserTags", e))?;
+        tags.extend(
+            page.tags()
+                .iter()
+                .map(|t| (t.key().to_string(), t.value().to_string())),
+        );
+        marker = page
+            .marker()
+            .map(str::to_string)
+            .filter(|_| page.is_truncated());
+        if marker.is_none() {
+            return Ok(tags);
+        }
+    }
+}
+
+async fn ssh_public_keys(iam: &Iam, user_name: &str) -> Result<Vec<PublicKey>, AwsError> {
+    let mut keys = Vec::new();
+    let mut marker = None;
+    loop {
+        let page = iam
+            .list_ssh_public_keys()
+            .user_name(user_name)
+            .set_marker(marker)
+            .send()
+            .await
+            .map_err(|e| classify("iam:ListSSHPublicKeys", e))?;
+        for k in page.ssh_public_keys() {
+            let body = iam
+                .get_ssh_public_key()
+                .user_name(user_name)
+                .ssh_public_key_id(k.ssh_public_key_id())
+                .encoding(aws_sdk_iam::types::EncodingType::Ssh)
+                .send()
+                .await
+                .map_err(|e| classify("iam:GetSSHPublicKey", e))?
+                .ssh_public_key()
+                .map(|k| k.ssh_public_key_body().to_string());
+            keys.push(PublicKey {
+                id: k.ssh_public_key_id().to_string(),
+                status: k.status().as_str().to_string(),
+                body,
+            });
+        }
+        marker = page
+            .marker()
+            .map(str::to_string)
+            .filter(|_| page.is_truncated());
+        if marker.is_none() {
+            return Ok(keys);
+        }
+    }
+}
+
+/// Signing certificates; with no name, the session's root user's.
+pub(crate) async fn signing_certificates(
+    iam: &Iam,
+    user_name: Option<&str>,
+) -> Result<Vec<PublicKey>, AwsError> {
+    let mut certs = Vec::new();
+    let mut marker = None;
+    loop {
+        let page = iam
+            .list_signing_certificates()
+            .set_user_name(user_name.map(str::to_string))
+            .set_marker(marker)
+            .send()
+            .await
+            .map_err(|e| classify("iam:ListSigningCertificates", e))?;
+        certs.extend(page.certificates().iter().map(|c| PublicKey {
+            id: c.certificate_id().to_string(),
+            status: c.status().as_str().to_string(),
+            body: Some(c.certificate_body().to_string()),
+        }));
+        marker = page
+            .marker()
+            .map(str::to_string)
+            .filter(|_| page.is_truncated());
+        if marker.is_none() {
+            return Ok(certs);
+        }
+    }
+}
+
+async fn service_specific_credentials(
+    iam: &Iam,
+    user_name: &str,
+) -> Result<Option<Vec<ServiceCredential>>, AwsError> {
+    match iam
+        .list_service_specific_credentials()
+        .user_name(user_name)
+        .send()
+        .await
+        .map_err(|e| classify("iam:ListServiceSpecificCredentials", e))
+    {
+        Ok(out) => Ok(Some(
+            out.service_specific_credentials()
+                .iter()
+                .map(|c| ServiceCredential {
+                    id: c.service_specific_credential_id().to_string(),
+                    service: c.service_name().to_string(),
+                    service_user_name: c.service_user_name().to_string(),
+                    status: c.status().as_str().to_string(),
+                })
+                .collect(),
+        )),
+        Err(e) if e.kind == AwsErrorKind::Unsupported => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Runs a removal: already gone counts as done; `EntityTemporarilyUnmodifiable`
+/// (IAM is still settling an earlier change) is retried with backoff.
+pub(crate) async fn removal<F, Fut>(mut call: F) -> Result<(), AwsError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<(), AwsError>>,
+{
+    let mut delay = Duration::from_millis(500);
+    for attempt in 1.. {
+        match call().await {
+            Ok(()) => return Ok(()),
+            Err(e) if e.kind == AwsErrorKind::NotFound => return Ok(()),
+            Err(e) if e.is("EntityTemporarilyUnmodifiable") && attempt < 8 => {
+                tracing::debug!(
+                    action = e.action,
+                    attempt,
+                    "temporarily unmodifiable; retrying"
+                );
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(15));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    unreachable!("the loop returns")
+}
+
+/// Removes one dependent of `user` (or, with `user` `None`, of the session's
+/// root user). The order of calls is the caller's business.
+pub(crate) async fn remove(
+    iam: &Iam,
+    user: Option<&str>,
+    what: &Dependent,
+) -> Result<(), AwsError> {
+    let user = user.map(str::to_string);
+    removal(|| async {
+        match what {
+            Dependent::LoginProfile => iam
+                .delete_login_profile()
+                .set_user_name(user.clone())
+                .send()
+                .await
+                .map(drop)
+                .map_err(|e| classify("iam:DeleteLoginProfile", e)),
+            Dependent::AccessKey(id) => iam
+                .delete_access_key()
+                .set_user_name(user.clone())
+                .access_key_id(id)
+                .send()
+                .await
+                .map(drop)
+                .map_err(|e| classify("iam:DeleteAccessKey", e)),
+            Dependent::SigningCertificate(id) => iam
+                .delete_signing_certificate()
+                .set_user_name(user.clone())
+                .certificate_id(id)
+                .send()
+                .await
+                .map(drop)
+                .map_err(|e| classify("iam:DeleteSigningCertificate", e)),
+            Dependent::SshPublicKey(id) => iam
+                .delete_ssh_public_key()
+                .set_user_name(user.clone())
+                .ssh_public_key_id(id)
+                .send()
+                .await
+                .map(drop)
+                .map_err(|e| classify("iam:DeleteSSHPublicKey", e)),
+            Dependent::ServiceCredential(id) => iam
+                .delete_service_specific_credential()
+                .set_user_name(user.clone())
+                .service_specific_credential_id(id)
+                .send()
+                .await
+                .map(drop)
+                .map_err(|e| classify("iam:DeleteServiceSpecificCredential", e)),
+            Dependent::Mfa(device) => {
+                iam.deactivate_mfa_device()
+                    .set_user_name(user.clone())
+                    .serial_number(&device.serial)
+                    .send()
+                    .await
+                    .map(drop)
+                    .or_else(|e| {
+                        // Deactivated by an earlier, interrupted run: go on
+                        // to delete the virtual device.
+                        let e = classify("iam:DeactivateMFADevice", e);
+                        if e.kind == AwsErrorKind::NotFound && device.virtual_device {
+                            Ok(())
+                        } else {
+                            Err(e)
+                        }
+                    })?;
+                if device.virtual_device {
+                    iam.delete_virtual_mfa_device()
+                        .serial_number(&device.serial)
+                        .send()
+                        .await
+                        .map(drop)
+                        .map_err(|e| classify("iam:DeleteVirtualMFADevice", e))?;
+                }
+                Ok(())
+            }
+            Dependent::InlinePolicy(name) => iam
+                .delete_user_policy()
+                .set_user_name(user.clone())
+                .policy_name(name)
+                .send()
+                .await
+                .map(drop)
+                .map_err(|e| classify("iam:DeleteUserPolicy", e)),
+            Dependent::AttachedPolicy(arn) => iam
+                .detach_user_policy()
+                .set_user_name(user.clone())
+                .policy_arn(arn)
+                .send()
+                .await
+                .map(drop)
+                .map_err(|e| classify("iam:DetachUserPolicy", e)),
+            Dependent::Group(name) => iam
+                .remove_user_from_group()
+                .set_user_name(user.clone())
+                .group_name(name)
+                .send()
+                .await
+                .map(drop)
+                .map_err(|e| classify("iam:RemoveUserFromGroup", e)),
+        }
+    })
+    .await
+}
+
+/// Something `DeleteUser` requires gone first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Dependent {
+    LoginProfile,
+    AccessKey(String),
+    SigningCertificate(String),
+    SshPublicKey(String),
+    ServiceCredential(String),
+    Mfa(MfaDevice),
+    InlinePolicy(String),
+    AttachedPolicy(String),
+    Group(String),
+}
+
+impl Dependent {
+    /// Every dependent of `user`, in the order AWS requires them removed:
+    /// credentials first, MFA after the keys, policies, then groups.
+    pub(crate) fn all_of(user: &IamUser) -> Vec<Dependent> {
+        let mut d = Vec::new();
+        if user.console_password {
+            d.push(Dependent::LoginProfile);
+        }
+        d.extend(
+            user.access_keys
+                .iter()
+                .map(|k| Dependent::AccessKey(k.id.clone())),
+        );
+        d.extend(
+            user.signing_certificates
+                .iter()
+                .map(|c| Dependent::SigningCertificate(c.id.clone())),
+        );
+        d.extend(
+            user.ssh_public_keys
+                .iter()
+                .map(|k| Dependent::SshPublicKey(k.id.clone())),
+        );
+        d.extend(
+            user.service_specific_credentials
+                .iter()
+                .flatten()
+                .map(|c| Dependent::ServiceCredential(c.id.clone())),
+        );
+        d.extend(user.mfa_devices.iter().cloned().map(Dependent::Mfa));
+        d.extend(
+            user.inline_policies
+                .iter()
+                .map(|p| Dependent::InlinePolicy(p.name.clone())),
+        );
+        d.extend(
+            user.attached_policies
+                .iter()
+                .map(|a| Dependent::AttachedPolicy(a.clone())),
+        );
+        d.extend(user.groups.iter().map(|g| Dependent::Group(g.clone())));
+        d
+    }
+
+    pub(crate) fn describe(&self) -> String {
+        match self {
+            Dependent::LoginProfile => "console password".into(),
+            Dependent::AccessKey(id) => format!("access key {id}"),
+            Dependent::SigningCertificate(id) => format!("signing certificate {id}"),
+            Dependent::SshPublicKey(id) => format!("SSH public key {id}"),
+            Dependent::ServiceCredential(id) => format!("service-specific credential {id}"),
+            Dependent::Mfa(d) => format!("MFA device {}", d.serial),
+            Dependent::InlinePolicy(n) => format!("inline policy {n}"),
+            Dependent::AttachedPolicy(a) => format!("attached policy {a}"),
+            Dependent::Group(g) => format!("membership of group {g}"),
+        }
+    }
+}
+
+/// `DeleteUser`; `DeleteConflict` when dependents remain (the caller re-scans).
+pub(crate) async fn delete_user(iam: &Iam, user_name: &str) -> Result<(), AwsError> {
+    removal(|| async {
+        iam.delete_user()
+            .user_name(user_name)
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| classify("iam:DeleteUser", e))
+    })
+    .await
+}
+
+// ---- restore ----
+
+pub(crate) async fn user_exists(iam: &Iam, user_name: &str) -> Result<bool, AwsError> {
+    Ok(not_found_is_none(
+        iam.get_user()
+            .user_name(user_name)
+            .send()
+            .await
+            .map_err(|e| classify("iam:GetUser", e)),
+    )?
+    .is_some())
+}
+
+pub(crate) async fn group_exists(iam: &Iam, group: &str) -> Result<bool, AwsError> {
+    Ok(not_found_is_none(
+        iam.get_group()
+            .group_name(group)
+            .max_items(1)
+            .send()
+            .await
+            .map_err(|e| classify("iam:GetGroup", e)),
+    )?
+    .is_some())
+}
+
+pub(crate) async fn policy_exists(iam: &Iam, arn: &str) -> Result<bool, AwsError> {
+    Ok(not_found_is_none(
+        iam.get_policy()
+            .policy_arn(arn)
+            .send()
+            .await
+            .map_err(|e| classify("iam:GetPolicy", e)),
+    )?
+    .is_some())
+}
+
+/// Recreates a user with its path, boundary and tags. Run once: a repeat
+/// after a lost answer finds the user (`EntityAlreadyExists`) and goes on.
+pub(crate) async fn create_user(iam: &Iam, user: &IamUser) -> Result<(), AwsError> {
+    let tags: Vec<Tag> = user
+        .tags
+        .iter()
+        .map(|(k, v)| {
+            Tag::builder()
+                .key(k)
+                .value(v)
+                .build()
+                .expect("key and value set")
+        })
+        .collect();
+    match iam
+        .create_user()
+        .user_name(&user.user_name)
+        .path(&user.path)
+        .set_permissions_boundary(user.permissions_boundary.clone())
+        .set_tags((!tags.is_empty()).then_some(tags))
+        .send()
+        .await
+        .map_err(|e| classify("iam:CreateUser", e))
+    {
+        Err(e) if e.is("EntityAlreadyExists") => Ok(()),
+        other => other.map(drop),
+    }
+}
+
+pub(crate) async fn attach_user_policy(iam: &Iam, user: &str, arn: &str) -> Result<(), AwsError> {
+    iam.attach_user_policy()
+        .user_name(user)
+        .policy_arn(arn)
+        .send()
+        .await
+        .map(drop)
+        .map_err(|e| classify("iam:AttachUserPolicy", e))
+}
+
+pub(crate) async fn put_user_policy(
+    iam: &Iam,
+    user: &str,
+    p: &InlinePolicy,
+) -> Result<(), AwsError> {
+    iam.put_user_policy()
+        .user_name(user)
+        .policy_name(&p.name)
+        .policy_document(&p.document)
+        .send()
+        .await
+        .map(drop)
+        .map_err(|e| classify("iam:PutUserPolicy", e))
+}
+
+pub(crate) async fn add_user_to_group(iam: &Iam, user: &str, group: &str) -> Result<(), AwsError> {
+    iam.add_user_to_group()
+        .user_name(user)
+        .group_name(group)
+        .send()
+        .await
+        .map(drop)
+        .map_err(|e| classify("iam:AddUserToGroup", e))
+}
+
+/// Uploads a public SSH key again; one already there counts as done.
+pub(crate) async fn upload_ssh_public_key(
+    iam: &Iam,
+    user: &str,
+    body: &str,
+) -> Result<(), AwsError> {
+    match iam
+        .upload_ssh_public_key()
+        .user_name(user)
+        .ssh_public_key_body(body)
+        .send()
+        .await
+        .map_err(|e| classify("iam:UploadSSHPublicKey", e))
+    {
+        Err(e) if e.is("DuplicateSSHPublicKey") => Ok(()),
+        other => other.map(drop),
+    }
+}
+
+/// Uploads a signing certificate again; one already there counts as done.
+pub(crate) async fn upload_signing_certificate(
+    iam: &Iam,
+    user: &str,
+    body: &str,
+) -> Result<(), AwsError> {
+    match iam
+        .upload_signing_certificate()
+        .user_name(user)
+        .certificate_body(body)
+        .send()
+        .await
+        .map_err(|e| classify("iam:UploadSigningCertificate", e))
+    {
+        Err(e) if e.is("DuplicateCertificate") => Ok(()),
+        other => other.map(drop),
+    }
+}
+
+pub(crate) fn is_active(status: &str) -> bool {
+    status == StatusType::Active.as_str()
+}
+
+// ---- centralized root access for member accounts ----
+
+/// The organization's centralized root access features
+/// (`RootCredentialsManagement`, `RootSessions`); `None` when IAM's trusted
+/// access to the organization is not enabled (nothing can be read yet).
+pub(crate) async fn organizations_features(iam: &Iam) -> Result<Option<Vec<String>>, AwsError> {
+    match iam
+        .list_organizations_features()
+        .customize()
+        // A stand-in without this API answers 500: do not retry that for long.
+        .config_override(
+            aws_sdk_iam::config::Builder::default()
+                .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(2)),
+        )
+        .send()
+        .await
+        .map_err(|e| classify("iam:ListOrganizationsFeatures", e))
+    {
+        Ok(out) => Ok(Some(
+            out.enabled_features()
+                .iter()
+                .map(|f| f.as_str().to_string())
+                .collect(),
+        )),
+        Err(e) if e.is("ServiceAccessNotEnabledException") => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+pub(crate) async fn enable_root_credentials_management(iam: &Iam) -> Result<(), AwsError> {
+    iam.enable_organizations_root_credentials_management()
+        .send()
+        .await
+        .map(drop)
+        .map_err(|e| classify("iam:EnableOrganizationsRootCredentialsManagement", e))
+}

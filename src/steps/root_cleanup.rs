@@ -1,0 +1,547 @@
+//! Step `root-cleanup`: the root user's long-lived credentials.
+//!
+//! - The calling account's root user is audited with GetAccountSummary and
+//!   the credential report (read, or generated when missing or older than
+//!   four hours). Its access keys can only be deleted in the console (or by
+//!   the root user itself): the step shows the page and checklist, then
+//!   re-checks GetAccountSummary until the keys are gone and MFA is on; with
+//!   `--yes` remaining keys are reported and the run exits 1.
+//! - Member accounts (opt-in, `[cleanup] centralized_root_access = true`):
+//!   centralized root access is enabled (organizations
+//!   EnableAWSServiceAccess for iam.amazonaws.com, iam
+//!   EnableOrganizationsRootCredentialsManagement); each member account's
+//!   root is audited through sts AssumeRoot with the audit task policy, and
+//!   its access keys and signing certificates (its password and MFA only
+//!   with `delete_member_root_passwords = true`) are deleted through an
+//!   AssumeRoot session with the delete task policy.
+//! - IAM user and role access to Billing: console only, confirmed by the
+//!   person and recorded in the config.
+
+use anyhow::Result;
+use futures::stream::{self, StreamExt};
+use serde_json::json;
+
+use super::{ensure_accounts, ensure_organization, Ctx, Facts, OrgState, StepId};
+use crate::aws::iam::{self, CredentialReport, Dependent, RootSummary};
+use crate::aws::organizations::enable_service_access;
+use crate::aws::sts::{assume_root, Caller, AUDIT_ROOT_TASK, DELETE_ROOT_TASK};
+use crate::aws::{AwsError, AwsErrorKind};
+use crate::config::CleanupConfig;
+use crate::error::one_line;
+use crate::plan::{Action, ManualStep, MemberRoot, StepPlan};
+
+pub(crate) const ROOT_CREDENTIALS_URL: &str =
+    "https://console.aws.amazon.com/iam/home#/security_credentials";
+pub(crate) const BILLING_URL: &str = "https://console.aws.amazon.com/billing/home#/account";
+const ROOT_CREDENTIALS_FEATURE: &str = "RootCredentialsManagement";
+
+/// Member accounts and centralized root access, as observed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Members {
+    /// Why member accounts are not looked at (no organization, a member
+    /// caller, a root caller, no member accounts).
+    NotApplicable(String),
+    /// Centralized root credentials management is off.
+    Off { accounts: Vec<String> },
+    /// On: each member account's root, or why it could not be audited.
+    On {
+        audits: Vec<(String, Result<MemberRoot, String>)>,
+    },
+}
+
+/// What the step observed.
+#[derive(Debug, Clone)]
+pub(crate) struct Observed {
+    pub account: String,
+    pub summary: RootSummary,
+    pub report: Result<CredentialReport, String>,
+    /// The caller's account is the management account, or in no organization.
+    pub management: bool,
+    pub members: Members,
+}
+
+fn yes_no(b: bool, yes: &str, no: &str) -> String {
+    if b { yes } else { no }.to_string()
+}
+
+/// The root row of the credential report, for people.
+fn report_lines(report: &CredentialReport) -> Vec<String> {
+    let mut lines = Vec::new();
+    let Some(root) = report.root() else {
+        lines.push("the credential report has no root user row".to_string());
+        return lines;
+    };
+    let get = |k: &str| {
+        root.get(k)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty() && *v != "N/A" && *v != "no_information")
+    };
+    let mut keys = Vec::new();
+    for n in 1..=2 {
+        if get(&format!("access_key_{n}_active")) == Some("true") {
+            let used = get(&format!("access_key_{n}_last_used_date"))
+                .map(|d| {
+                    format!(
+                        "last used {d}{}",
+                        get(&format!("access_key_{n}_last_used_service"))
+                            .map(|s| format!(" ({s})"))
+                            .unwrap_or_default()
+                    )
+                })
+                .unwrap_or_else(|| "never used".to_string());
+            keys.push(format!("key {n} {used}"));
+        }
+    }
+    if !keys.is_empty() {
+        lines.push(format!("root access keys: {}", keys.join("; ")));
+    }
+    if let Some(used) = get("password_last_used") {
+        lines.push(format!("root password last used {used}"));
+    }
+    lines.push(format!(
+        "credential report generated {}",
+        report.generated.as_deref().unwrap_or("at an unknown time")
+    ));
+    lines
+}
+
+/// The plan: pure, from what was observed.
+pub(crate) fn plan(obs: &Observed, cleanup: &CleanupConfig, caller: &Caller) -> StepPlan {
+    let mut plan = StepPlan::new(StepId::RootCleanup);
+    let s = obs.summary;
+    plan.notes.push(format!(
+        "root user of account {}: access keys {}, MFA {}, password {}, signing certificates {}",
+        obs.account,
+        yes_no(s.access_keys, "PRESENT", "none"),
+        yes_no(s.mfa, "on", "OFF"),
+        yes_no(s.password, "set", "none"),
+        yes_no(s.signing_certificates, "PRESENT", "none"),
+    ));
+    match &obs.report {
+        Ok(r) => plan.notes.extend(report_lines(r)),
+        Err(why) => plan
+            .notes
+            .push(format!("credential report not available: {why}")),
+    }
+    if caller.is_root() {
+        plan.notes.push(
+            "this run signs in with the root user's access keys: the very keys to delete. Delete them after this run, and from then on run ssosetup with the Identity Center profile (`aws sso login --profile NAME`, then `ssosetup --profile NAME ...`)".to_string(),
+        );
+    }
+    let password_item =
+        "Password: a strong, unique one, kept in a password manager (Update password if not)";
+    let mfa_item = "Multi-factor authentication (MFA): Assign MFA device, a security key or an authenticator app, kept safe";
+    if cleanup.root_access_keys && (s.access_keys || s.signing_certificates) {
+        let mut checklist = vec![
+            "Sign in as the root user (the account's email address and password)".to_string(),
+            "Access keys: check the last use shown above; make sure nothing still uses a key (a script, a CI job, a server), then Actions > Delete".to_string(),
+        ];
+        if s.signing_certificates {
+            checklist.push("X.509 certificates: delete each one".to_string());
+        }
+        checklist.push(password_item.to_string());
+        if !s.mfa {
+            checklist.push(mfa_item.to_string());
+        }
+        plan.manual.push(ManualStep {
+            step: StepId::RootCleanup.name(),
+            title: format!(
+                "delete the root user's {}{}",
+                match (s.access_keys, s.signing_certificates) {
+                    (true, true) => "access keys and signing certificates",
+                    (true, false) => "access keys",
+                    _ => "signing certificates",
+                },
+                if s.mfa { "" } else { " and turn on root MFA" }
+            ),
+            url: ROOT_CREDENTIALS_URL.to_string(),
+            checklist,
+            // Under --yes, keys that remain make the run exit 1.
+            required: true,
+        });
+    } else if !s.access_keys && !s.signing_certificates {
+        plan.notes
+            .push("the root user has no access keys: nothing to delete".to_string());
+    }
+    if !s.mfa && !plan.manual.iter().any(|m| m.url == ROOT_CREDENTIALS_URL) {
+        plan.manual.push(ManualStep {
+            step: StepId::RootCleanup.name(),
+            title: "turn on MFA for the root user".to_string(),
+            url: ROOT_CREDENTIALS_URL.to_string(),
+            checklist: vec![
+                "Sign in as the root user (the account's email address and password)".to_string(),
+                mfa_item.to_string(),
+                password_item.to_string(),
+            ],
+            required: false,
+        });
+    }
+
+    match &obs.members {
+        Members::NotApplicable(why) => plan.notes.push(format!("member accounts: {why}")),
+        Members::Off { accounts } => match cleanup.centralized_root_access {
+            Some(true) => {
+                plan.actions.push(Action::EnableCentralizedRootAccess);
+                for a in accounts {
+                    plan.actions.push(Action::DeleteMemberRootCredentials {
+                        account_id: a.clone(),
+                        found: None,
+                        login: cleanup.delete_member_root_passwords,
+                    });
+                }
+            }
+            Some(false) => plan.notes.push(format!(
+                "{} member account{}: centralized root access is off, as the config says",
+                accounts.len(),
+                if accounts.len() == 1 { "" } else { "s" }
+            )),
+            None => plan.notes.push(format!(
+                "{} member account{}: centralized root access is off; set [cleanup] centralized_root_access = true to remove their root credentials from here (`ssosetup init` asks)",
+                accounts.len(),
+                if accounts.len() == 1 { "" } else { "s" }
+            )),
+        },
+        Members::On { audits } => {
+            let login = cleanup.delete_member_root_passwords;
+            let mut clean = 0;
+            for (account, audit) in audits {
+                match audit {
+                    Ok(root) if cleanup.centralized_root_access == Some(true) && !root.removable(login).is_empty() => {
+                        plan.actions.push(Action::DeleteMemberRootCredentials {
+                            account_id: account.clone(),
+                            found: Some(root.clone()),
+                            login,
+                        })
+                    }
+                    Ok(root) if !root.removable(login).is_empty() => plan.notes.push(format!(
+                        "member account {account}: root has {}; set [cleanup] centralized_root_access = true to delete them",
+                        root.removable(login).join(", ")
+                    )),
+                    Ok(root) => {
+                        clean += 1;
+                        if !login && (root.password || !root.mfa_devices.is_empty()) {
+                            plan.notes.push(format!(
+                                "member account {account}: root has a password or MFA, kept (delete_member_root_passwords is off)"
+                            ));
+                        }
+                    }
+                    Err(why) => plan
+                        .notes
+                        .push(format!("member account {account}: cannot audit its root: {why}")),
+                }
+            }
+            plan.notes.push(format!(
+                "centralized root access is on; {clean} of {} member account{} have no root access keys or certificates",
+                audits.len(),
+                if audits.len() == 1 { "" } else { "s" }
+            ));
+        }
+    }
+
+    if obs.management && !cleanup.billing_access_confirmed {
+        plan.manual.push(ManualStep {
+            step: StepId::RootCleanup.name(),
+            title: "let IAM users and roles (and so Identity Center users) see Billing".to_string(),
+            url: BILLING_URL.to_string(),
+            checklist: vec![
+                "Sign in as the root user".to_string(),
+                "Account > IAM user and role access to Billing information > Edit".to_string(),
+                "Tick \"Activate IAM Access\" and choose Update".to_string(),
+            ],
+            required: false,
+        });
+    }
+
+    plan.report = Some(json!({
+        "account": obs.account,
+        "root": s,
+        "credential_report_root_row": obs.report.as_ref().ok().and_then(|r| r.root()),
+        "member_accounts": match &obs.members {
+            Members::NotApplicable(why) => json!({"state": "not applicable", "why": why}),
+            Members::Off { accounts } => json!({"state": "centralized root access off", "accounts": accounts}),
+            Members::On { audits } => json!({
+                "state": "centralized root access on",
+                "accounts": audits.iter().map(|(a, r)| match r {
+                    Ok(root) => json!({"account": a, "root": root}),
+                    Err(why) => json!({"account": a, "error": why}),
+                }).collect::<Vec<_>>(),
+            }),
+        },
+    }));
+    plan
+}
+
+/// Lists a member account's root credentials through an audit session.
+async fn audit_member(ctx: &Ctx, account: &str) -> Result<MemberRoot, AwsError> {
+    let creds = assume_root(&ctx.aws.sts, account, AUDIT_ROOT_TASK).await?;
+    let client = ctx.aws.iam_with(account, creds);
+    read_member_root(&client).await
+}
+
+async fn read_member_root(client: &aws_sdk_iam::Client) -> Result<MemberRoot, AwsError> {
+    let (keys, certs, password, mfa) = futures::try_join!(
+        iam::list_access_keys(client, None, false),
+        iam::signing_certificates(client, None),
+        iam::has_login_profile(client, None),
+        iam::list_mfa_devices(client, None),
+    )?;
+    Ok(MemberRoot {
+        access_keys: keys.into_iter().map(|k| k.id).collect(),
+        signing_certificates: certs.into_iter().map(|c| c.id).collect(),
+        password,
+        mfa_devices: mfa,
+    })
+}
+
+async fn observe_members(ctx: &Ctx, facts: &mut Facts) -> Result<Members> {
+    ensure_organization(ctx, facts).await?;
+    let management = match &facts.organization {
+        OrgState::Exists(org) => org.management_account_id.clone(),
+        OrgState::Planned { .. } => {
+            return Ok(Members::NotApplicable(
+                "the organization this run creates has none yet".into(),
+            ))
+        }
+        _ => {
+            return Ok(Members::NotApplicable(
+                "the account is in no organization".into(),
+            ))
+        }
+    };
+    if management != facts.caller.account {
+        return Ok(Members::NotApplicable(format!(
+            "this account is a member; run from the management account {management}"
+        )));
+    }
+    if facts.caller.is_root() {
+        return Ok(Members::NotApplicable(
+            "AssumeRoot cannot be called with root credentials; run as an administrator of the management account".into(),
+        ));
+    }
+    let accounts: Vec<String> = ensure_accounts(ctx, facts)
+        .await?
+        .into_iter()
+        .filter(|a| a.active && a.id != management)
+        .map(|a| a.id)
+        .collect();
+    if accounts.is_empty() {
+        return Ok(Members::NotApplicable("the organization has none".into()));
+    }
+    let on = match iam::organizations_features(&ctx.aws.iam).await {
+        Ok(features) => features.is_some_and(|f| f.iter().any(|f| f == ROOT_CREDENTIALS_FEATURE)),
+        Err(e) if e.kind == AwsErrorKind::Unsupported => {
+            return Ok(Members::NotApplicable(format!(
+                "{} member account{}, but this endpoint cannot tell whether centralized root access is on ({} is not implemented)",
+                accounts.len(),
+                if accounts.len() == 1 { "" } else { "s" },
+                e.action
+            )))
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if !on {
+        return Ok(Members::Off { accounts });
+    }
+    let audits = stream::iter(accounts)
+        .map(|a| async move {
+            let r = audit_member(ctx, &a)
+                .await
+                .map_err(|e| one_line(&anyhow::Error::new(e)));
+            (a, r)
+        })
+        .buffered(4)
+        .collect()
+        .await;
+    Ok(Members::On { audits })
+}
+
+pub(crate) async fn check(ctx: &Ctx, facts: &mut Facts) -> Result<StepPlan> {
+    let cleanup = ctx.config.config.cleanup();
+    let summary = iam::account_summary(&ctx.aws.iam).await?;
+    let report = match iam::credential_report(&ctx.aws.iam).await {
+        Ok(r) => Ok(r),
+        Err(e) => {
+            let hint = e.hint().map(|h| format!(" ({h})")).unwrap_or_default();
+            Err(format!("{e}{hint}"))
+        }
+    };
+    let members = observe_members(ctx, facts).await?;
+    let management = match &facts.organization {
+        OrgState::Exists(org) => org.management_account_id == facts.caller.account,
+        _ => true,
+    };
+    Ok(plan(
+        &Observed {
+            account: facts.caller.account.clone(),
+            summary,
+            report,
+            management,
+            members,
+        },
+        &cleanup,
+        &facts.caller,
+    ))
+}
+
+/// The wizard's question: whether to manage member accounts' root
+/// credentials centrally (asked only when there are member accounts).
+pub(crate) async fn ask(ctx: &mut Ctx, facts: &mut Facts, force: bool) -> Result<()> {
+    let mut cleanup = ctx.config.config.cleanup();
+    if cleanup.centralized_root_access.is_some() && !force {
+        return Ok(());
+    }
+    let accounts = match observe_members(ctx, facts).await? {
+        Members::Off { accounts } => accounts.len(),
+        Members::On { audits } => audits.len(),
+        Members::NotApplicable(_) => return Ok(()),
+    };
+    let on = ctx.prompt().confirm(
+        &format!(
+            "Remove the root access keys and certificates of the {accounts} member account{} through centralized root access (recommended)?",
+            if accounts == 1 { "" } else { "s" }
+        ),
+        cleanup.centralized_root_access.unwrap_or(true),
+    )?;
+    cleanup.centralized_root_access = Some(on);
+    if on {
+        cleanup.delete_member_root_passwords = ctx.prompt().confirm(
+            "Also delete member accounts' root passwords and root MFA devices (they can then sign in as root only through password recovery)?",
+            cleanup.delete_member_root_passwords,
+        )?;
+    } else {
+        cleanup.delete_member_root_passwords = false;
+    }
+    ctx.config.config.cleanup = Some(cleanup);
+    ctx.config.save()
+}
+
+pub(crate) async fn enable_centralized(ctx: &Ctx) -> Result<()> {
+    enable_service_access(&ctx.aws.organizations, "iam.amazonaws.com").await?;
+    match iam::enable_root_credentials_management(&ctx.aws.iam).await {
+        Ok(()) => Ok(()),
+        // Trusted access takes a moment to reach IAM.
+        Err(e) if e.is("ServiceAccessNotEnabledException") => {
+            tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+            Ok(iam::enable_root_credentials_management(&ctx.aws.iam).await?)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Deletes a member account's root credentials through a delete session;
+/// lists them in that session first, so it removes what is there now.
+pub(crate) async fn delete_member_root(ctx: &Ctx, account: &str, login: bool) -> Result<()> {
+    let creds = assume_root(&ctx.aws.sts, account, DELETE_ROOT_TASK).await?;
+    let client = ctx.aws.iam_with(account, creds);
+    let root = read_member_root(&client).await?;
+    let mut doomed: Vec<Dependent> = Vec::new();
+    if login && root.password {
+        doomed.push(Dependent::LoginProfile);
+    }
+    doomed.extend(root.access_keys.iter().cloned().map(Dependent::AccessKey));
+    doomed.extend(
+        root.signing_certificates
+            .iter()
+            .cloned()
+            .map(Dependent::SigningCertificate),
+    );
+    if login {
+        doomed.extend(root.mfa_devices.iter().cloned().map(Dependent::Mfa));
+    }
+    for d in &doomed {
+        iam::remove(&client, None, d).await?;
+    }
+    if !doomed.is_empty() {
+        ctx.out.say(&format!(
+            "member account {account}: deleted the root user's {}",
+            root.removable(login).join(", ")
+        ));
+    }
+    Ok(())
+}
+
+/// The console steps, with a person at the terminal: root credentials are
+/// re-checked until they are gone (or the person leaves them for now); the
+/// Billing setting is confirmed and recorded.
+pub(crate) async fn console_step(
+    ctx: &mut Ctx,
+    facts: &mut Facts,
+    step: &ManualStep,
+) -> Result<()> {
+    if step.url == BILLING_URL {
+        return confirm_billing(ctx, step);
+    }
+    loop {
+        ctx.out.say("");
+        ctx.out.heading(&format!("Console step: {}", step.title));
+        ctx.out.say(&format!("  open {}", step.url));
+        for (i, item) in step.checklist.iter().enumerate() {
+            ctx.out.say(&format!("  {}. {item}", i + 1));
+        }
+        ctx.prompt()
+            .pause("Press Enter when done in the console (ssosetup then checks)")?;
+        let remaining = match iam::account_summary(&ctx.aws.iam).await {
+            Ok(s) => remaining(&s),
+            Err(e) if e.kind == AwsErrorKind::Credentials && facts.caller.is_root() => {
+                ctx.out.say("The root access keys this run used no longer work: they are deleted, as intended. Run `ssosetup --profile NAME root-cleanup` with the Identity Center profile to check MFA.");
+                return Ok(());
+            }
+            Err(e) => return Err(e.into()),
+        };
+        if remaining.is_empty() {
+            ctx.out
+                .say("Checked: the root user has no access keys or certificates, and MFA is on.");
+            return Ok(());
+        }
+        ctx.out
+            .warn(&format!("still there: {}", remaining.join(", ")));
+        let items = vec![
+            "Check again".to_string(),
+            "Leave it for now (reported as remaining)".to_string(),
+        ];
+        if ctx.prompt().select("What now?", &items, 0)? == 1 {
+            ctx.out.warn(&format!(
+                "left for now: the root user still has {}; do it at {}, then run `ssosetup root-cleanup` again",
+                remaining.join(", "),
+                step.url
+            ));
+            return Ok(());
+        }
+    }
+}
+
+/// What the root user still has that the checklist removes.
+pub(crate) fn remaining(s: &RootSummary) -> Vec<String> {
+    let mut left = Vec::new();
+    if s.access_keys {
+        left.push("access keys".to_string());
+    }
+    if s.signing_certificates {
+        left.push("signing certificates".to_string());
+    }
+    if !s.mfa {
+        left.push("no MFA".to_string());
+    }
+    left
+}
+
+fn confirm_billing(ctx: &mut Ctx, step: &ManualStep) -> Result<()> {
+    ctx.out.say(&format!(
+        "Open {} and work through the checklist above.",
+        step.url
+    ));
+    if ctx
+        .prompt()
+        .confirm("Have you activated IAM access to Billing?", false)?
+    {
+        let mut cleanup = ctx.config.config.cleanup();
+        cleanup.billing_access_confirmed = true;
+        ctx.config.config.cleanup = Some(cleanup);
+        ctx.config.save()?;
+        ctx.out
+            .say(&format!("recorded in {}", ctx.config.path.display()));
+    } else {
+        ctx.out.warn("not confirmed: Identity Center users cannot see Billing until it is done; ssosetup asks again next time");
+    }
+    Ok(())
+}

@@ -1,0 +1,477 @@
+//! iam-users-cleanup and root-cleanup against moto: seeded legacy IAM users
+//! with every dependent moto supports are backed up and deleted, and read
+//! back gone; the keep-list user, the caller and unnamed users remain; the
+//! lockout guard and a bad config delete nothing; a restore round-trip.
+//! (moto deletes users with dependents that AWS would refuse; the order of
+//! removals is proven with aws-smithy-mocks in src/sdk_tests/cleanup.rs.)
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use aws_sdk_iam::types::Tag;
+
+use crate::moto::ACCOUNT;
+use crate::{run, Moto};
+
+const SSH_KEY: &str =
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIC4wXReMNmxxr68iebEi5l2SnHcN2qlJ0JByccoYSpux legacy";
+const INLINE: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:ListBucket","Resource":"*"}]}"#;
+
+fn iam_of(config: &aws_config::SdkConfig) -> aws_sdk_iam::Client {
+    aws_sdk_iam::Client::new(config)
+}
+
+/// A legacy user with a password, two keys, a virtual MFA device, an inline
+/// and an attached policy, a group, an SSH key and tags. Returns the MFA serial.
+async fn seed_legacy_user(iam: &aws_sdk_iam::Client, name: &str) -> String {
+    iam.create_user()
+        .user_name(name)
+        .tags(Tag::builder().key("team").value("ops").build().unwrap())
+        .tags(
+            Tag::builder()
+                .key("email")
+                .value("alice@example.com")
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    iam.create_login_profile()
+        .user_name(name)
+        .password("Correct-Horse-Battery-9")
+        .send()
+        .await
+        .unwrap();
+    for _ in 0..2 {
+        iam.create_access_key()
+            .user_name(name)
+            .send()
+            .await
+            .unwrap();
+    }
+    let serial = iam
+        .create_virtual_mfa_device()
+        .virtual_mfa_device_name(format!("{name}-phone"))
+        .send()
+        .await
+        .unwrap()
+        .virtual_mfa_device()
+        .unwrap()
+        .serial_number()
+        .to_string();
+    iam.enable_mfa_device()
+        .user_name(name)
+        .serial_number(&serial)
+        .authentication_code1("123456")
+        .authentication_code2("654321")
+        .send()
+        .await
+        .unwrap();
+    iam.put_user_policy()
+        .user_name(name)
+        .policy_name("list-buckets")
+        .policy_document(INLINE)
+        .send()
+        .await
+        .unwrap();
+    iam.attach_user_policy()
+        .user_name(name)
+        .policy_arn(format!("arn:aws:iam::{ACCOUNT}:policy/legacy-deploy"))
+        .send()
+        .await
+        .unwrap();
+    iam.add_user_to_group()
+        .user_name(name)
+        .group_name("legacy-admins")
+        .send()
+        .await
+        .unwrap();
+    iam.upload_ssh_public_key()
+        .user_name(name)
+        .ssh_public_key_body(SSH_KEY)
+        .send()
+        .await
+        .unwrap();
+    serial
+}
+
+async fn seed(moto: &Moto) -> (aws_sdk_iam::Client, String) {
+    let iam = iam_of(&moto.sdk_config().await);
+    iam.create_policy()
+        .policy_name("legacy-deploy")
+        .policy_document(INLINE)
+        .send()
+        .await
+        .unwrap();
+    iam.create_group()
+        .group_name("legacy-admins")
+        .send()
+        .await
+        .unwrap();
+    let serial = seed_legacy_user(&iam, "old-admin").await;
+    for other in ["breakglass", "ci-user"] {
+        iam.create_user().user_name(other).send().await.unwrap();
+        iam.create_access_key()
+            .user_name(other)
+            .send()
+            .await
+            .unwrap();
+    }
+    (iam, serial)
+}
+
+/// Identity Center with an administrator (alice) on the management
+/// account, plus `cleanup`.
+fn write_config(dir: &Path, cleanup: &str) {
+    std::fs::write(
+        dir.join("ssosetup.toml"),
+        format!(
+            r#"
+region = "us-east-1"
+
+[authentication]
+confirmed = true
+
+[[permission_sets]]
+name = "AdministratorAccess"
+managed_policies = ["arn:aws:iam::aws:policy/AdministratorAccess"]
+
+[[assignments]]
+permission_set = "AdministratorAccess"
+accounts = ["management"]
+
+[[users]]
+user_name = "alice"
+given_name = "Alice"
+family_name = "Doe"
+email = "alice@example.com"
+groups = ["AdministratorAccess-{ACCOUNT}"]
+
+{cleanup}
+"#
+        ),
+    )
+    .unwrap();
+}
+
+async fn user_names(iam: &aws_sdk_iam::Client) -> Vec<String> {
+    let mut names: Vec<String> = iam
+        .list_users()
+        .send()
+        .await
+        .unwrap()
+        .users()
+        .iter()
+        .map(|u| u.user_name().to_string())
+        .collect();
+    names.sort();
+    names
+}
+
+fn backups(dir: &Path) -> Vec<PathBuf> {
+    match std::fs::read_dir(dir) {
+        Ok(entries) => entries.map(|e| e.unwrap().path()).collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
+#[tokio::test]
+async fn named_users_are_backed_up_and_deleted_and_a_restore_brings_them_back() {
+    let moto = Moto::start();
+    let (iam, serial) = seed(&moto).await;
+    let dir = tempfile::tempdir().unwrap();
+    write_config(
+        dir.path(),
+        "[cleanup]\niam_users = [\"old-admin\"]\nkeep_iam_users = [\"breakglass\"]\nbackup_dir = \"backups\"\n",
+    );
+
+    // A dry run shows the inventory and the deletion, and deletes nothing.
+    let dry = run(Some(&moto), dir.path(), &["init", "--dry-run", "--yes"]);
+    dry.assert_code(0);
+    assert!(dry.stdout.contains("IAM USER"), "{}", dry.stdout);
+    assert!(
+        dry.stdout.contains("- delete IAM user old-admin with its console password, 2 access keys, 1 SSH public key, 1 MFA device, 1 inline policy, 1 attached policy, 1 group membership"),
+        "{}",
+        dry.stdout
+    );
+    assert_eq!(
+        user_names(&iam).await,
+        ["breakglass", "ci-user", "old-admin"]
+    );
+
+    let applied = run(Some(&moto), dir.path(), &["init", "--yes"]);
+    applied.assert_code(0);
+    assert!(
+        applied
+            .stdout
+            .contains("lockout guard: alice holds AdministratorAccess"),
+        "{}",
+        applied.stdout
+    );
+    // Read back: old-admin and its MFA device are gone; the rest remain.
+    assert_eq!(user_names(&iam).await, ["breakglass", "ci-user"]);
+    let devices = iam.list_virtual_mfa_devices().send().await.unwrap();
+    assert!(
+        devices
+            .virtual_mfa_devices()
+            .iter()
+            .all(|d| d.serial_number() != serial),
+        "the virtual MFA device is deleted too"
+    );
+    assert!(iam
+        .get_group()
+        .group_name("legacy-admins")
+        .send()
+        .await
+        .is_ok());
+
+    // The backup holds what was seeded, readable only by its owner.
+    let files = backups(&dir.path().join("backups"));
+    assert_eq!(files.len(), 1, "{files:?}");
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&files[0]).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    let backup: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&files[0]).unwrap()).unwrap();
+    let user = &backup["user"];
+    assert_eq!(backup["account"], ACCOUNT);
+    assert_eq!(user["user_name"], "old-admin");
+    assert_eq!(user["console_password"], true);
+    assert_eq!(user["access_keys"].as_array().unwrap().len(), 2);
+    assert_eq!(user["mfa_devices"][0]["serial"], serial.as_str());
+    assert_eq!(user["groups"][0], "legacy-admins");
+    assert_eq!(
+        user["attached_policies"][0],
+        format!("arn:aws:iam::{ACCOUNT}:policy/legacy-deploy")
+    );
+    assert_eq!(user["inline_policies"][0]["name"], "list-buckets");
+    let doc: serde_json::Value =
+        serde_json::from_str(user["inline_policies"][0]["document"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        doc,
+        serde_json::from_str::<serde_json::Value>(INLINE).unwrap()
+    );
+    assert_eq!(user["tags"]["team"], "ops");
+    assert_eq!(user["ssh_public_keys"].as_array().unwrap().len(), 1);
+    assert!(backup["cannot_be_restored"][0]
+        .as_str()
+        .unwrap()
+        .contains("console password"));
+
+    // A re-run deletes nothing more and writes nothing.
+    moto.forget_requests();
+    run(Some(&moto), dir.path(), &["iam-users-cleanup", "--yes"]).assert_code(0);
+    assert_eq!(moto.writes(), Vec::<String>::new());
+
+    // Restore: the user, its policies, group, tags and SSH key come back.
+    let file = files[0].to_str().unwrap();
+    let restored = run(
+        Some(&moto),
+        dir.path(),
+        &["iam-users-cleanup", "--restore", file, "--yes"],
+    );
+    restored.assert_code(0);
+    assert!(
+        restored
+            .stderr
+            .contains("not restored: the console password"),
+        "{}",
+        restored.stderr
+    );
+    let user = iam
+        .get_user()
+        .user_name("old-admin")
+        .send()
+        .await
+        .unwrap()
+        .user
+        .unwrap();
+    let tags: BTreeMap<String, String> = user
+        .tags()
+        .iter()
+        .map(|t| (t.key().to_string(), t.value().to_string()))
+        .collect();
+    assert_eq!(tags["team"], "ops");
+    let attached = iam
+        .list_attached_user_policies()
+        .user_name("old-admin")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        attached.attached_policies()[0].policy_arn(),
+        Some(format!("arn:aws:iam::{ACCOUNT}:policy/legacy-deploy").as_str())
+    );
+    let inline = iam
+        .list_user_policies()
+        .user_name("old-admin")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(inline.policy_names(), ["list-buckets"]);
+    let groups = iam
+        .list_groups_for_user()
+        .user_name("old-admin")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(groups.groups()[0].group_name(), "legacy-admins");
+    let keys = iam
+        .list_ssh_public_keys()
+        .user_name("old-admin")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(keys.ssh_public_keys().len(), 1);
+    assert!(iam
+        .list_access_keys()
+        .user_name("old-admin")
+        .send()
+        .await
+        .unwrap()
+        .access_key_metadata()
+        .is_empty());
+
+    // Restoring again refuses: the user exists.
+    let again = run(
+        Some(&moto),
+        dir.path(),
+        &["iam-users-cleanup", "--restore", file, "--yes"],
+    );
+    again.assert_code(1);
+    assert!(again.stderr.contains("exists already"), "{}", again.stderr);
+}
+
+#[tokio::test]
+async fn without_an_identity_center_administrator_nothing_is_deleted() {
+    let moto = Moto::start();
+    let (iam, _) = seed(&moto).await;
+    let dir = tempfile::tempdir().unwrap();
+    // No permission sets, assignments or users: nobody could administer.
+    std::fs::write(
+        dir.path().join("ssosetup.toml"),
+        "region = \"us-east-1\"\n[cleanup]\niam_users = [\"old-admin\", \"ci-user\"]\n",
+    )
+    .unwrap();
+    moto.forget_requests();
+    let refused = run(Some(&moto), dir.path(), &["iam-users-cleanup", "--yes"]);
+    refused.assert_code(1);
+    assert!(
+        refused
+            .stderr
+            .contains("no IAM user is deleted while nobody else can administer the account"),
+        "{}",
+        refused.stderr
+    );
+    assert!(refused.stderr.contains("hint:"), "{}", refused.stderr);
+    assert_eq!(moto.writes(), Vec::<String>::new());
+    assert_eq!(
+        user_names(&iam).await,
+        ["breakglass", "ci-user", "old-admin"]
+    );
+    assert!(backups(&dir.path().join("ssosetup-backups")).is_empty());
+}
+
+#[tokio::test]
+async fn the_identity_in_use_is_never_deleted() {
+    let moto = Moto::start();
+    let (iam, _) = seed(&moto).await;
+    // moto signs every request as IAM user "moto".
+    iam.create_user().user_name("moto").send().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    write_config(
+        dir.path(),
+        "[cleanup]\niam_users = [\"old-admin\", \"moto\"]\n",
+    );
+    run(Some(&moto), dir.path(), &["init", "--yes"]).assert_code(1);
+    let names = user_names(&iam).await;
+    assert!(names.contains(&"moto".to_string()), "{names:?}");
+    assert!(
+        names.contains(&"old-admin".to_string()),
+        "nothing half-applied: {names:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_bad_or_partial_config_deletes_only_what_it_names() {
+    let moto = Moto::start();
+    let (iam, _) = seed(&moto).await;
+    iam.create_user().user_name("old").send().await.unwrap();
+    iam.create_user()
+        .user_name("old-admin2")
+        .send()
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+
+    // Invalid: refused before any AWS call.
+    write_config(
+        dir.path(),
+        "[cleanup]\niam_users = [\"old-admin\", \"ci user\"]\n",
+    );
+    moto.forget_requests();
+    let bad = run(Some(&moto), dir.path(), &["iam-users-cleanup", "--yes"]);
+    bad.assert_code(1);
+    assert!(
+        bad.stderr.contains("cleanup.iam_users[1]"),
+        "{}",
+        bad.stderr
+    );
+    assert_eq!(moto.requests(), Vec::<String>::new());
+
+    // A name in both lists is refused too.
+    write_config(
+        dir.path(),
+        "[cleanup]\niam_users = [\"old-admin\"]\nkeep_iam_users = [\"OLD-ADMIN\"]\n",
+    );
+    run(Some(&moto), dir.path(), &["iam-users-cleanup", "--yes"]).assert_code(1);
+    assert_eq!(moto.requests(), Vec::<String>::new());
+
+    // Partial: only the exact name goes; look-alikes stay.
+    write_config(dir.path(), "[cleanup]\niam_users = [\"old-admin\"]\n");
+    run(Some(&moto), dir.path(), &["init", "--yes"]).assert_code(0);
+    assert_eq!(
+        user_names(&iam).await,
+        ["breakglass", "ci-user", "old", "old-admin2"]
+    );
+}
+
+#[tokio::test]
+async fn root_cleanup_audits_the_root_user_and_lists_the_console_steps() {
+    let moto = Moto::start();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("ssosetup.toml"), "region = \"us-east-1\"\n").unwrap();
+    moto.forget_requests();
+    let r = run(
+        Some(&moto),
+        dir.path(),
+        &["root-cleanup", "--yes", "--output", "json"],
+    );
+    // No root keys (moto has none): the MFA and Billing steps are listed,
+    // not required, so --yes succeeds.
+    r.assert_code(0);
+    let plan: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let report = &plan["reports"]["root-cleanup"];
+    assert_eq!(report["root"]["access_keys"], false);
+    assert_eq!(report["root"]["mfa"], false);
+    let manual: Vec<&str> = plan["manual"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["url"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        manual,
+        [
+            "https://console.aws.amazon.com/iam/home#/security_credentials",
+            "https://console.aws.amazon.com/billing/home#/account"
+        ]
+    );
+    let requests = moto.requests();
+    assert!(
+        requests.contains(&"GenerateCredentialReport".to_string()),
+        "the report is generated when missing: {requests:?}"
+    );
+    assert_eq!(moto.writes(), Vec::<String>::new());
+}
