@@ -485,6 +485,8 @@ struct FakeUser {
     /// Left over after DeleteUser fails once: appears for the re-scan.
     late_key: Option<String>,
     unmodifiable_once: bool,
+    /// DetachUserPolicy answers AccessDenied (a caller without iam:DetachUserPolicy).
+    deny_detach: bool,
     log: Vec<String>,
 }
 
@@ -763,6 +765,13 @@ fn fake_iam(state: Arc<Mutex<FakeUser>>) -> aws_sdk_iam::Client {
         }),
         op!(detach_user_policy, |st, r| {
             st.log.push("DetachUserPolicy".into());
+            if st.deny_detach {
+                return MockResponse::Error(
+                    aws_sdk_iam::operation::detach_user_policy::DetachUserPolicyError::generic(
+                        meta("AccessDenied", "not allowed iam:DetachUserPolicy"),
+                    ),
+                );
+            }
             st.attached.retain(|k| Some(k.as_str()) != r.policy_arn());
             MockResponse::Output(DetachUserPolicyOutput::builder().build())
         }),
@@ -809,6 +818,7 @@ async fn a_user_is_deleted_in_aws_order_and_a_delete_conflict_rescans() {
         exists: true,
         late_key: Some("AKIA3".into()),
         unmodifiable_once: true,
+        deny_detach: false,
         log: vec![],
     }));
     let client = fake_iam(state.clone());
@@ -849,4 +859,51 @@ async fn a_user_is_deleted_in_aws_order_and_a_delete_conflict_rescans() {
             "DeleteUser",
         ]
     );
+}
+
+#[tokio::test]
+async fn a_failure_part_way_keeps_the_backup_and_says_what_remains() {
+    let state = Arc::new(Mutex::new(FakeUser {
+        login: true,
+        keys: vec!["AKIA1".into()],
+        attached: vec!["arn:aws:iam::aws:policy/ReadOnlyAccess".into()],
+        groups: vec!["admins".into()],
+        exists: true,
+        deny_detach: true,
+        ..FakeUser::default()
+    }));
+    let aws = Aws::from_clients(
+        "us-east-1",
+        sts(
+            "arn:aws:iam::111111111111:user/admin",
+            MANAGEMENT,
+            &assume_root_rule(),
+        ),
+        mock_client!(aws_sdk_organizations, [&describe_org(MANAGEMENT)]),
+        ssoadmin(&[]),
+        identitystore(&[]),
+        regions_with_instance_in(None),
+    )
+    .with_iam(fake_iam(state.clone()), member_sessions(Arc::default()));
+    let ctx = ctx(aws, Box::new(AutoYes));
+    let mut facts = steps::Facts::new(steps::whoami(&ctx).await.unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let err = iam_users::delete(&ctx, &Mutex::new(&mut facts), "old-admin", dir.path())
+        .await
+        .unwrap_err();
+    let text = render(&err).join("\n");
+    assert!(
+        text.contains("IAM user old-admin was not fully deleted"),
+        "{text}"
+    );
+    assert!(text.contains("iam:DetachUserPolicy"), "{text}");
+    assert!(
+        text.contains("what remains: the user and its 1 attached policy, 1 group membership"),
+        "{text}"
+    );
+    let backups: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(backups.len(), 1, "the backup stays");
+    assert!(text.contains(dir.path().to_str().unwrap()), "{text}");
+    let st = state.lock().unwrap();
+    assert!(st.exists && !st.login && st.keys.is_empty());
 }

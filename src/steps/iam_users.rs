@@ -808,3 +808,174 @@ pub(crate) async fn restore_user(ctx: &Ctx, file: &Path, user: &IamUser) -> Resu
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(name: &str) -> IamUser {
+        IamUser {
+            user_name: name.to_string(),
+            user_id: format!("AIDA{name}"),
+            arn: format!("arn:aws:iam::123456789012:user/{name}"),
+            path: "/".into(),
+            created: None,
+            console_password: true,
+            password_last_used: None,
+            access_keys: vec![],
+            mfa_devices: vec![],
+            groups: vec![],
+            attached_policies: vec![],
+            inline_policies: vec![],
+            tags: BTreeMap::new(),
+            permissions_boundary: None,
+            ssh_public_keys: vec![],
+            signing_certificates: vec![],
+            service_specific_credentials: Some(vec![]),
+        }
+    }
+
+    fn ic(name: &str, email: &str) -> IcUser {
+        IcUser {
+            id: format!("id-{name}"),
+            user_name: name.into(),
+            display_name: None,
+            given_name: None,
+            family_name: None,
+            email: Some(email.into()),
+        }
+    }
+
+    fn caller(arn: &str) -> Caller {
+        Caller {
+            account: "123456789012".into(),
+            arn: arn.into(),
+        }
+    }
+
+    fn cleanup(delete: &[&str], keep: &[&str]) -> CleanupConfig {
+        CleanupConfig {
+            iam_users: delete.iter().map(|s| s.to_string()).collect(),
+            keep_iam_users: keep.iter().map(|s| s.to_string()).collect(),
+            ..CleanupConfig::default()
+        }
+    }
+
+    fn plan_for(
+        users: &[IamUser],
+        cleanup: &CleanupConfig,
+        caller: &Caller,
+        guard: Option<Guard>,
+        admin_planned: bool,
+    ) -> StepPlan {
+        plan(&Inputs {
+            users,
+            ic_users: &[],
+            cleanup,
+            caller,
+            guard,
+            backup_dir: PathBuf::from("backups"),
+            admin_planned,
+        })
+    }
+
+    #[test]
+    fn only_named_users_are_deleted_never_kept_or_unnamed_ones() {
+        let users = [user("old-admin"), user("breakglass"), user("ci")];
+        let plan = plan_for(
+            &users,
+            &cleanup(&["OLD-ADMIN"], &["breakglass"]),
+            &caller("arn:aws:iam::123456789012:user/admin"),
+            Some(Guard::Admin("alice holds AdministratorAccess".into())),
+            false,
+        );
+        let names: Vec<String> = plan.actions.iter().map(Action::name).collect();
+        assert_eq!(names, ["old-admin"]);
+        let table = plan.details.join("\n");
+        assert!(table.contains("keep (keep_iam_users)"), "{table}");
+        assert!(table.contains("left alone"), "{table}");
+    }
+
+    #[test]
+    fn the_lockout_guard_refuses_every_deletion_with_the_fix() {
+        let users = [user("old-admin")];
+        let plan = plan_for(
+            &users,
+            &cleanup(&["old-admin"], &[]),
+            &caller("arn:aws:iam::123456789012:user/admin"),
+            Some(Guard::Nobody(
+                "no permission set has the AdministratorAccess policy".into(),
+            )),
+            false,
+        );
+        assert!(plan.actions.is_empty());
+        let blocker = plan.blocker.expect("refused");
+        assert!(blocker.message.contains("nobody else can administer"));
+        assert!(blocker.hint.unwrap().contains("aws sso login"));
+    }
+
+    #[test]
+    fn a_dry_run_that_plans_the_administrator_shows_the_deletions() {
+        let users = [user("old-admin")];
+        let plan = plan_for(
+            &users,
+            &cleanup(&["old-admin"], &[]),
+            &caller("arn:aws:iam::123456789012:user/admin"),
+            Some(Guard::Nobody("nobody yet".into())),
+            true,
+        );
+        assert!(plan.blocker.is_none());
+        assert_eq!(plan.actions.len(), 1);
+        assert!(plan.notes.iter().any(|n| n.contains("checked again")));
+    }
+
+    #[test]
+    fn the_identity_in_use_stops_the_step_before_any_deletion() {
+        let users = [user("old-admin"), user("me")];
+        let plan = plan_for(
+            &users,
+            &cleanup(&["old-admin", "me"], &[]),
+            &caller("arn:aws:iam::123456789012:user/me"),
+            Some(Guard::Admin("alice".into())),
+            false,
+        );
+        assert!(plan.actions.is_empty(), "nothing half-applied");
+        assert!(plan.blocker.unwrap().message.contains("signs in as"));
+    }
+
+    #[test]
+    fn a_name_that_is_not_there_is_a_note_not_an_error() {
+        let plan = plan_for(
+            &[],
+            &cleanup(&["gone"], &[]),
+            &caller("arn:aws:iam::123456789012:user/admin"),
+            None,
+            false,
+        );
+        assert!(plan.blocker.is_none());
+        assert!(plan
+            .notes
+            .iter()
+            .any(|n| n.contains("gone: no such IAM user")));
+    }
+
+    #[test]
+    fn an_identity_center_replacement_is_matched_by_name_email_or_tag() {
+        let people = [
+            ic("alice", "alice@example.com"),
+            ic("bob.r", "bob@example.com"),
+        ];
+        assert_eq!(
+            replaced_by(&user("Alice"), &people).unwrap().user_name,
+            "alice"
+        );
+        assert_eq!(
+            replaced_by(&user("bob"), &people).unwrap().user_name,
+            "bob.r"
+        );
+        let mut tagged = user("deploy");
+        tagged.tags.insert("owner".into(), "Bob@Example.com".into());
+        assert_eq!(replaced_by(&tagged, &people).unwrap().user_name, "bob.r");
+        assert!(replaced_by(&user("ci"), &people).is_none());
+    }
+}
