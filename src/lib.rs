@@ -149,7 +149,8 @@ async fn run_command(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
         config,
         out: printer.clone(),
         prompt: std::sync::Mutex::new(prompt),
-        dry_run: global.dry_run,
+        // status only reads: nothing is generated or written.
+        dry_run: global.dry_run || matches!(cli.command, Command::Status),
         output: global.output,
     };
     match cli.command {

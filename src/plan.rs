@@ -143,6 +143,8 @@ pub(crate) enum Action {
     RestoreIamUser {
         file: PathBuf,
         user: Box<IamUser>,
+        /// Tagged on the user, so a repeat or a resume knows it as its own.
+        marker: String,
     },
     /// organizations:EnableAWSServiceAccess(iam.amazonaws.com) and
     /// iam:EnableOrganizationsRootCredentialsManagement.
@@ -357,7 +359,7 @@ impl Action {
                 backup_dir,
                 ..
             } => json!({"dependents": dependents, "backup_dir": backup_dir}),
-            RestoreIamUser { file, user } => json!({"backup_file": file, "user": user}),
+            RestoreIamUser { file, user, .. } => json!({"backup_file": file, "user": user}),
             EnableCentralizedRootAccess => json!({
                 "service_access": "iam.amazonaws.com", "features": ["RootCredentialsManagement"]
             }),
@@ -422,7 +424,7 @@ impl Action {
                 };
                 format!("delete IAM user {user_name}{with} (backed up first to {})", backup_dir.display())
             }
-            RestoreIamUser { file, user } => format!(
+            RestoreIamUser { file, user, .. } => format!(
                 "recreate IAM user {} from {}: {} polic{}, {} group{}, {} tag{}{}",
                 user.user_name,
                 file.display(),

@@ -85,11 +85,15 @@ impl CredentialReport {
     }
 }
 
-/// Reads the credential report, generating one when there is none or the
-/// one there is older than four hours (AWS makes at most one per four
-/// hours and answers `ReportExpired` after that), and waiting while AWS
-/// builds it.
-pub(crate) async fn credential_report(iam: &Iam) -> Result<CredentialReport, AwsError> {
+/// Reads the credential report, generating one (when `generate`) if there
+/// is none or the one there is older than four hours (AWS makes at most one
+/// per four hours and answers `ReportExpired` after that), and waiting
+/// while AWS builds it. A dry run does not generate: the report is a new
+/// object in the account.
+pub(crate) async fn credential_report(
+    iam: &Iam,
+    generate: bool,
+) -> Result<CredentialReport, AwsError> {
     let mut generated = false;
     let mut delay = Duration::from_millis(500);
     for _ in 0..30 {
@@ -110,7 +114,14 @@ pub(crate) async fn credential_report(iam: &Iam) -> Result<CredentialReport, Aws
             }
             Err(e) => {
                 let e = classify("iam:GetCredentialReport", e);
-                if (e.is("ReportNotPresent") || e.is("ReportExpired")) && !generated {
+                let missing = e.is("ReportNotPresent") || e.is("ReportExpired");
+                if missing && !generate {
+                    return Err(AwsError {
+                        message: "no credential report from the last four hours; a run without --dry-run generates one".into(),
+                        ..e
+                    });
+                }
+                if missing && !generated {
                     iam.generate_credential_report()
                         .send()
                         .await
@@ -141,26 +152,47 @@ pub(crate) struct UserSummary {
 }
 
 pub(crate) async fn list_users(iam: &Iam) -> Result<Vec<UserSummary>, AwsError> {
-    let mut users = Vec::new();
-    let mut marker = None;
-    loop {
+    all_pages(|marker| async {
         let page = iam
             .list_users()
             .set_marker(marker)
             .send()
             .await
             .map_err(|e| classify("iam:ListUsers", e))?;
-        users.extend(page.users().iter().map(|u| UserSummary {
-            user_name: u.user_name().to_string(),
-            arn: u.arn().to_string(),
-            path: u.path().to_string(),
-        }));
-        marker = page
-            .marker()
-            .map(str::to_string)
-            .filter(|_| page.is_truncated());
-        if marker.is_none() {
-            return Ok(users);
+        let users = page
+            .users()
+            .iter()
+            .map(|u| UserSummary {
+                user_name: u.user_name().to_string(),
+                arn: u.arn().to_string(),
+                path: u.path().to_string(),
+            })
+            .collect();
+        Ok((users, next(page.marker(), page.is_truncated())))
+    })
+    .await
+}
+
+/// The marker of the next page, if IAM says there is one.
+fn next(marker: Option<&str>, truncated: bool) -> Option<String> {
+    marker.filter(|_| truncated).map(str::to_string)
+}
+
+/// Every page of an IAM list call: `page` gets the marker (none at first)
+/// and returns the page's items and the next marker.
+async fn all_pages<T, F, Fut>(mut page: F) -> Result<Vec<T>, AwsError>
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: std::future::Future<Output = Result<(Vec<T>, Option<String>), AwsError>>,
+{
+    let mut items = Vec::new();
+    let mut marker = None;
+    loop {
+        let (more, next) = page(marker).await?;
+        items.extend(more);
+        match next {
+            Some(m) => marker = Some(m),
+            None => return Ok(items),
         }
     }
 }
@@ -292,9 +324,9 @@ pub(crate) async fn inventory(iam: &Iam, user_name: &str) -> Result<Option<IamUs
         None => return Ok(None),
     };
     let (login, keys, mfa, groups, attached, inline, tags, ssh, certs, service) = futures::try_join!(
-        login_profile(iam, user_name),
-        access_keys(iam, user_name),
-        mfa_devices(iam, user_name),
+        has_login_profile(iam, Some(user_name)),
+        list_access_keys(iam, Some(user_name), true),
+        list_mfa_devices(iam, Some(user_name)),
         groups_of(iam, user_name),
         attached_policies(iam, user_name),
         inline_policies(iam, user_name),
@@ -343,21 +375,15 @@ pub(crate) async fn has_login_profile(
     .is_some())
 }
 
-async fn login_profile(iam: &Iam, user_name: &str) -> Result<bool, AwsError> {
-    has_login_profile(iam, Some(user_name)).await
-}
-
-/// Access keys with their last use; with no name, the session's root user's.
-/// `with_last_use` adds a GetAccessKeyLastUsed per key (root task
-/// sessions are left to the actions their task policy surely allows).
+/// Access keys; with no name, the session's root user's. `with_last_use`
+/// adds a GetAccessKeyLastUsed per key (root task sessions are left to the
+/// actions their task policy surely allows).
 pub(crate) async fn list_access_keys(
     iam: &Iam,
     user_name: Option<&str>,
     with_last_use: bool,
 ) -> Result<Vec<AccessKey>, AwsError> {
-    let mut keys = Vec::new();
-    let mut marker = None;
-    loop {
+    let listed = all_pages(|marker| async {
         let page = iam
             .list_access_keys()
             .set_user_name(user_name.map(str::to_string))
@@ -365,46 +391,42 @@ pub(crate) async fn list_access_keys(
             .send()
             .await
             .map_err(|e| classify("iam:ListAccessKeys", e))?;
-        for k in page.access_key_metadata() {
-            let id = k.access_key_id().unwrap_or_default().to_string();
-            let used = if with_last_use {
-                Some(
-                    iam.get_access_key_last_used()
-                        .access_key_id(&id)
-                        .send()
-                        .await
-                        .map_err(|e| classify("iam:GetAccessKeyLastUsed", e))?,
-                )
-            } else {
-                None
-            };
-            let last = used.as_ref().and_then(|u| u.access_key_last_used());
-            keys.push(AccessKey {
-                id,
-                status: k
-                    .status()
-                    .map(|s| s.as_str().to_string())
-                    .unwrap_or_default(),
-                created: time(k.create_date()),
-                last_used: time(last.and_then(|l| l.last_used_date())),
-                last_used_service: last
-                    .map(|l| l.service_name().to_string())
-                    .filter(|s| s != "N/A"),
-                last_used_region: last.map(|l| l.region().to_string()).filter(|s| s != "N/A"),
-            });
-        }
-        marker = page
-            .marker()
-            .map(str::to_string)
-            .filter(|_| page.is_truncated());
-        if marker.is_none() {
-            return Ok(keys);
-        }
+        Ok((
+            page.access_key_metadata().to_vec(),
+            next(page.marker(), page.is_truncated()),
+        ))
+    })
+    .await?;
+    let mut keys = Vec::new();
+    for k in listed {
+        let id = k.access_key_id().unwrap_or_default().to_string();
+        let used = if with_last_use {
+            Some(
+                iam.get_access_key_last_used()
+                    .access_key_id(&id)
+                    .send()
+                    .await
+                    .map_err(|e| classify("iam:GetAccessKeyLastUsed", e))?,
+            )
+        } else {
+            None
+        };
+        let last = used.as_ref().and_then(|u| u.access_key_last_used());
+        keys.push(AccessKey {
+            id,
+            status: k
+                .status()
+                .map(|s| s.as_str().to_string())
+                .unwrap_or_default(),
+            created: time(k.create_date()),
+            last_used: time(last.and_then(|l| l.last_used_date())),
+            last_used_service: last
+                .map(|l| l.service_name().to_string())
+                .filter(|s| s != "N/A"),
+            last_used_region: last.map(|l| l.region().to_string()).filter(|s| s != "N/A"),
+        });
     }
-}
-
-async fn access_keys(iam: &Iam, user_name: &str) -> Result<Vec<AccessKey>, AwsError> {
-    list_access_keys(iam, Some(user_name), true).await
+    Ok(keys)
 }
 
 /// MFA devices; with no name, the session's root user's.
@@ -412,9 +434,7 @@ pub(crate) async fn list_mfa_devices(
     iam: &Iam,
     user_name: Option<&str>,
 ) -> Result<Vec<MfaDevice>, AwsError> {
-    let mut devices = Vec::new();
-    let mut marker = None;
-    loop {
+    all_pages(|marker| async {
         let page = iam
             .list_mfa_devices()
             .set_user_name(user_name.map(str::to_string))
@@ -422,29 +442,22 @@ pub(crate) async fn list_mfa_devices(
             .send()
             .await
             .map_err(|e| classify("iam:ListMFADevices", e))?;
-        devices.extend(page.mfa_devices().iter().map(|d| MfaDevice {
-            serial: d.serial_number().to_string(),
-            virtual_device: d.serial_number().starts_with("arn:")
-                && d.serial_number().contains(":mfa/"),
-        }));
-        marker = page
-            .marker()
-            .map(str::to_string)
-            .filter(|_| page.is_truncated());
-        if marker.is_none() {
-            return Ok(devices);
-        }
-    }
-}
-
-async fn mfa_devices(iam: &Iam, user_name: &str) -> Result<Vec<MfaDevice>, AwsError> {
-    list_mfa_devices(iam, Some(user_name)).await
+        let devices = page
+            .mfa_devices()
+            .iter()
+            .map(|d| MfaDevice {
+                serial: d.serial_number().to_string(),
+                virtual_device: d.serial_number().starts_with("arn:")
+                    && d.serial_number().contains(":mfa/"),
+            })
+            .collect();
+        Ok((devices, next(page.marker(), page.is_truncated())))
+    })
+    .await
 }
 
 async fn groups_of(iam: &Iam, user_name: &str) -> Result<Vec<String>, AwsError> {
-    let mut groups = Vec::new();
-    let mut marker = None;
-    loop {
+    all_pages(|marker| async {
         let page = iam
             .list_groups_for_user()
             .user_name(user_name)
@@ -452,21 +465,18 @@ async fn groups_of(iam: &Iam, user_name: &str) -> Result<Vec<String>, AwsError> 
             .send()
             .await
             .map_err(|e| classify("iam:ListGroupsForUser", e))?;
-        groups.extend(page.groups().iter().map(|g| g.group_name().to_string()));
-        marker = page
-            .marker()
-            .map(str::to_string)
-            .filter(|_| page.is_truncated());
-        if marker.is_none() {
-            return Ok(groups);
-        }
-    }
+        let groups = page
+            .groups()
+            .iter()
+            .map(|g| g.group_name().to_string())
+            .collect();
+        Ok((groups, next(page.marker(), page.is_truncated())))
+    })
+    .await
 }
 
 async fn attached_policies(iam: &Iam, user_name: &str) -> Result<Vec<String>, AwsError> {
-    let mut arns = Vec::new();
-    let mut marker = None;
-    loop {
+    all_pages(|marker| async {
         let page = iam
             .list_attached_user_policies()
             .user_name(user_name)
@@ -474,26 +484,19 @@ async fn attached_policies(iam: &Iam, user_name: &str) -> Result<Vec<String>, Aw
             .send()
             .await
             .map_err(|e| classify("iam:ListAttachedUserPolicies", e))?;
-        arns.extend(
-            page.attached_policies()
-                .iter()
-                .filter_map(|p| p.policy_arn())
-                .map(str::to_string),
-        );
-        marker = page
-            .marker()
+        let arns = page
+            .attached_policies()
+            .iter()
+            .filter_map(|p| p.policy_arn())
             .map(str::to_string)
-            .filter(|_| page.is_truncated());
-        if marker.is_none() {
-            return Ok(arns);
-        }
-    }
+            .collect();
+        Ok((arns, next(page.marker(), page.is_truncated())))
+    })
+    .await
 }
 
 async fn inline_policies(iam: &Iam, user_name: &str) -> Result<Vec<InlinePolicy>, AwsError> {
-    let mut names = Vec::new();
-    let mut marker = None;
-    loop {
+    let names = all_pages(|marker| async {
         let page = iam
             .list_user_policies()
             .user_name(user_name)
@@ -501,15 +504,12 @@ async fn inline_policies(iam: &Iam, user_name: &str) -> Result<Vec<InlinePolicy>
             .send()
             .await
             .map_err(|e| classify("iam:ListUserPolicies", e))?;
-        names.extend(page.policy_names().iter().cloned());
-        marker = page
-            .marker()
-            .map(str::to_string)
-            .filter(|_| page.is_truncated());
-        if marker.is_none() {
-            break;
-        }
-    }
+        Ok((
+            page.policy_names().to_vec(),
+            next(page.marker(), page.is_truncated()),
+        ))
+    })
+    .await?;
     let mut policies = Vec::new();
     for name in names {
         let out = iam
@@ -530,9 +530,7 @@ async fn inline_policies(iam: &Iam, user_name: &str) -> Result<Vec<InlinePolicy>
 }
 
 async fn user_tags(iam: &Iam, user_name: &str) -> Result<BTreeMap<String, String>, AwsError> {
-    let mut tags = BTreeMap::new();
-    let mut marker = None;
-    loop {
+    let tags = all_pages(|marker| async {
         let page = iam
             .list_user_tags()
             .user_name(user_name)
@@ -540,25 +538,19 @@ async fn user_tags(iam: &Iam, user_name: &str) -> Result<BTreeMap<String, String
             .send()
             .await
             .map_err(|e| classify("iam:ListUserTags", e))?;
-        tags.extend(
-            page.tags()
-                .iter()
-                .map(|t| (t.key().to_string(), t.value().to_string())),
-        );
-        marker = page
-            .marker()
-            .map(str::to_string)
-            .filter(|_| page.is_truncated());
-        if marker.is_none() {
-            return Ok(tags);
-        }
-    }
+        let tags = page
+            .tags()
+            .iter()
+            .map(|t| (t.key().to_string(), t.value().to_string()))
+            .collect();
+        Ok((tags, next(page.marker(), page.is_truncated())))
+    })
+    .await?;
+    Ok(tags.into_iter().collect())
 }
 
 async fn ssh_public_keys(iam: &Iam, user_name: &str) -> Result<Vec<PublicKey>, AwsError> {
-    let mut keys = Vec::new();
-    let mut marker = None;
-    loop {
+    let listed = all_pages(|marker| async {
         let page = iam
             .list_ssh_public_keys()
             .user_name(user_name)
@@ -566,31 +558,31 @@ async fn ssh_public_keys(iam: &Iam, user_name: &str) -> Result<Vec<PublicKey>, A
             .send()
             .await
             .map_err(|e| classify("iam:ListSSHPublicKeys", e))?;
-        for k in page.ssh_public_keys() {
-            let body = iam
-                .get_ssh_public_key()
-                .user_name(user_name)
-                .ssh_public_key_id(k.ssh_public_key_id())
-                .encoding(aws_sdk_iam::types::EncodingType::Ssh)
-                .send()
-                .await
-                .map_err(|e| classify("iam:GetSSHPublicKey", e))?
-                .ssh_public_key()
-                .map(|k| k.ssh_public_key_body().to_string());
-            keys.push(PublicKey {
-                id: k.ssh_public_key_id().to_string(),
-                status: k.status().as_str().to_string(),
-                body,
-            });
-        }
-        marker = page
-            .marker()
-            .map(str::to_string)
-            .filter(|_| page.is_truncated());
-        if marker.is_none() {
-            return Ok(keys);
-        }
+        Ok((
+            page.ssh_public_keys().to_vec(),
+            next(page.marker(), page.is_truncated()),
+        ))
+    })
+    .await?;
+    let mut keys = Vec::new();
+    for k in listed {
+        let body = iam
+            .get_ssh_public_key()
+            .user_name(user_name)
+            .ssh_public_key_id(k.ssh_public_key_id())
+            .encoding(aws_sdk_iam::types::EncodingType::Ssh)
+            .send()
+            .await
+            .map_err(|e| classify("iam:GetSSHPublicKey", e))?
+            .ssh_public_key()
+            .map(|k| k.ssh_public_key_body().to_string());
+        keys.push(PublicKey {
+            id: k.ssh_public_key_id().to_string(),
+            status: k.status().as_str().to_string(),
+            body,
+        });
     }
+    Ok(keys)
 }
 
 /// Signing certificates; with no name, the session's root user's.
@@ -598,9 +590,7 @@ pub(crate) async fn signing_certificates(
     iam: &Iam,
     user_name: Option<&str>,
 ) -> Result<Vec<PublicKey>, AwsError> {
-    let mut certs = Vec::new();
-    let mut marker = None;
-    loop {
+    all_pages(|marker| async {
         let page = iam
             .list_signing_certificates()
             .set_user_name(user_name.map(str::to_string))
@@ -608,43 +598,48 @@ pub(crate) async fn signing_certificates(
             .send()
             .await
             .map_err(|e| classify("iam:ListSigningCertificates", e))?;
-        certs.extend(page.certificates().iter().map(|c| PublicKey {
-            id: c.certificate_id().to_string(),
-            status: c.status().as_str().to_string(),
-            body: Some(c.certificate_body().to_string()),
-        }));
-        marker = page
-            .marker()
-            .map(str::to_string)
-            .filter(|_| page.is_truncated());
-        if marker.is_none() {
-            return Ok(certs);
-        }
-    }
+        let certs = page
+            .certificates()
+            .iter()
+            .map(|c| PublicKey {
+                id: c.certificate_id().to_string(),
+                status: c.status().as_str().to_string(),
+                body: Some(c.certificate_body().to_string()),
+            })
+            .collect();
+        Ok((certs, next(page.marker(), page.is_truncated())))
+    })
+    .await
 }
 
+/// `None` when the endpoint cannot list them (a stand-in without the API).
 async fn service_specific_credentials(
     iam: &Iam,
     user_name: &str,
 ) -> Result<Option<Vec<ServiceCredential>>, AwsError> {
-    match iam
-        .list_service_specific_credentials()
-        .user_name(user_name)
-        .send()
-        .await
-        .map_err(|e| classify("iam:ListServiceSpecificCredentials", e))
-    {
-        Ok(out) => Ok(Some(
-            out.service_specific_credentials()
-                .iter()
-                .map(|c| ServiceCredential {
-                    id: c.service_specific_credential_id().to_string(),
-                    service: c.service_name().to_string(),
-                    service_user_name: c.service_user_name().to_string(),
-                    status: c.status().as_str().to_string(),
-                })
-                .collect(),
-        )),
+    let listed = all_pages(|marker| async {
+        let page = iam
+            .list_service_specific_credentials()
+            .user_name(user_name)
+            .set_marker(marker)
+            .send()
+            .await
+            .map_err(|e| classify("iam:ListServiceSpecificCredentials", e))?;
+        let creds = page
+            .service_specific_credentials()
+            .iter()
+            .map(|c| ServiceCredential {
+                id: c.service_specific_credential_id().to_string(),
+                service: c.service_name().to_string(),
+                service_user_name: c.service_user_name().to_string(),
+                status: c.status().as_str().to_string(),
+            })
+            .collect();
+        Ok((creds, next(page.marker(), page.is_truncated())))
+    })
+    .await;
+    match listed {
+        Ok(creds) => Ok(Some(creds)),
         Err(e) if e.kind == AwsErrorKind::Unsupported => Ok(None),
         Err(e) => Err(e),
     }
@@ -904,10 +899,26 @@ pub(crate) async fn policy_exists(iam: &Iam, arn: &str) -> Result<bool, AwsError
     .is_some())
 }
 
-/// Recreates a user with its path, boundary and tags. Run once: a repeat
-/// after a lost answer finds the user (`EntityAlreadyExists`) and goes on.
-pub(crate) async fn create_user(iam: &Iam, user: &IamUser) -> Result<(), AwsError> {
-    let tags: Vec<Tag> = user
+/// The tag a restore puts on the user it recreates (value: the backup's
+/// time), so an interrupted restore can be resumed and a same-named user
+/// made by someone else is never taken over.
+pub(crate) const RESTORED_FROM_TAG: &str = "ssosetup:restored-from";
+
+/// The value of tag `key` on user `user_name`.
+pub(crate) async fn user_tag(
+    iam: &Iam,
+    user_name: &str,
+    key: &str,
+) -> Result<Option<String>, AwsError> {
+    Ok(user_tags(iam, user_name).await?.remove(key))
+}
+
+/// Recreates a user with its path, boundary and tags, marked with
+/// [`RESTORED_FROM_TAG`] = `marker`. A user of that name that carries the
+/// same mark (a repeat after a lost answer, a resumed restore) counts as
+/// made; any other is refused.
+pub(crate) async fn create_user(iam: &Iam, user: &IamUser, marker: &str) -> Result<(), AwsError> {
+    let mut tags: Vec<Tag> = user
         .tags
         .iter()
         .map(|(k, v)| {
@@ -918,17 +929,37 @@ pub(crate) async fn create_user(iam: &Iam, user: &IamUser) -> Result<(), AwsErro
                 .expect("key and value set")
         })
         .collect();
+    // IAM allows 50 tags a user; a user that had 50 goes unmarked.
+    if tags.len() < 50 {
+        tags.push(
+            Tag::builder()
+                .key(RESTORED_FROM_TAG)
+                .value(marker)
+                .build()
+                .expect("key and value set"),
+        );
+    }
     match iam
         .create_user()
         .user_name(&user.user_name)
         .path(&user.path)
         .set_permissions_boundary(user.permissions_boundary.clone())
-        .set_tags((!tags.is_empty()).then_some(tags))
+        .set_tags(Some(tags))
         .send()
         .await
         .map_err(|e| classify("iam:CreateUser", e))
     {
-        Err(e) if e.is("EntityAlreadyExists") => Ok(()),
+        Err(e) if e.is("EntityAlreadyExists") => {
+            if user_tag(iam, &user.user_name, RESTORED_FROM_TAG)
+                .await?
+                .as_deref()
+                == Some(marker)
+            {
+                Ok(())
+            } else {
+                Err(e)
+            }
+        }
         other => other.map(drop),
     }
 }
@@ -968,13 +999,18 @@ pub(crate) async fn add_user_to_group(iam: &Iam, user: &str, group: &str) -> Res
         .map_err(|e| classify("iam:AddUserToGroup", e))
 }
 
-/// Uploads a public SSH key again; one already there counts as done.
+/// Uploads a public SSH key again, with the status it had (an upload is
+/// Active; an Inactive key is set back to Inactive). One already there
+/// counts as done.
 pub(crate) async fn upload_ssh_public_key(
     iam: &Iam,
     user: &str,
-    body: &str,
+    key: &PublicKey,
 ) -> Result<(), AwsError> {
-    match iam
+    let Some(body) = &key.body else {
+        return Ok(());
+    };
+    let id = match iam
         .upload_ssh_public_key()
         .user_name(user)
         .ssh_public_key_body(body)
@@ -982,18 +1018,37 @@ pub(crate) async fn upload_ssh_public_key(
         .await
         .map_err(|e| classify("iam:UploadSSHPublicKey", e))
     {
-        Err(e) if e.is("DuplicateSSHPublicKey") => Ok(()),
-        other => other.map(drop),
+        Err(e) if e.is("DuplicateSSHPublicKey") => return Ok(()),
+        Err(e) => return Err(e),
+        Ok(out) => out
+            .ssh_public_key()
+            .map(|k| k.ssh_public_key_id().to_string()),
+    };
+    match id {
+        Some(id) if !is_active(&key.status) => iam
+            .update_ssh_public_key()
+            .user_name(user)
+            .ssh_public_key_id(id)
+            .status(StatusType::Inactive)
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| classify("iam:UpdateSSHPublicKey", e)),
+        _ => Ok(()),
     }
 }
 
-/// Uploads a signing certificate again; one already there counts as done.
+/// Uploads a signing certificate again, with the status it had. One
+/// already there counts as done.
 pub(crate) async fn upload_signing_certificate(
     iam: &Iam,
     user: &str,
-    body: &str,
+    cert: &PublicKey,
 ) -> Result<(), AwsError> {
-    match iam
+    let Some(body) = &cert.body else {
+        return Ok(());
+    };
+    let id = match iam
         .upload_signing_certificate()
         .user_name(user)
         .certificate_body(body)
@@ -1001,8 +1056,21 @@ pub(crate) async fn upload_signing_certificate(
         .await
         .map_err(|e| classify("iam:UploadSigningCertificate", e))
     {
-        Err(e) if e.is("DuplicateCertificate") => Ok(()),
-        other => other.map(drop),
+        Err(e) if e.is("DuplicateCertificate") => return Ok(()),
+        Err(e) => return Err(e),
+        Ok(out) => out.certificate().map(|c| c.certificate_id().to_string()),
+    };
+    match id {
+        Some(id) if !is_active(&cert.status) => iam
+            .update_signing_certificate()
+            .user_name(user)
+            .certificate_id(id)
+            .status(StatusType::Inactive)
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| classify("iam:UpdateSigningCertificate", e)),
+        _ => Ok(()),
     }
 }
 

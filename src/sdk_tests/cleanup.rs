@@ -907,3 +907,62 @@ async fn a_failure_part_way_keeps_the_backup_and_says_what_remains() {
     let st = state.lock().unwrap();
     assert!(st.exists && !st.login && st.keys.is_empty());
 }
+
+#[tokio::test]
+async fn a_restore_never_takes_over_a_same_named_user_it_did_not_make() {
+    use aws_sdk_iam::operation::create_user::CreateUserError;
+    use aws_sdk_iam::types::error::EntityAlreadyExistsException;
+    let exists = || {
+        mock!(aws_sdk_iam::Client::create_user).then_error(|| {
+            CreateUserError::EntityAlreadyExistsException(
+                EntityAlreadyExistsException::builder()
+                    .meta(meta("EntityAlreadyExists", "exists"))
+                    .build(),
+            )
+        })
+    };
+    let tagged = |value: &'static str| {
+        mock!(aws_sdk_iam::Client::list_user_tags).then_output(move || {
+            ListUserTagsOutput::builder()
+                .tags(
+                    aws_sdk_iam::types::Tag::builder()
+                        .key(crate::aws::iam::RESTORED_FROM_TAG)
+                        .value(value)
+                        .build()
+                        .unwrap(),
+                )
+                .build()
+                .unwrap()
+        })
+    };
+    let user: IamUser = serde_json::from_value(serde_json::json!({
+        "user_name": "old-admin", "user_id": "AIDA", "arn": "arn:aws:iam::111111111111:user/old-admin",
+        "path": "/", "created": null, "console_password": false, "password_last_used": null,
+        "access_keys": [], "mfa_devices": [], "groups": [], "attached_policies": [],
+        "inline_policies": [], "tags": {}, "permissions_boundary": null, "ssh_public_keys": [],
+        "signing_certificates": [], "service_specific_credentials": []
+    }))
+    .unwrap();
+    let marker = "2026-11-23T23:59:59Z";
+
+    // Someone else's user of that name: refused.
+    let other = mock_client!(
+        aws_sdk_iam,
+        RuleMode::MatchAny,
+        &[&exists(), &tagged("2026-01-01T00:00:00Z")]
+    );
+    let err = crate::aws::iam::create_user(&other, &user, marker)
+        .await
+        .unwrap_err();
+    assert!(err.is("EntityAlreadyExists"));
+
+    // This restore's own user (a lost answer, or a resumed restore): done.
+    let own = mock_client!(
+        aws_sdk_iam,
+        RuleMode::MatchAny,
+        &[&exists(), &tagged(marker)]
+    );
+    crate::aws::iam::create_user(&own, &user, marker)
+        .await
+        .unwrap();
+}

@@ -133,24 +133,43 @@ pub(crate) async fn guard(ctx: &Ctx, facts: &mut Facts) -> Result<Guard> {
         .into_iter()
         .map(|g| (g.id, g.display_name))
         .collect();
+    // Administrators made by this run have never signed in: they prove nothing.
+    let mut just_created = Vec::new();
     for ps in &admin_sets {
         let set = sso::describe_permission_set(&ctx.aws, &instance.arn, ps).await?;
+        let on = format!("{} on the management account {management}", set.name);
         for (kind, id) in
             sso::list_account_assignments(&ctx.aws, &instance.arn, &management, ps).await?
         {
-            let on = format!("{} on the management account {management}", set.name);
-            if kind == "USER" {
-                if let Some(name) = users.get(&id) {
-                    return Ok(Guard::Admin(format!("{name} holds {on}")));
-                }
-            } else if kind == "GROUP" {
-                let members = ids::list_group_members(&ctx.aws, store, &id).await?;
-                if let Some(name) = members.iter().find_map(|m| users.get(m)) {
-                    let group = groups.get(&id).map(String::as_str).unwrap_or(&id);
-                    return Ok(Guard::Admin(format!("{name} holds {on} (group {group})")));
+            let (holders, via) = match kind.as_str() {
+                "USER" => (vec![id.clone()], String::new()),
+                "GROUP" => (
+                    ids::list_group_members(&ctx.aws, store, &id).await?,
+                    format!(
+                        " (group {})",
+                        groups.get(&id).map(String::as_str).unwrap_or(&id)
+                    ),
+                ),
+                _ => continue,
+            };
+            for name in holders.iter().filter_map(|h| users.get(h)) {
+                if facts.created_users.contains(name) {
+                    just_created.push(name.clone());
+                } else {
+                    return Ok(Guard::Admin(format!("{name} holds {on}{via}")));
                 }
             }
         }
+    }
+    if !just_created.is_empty() {
+        just_created.sort();
+        just_created.dedup();
+        return Ok(Guard::Nobody(format!(
+            "the only Identity Center administrator{} ({}) {} created by this run and cannot have signed in yet",
+            if just_created.len() == 1 { "" } else { "s" },
+            just_created.join(", "),
+            if just_created.len() == 1 { "was" } else { "were" }
+        )));
     }
     Ok(Guard::Nobody(format!(
         "no Identity Center user holds a permission set with AdministratorAccess on the management account {management}"
@@ -364,23 +383,35 @@ pub(crate) fn plan(i: &Inputs) -> StepPlan {
         Some(Guard::Admin(who)) => plan
             .notes
             .push(format!("lockout guard: {who}; IAM users may go")),
-        Some(Guard::Nobody(why)) if i.admin_planned => plan.notes.push(format!(
-            "lockout guard: {why} yet; the steps above plan it, and it is checked again before anything is deleted"
-        )),
+        Some(Guard::Nobody(why)) if i.admin_planned => {
+            // A dry run of a run that creates the administrator: that run
+            // stops here, so nothing is listed as deleted.
+            plan.notes.push(format!(
+                "lockout guard: {why}; the administrator the steps above create must sign in once (`aws sso login`) before {} named IAM user{} can be deleted by a later run",
+                doomed.len(),
+                if doomed.len() == 1 { "" } else { "s" }
+            ));
+            return plan;
+        }
         Some(Guard::Nobody(why)) => {
             plan.blocker = Some(
                 UserError::new(format!(
-                    "no IAM user is deleted while nobody else can administer the account: {why}"
+                    "no IAM user is deleted while nobody else is known to be able to administer the account: {why}"
                 ))
-                .hint("give an Identity Center user AdministratorAccess on the management account (`ssosetup permission-sets`, `assignments`, `users`, or `ssosetup init`), sign in once with `aws sso login` to prove it works, then run this step again"),
+                .hint("an Identity Center user needs AdministratorAccess on the management account (`ssosetup init`, or `permission-sets`, `assignments`, `users`) and must have signed in once with `aws sso login`; then run `ssosetup iam-users-cleanup` again"),
             );
             return plan;
         }
-        None => {}
+        None => {
+            plan.blocker = Some(UserError::new(
+                "the lockout guard was not checked: nothing is deleted",
+            ));
+            return plan;
+        }
     }
     if !i.caller.arn.contains(":assumed-role/AWSReservedSSO_") {
         plan.notes.push(format!(
-            "this run signs in as {}, not through Identity Center: best run cleanup with the Identity Center profile, which proves the new access works",
+            "this run signs in as {}, not through Identity Center: best run cleanup with the Identity Center profile, which proves the new access works (and a role whose credentials come from a user being deleted stops working with it)",
             i.caller.arn
         ));
     }
@@ -525,13 +556,17 @@ fn secrets_lost(user: &IamUser) -> Vec<String> {
 /// Writes `user`'s backup into `dir` (made 0700 if new) as a new file,
 /// mode 0600; returns its path.
 pub(crate) fn write_backup(dir: &Path, account: &str, user: &IamUser) -> Result<PathBuf> {
-    std::fs::create_dir_all(dir)
-        .with_context(|| format!("cannot create the backup directory {}", dir.display()))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
-            .with_context(|| format!("cannot restrict {} to its owner", dir.display()))?;
+    if !dir.exists() {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create the backup directory {}", dir.display()))?;
+        // Only a directory made here is restricted; an existing one (say
+        // the config's own) keeps its mode: the files are 0600 anyway.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+                .with_context(|| format!("cannot restrict {} to its owner", dir.display()))?;
+        }
     }
     let now = SystemTime::now();
     let stamp = humantime::format_rfc3339_seconds(now)
@@ -558,6 +593,24 @@ pub(crate) fn write_backup(dir: &Path, account: &str, user: &IamUser) -> Result<
     file.write_all(serde_json::to_string_pretty(&backup)?.as_bytes())?;
     file.sync_all()?;
     Ok(path)
+}
+
+/// Backups of `user_name` already in `dir` (an earlier, interrupted run's
+/// is the complete one), oldest first.
+pub(crate) fn earlier_backups(dir: &Path, user_name: &str) -> Vec<PathBuf> {
+    let prefix = format!("iam-user-{user_name}-");
+    let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with(&prefix) && n.ends_with(".json"))
+        })
+        .collect();
+    found.sort();
+    found
 }
 
 /// Reads and checks a backup file (before any AWS call).
@@ -613,6 +666,13 @@ pub(crate) async fn delete(
             "{user_name} is the identity this run signs in as: not deleted"
         ))
         .into());
+    }
+    let earlier = earlier_backups(backup_dir, &user.user_name);
+    if !earlier.is_empty() {
+        ctx.out.warn(&format!(
+            "earlier backups of {user_name} exist; if a run stopped part-way, the first is the complete one: {}",
+            earlier[0].display()
+        ));
     }
     let backup = write_backup(backup_dir, &caller.account, &user)?;
     match delete_in_order(&ctx.aws.iam, user).await {
@@ -684,13 +744,8 @@ pub(crate) async fn delete_in_order(
 /// (a group, a policy, the boundary) is gone, before changing anything.
 pub(crate) async fn restore(ctx: &mut Ctx, file: &Path) -> Result<()> {
     let backup = load_backup(file)?;
-    let caller = super::whoami(ctx).await?;
-    let text = ctx.output == crate::cli::OutputFormat::Text;
-    if text {
-        for line in super::caller_lines(ctx, &caller) {
-            ctx.out.data(&line);
-        }
-    }
+    let mut facts = super::begin(ctx).await?;
+    let caller = facts.caller.clone();
     let mut plan = StepPlan::new(StepId::IamUsersCleanup);
     let user = &backup.user;
     let client = &ctx.aws.iam;
@@ -705,10 +760,15 @@ pub(crate) async fn restore(ctx: &mut Ctx, file: &Path) -> Result<()> {
             ))
             .hint("use --profile with credentials for the account the user was deleted from"),
         );
-    } else if iam::user_exists(client, &user.user_name).await? {
+    } else if iam::user_exists(client, &user.user_name).await?
+        && iam::user_tag(client, &user.user_name, iam::RESTORED_FROM_TAG)
+            .await?
+            .as_deref()
+            != Some(backup.taken_at.as_str())
+    {
         plan.blocker = Some(
             UserError::new(format!("IAM user {} exists already", user.user_name))
-                .hint("nothing was changed; a restore only recreates a user that is gone"),
+                .hint("nothing was changed; a restore only recreates a user that is gone (or finishes its own interrupted restore)"),
         );
     } else {
         for g in &user.groups {
@@ -740,46 +800,40 @@ pub(crate) async fn restore(ctx: &mut Ctx, file: &Path) -> Result<()> {
         "backup of {} taken {} in account {}",
         user.user_name, backup.taken_at, backup.account
     ));
+    if ctx.config.config.cleanup().deletes(&user.user_name) {
+        plan.notes.push(format!(
+            "[cleanup] iam_users in {} still names {}: remove it there, or the next cleanup deletes it again",
+            ctx.config.path.display(),
+            user.user_name
+        ));
+    }
     if plan.blocker.is_none() {
         plan.actions.push(Action::RestoreIamUser {
             file: file.to_path_buf(),
             user: Box::new(user.clone()),
+            marker: backup.taken_at.clone(),
         });
-        plan.closing = secrets_lost(user)
-            .into_iter()
-            .map(|s| format!("not restored: {s}"))
-            .collect();
+        plan.notes.extend(
+            secrets_lost(user)
+                .into_iter()
+                .map(|s| format!("not restored: {s}")),
+        );
     }
-    if text {
-        ctx.out.data("");
-        for line in plan.render_text(&ctx.out) {
-            ctx.out.data(&line);
-        }
-        for line in &plan.closing {
-            ctx.out.data(&format!("  {line}"));
-        }
-    } else {
-        let json = crate::plan::to_json(&caller, &ctx.aws.region, std::slice::from_ref(&plan));
-        ctx.out.data(&serde_json::to_string_pretty(&json)?);
-    }
-    if let Some(b) = plan.blocker.clone() {
-        return Err(b.into());
-    }
-    if ctx.dry_run {
-        ctx.out
-            .say("Dry run: the user would be recreated; nothing was changed.");
-        return Ok(());
-    }
-    let mut facts = Facts::new(caller);
-    plan.closing.clear();
-    super::apply(ctx, &mut facts, &plan).await
+    let outcome = super::present(ctx, &mut facts, &plan).await;
+    super::finish(ctx, &caller, std::slice::from_ref(&plan))?;
+    outcome
 }
 
 /// Recreates the user, then its policies, groups and public keys.
-pub(crate) async fn restore_user(ctx: &Ctx, file: &Path, user: &IamUser) -> Result<()> {
+pub(crate) async fn restore_user(
+    ctx: &Ctx,
+    file: &Path,
+    user: &IamUser,
+    marker: &str,
+) -> Result<()> {
     let client = &ctx.aws.iam;
     let name = &user.user_name;
-    iam::create_user(client, user).await?;
+    iam::create_user(client, user, marker).await?;
     for arn in &user.attached_policies {
         iam::attach_user_policy(client, name, arn).await?;
     }
@@ -790,22 +844,15 @@ pub(crate) async fn restore_user(ctx: &Ctx, file: &Path, user: &IamUser) -> Resu
         iam::add_user_to_group(client, name, g).await?;
     }
     for k in &user.ssh_public_keys {
-        if let Some(body) = &k.body {
-            iam::upload_ssh_public_key(client, name, body).await?;
-        }
+        iam::upload_ssh_public_key(client, name, k).await?;
     }
     for c in &user.signing_certificates {
-        if let Some(body) = &c.body {
-            iam::upload_signing_certificate(client, name, body).await?;
-        }
+        iam::upload_signing_certificate(client, name, c).await?;
     }
     ctx.out.say(&format!(
-        "recreated IAM user {name} from {}",
+        "recreated IAM user {name} from {}; what could not come back is listed above",
         file.display()
     ));
-    for s in secrets_lost(user) {
-        ctx.out.say(&format!("  not restored: {s}"));
-    }
     Ok(())
 }
 
@@ -910,12 +957,14 @@ mod tests {
         );
         assert!(plan.actions.is_empty());
         let blocker = plan.blocker.expect("refused");
-        assert!(blocker.message.contains("nobody else can administer"));
+        assert!(blocker
+            .message
+            .contains("nobody else is known to be able to administer"));
         assert!(blocker.hint.unwrap().contains("aws sso login"));
     }
 
     #[test]
-    fn a_dry_run_that_plans_the_administrator_shows_the_deletions() {
+    fn a_dry_run_that_creates_the_administrator_says_a_later_run_deletes() {
         let users = [user("old-admin")];
         let plan = plan_for(
             &users,
@@ -924,9 +973,23 @@ mod tests {
             Some(Guard::Nobody("nobody yet".into())),
             true,
         );
-        assert!(plan.blocker.is_none());
-        assert_eq!(plan.actions.len(), 1);
-        assert!(plan.notes.iter().any(|n| n.contains("checked again")));
+        assert!(plan.blocker.is_none(), "a dry run does not fail on it");
+        assert!(plan.actions.is_empty(), "the real run would not delete");
+        assert!(plan.notes.iter().any(|n| n.contains("by a later run")));
+    }
+
+    #[test]
+    fn an_unchecked_guard_deletes_nothing() {
+        let users = [user("old-admin")];
+        let plan = plan_for(
+            &users,
+            &cleanup(&["old-admin"], &[]),
+            &caller("arn:aws:iam::123456789012:user/admin"),
+            None,
+            false,
+        );
+        assert!(plan.actions.is_empty());
+        assert!(plan.blocker.is_some());
     }
 
     #[test]

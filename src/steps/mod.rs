@@ -122,6 +122,8 @@ pub(crate) struct Facts {
     /// to them yet, so there is nothing to list.
     pub created_permission_sets: BTreeSet<String>,
     pub created_groups: BTreeSet<String>,
+    /// Identity Center users this run created: none can have signed in yet.
+    pub created_users: BTreeSet<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -148,6 +150,7 @@ impl Facts {
             users: BTreeMap::new(),
             created_permission_sets: BTreeSet::new(),
             created_groups: BTreeSet::new(),
+            created_users: BTreeSet::new(),
         }
     }
 
@@ -295,45 +298,59 @@ pub(crate) async fn check(step: StepId, ctx: &Ctx, facts: &mut Facts) -> Result<
 
 /// Runs `steps` in order through the whole pipeline.
 pub(crate) async fn run(ctx: &mut Ctx, steps: &[StepId]) -> Result<()> {
-    let caller = whoami(ctx).await?;
-    let mut facts = Facts::new(caller.clone());
-    let text = ctx.output == OutputFormat::Text;
-    if text {
-        for line in caller_lines(ctx, &caller) {
-            ctx.out.data(&line);
-        }
-    }
+    let mut facts = begin(ctx).await?;
     let mut plans = Vec::new();
     let mut outcome = Ok(());
     for &step in steps {
         let plan = check(step, ctx, &mut facts).await?;
-        if text {
-            ctx.out.data("");
-            for line in plan.render_text(&ctx.out) {
-                ctx.out.data(&line);
-            }
-        }
-        let blocker = plan.blocker.clone();
-        if blocker.is_none() && !ctx.dry_run {
-            if let Err(e) = apply(ctx, &mut facts, &plan).await {
-                outcome = Err(e);
-            }
-        }
+        outcome = present(ctx, &mut facts, &plan).await;
         plans.push(plan);
-        if let Some(b) = blocker {
-            outcome = Err(b.into());
-        }
         if outcome.is_err() {
             break;
         }
     }
-    if text {
-        summarize(ctx, &plans);
+    finish(ctx, &facts.caller, &plans)?;
+    outcome
+}
+
+/// Who is calling (shown atop the plan): the start of every run.
+pub(crate) async fn begin(ctx: &Ctx) -> Result<Facts> {
+    let caller = whoami(ctx).await?;
+    if ctx.output == OutputFormat::Text {
+        for line in caller_lines(ctx, &caller) {
+            ctx.out.data(&line);
+        }
+    }
+    Ok(Facts::new(caller))
+}
+
+/// Shows one step's plan, then applies it unless this is a dry run; a
+/// blocked plan is the step's error.
+pub(crate) async fn present(ctx: &mut Ctx, facts: &mut Facts, plan: &StepPlan) -> Result<()> {
+    if ctx.output == OutputFormat::Text {
+        ctx.out.data("");
+        for line in plan.render_text(&ctx.out) {
+            ctx.out.data(&line);
+        }
+    }
+    if let Some(b) = &plan.blocker {
+        return Err(b.clone().into());
+    }
+    if ctx.dry_run {
+        return Ok(());
+    }
+    apply(ctx, facts, plan).await
+}
+
+/// The end of a run: the summary for people, or the whole plan as JSON.
+pub(crate) fn finish(ctx: &Ctx, caller: &Caller, plans: &[StepPlan]) -> Result<()> {
+    if ctx.output == OutputFormat::Text {
+        summarize(ctx, plans);
     } else {
-        let json = plan::to_json(&caller, &ctx.aws.region, &plans);
+        let json = plan::to_json(caller, &ctx.aws.region, plans);
         ctx.out.data(&serde_json::to_string_pretty(&json)?);
     }
-    outcome
+    Ok(())
 }
 
 fn summarize(ctx: &Ctx, plans: &[StepPlan]) {
@@ -576,7 +593,9 @@ async fn apply_action(ctx: &Ctx, facts: &Mutex<&mut Facts>, action: &Action) -> 
             backup_dir,
             ..
         } => iam_users::delete(ctx, facts, user_name, backup_dir).await,
-        RestoreIamUser { file, user } => iam_users::restore_user(ctx, file, user).await,
+        RestoreIamUser { file, user, marker } => {
+            iam_users::restore_user(ctx, file, user, marker).await
+        }
         EnableCentralizedRootAccess => root_cleanup::enable_centralized(ctx).await,
         DeleteMemberRootCredentials {
             account_id, login, ..

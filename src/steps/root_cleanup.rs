@@ -27,7 +27,7 @@ use crate::aws::organizations::enable_service_access;
 use crate::aws::sts::{assume_root, Caller, AUDIT_ROOT_TASK, DELETE_ROOT_TASK};
 use crate::aws::{AwsError, AwsErrorKind};
 use crate::config::CleanupConfig;
-use crate::error::one_line;
+use crate::error::{one_line, UserError};
 use crate::plan::{Action, ManualStep, MemberRoot, StepPlan};
 
 pub(crate) const ROOT_CREDENTIALS_URL: &str =
@@ -125,7 +125,7 @@ pub(crate) fn plan(obs: &Observed, cleanup: &CleanupConfig, caller: &Caller) -> 
     }
     if caller.is_root() {
         plan.notes.push(
-            "this run signs in with the root user's access keys: the very keys to delete. Delete them after this run, and from then on run ssosetup with the Identity Center profile (`aws sso login --profile NAME`, then `ssosetup --profile NAME ...`)".to_string(),
+            "this run signs in as the root user: with its access keys, those are the very keys to delete. Delete them after this run, and from then on run ssosetup with the Identity Center profile (`aws sso login --profile NAME`, then `ssosetup --profile NAME ...`)".to_string(),
         );
     }
     let password_item =
@@ -162,6 +162,10 @@ pub(crate) fn plan(obs: &Observed, cleanup: &CleanupConfig, caller: &Caller) -> 
     } else if !s.access_keys && !s.signing_certificates {
         plan.notes
             .push("the root user has no access keys: nothing to delete".to_string());
+    } else {
+        plan.notes.push(
+            "the root user HAS access keys or certificates, left alone because [cleanup] root_access_keys = false".to_string(),
+        );
     }
     if !s.mfa && !plan.manual.iter().any(|m| m.url == ROOT_CREDENTIALS_URL) {
         plan.manual.push(ManualStep {
@@ -205,17 +209,18 @@ pub(crate) fn plan(obs: &Observed, cleanup: &CleanupConfig, caller: &Caller) -> 
             let login = cleanup.delete_member_root_passwords;
             let mut clean = 0;
             for (account, audit) in audits {
+                let removable = audit.as_ref().map(|r| r.removable(login)).unwrap_or_default();
                 match audit {
-                    Ok(root) if cleanup.centralized_root_access == Some(true) && !root.removable(login).is_empty() => {
+                    Ok(root) if cleanup.centralized_root_access == Some(true) && !removable.is_empty() => {
                         plan.actions.push(Action::DeleteMemberRootCredentials {
                             account_id: account.clone(),
                             found: Some(root.clone()),
                             login,
                         })
                     }
-                    Ok(root) if !root.removable(login).is_empty() => plan.notes.push(format!(
+                    Ok(_) if !removable.is_empty() => plan.notes.push(format!(
                         "member account {account}: root has {}; set [cleanup] centralized_root_access = true to delete them",
-                        root.removable(login).join(", ")
+                        removable.join(", ")
                     )),
                     Ok(root) => {
                         clean += 1;
@@ -358,8 +363,9 @@ async fn observe_members(ctx: &Ctx, facts: &mut Facts) -> Result<Members> {
 pub(crate) async fn check(ctx: &Ctx, facts: &mut Facts) -> Result<StepPlan> {
     let cleanup = ctx.config.config.cleanup();
     let summary = iam::account_summary(&ctx.aws.iam).await?;
-    let report = match iam::credential_report(&ctx.aws.iam).await {
+    let report = match iam::credential_report(&ctx.aws.iam, !ctx.dry_run).await {
         Ok(r) => Ok(r),
+        Err(e) if e.is("ReportNotPresent") || e.is("ReportExpired") => Err(e.message),
         Err(e) => {
             let hint = e.hint().map(|h| format!(" ({h})")).unwrap_or_default();
             Err(format!("{e}{hint}"))
@@ -448,8 +454,22 @@ pub(crate) async fn delete_member_root(ctx: &Ctx, account: &str, login: bool) ->
     if login {
         doomed.extend(root.mfa_devices.iter().cloned().map(Dependent::Mfa));
     }
+    let mut done = Vec::new();
     for d in &doomed {
-        iam::remove(&client, None, d).await?;
+        if let Err(e) = iam::remove(&client, None, d).await {
+            let mut err = UserError::new(format!(
+                "member account {account}: the root user's {} could not be deleted",
+                d.describe()
+            ))
+            .caused_by(one_line(&anyhow::Error::new(e)));
+            if !done.is_empty() {
+                err = err.caused_by(format!("already deleted: {}", done.join(", ")));
+            }
+            return Err(err
+                .hint("fix the cause and run `ssosetup root-cleanup` again: it lists what is left")
+                .into());
+        }
+        done.push(d.describe());
     }
     if !doomed.is_empty() {
         ctx.out.say(&format!(
@@ -481,10 +501,16 @@ pub(crate) async fn console_step(
         ctx.prompt()
             .pause("Press Enter when done in the console (ssosetup then checks)")?;
         let remaining = match iam::account_summary(&ctx.aws.iam).await {
-            Ok(s) => remaining(&s),
+            // The keys step covers keys, certificates and MFA; the MFA step only MFA.
+            Ok(s) if step.required => remaining(&s),
+            Ok(s) => remaining(&s).into_iter().filter(|r| r == NO_MFA).collect(),
             Err(e) if e.kind == AwsErrorKind::Credentials && facts.caller.is_root() => {
-                ctx.out.say("The root access keys this run used no longer work: they are deleted, as intended. Run `ssosetup --profile NAME root-cleanup` with the Identity Center profile to check MFA.");
-                return Ok(());
+                // The run cannot go on without credentials: stop it here, plainly.
+                return Err(UserError::new(
+                    "the root access keys this run used no longer work: they are deleted, as intended",
+                )
+                .hint("sign in with Identity Center (`aws sso login --profile NAME`) and run `ssosetup --profile NAME root-cleanup` to check MFA, then the remaining steps")
+                .into());
             }
             Err(e) => return Err(e.into()),
         };
@@ -520,10 +546,12 @@ pub(crate) fn remaining(s: &RootSummary) -> Vec<String> {
         left.push("signing certificates".to_string());
     }
     if !s.mfa {
-        left.push("no MFA".to_string());
+        left.push(NO_MFA.to_string());
     }
     left
 }
+
+const NO_MFA: &str = "no MFA";
 
 fn confirm_billing(ctx: &mut Ctx, step: &ManualStep) -> Result<()> {
     ctx.out.say(&format!(

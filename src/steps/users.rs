@@ -239,11 +239,9 @@ fn closing(config: &Config, instance: Option<&Instance>, plan: &StepPlan) -> Vec
 pub(crate) async fn create(ctx: &Ctx, facts: &Mutex<&mut Facts>, user: &NewUser) -> Result<()> {
     let store = instance_of(facts)?.identity_store_id;
     let id = create_user(&ctx.aws, &store, user).await?;
-    facts
-        .lock()
-        .expect("facts lock")
-        .users
-        .insert(user.user_name.clone(), Some(id));
+    let mut facts = facts.lock().expect("facts lock");
+    facts.users.insert(user.user_name.clone(), Some(id));
+    facts.created_users.insert(user.user_name.clone());
     Ok(())
 }
 

@@ -111,6 +111,20 @@ pub(crate) async fn run(ctx: &mut Ctx) -> Result<()> {
                 ctx.out.data(&line);
             }
             if let Some(blocker) = plan.blocker.clone() {
+                if matches!(step, StepId::RootCleanup | StepId::IamUsersCleanup) {
+                    // Nothing later depends on cleanup: say why it waits, and go on.
+                    ctx.out.warn(&format!(
+                        "{} waits: {}{}",
+                        step.name(),
+                        blocker.message,
+                        blocker
+                            .hint
+                            .as_ref()
+                            .map(|h| format!("\n  hint: {h}"))
+                            .unwrap_or_default()
+                    ));
+                    break;
+                }
                 return Err(blocker.into());
             }
             if plan.is_done() {

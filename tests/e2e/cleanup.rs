@@ -87,9 +87,18 @@ async fn seed_legacy_user(iam: &aws_sdk_iam::Client, name: &str) -> String {
         .send()
         .await
         .unwrap();
-    iam.upload_ssh_public_key()
+    let key = iam
+        .upload_ssh_public_key()
         .user_name(name)
         .ssh_public_key_body(SSH_KEY)
+        .send()
+        .await
+        .unwrap();
+    // Switched off, not deleted: a restore must not switch it back on.
+    iam.update_ssh_public_key()
+        .user_name(name)
+        .ssh_public_key_id(key.ssh_public_key().unwrap().ssh_public_key_id())
+        .status(aws_sdk_iam::types::StatusType::Inactive)
         .send()
         .await
         .unwrap();
@@ -186,8 +195,24 @@ async fn named_users_are_backed_up_and_deleted_and_a_restore_brings_them_back() 
         "[cleanup]\niam_users = [\"old-admin\"]\nkeep_iam_users = [\"breakglass\"]\nbackup_dir = \"backups\"\n",
     );
 
-    // A dry run shows the inventory and the deletion, and deletes nothing.
-    let dry = run(Some(&moto), dir.path(), &["init", "--dry-run", "--yes"]);
+    // One run that creates the administrator does not also delete: alice
+    // cannot have signed in yet, so the lockout guard keeps the IAM users.
+    let first = run(Some(&moto), dir.path(), &["init", "--yes"]);
+    first.assert_code(1);
+    assert!(
+        first
+            .stderr
+            .contains("(alice) was created by this run and cannot have signed in yet"),
+        "{}",
+        first.stderr
+    );
+    assert_eq!(
+        user_names(&iam).await,
+        ["breakglass", "ci-user", "old-admin"]
+    );
+
+    // A later dry run shows the inventory and the deletion, and deletes nothing.
+    let dry = run(Some(&moto), dir.path(), &["iam-users-cleanup", "--dry-run"]);
     dry.assert_code(0);
     assert!(dry.stdout.contains("IAM USER"), "{}", dry.stdout);
     assert!(
@@ -200,7 +225,7 @@ async fn named_users_are_backed_up_and_deleted_and_a_restore_brings_them_back() 
         ["breakglass", "ci-user", "old-admin"]
     );
 
-    let applied = run(Some(&moto), dir.path(), &["init", "--yes"]);
+    let applied = run(Some(&moto), dir.path(), &["iam-users-cleanup", "--yes"]);
     applied.assert_code(0);
     assert!(
         applied
@@ -274,10 +299,10 @@ async fn named_users_are_backed_up_and_deleted_and_a_restore_brings_them_back() 
     restored.assert_code(0);
     assert!(
         restored
-            .stderr
+            .stdout
             .contains("not restored: the console password"),
         "{}",
-        restored.stderr
+        restored.stdout
     );
     let user = iam
         .get_user()
@@ -324,6 +349,16 @@ async fn named_users_are_backed_up_and_deleted_and_a_restore_brings_them_back() 
         .await
         .unwrap();
     assert_eq!(keys.ssh_public_keys().len(), 1);
+    assert_eq!(
+        keys.ssh_public_keys()[0].status(),
+        &aws_sdk_iam::types::StatusType::Inactive,
+        "restored as it was: inactive"
+    );
+    assert!(
+        restored.stdout.contains("still names old-admin"),
+        "the config would delete it again: {}",
+        restored.stdout
+    );
     assert!(iam
         .list_access_keys()
         .user_name("old-admin")
@@ -333,14 +368,42 @@ async fn named_users_are_backed_up_and_deleted_and_a_restore_brings_them_back() 
         .access_key_metadata()
         .is_empty());
 
-    // Restoring again refuses: the user exists.
-    let again = run(
+    // Restoring again from the same backup finds its own user (tagged with
+    // the backup's time) and only makes sure of it: nothing doubles.
+    run(
         Some(&moto),
         dir.path(),
         &["iam-users-cleanup", "--restore", file, "--yes"],
+    )
+    .assert_code(0);
+    assert_eq!(
+        user_names(&iam).await,
+        ["breakglass", "ci-user", "old-admin"]
     );
-    again.assert_code(1);
-    assert!(again.stderr.contains("exists already"), "{}", again.stderr);
+
+    // A backup whose user name now belongs to someone else's user is refused.
+    let mut foreign = backup.clone();
+    foreign["user"]["user_name"] = "ci-user".into();
+    let foreign_file = dir.path().join("ci-user.json");
+    std::fs::write(&foreign_file, foreign.to_string()).unwrap();
+    moto.forget_requests();
+    let refused = run(
+        Some(&moto),
+        dir.path(),
+        &[
+            "iam-users-cleanup",
+            "--restore",
+            foreign_file.to_str().unwrap(),
+            "--yes",
+        ],
+    );
+    refused.assert_code(1);
+    assert!(
+        refused.stderr.contains("IAM user ci-user exists already"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(moto.writes(), Vec::<String>::new());
 }
 
 #[tokio::test]
@@ -360,7 +423,7 @@ async fn without_an_identity_center_administrator_nothing_is_deleted() {
     assert!(
         refused
             .stderr
-            .contains("no IAM user is deleted while nobody else can administer the account"),
+            .contains("no IAM user is deleted while nobody else is known to be able to administer"),
         "{}",
         refused.stderr
     );
@@ -430,7 +493,8 @@ async fn a_bad_or_partial_config_deletes_only_what_it_names() {
 
     // Partial: only the exact name goes; look-alikes stay.
     write_config(dir.path(), "[cleanup]\niam_users = [\"old-admin\"]\n");
-    run(Some(&moto), dir.path(), &["init", "--yes"]).assert_code(0);
+    run(Some(&moto), dir.path(), &["init", "--yes"]).assert_code(1); // alice is new
+    run(Some(&moto), dir.path(), &["iam-users-cleanup", "--yes"]).assert_code(0);
     assert_eq!(
         user_names(&iam).await,
         ["breakglass", "ci-user", "old", "old-admin2"]
@@ -468,10 +532,19 @@ async fn root_cleanup_audits_the_root_user_and_lists_the_console_steps() {
             "https://console.aws.amazon.com/billing/home#/account"
         ]
     );
-    let requests = moto.requests();
+    // The report is generated when missing, and that is the only write.
+    assert_eq!(moto.writes(), ["GenerateCredentialReport"]);
+
+    // A dry run (and status) does not generate one: a fresh account says so.
+    let fresh = Moto::start();
+    let dry = run(Some(&fresh), dir.path(), &["root-cleanup", "--dry-run"]);
+    dry.assert_code(0);
     assert!(
-        requests.contains(&"GenerateCredentialReport".to_string()),
-        "the report is generated when missing: {requests:?}"
+        dry.stdout
+            .contains("no credential report from the last four hours"),
+        "{}",
+        dry.stdout
     );
-    assert_eq!(moto.writes(), Vec::<String>::new());
+    run(Some(&fresh), dir.path(), &["status"]).assert_code(0);
+    assert_eq!(fresh.writes(), Vec::<String>::new());
 }

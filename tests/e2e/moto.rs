@@ -104,13 +104,12 @@ impl Moto {
             .collect()
     }
 
-    /// Requests that change something (everything but List/Describe/Get;
-    /// GenerateCredentialReport only builds a report: IAM ranks it a read).
+    /// Requests that change something (everything but List/Describe/Get).
     pub fn writes(&self) -> Vec<String> {
         self.requests()
             .into_iter()
             .filter(|op| {
-                !["List", "Describe", "Get", "GenerateCredentialReport"]
+                !["List", "Describe", "Get"]
                     .iter()
                     .any(|p| op.starts_with(p))
             })
