@@ -612,16 +612,33 @@ pub(crate) async fn signing_certificates(
     .await
 }
 
+/// Set once an endpoint has answered that it lacks
+/// ListServiceSpecificCredentials (a local stand-in): not asked again in
+/// this run, where each try would cost the SDK's retries with backoff.
+static SERVICE_CREDENTIALS_UNSUPPORTED: std::sync::atomic::AtomicBool =
+    std::sync::atomic::AtomicBool::new(false);
+
 /// `None` when the endpoint cannot list them (a stand-in without the API).
 async fn service_specific_credentials(
     iam: &Iam,
     user_name: &str,
 ) -> Result<Option<Vec<ServiceCredential>>, AwsError> {
+    use std::sync::atomic::Ordering;
+    if SERVICE_CREDENTIALS_UNSUPPORTED.load(Ordering::Relaxed) {
+        return Ok(None);
+    }
     let listed = all_pages(|marker| async {
         let page = iam
             .list_service_specific_credentials()
             .user_name(user_name)
             .set_marker(marker)
+            .customize()
+            // A 500 without an error code is a stand-in lacking the API:
+            // one quick retry, not six slow ones.
+            .config_override(
+                aws_sdk_iam::config::Builder::default()
+                    .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(2)),
+            )
             .send()
             .await
             .map_err(|e| classify("iam:ListServiceSpecificCredentials", e))?;
@@ -640,7 +657,14 @@ async fn service_specific_credentials(
     .await;
     match listed {
         Ok(creds) => Ok(Some(creds)),
-        Err(e) if e.kind == AwsErrorKind::Unsupported => Ok(None),
+        Err(e) if e.kind == AwsErrorKind::Unsupported => {
+            if !SERVICE_CREDENTIALS_UNSUPPORTED.swap(true, Ordering::Relaxed) {
+                tracing::warn!(
+                    "this endpoint cannot list service-specific credentials (iam:ListServiceSpecificCredentials); they are left out of inventories and backups"
+                );
+            }
+            Ok(None)
+        }
         Err(e) => Err(e),
     }
 }

@@ -548,3 +548,36 @@ async fn root_cleanup_audits_the_root_user_and_lists_the_console_steps() {
     run(Some(&fresh), dir.path(), &["status"]).assert_code(0);
     assert_eq!(fresh.writes(), Vec::<String>::new());
 }
+
+#[tokio::test]
+async fn an_api_the_endpoint_lacks_is_not_asked_for_every_user() {
+    // moto has no ListServiceSpecificCredentials. Each try costs the SDK's
+    // retries with backoff, so after the first failures (at most 4 users in
+    // flight, 2 attempts each) ssosetup stops asking.
+    let moto = Moto::start();
+    let iam = iam_of(&moto.sdk_config().await);
+    for i in 0..10 {
+        iam.create_user()
+            .user_name(format!("legacy-{i}"))
+            .send()
+            .await
+            .unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("ssosetup.toml"), "region = \"us-east-1\"\n").unwrap();
+    moto.forget_requests();
+    let r = run(Some(&moto), dir.path(), &["iam-users-cleanup", "--dry-run"]);
+    r.assert_code(0);
+    assert!(
+        r.stderr
+            .contains("cannot list service-specific credentials"),
+        "{}",
+        r.stderr
+    );
+    let asked = moto
+        .requests()
+        .iter()
+        .filter(|op| *op == "ListServiceSpecificCredentials")
+        .count();
+    assert!(asked <= 8, "asked {asked} times for 10 users");
+}
