@@ -966,3 +966,44 @@ async fn a_restore_never_takes_over_a_same_named_user_it_did_not_make() {
         .await
         .unwrap();
 }
+
+#[tokio::test]
+async fn the_wizard_asks_about_member_accounts_and_saves_the_answer() {
+    let features = mock!(aws_sdk_iam::Client::list_organizations_features).then_error(|| {
+        ListOrganizationsFeaturesError::ServiceAccessNotEnabledException(
+            ServiceAccessNotEnabledException::builder()
+                .meta(meta("ServiceAccessNotEnabledException", "off"))
+                .build(),
+        )
+    });
+    let iam = mock_client!(aws_sdk_iam, RuleMode::MatchAny, &[&features]);
+    let aws = Aws::from_clients(
+        "us-east-1",
+        sts(
+            "arn:aws:iam::111111111111:user/admin",
+            MANAGEMENT,
+            &assume_root_rule(),
+        ),
+        organization_with_members(),
+        ssoadmin(&[]),
+        identitystore(&[]),
+        regions_with_instance_in(None),
+    )
+    .with_iam(iam, member_sessions(Arc::default()));
+    let dir = tempfile::tempdir().unwrap();
+    // Yes to centralized root access; no to deleting root passwords.
+    let mut ctx = ctx(aws, Box::new(Scripted::new(&["y", "n"])));
+    temp_config(&mut ctx, dir.path(), CleanupConfig::default());
+    let mut facts = steps::Facts::new(steps::whoami(&ctx).await.unwrap());
+    steps::root_cleanup::ask(&mut ctx, &mut facts, false)
+        .await
+        .unwrap();
+    let saved = std::fs::read_to_string(dir.path().join("ssosetup.toml")).unwrap();
+    assert!(saved.contains("centralized_root_access = true"), "{saved}");
+    assert!(!saved.contains("delete_member_root_passwords"), "{saved}");
+
+    // Answered: not asked again (the scripted prompter has no answers left).
+    steps::root_cleanup::ask(&mut ctx, &mut facts, false)
+        .await
+        .unwrap();
+}
