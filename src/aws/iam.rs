@@ -549,7 +549,10 @@ async fn user_tags(iam: &Iam, user_name: &str) -> Result<BTreeMap<String, String
     Ok(tags.into_iter().collect())
 }
 
-async fn ssh_public_keys(iam: &Iam, user_name: &str) -> Result<Vec<PublicKey>, AwsError> {
+pub(crate) async fn ssh_public_keys(
+    iam: &Iam,
+    user_name: &str,
+) -> Result<Vec<PublicKey>, AwsError> {
     let listed = all_pages(|marker| async {
         let page = iam
             .list_ssh_public_keys()
@@ -945,6 +948,8 @@ pub(crate) async fn create_user(iam: &Iam, user: &IamUser, marker: &str) -> Resu
     let mut tags: Vec<Tag> = user
         .tags
         .iter()
+        // A user restored before carries an older mark: replaced, not doubled.
+        .filter(|(k, _)| k.as_str() != RESTORED_FROM_TAG)
         .map(|(k, v)| {
             Tag::builder()
                 .key(k)

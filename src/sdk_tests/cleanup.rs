@@ -221,19 +221,37 @@ fn member_sessions(state: Arc<Mutex<MemberRoots>>) -> SessionIam {
                     .build()
                     .unwrap()
             });
-            let login = mock!(aws_sdk_iam::Client::get_login_profile).then_error(|| {
-                GetLoginProfileError::NoSuchEntityException(
-                    NoSuchEntityException::builder()
-                        .meta(meta("NoSuchEntity", "no password"))
-                        .build(),
-                )
-            });
-            let mfa = mock!(aws_sdk_iam::Client::list_mfa_devices).then_output(|| {
-                ListMfaDevicesOutput::builder()
-                    .set_mfa_devices(Some(vec![]))
-                    .build()
-                    .unwrap()
-            });
+            // Every member root has a password and an MFA device: kept
+            // unless delete_member_root_passwords (no rule would answer
+            // their deletion, and the test would fail).
+            let login = mock!(aws_sdk_iam::Client::get_login_profile)
+                .match_requests(|r| r.user_name().is_none())
+                .then_output(|| {
+                    GetLoginProfileOutput::builder()
+                        .login_profile(
+                            LoginProfile::builder()
+                                .user_name("root")
+                                .create_date(DateTime::from_secs(0))
+                                .build()
+                                .unwrap(),
+                        )
+                        .build()
+                });
+            let mfa = mock!(aws_sdk_iam::Client::list_mfa_devices)
+                .match_requests(|r| r.user_name().is_none())
+                .then_output(|| {
+                    ListMfaDevicesOutput::builder()
+                        .mfa_devices(
+                            MfaDevice::builder()
+                                .user_name("root")
+                                .serial_number("arn:aws:iam::222222222222:mfa/root-key")
+                                .enable_date(DateTime::from_secs(0))
+                                .build()
+                                .unwrap(),
+                        )
+                        .build()
+                        .unwrap()
+                });
             mock_client!(
                 aws_sdk_iam,
                 RuleMode::MatchAny,
@@ -393,6 +411,7 @@ async fn member_accounts_are_audited_and_only_their_root_keys_deleted_through_as
     );
     steps::run(&mut ctx, &[StepId::RootCleanup]).await.unwrap();
     let roots = roots.lock().unwrap();
+    // Only the access key: the root's password and MFA stay (not chosen).
     assert_eq!(roots.log, [format!("{MEMBER_A} DeleteAccessKey")]);
     assert!(roots.keys[MEMBER_A].is_empty());
     // Two audits at the look, one delete session for the account with a key.

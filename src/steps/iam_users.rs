@@ -384,13 +384,14 @@ pub(crate) fn plan(i: &Inputs) -> StepPlan {
             .notes
             .push(format!("lockout guard: {who}; IAM users may go")),
         Some(Guard::Nobody(why)) if i.admin_planned => {
-            // A dry run of a run that creates the administrator: that run
-            // stops here, so nothing is listed as deleted.
-            plan.notes.push(format!(
-                "lockout guard: {why}; the administrator the steps above create must sign in once (`aws sso login`) before {} named IAM user{} can be deleted by a later run",
-                doomed.len(),
-                if doomed.len() == 1 { "" } else { "s" }
-            ));
+            // A dry run of a run that creates the administrator: the real
+            // run stops here, and so does its preview.
+            plan.blocker = Some(
+                UserError::new(format!(
+                    "no IAM user is deleted in the run that creates the administrator ({why} yet)"
+                ))
+                .hint("apply the other steps; once the new administrator has signed in (`aws sso login`), run `ssosetup iam-users-cleanup`"),
+            );
             return plan;
         }
         Some(Guard::Nobody(why)) => {
@@ -398,7 +399,7 @@ pub(crate) fn plan(i: &Inputs) -> StepPlan {
                 UserError::new(format!(
                     "no IAM user is deleted while nobody else is known to be able to administer the account: {why}"
                 ))
-                .hint("an Identity Center user needs AdministratorAccess on the management account (`ssosetup init`, or `permission-sets`, `assignments`, `users`) and must have signed in once with `aws sso login`; then run `ssosetup iam-users-cleanup` again"),
+                .hint("an Identity Center user needs AdministratorAccess on the management account (`ssosetup init`, or `permission-sets`, `assignments`, `users`); have them sign in once (`aws sso login`: ssosetup cannot see that, best run cleanup with their profile), then run `ssosetup iam-users-cleanup` again"),
             );
             return plan;
         }
@@ -608,6 +609,8 @@ pub(crate) fn earlier_backups(dir: &Path, user_name: &str) -> Vec<PathBuf> {
                 .and_then(|n| n.to_str())
                 .is_some_and(|n| n.starts_with(&prefix) && n.ends_with(".json"))
         })
+        // `bob-old`'s backups start with `iam-user-bob-` too: ask the file.
+        .filter(|p| load_backup(p).is_ok_and(|b| b.user.user_name == user_name))
         .collect();
     found.sort();
     found
@@ -824,6 +827,50 @@ pub(crate) async fn restore(ctx: &mut Ctx, file: &Path) -> Result<()> {
     outcome
 }
 
+/// Whether two public keys or certificates have the same material: an SSH
+/// key's type and key (its comment aside), a certificate's whole PEM text
+/// (whitespace aside).
+fn same_public_key(a: &iam::PublicKey, b: &iam::PublicKey) -> bool {
+    let material = |k: &iam::PublicKey| {
+        k.body.as_deref().map(|body| {
+            if body.trim_start().starts_with("-----BEGIN") {
+                body.split_whitespace().collect::<String>()
+            } else {
+                body.split_whitespace()
+                    .take(2)
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            }
+        })
+    };
+    material(a).is_some() && material(a) == material(b)
+}
+
+#[cfg(test)]
+#[test]
+fn public_keys_compare_by_their_material() {
+    let key = |body: &str| iam::PublicKey {
+        id: "x".into(),
+        status: "Active".into(),
+        body: Some(body.into()),
+    };
+    assert!(same_public_key(
+        &key("ssh-ed25519 AAAA1 alice@laptop"),
+        &key("ssh-ed25519  AAAA1")
+    ));
+    assert!(!same_public_key(
+        &key("ssh-ed25519 AAAA1"),
+        &key("ssh-ed25519 AAAA2")
+    ));
+    let pem = |b64: &str| {
+        key(&format!(
+            "-----BEGIN CERTIFICATE-----\n{b64}\n-----END CERTIFICATE-----\n"
+        ))
+    };
+    assert!(same_public_key(&pem("MIIBone"), &pem("MIIBone")));
+    assert!(!same_public_key(&pem("MIIBone"), &pem("MIIBtwo")));
+}
+
 /// Recreates the user, then its policies, groups and public keys.
 pub(crate) async fn restore_user(
     ctx: &Ctx,
@@ -843,11 +890,19 @@ pub(crate) async fn restore_user(
     for g in &user.groups {
         iam::add_user_to_group(client, name, g).await?;
     }
+    // Public keys already there (a resumed restore) are not uploaded twice
+    // (AWS refuses a duplicate; some stand-ins accept it).
+    let have_keys = iam::ssh_public_keys(client, name).await?;
     for k in &user.ssh_public_keys {
-        iam::upload_ssh_public_key(client, name, k).await?;
+        if !have_keys.iter().any(|h| same_public_key(h, k)) {
+            iam::upload_ssh_public_key(client, name, k).await?;
+        }
     }
+    let have_certs = iam::signing_certificates(client, Some(name)).await?;
     for c in &user.signing_certificates {
-        iam::upload_signing_certificate(client, name, c).await?;
+        if !have_certs.iter().any(|h| same_public_key(h, c)) {
+            iam::upload_signing_certificate(client, name, c).await?;
+        }
     }
     ctx.out.say(&format!(
         "recreated IAM user {name} from {}; what could not come back is listed above",
@@ -964,7 +1019,7 @@ mod tests {
     }
 
     #[test]
-    fn a_dry_run_that_creates_the_administrator_says_a_later_run_deletes() {
+    fn a_dry_run_that_creates_the_administrator_stops_as_the_run_would() {
         let users = [user("old-admin")];
         let plan = plan_for(
             &users,
@@ -973,9 +1028,11 @@ mod tests {
             Some(Guard::Nobody("nobody yet".into())),
             true,
         );
-        assert!(plan.blocker.is_none(), "a dry run does not fail on it");
         assert!(plan.actions.is_empty(), "the real run would not delete");
-        assert!(plan.notes.iter().any(|n| n.contains("by a later run")));
+        let blocker = plan.blocker.expect("the preview stops where the run would");
+        assert!(blocker
+            .message
+            .contains("in the run that creates the administrator"));
     }
 
     #[test]

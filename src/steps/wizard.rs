@@ -79,6 +79,8 @@ pub(crate) async fn run(ctx: &mut Ctx) -> Result<()> {
 
     ctx.out.say("");
     ctx.out.heading("Where the account stands");
+    // Looking changes nothing (no credential report is generated, say).
+    let dry_run = std::mem::replace(&mut ctx.dry_run, true);
     let mut look = Facts::new(caller.clone());
     for step in StepId::ALL {
         let (state, detail) = match check(step, ctx, &mut look).await {
@@ -91,6 +93,7 @@ pub(crate) async fn run(ctx: &mut Ctx) -> Result<()> {
             state.label()
         ));
     }
+    ctx.dry_run = dry_run;
     ctx.out.say("");
     ctx.out.say(WILL);
 

@@ -380,6 +380,31 @@ async fn named_users_are_backed_up_and_deleted_and_a_restore_brings_them_back() 
         user_names(&iam).await,
         ["breakglass", "ci-user", "old-admin"]
     );
+    let attached = iam
+        .list_attached_user_policies()
+        .user_name("old-admin")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(attached.attached_policies().len(), 1);
+    let groups = iam
+        .list_groups_for_user()
+        .user_name("old-admin")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(groups.groups().len(), 1);
+    let keys = iam
+        .list_ssh_public_keys()
+        .user_name("old-admin")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        keys.ssh_public_keys().len(),
+        1,
+        "the SSH key is not uploaded twice"
+    );
 
     // A backup whose user name now belongs to someone else's user is refused.
     let mut foreign = backup.clone();
@@ -447,13 +472,23 @@ async fn the_identity_in_use_is_never_deleted() {
         dir.path(),
         "[cleanup]\niam_users = [\"old-admin\", \"moto\"]\n",
     );
+    // The administrator exists and has had its first run: only the caller
+    // rule can stop this one.
     run(Some(&moto), dir.path(), &["init", "--yes"]).assert_code(1);
+    moto.forget_requests();
+    let refused = run(Some(&moto), dir.path(), &["iam-users-cleanup", "--yes"]);
+    refused.assert_code(1);
+    assert!(
+        refused
+            .stderr
+            .contains("names moto, the identity this run signs in as"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(moto.writes(), Vec::<String>::new(), "nothing half-applied");
     let names = user_names(&iam).await;
     assert!(names.contains(&"moto".to_string()), "{names:?}");
-    assert!(
-        names.contains(&"old-admin".to_string()),
-        "nothing half-applied: {names:?}"
-    );
+    assert!(names.contains(&"old-admin".to_string()), "{names:?}");
 }
 
 #[tokio::test]
