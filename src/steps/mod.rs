@@ -365,10 +365,15 @@ fn summarize(ctx: &Ctx, plans: &[StepPlan]) {
             plural(manual.len())
         ));
     } else if changes == 0 && plans.iter().all(|p| p.blocker.is_none()) {
-        ctx.out
-            .say("Everything matches the config; nothing was changed.");
+        ctx.out.say(if manual.is_empty() {
+            "Everything matches the config; nothing was changed."
+        } else {
+            "Nothing to change through the API; nothing was changed."
+        });
     }
-    if !ctx.dry_run && !manual.is_empty() {
+    // At a terminal each console step was walked through (and verified
+    // where AWS can tell) as it came; otherwise they are still to do.
+    if !ctx.dry_run && !manual.is_empty() && !ctx.prompt().interactive() {
         ctx.out
             .say("Console steps not confirmed yet (AWS has no API for them):");
         for m in manual {

@@ -18,10 +18,15 @@ const CTRL_C: &str = "\x03";
 type Wizard = expectrl::session::OsSession;
 
 fn spawn(moto: &Moto, dir: &Path, config: &Path) -> Wizard {
+    spawn_args(moto, dir, config, &["init"])
+}
+
+/// ssosetup with `args` in a pseudo-terminal.
+fn spawn_args(moto: &Moto, dir: &Path, config: &Path, args: &[&str]) -> Wizard {
     let mut command = ssosetup(Some(moto), dir);
     command
         .env("AWS_CONFIG_FILE", config)
-        .arg("init")
+        .args(args)
         // The pty is the child's terminal: keep it (exec would apply null).
         .stdin(std::process::Stdio::inherit())
         .stdout(std::process::Stdio::inherit())
@@ -237,4 +242,25 @@ async fn ctrl_c_keeps_the_answers_exits_130_and_a_rerun_resumes() {
     again.expect("Which permission sets?").unwrap();
     again.send(CTRL_C).unwrap();
     assert_eq!(exit_code(&mut again), 130);
+}
+
+#[tokio::test]
+async fn a_console_step_done_at_the_terminal_is_not_listed_as_still_to_do() {
+    let moto = Moto::start();
+    let dir = tempfile::tempdir().unwrap();
+    let mut w = spawn_args(
+        &moto,
+        dir.path(),
+        &dir.path().join("aws-config"),
+        &["authentication"],
+    );
+    answer(&mut w, "Have you done all of the above?", "y");
+    let rest = w.expect(Eof).unwrap();
+    let shown: String = rest
+        .matches()
+        .map(|m| String::from_utf8_lossy(m).into_owned())
+        .collect();
+    assert!(shown.contains("recorded in"), "{shown}");
+    assert!(!shown.contains("not confirmed yet"), "{shown}");
+    assert_eq!(exit_code(&mut w), 0);
 }
