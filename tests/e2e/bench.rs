@@ -116,6 +116,28 @@ fn report(
         "wall time {seconds:.1} s; the rate limits alone need {:.1} s\n",
         physical_limit(calls)
     );
+    calls_table(calls, minimum);
+    let writes: usize = calls
+        .iter()
+        .filter(|(op, _)| {
+            !["List", "Describe", "Get"]
+                .iter()
+                .any(|p| op.starts_with(p))
+        })
+        .map(|(_, n)| n)
+        .sum();
+    println!(
+        "\nwrite calls: {writes}; identitystore calls: {}",
+        calls
+            .iter()
+            .filter(|(o, _)| is_identitystore(o))
+            .map(|(_, n)| n)
+            .sum::<usize>()
+    );
+}
+
+/// Calls per operation beside the minimum, as a Markdown table with totals.
+fn calls_table(calls: &BTreeMap<String, usize>, minimum: &BTreeMap<&str, usize>) {
     println!("| operation | calls | minimum |");
     println!("|---|---:|---:|");
     let mut ops: Vec<&str> = calls
@@ -135,24 +157,7 @@ fn report(
     }
     let total: usize = calls.values().sum();
     let total_min: usize = minimum.values().sum();
-    let writes: usize = calls
-        .iter()
-        .filter(|(op, _)| {
-            !["List", "Describe", "Get"]
-                .iter()
-                .any(|p| op.starts_with(p))
-        })
-        .map(|(_, n)| n)
-        .sum();
     println!("| **total** | **{total}** | **{total_min}** |");
-    println!(
-        "\nwrite calls: {writes}; identitystore calls: {}",
-        calls
-            .iter()
-            .filter(|(o, _)| is_identitystore(o))
-            .map(|(_, n)| n)
-            .sum::<usize>()
-    );
 }
 
 #[tokio::test]
@@ -576,24 +581,5 @@ fn report_iam(
         "wall time {seconds:.1} s ({:.0} ms per user)\n",
         seconds * 1000.0 / users as f64
     );
-    println!("| operation | calls | minimum |");
-    println!("|---|---:|---:|");
-    let mut ops: Vec<&str> = calls
-        .keys()
-        .map(String::as_str)
-        .chain(minimum.keys().copied())
-        .collect();
-    ops.sort();
-    ops.dedup();
-    for op in ops {
-        let n = calls.get(op).copied().unwrap_or(0);
-        let min = minimum
-            .get(op)
-            .map(|m| m.to_string())
-            .unwrap_or_else(|| "-".into());
-        println!("| {op} | {n} | {min} |");
-    }
-    let total: usize = calls.values().sum();
-    let total_min: usize = minimum.values().sum();
-    println!("| **total** | **{total}** | **{total_min}** |");
+    calls_table(calls, minimum);
 }
