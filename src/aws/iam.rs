@@ -14,7 +14,7 @@ use aws_smithy_types::date_time::Format;
 use aws_smithy_types::DateTime;
 use serde::{Deserialize, Serialize};
 
-use super::{classify, AwsError, AwsErrorKind};
+use super::{classify, few_retries, Aws, AwsError, AwsErrorKind};
 
 type Iam = aws_sdk_iam::Client;
 
@@ -309,7 +309,8 @@ fn not_found_is_none<T>(r: Result<T, AwsError>) -> Result<Option<T>, AwsError> {
 }
 
 /// Reads everything attached to `user_name`; `None` when there is no such user.
-pub(crate) async fn inventory(iam: &Iam, user_name: &str) -> Result<Option<IamUser>, AwsError> {
+pub(crate) async fn inventory(aws: &Aws, user_name: &str) -> Result<Option<IamUser>, AwsError> {
+    let iam = &aws.iam;
     let user = match not_found_is_none(
         iam.get_user()
             .user_name(user_name)
@@ -333,7 +334,11 @@ pub(crate) async fn inventory(iam: &Iam, user_name: &str) -> Result<Option<IamUs
         user_tags(iam, user_name),
         ssh_public_keys(iam, user_name),
         signing_certificates(iam, Some(user_name)),
-        service_specific_credentials(iam, user_name),
+        aws.optional_read(
+            "iam:ListServiceSpecificCredentials",
+            "service-specific credentials are left out of inventories and backups",
+            || service_specific_credentials(iam, user_name),
+        ),
     )?;
     Ok(Some(IamUser {
         user_name: user.user_name().to_string(),
@@ -615,33 +620,19 @@ pub(crate) async fn signing_certificates(
     .await
 }
 
-/// Set once an endpoint has answered that it lacks
-/// ListServiceSpecificCredentials (a local stand-in): not asked again in
-/// this run, where each try would cost the SDK's retries with backoff.
-static SERVICE_CREDENTIALS_UNSUPPORTED: std::sync::atomic::AtomicBool =
-    std::sync::atomic::AtomicBool::new(false);
-
-/// `None` when the endpoint cannot list them (a stand-in without the API).
+/// Service-specific credentials (CodeCommit, Keyspaces); a read some
+/// stand-ins lack, run through [`Aws::optional_read`].
 async fn service_specific_credentials(
     iam: &Iam,
     user_name: &str,
-) -> Result<Option<Vec<ServiceCredential>>, AwsError> {
-    use std::sync::atomic::Ordering;
-    if SERVICE_CREDENTIALS_UNSUPPORTED.load(Ordering::Relaxed) {
-        return Ok(None);
-    }
-    let listed = all_pages(|marker| async {
+) -> Result<Vec<ServiceCredential>, AwsError> {
+    all_pages(|marker| async {
         let page = iam
             .list_service_specific_credentials()
             .user_name(user_name)
             .set_marker(marker)
             .customize()
-            // A 500 without an error code is a stand-in lacking the API:
-            // one quick retry, not six slow ones.
-            .config_override(
-                aws_sdk_iam::config::Builder::default()
-                    .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(2)),
-            )
+            .config_override(few_retries!(aws_sdk_iam))
             .send()
             .await
             .map_err(|e| classify("iam:ListServiceSpecificCredentials", e))?;
@@ -657,19 +648,7 @@ async fn service_specific_credentials(
             .collect();
         Ok((creds, next(page.marker(), page.is_truncated())))
     })
-    .await;
-    match listed {
-        Ok(creds) => Ok(Some(creds)),
-        Err(e) if e.kind == AwsErrorKind::Unsupported => {
-            if !SERVICE_CREDENTIALS_UNSUPPORTED.swap(true, Ordering::Relaxed) {
-                tracing::warn!(
-                    "this endpoint cannot list service-specific credentials (iam:ListServiceSpecificCredentials); they are left out of inventories and backups"
-                );
-            }
-            Ok(None)
-        }
-        Err(e) => Err(e),
-    }
+    .await
 }
 
 /// Runs a removal: already gone counts as done; `EntityTemporarilyUnmodifiable`
@@ -1116,11 +1095,7 @@ pub(crate) async fn organizations_features(iam: &Iam) -> Result<Option<Vec<Strin
     match iam
         .list_organizations_features()
         .customize()
-        // A stand-in without this API answers 500: do not retry that for long.
-        .config_override(
-            aws_sdk_iam::config::Builder::default()
-                .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(2)),
-        )
+        .config_override(few_retries!(aws_sdk_iam))
         .send()
         .await
         .map_err(|e| classify("iam:ListOrganizationsFeatures", e))

@@ -61,6 +61,8 @@ pub(crate) struct Aws {
     pub pacer: Arc<pace::Pacer>,
     regional_ssoadmin: RegionalSsoAdmin,
     session_iam: SessionIam,
+    /// Operations this endpoint answered as not implemented: not asked again.
+    unsupported: Arc<std::sync::Mutex<std::collections::BTreeSet<&'static str>>>,
 }
 
 impl Aws {
@@ -108,6 +110,7 @@ impl Aws {
             identitystore: aws_sdk_identitystore::Client::new(sdk),
             iam: aws_sdk_iam::Client::new(sdk),
             pacer: Arc::new(pace::Pacer::from_env()),
+            unsupported: Arc::default(),
             regional_ssoadmin: Arc::new({
                 let base = base.clone();
                 move |region: &str| {
@@ -123,6 +126,35 @@ impl Aws {
                     .build();
                 aws_sdk_iam::Client::from_conf(config)
             }),
+        }
+    }
+
+    /// A read that a local stand-in may not implement (it answers HTTP 500
+    /// without an error code: [`AwsErrorKind::Unsupported`]). `Ok(None)`:
+    /// this endpoint lacks `action`; said once (`without` tells what the run
+    /// goes on without), and not asked again in this run, since every try
+    /// would cost retries. Send such reads with [`few_retries!`].
+    pub(crate) async fn optional_read<T, Fut>(
+        &self,
+        action: &'static str,
+        without: &str,
+        read: impl FnOnce() -> Fut,
+    ) -> Result<Option<T>, AwsError>
+    where
+        Fut: std::future::Future<Output = Result<T, AwsError>>,
+    {
+        if self.unsupported.lock().expect("lock").contains(action) {
+            return Ok(None);
+        }
+        match read().await {
+            Ok(v) => Ok(Some(v)),
+            Err(e) if e.kind == AwsErrorKind::Unsupported => {
+                if self.unsupported.lock().expect("lock").insert(action) {
+                    tracing::warn!("this endpoint does not implement {action}: {without}");
+                }
+                Ok(None)
+            }
+            Err(e) => Err(e),
         }
     }
 
@@ -164,6 +196,7 @@ impl Aws {
             iam: aws_smithy_mocks::mock_client!(aws_sdk_iam, []),
             // Mocks answer at once; pacing is tested on its own.
             pacer: Arc::new(pace::Pacer::new(10_000.0, 10_000.0, 10)),
+            unsupported: Arc::default(),
             regional_ssoadmin: regional,
             session_iam: Arc::new(|account: &str, _| {
                 panic!("no IAM session mock for account {account}")
@@ -319,6 +352,19 @@ macro_rules! no_sdk_retries {
     };
 }
 pub(crate) use no_sdk_retries;
+
+/// A per-call configuration for a read an endpoint may not implement (see
+/// [`Aws::optional_read`]): one quick retry instead of six slow ones.
+macro_rules! few_retries {
+    ($service:ident) => {
+        $service::config::Builder::default().retry_config(
+            aws_config::retry::RetryConfig::standard()
+                .with_max_attempts(2)
+                .with_initial_backoff(std::time::Duration::from_millis(100)),
+        )
+    };
+}
+pub(crate) use few_retries;
 
 impl fmt::Display for AwsError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

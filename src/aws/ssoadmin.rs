@@ -67,7 +67,7 @@ use aws_sdk_ssoadmin::types::{
     StatusValues, TargetType,
 };
 
-use super::{change_checked, no_sdk_retries, retry_conflicts, Aws, AwsErrorKind};
+use super::{change_checked, few_retries, no_sdk_retries, retry_conflicts, Aws, AwsErrorKind};
 use crate::config::CustomerManagedPolicy;
 
 /// A permission set's own fields, as DescribePermissionSet shows them.
@@ -269,20 +269,13 @@ pub(crate) async fn get_permissions_boundary(
     ps: &str,
 ) -> Result<Option<Boundary>, AwsError> {
     aws.pacer.ssoadmin().await;
-    // An endpoint without this API answers 500 to every try: retry once,
-    // quickly, rather than backing off for half a minute per set.
-    let quick = aws_sdk_ssoadmin::config::Builder::default().retry_config(
-        aws_config::retry::RetryConfig::standard()
-            .with_max_attempts(2)
-            .with_initial_backoff(std::time::Duration::from_millis(100)),
-    );
     match aws
         .ssoadmin
         .get_permissions_boundary_for_permission_set()
         .instance_arn(instance)
         .permission_set_arn(ps)
         .customize()
-        .config_override(quick)
+        .config_override(few_retries!(aws_sdk_ssoadmin))
         .send()
         .await
     {

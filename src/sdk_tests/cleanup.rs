@@ -261,6 +261,25 @@ fn member_sessions(state: Arc<Mutex<MemberRoots>>) -> SessionIam {
     )
 }
 
+/// The clients the cleanup steps use; sso-admin and the identity store
+/// are not reached in these tests.
+fn cleanup_aws(
+    sts: aws_sdk_sts::Client,
+    organizations: aws_sdk_organizations::Client,
+    iam: aws_sdk_iam::Client,
+    sessions: SessionIam,
+) -> Aws {
+    Aws::from_clients(
+        "us-east-1",
+        sts,
+        organizations,
+        ssoadmin(&[]),
+        identitystore(&[]),
+        regions_with_instance_in(None),
+    )
+    .with_iam(iam, sessions)
+}
+
 fn temp_config(ctx: &mut crate::steps::Ctx, dir: &std::path::Path, cleanup: CleanupConfig) {
     ctx.config.path = dir.join("ssosetup.toml");
     ctx.config.config.cleanup = Some(cleanup);
@@ -276,19 +295,16 @@ async fn a_root_caller_is_told_it_uses_the_keys_to_delete_and_yes_reports_them_r
             &credential_report(),
         ]
     );
-    let aws = Aws::from_clients(
-        "us-east-1",
+    let aws = cleanup_aws(
         sts(
             "arn:aws:iam::111111111111:root",
             MANAGEMENT,
             &assume_root_rule(),
         ),
         organization_with_members(),
-        ssoadmin(&[]),
-        identitystore(&[]),
-        regions_with_instance_in(None),
-    )
-    .with_iam(iam, member_sessions(Arc::default()));
+        iam,
+        member_sessions(Arc::default()),
+    );
     let dir = tempfile::tempdir().unwrap();
     let mut ctx = ctx(aws, Box::new(AutoYes));
     temp_config(&mut ctx, dir.path(), CleanupConfig::default());
@@ -334,19 +350,16 @@ async fn root_keys_are_rechecked_until_gone_then_billing_is_confirmed_and_record
         RuleMode::MatchAny,
         &[&summaries, &credential_report()]
     );
-    let aws = Aws::from_clients(
-        "us-east-1",
+    let aws = cleanup_aws(
         sts(
             "arn:aws:iam::111111111111:user/admin",
             MANAGEMENT,
             &assume_root_rule(),
         ),
         mock_client!(aws_sdk_organizations, [&super::describe_org(MANAGEMENT)]),
-        ssoadmin(&[]),
-        identitystore(&[]),
-        regions_with_instance_in(None),
-    )
-    .with_iam(iam, member_sessions(Arc::default()));
+        iam,
+        member_sessions(Arc::default()),
+    );
     let dir = tempfile::tempdir().unwrap();
     let scripted = Scripted::new(&["", "Check again", "", "y"]);
     let mut ctx = ctx(aws, Box::new(scripted));
@@ -389,15 +402,12 @@ async fn member_accounts_are_audited_and_only_their_root_keys_deleted_through_as
         .keys
         .insert(MEMBER_A.into(), vec!["AKIAMEMBERA000000001".into()]);
     let assume = assume_root_rule();
-    let aws = Aws::from_clients(
-        "us-east-1",
+    let aws = cleanup_aws(
         sts("arn:aws:iam::111111111111:user/admin", MANAGEMENT, &assume),
         organization_with_members(),
-        ssoadmin(&[]),
-        identitystore(&[]),
-        regions_with_instance_in(None),
-    )
-    .with_iam(iam, member_sessions(roots.clone()));
+        iam,
+        member_sessions(roots.clone()),
+    );
     let dir = tempfile::tempdir().unwrap();
     let mut ctx = ctx(aws, Box::new(AutoYes));
     temp_config(
@@ -450,19 +460,16 @@ async fn centralized_root_access_off_is_enabled_only_when_the_config_opts_in() {
             .unwrap()
             .keys
             .insert(MEMBER_B.into(), vec!["AKIAMEMBERB000000001".into()]);
-        let aws = Aws::from_clients(
-            "us-east-1",
+        let aws = cleanup_aws(
             sts(
                 "arn:aws:iam::111111111111:user/admin",
                 MANAGEMENT,
                 &assume_root_rule(),
             ),
             organization_with_members(),
-            ssoadmin(&[]),
-            identitystore(&[]),
-            regions_with_instance_in(None),
-        )
-        .with_iam(iam, member_sessions(roots.clone()));
+            iam,
+            member_sessions(roots.clone()),
+        );
         let dir = tempfile::tempdir().unwrap();
         let mut ctx = ctx(aws, Box::new(AutoYes));
         temp_config(
@@ -840,8 +847,17 @@ async fn a_user_is_deleted_in_aws_order_and_a_delete_conflict_rescans() {
         deny_detach: false,
         log: vec![],
     }));
-    let client = fake_iam(state.clone());
-    let user: IamUser = crate::aws::iam::inventory(&client, "old-admin")
+    let aws = cleanup_aws(
+        sts(
+            "arn:aws:iam::111111111111:user/admin",
+            MANAGEMENT,
+            &assume_root_rule(),
+        ),
+        organization_with_members(),
+        fake_iam(state.clone()),
+        member_sessions(Arc::default()),
+    );
+    let user: IamUser = crate::aws::iam::inventory(&aws, "old-admin")
         .await
         .unwrap()
         .unwrap();
@@ -853,7 +869,7 @@ async fn a_user_is_deleted_in_aws_order_and_a_delete_conflict_rescans() {
         "kept decoded, as it was written"
     );
 
-    iam_users::delete_in_order(&client, user).await.unwrap();
+    iam_users::delete_in_order(&aws, user).await.unwrap();
     let st = state.lock().unwrap();
     assert!(!st.exists);
     assert_eq!(
@@ -891,19 +907,16 @@ async fn a_failure_part_way_keeps_the_backup_and_says_what_remains() {
         deny_detach: true,
         ..FakeUser::default()
     }));
-    let aws = Aws::from_clients(
-        "us-east-1",
+    let aws = cleanup_aws(
         sts(
             "arn:aws:iam::111111111111:user/admin",
             MANAGEMENT,
             &assume_root_rule(),
         ),
         mock_client!(aws_sdk_organizations, [&describe_org(MANAGEMENT)]),
-        ssoadmin(&[]),
-        identitystore(&[]),
-        regions_with_instance_in(None),
-    )
-    .with_iam(fake_iam(state.clone()), member_sessions(Arc::default()));
+        fake_iam(state.clone()),
+        member_sessions(Arc::default()),
+    );
     let ctx = ctx(aws, Box::new(AutoYes));
     let mut facts = steps::Facts::new(steps::whoami(&ctx).await.unwrap());
     let dir = tempfile::tempdir().unwrap();
@@ -996,19 +1009,16 @@ async fn the_wizard_asks_about_member_accounts_and_saves_the_answer() {
         )
     });
     let iam = mock_client!(aws_sdk_iam, RuleMode::MatchAny, &[&features]);
-    let aws = Aws::from_clients(
-        "us-east-1",
+    let aws = cleanup_aws(
         sts(
             "arn:aws:iam::111111111111:user/admin",
             MANAGEMENT,
             &assume_root_rule(),
         ),
         organization_with_members(),
-        ssoadmin(&[]),
-        identitystore(&[]),
-        regions_with_instance_in(None),
-    )
-    .with_iam(iam, member_sessions(Arc::default()));
+        iam,
+        member_sessions(Arc::default()),
+    );
     let dir = tempfile::tempdir().unwrap();
     // Yes to centralized root access; no to deleting root passwords.
     let mut ctx = ctx(aws, Box::new(Scripted::new(&["y", "n"])));

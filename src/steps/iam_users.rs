@@ -30,7 +30,9 @@ use futures::stream::{self, StreamExt, TryStreamExt};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::{ensure_instance, ensure_organization, Ctx, Facts, OrgState, StepId};
+use super::{
+    ensure_groups, ensure_instance, ensure_organization, ensure_permission_sets, Ctx, Facts, StepId,
+};
 use crate::aws::iam::{self, Dependent, IamUser};
 use crate::aws::identitystore::{self as ids, User as IcUser};
 use crate::aws::ssoadmin as sso;
@@ -46,7 +48,7 @@ pub(crate) const ADMIN_POLICY: &str = "arn:aws:iam::aws:policy/AdministratorAcce
 pub(crate) async fn observe(ctx: &Ctx) -> Result<Vec<IamUser>> {
     let names = iam::list_users(&ctx.aws.iam).await?;
     let mut users: Vec<IamUser> = stream::iter(names)
-        .map(|u| async move { iam::inventory(&ctx.aws.iam, &u.user_name).await })
+        .map(|u| async move { iam::inventory(&ctx.aws, &u.user_name).await })
         .buffer_unordered(4)
         .try_filter_map(|u| async move { Ok(u) })
         .try_collect()
@@ -96,7 +98,7 @@ pub(crate) enum Guard {
 /// The lockout guard: an Identity Center user holds a permission set with
 /// AdministratorAccess on the management account, directly or through a
 /// group.
-pub(crate) async fn guard(ctx: &Ctx, facts: &mut Facts) -> Result<Guard> {
+pub(crate) async fn guard(ctx: &Ctx, facts: &mut Facts, ic_users: &[IcUser]) -> Result<Guard> {
     let Some(instance) = ensure_instance(ctx, facts).await? else {
         return Ok(Guard::Nobody(format!(
             "IAM Identity Center has no ACTIVE instance in {}",
@@ -104,17 +106,19 @@ pub(crate) async fn guard(ctx: &Ctx, facts: &mut Facts) -> Result<Guard> {
         )));
     };
     ensure_organization(ctx, facts).await?;
-    let management = match &facts.organization {
-        OrgState::Exists(org) => org.management_account_id.clone(),
-        _ => facts.caller.account.clone(),
-    };
+    let management = facts
+        .management_account()
+        .unwrap_or(&facts.caller.account)
+        .to_string();
+    // Names and ids as the earlier steps of this run saw them (or looked up now).
     let mut admin_sets = Vec::new();
-    for arn in sso::list_permission_sets(&ctx.aws, &instance.arn).await? {
+    for (name, arn) in ensure_permission_sets(ctx, facts).await? {
+        let Some(arn) = arn else { continue };
         if sso::list_managed_policies(&ctx.aws, &instance.arn, &arn)
             .await?
             .contains(ADMIN_POLICY)
         {
-            admin_sets.push(arn);
+            admin_sets.push((name, arn));
         }
     }
     if admin_sets.is_empty() {
@@ -123,21 +127,19 @@ pub(crate) async fn guard(ctx: &Ctx, facts: &mut Facts) -> Result<Guard> {
         ));
     }
     let store = &instance.identity_store_id;
-    let users: BTreeMap<String, String> = ids::list_users(&ctx.aws, store)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.user_name))
+    let users: BTreeMap<&str, &str> = ic_users
+        .iter()
+        .map(|u| (u.id.as_str(), u.user_name.as_str()))
         .collect();
-    let groups: BTreeMap<String, String> = ids::list_groups(&ctx.aws, store)
+    let groups: BTreeMap<String, String> = ensure_groups(ctx, facts)
         .await?
         .into_iter()
-        .map(|g| (g.id, g.display_name))
+        .filter_map(|(name, id)| id.map(|id| (id, name)))
         .collect();
     // Administrators made by this run have never signed in: they prove nothing.
     let mut just_created = Vec::new();
-    for ps in &admin_sets {
-        let set = sso::describe_permission_set(&ctx.aws, &instance.arn, ps).await?;
-        let on = format!("{} on the management account {management}", set.name);
+    for (name, ps) in &admin_sets {
+        let on = format!("{name} on the management account {management}");
         for (kind, id) in
             sso::list_account_assignments(&ctx.aws, &instance.arn, &management, ps).await?
         {
@@ -152,11 +154,11 @@ pub(crate) async fn guard(ctx: &Ctx, facts: &mut Facts) -> Result<Guard> {
                 ),
                 _ => continue,
             };
-            for name in holders.iter().filter_map(|h| users.get(h)) {
-                if facts.created_users.contains(name) {
-                    just_created.push(name.clone());
+            for user in holders.iter().filter_map(|h| users.get(h.as_str())) {
+                if facts.created_users.contains(*user) {
+                    just_created.push(user.to_string());
                 } else {
-                    return Ok(Guard::Admin(format!("{name} holds {on}{via}")));
+                    return Ok(Guard::Admin(format!("{user} holds {on}{via}")));
                 }
             }
         }
@@ -438,7 +440,7 @@ pub(crate) async fn check(ctx: &Ctx, facts: &mut Facts) -> Result<StepPlan> {
         .iter()
         .any(|u| fate(u, &cleanup, &facts.caller) == Fate::Delete);
     let guard = if any_doomed {
-        Some(guard(ctx, facts).await?)
+        Some(guard(ctx, facts, &ic_users).await?)
     } else {
         None
     };
@@ -659,7 +661,7 @@ pub(crate) async fn delete(
     backup_dir: &Path,
 ) -> Result<()> {
     let caller = facts.lock().expect("facts lock").caller.clone();
-    let Some(user) = iam::inventory(&ctx.aws.iam, user_name).await? else {
+    let Some(user) = iam::inventory(&ctx.aws, user_name).await? else {
         ctx.out
             .say(&format!("IAM user {user_name} is already gone"));
         return Ok(());
@@ -678,7 +680,7 @@ pub(crate) async fn delete(
         ));
     }
     let backup = write_backup(backup_dir, &caller.account, &user)?;
-    match delete_in_order(&ctx.aws.iam, user).await {
+    match delete_in_order(&ctx.aws, user).await {
         Ok(()) => {
             ctx.out.say(&format!(
                 "deleted IAM user {user_name} (backup: {})",
@@ -687,7 +689,7 @@ pub(crate) async fn delete(
             Ok(())
         }
         Err(e) => {
-            let remains = match iam::inventory(&ctx.aws.iam, user_name).await {
+            let remains = match iam::inventory(&ctx.aws, user_name).await {
                 Ok(Some(u)) => {
                     let d = u.dependents();
                     if d.is_empty() {
@@ -713,16 +715,16 @@ pub(crate) async fn delete(
 
 /// Removes `user`'s dependents and then the user.
 pub(crate) async fn delete_in_order(
-    client: &aws_sdk_iam::Client,
+    aws: &crate::aws::Aws,
     mut user: IamUser,
 ) -> Result<(), crate::aws::AwsError> {
     const ROUNDS: usize = 5;
     for round in 1..=ROUNDS {
         for d in Dependent::all_of(&user) {
             tracing::info!(user = user.user_name, "removing {}", d.describe());
-            iam::remove(client, Some(&user.user_name), &d).await?;
+            iam::remove(&aws.iam, Some(&user.user_name), &d).await?;
         }
-        match iam::delete_user(client, &user.user_name).await {
+        match iam::delete_user(&aws.iam, &user.user_name).await {
             Ok(()) => return Ok(()),
             Err(e) if e.is("DeleteConflict") && round < ROUNDS => {
                 tracing::info!(
@@ -731,7 +733,7 @@ pub(crate) async fn delete_in_order(
                     "DeleteConflict: reading what is left"
                 );
                 tokio::time::sleep(Duration::from_millis(200 * round as u64)).await;
-                match iam::inventory(client, &user.user_name).await? {
+                match iam::inventory(aws, &user.user_name).await? {
                     Some(now) => user = now,
                     None => return Ok(()),
                 }

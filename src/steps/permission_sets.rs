@@ -22,7 +22,7 @@ use super::{ensure_instance, instance_of, Ctx, Facts, StepId};
 use crate::aws::ssoadmin::{
     self as sso, AsyncStatus, Boundary, PermissionSet, PermissionSetFields,
 };
-use crate::aws::{AwsError, AwsErrorKind};
+use crate::aws::AwsError;
 use crate::config::{
     read_inline_policy, session_duration_seconds, Config, CustomerManagedPolicy,
     PermissionSetConfig,
@@ -141,7 +141,6 @@ async fn observe_details(
     ctx: &Ctx,
     instance: &str,
     set: PermissionSet,
-    boundary_readable: &Mutex<bool>,
 ) -> Result<Observed, AwsError> {
     let arn = set.arn.clone();
     let (managed, customer_managed, inline) = futures::try_join!(
@@ -149,25 +148,14 @@ async fn observe_details(
         sso::list_customer_managed_policies(&ctx.aws, instance, &arn),
         sso::get_inline_policy(&ctx.aws, instance, &arn),
     )?;
-    let boundary = if *boundary_readable.lock().expect("lock") {
-        match sso::get_permissions_boundary(&ctx.aws, instance, &arn).await {
-            Ok(b) => Some(b),
-            Err(e) if e.kind == AwsErrorKind::Unsupported => {
-                // Say it once, though several sets found out at the same time.
-                let first = std::mem::replace(&mut *boundary_readable.lock().expect("lock"), false);
-                if first {
-                    ctx.out.warn(&format!(
-                        "this endpoint cannot read permissions boundaries ({}); boundaries are left as they are",
-                        e.action
-                    ));
-                }
-                None
-            }
-            Err(e) => return Err(e),
-        }
-    } else {
-        None
-    };
+    let boundary = ctx
+        .aws
+        .optional_read(
+            "sso:GetPermissionsBoundaryForPermissionSet",
+            "permissions boundaries are left as they are",
+            || sso::get_permissions_boundary(&ctx.aws, instance, &arn),
+        )
+        .await?;
     Ok(Observed {
         set,
         managed,
@@ -190,9 +178,8 @@ pub(crate) async fn check(ctx: &Ctx, facts: &mut Facts) -> Result<StepPlan> {
     let (managed, unmanaged): (Vec<_>, Vec<_>) = all
         .into_iter()
         .partition(|s| wanted.contains(s.name.as_str()));
-    let boundary_readable = Mutex::new(true);
     let observed: Vec<Observed> = stream::iter(managed)
-        .map(|set| observe_details(ctx, &instance.arn, set, &boundary_readable))
+        .map(|set| observe_details(ctx, &instance.arn, set))
         .buffer_unordered(ctx.aws.pacer.concurrency / 4 + 1)
         .try_collect()
         .await?;

@@ -332,18 +332,22 @@ async fn observe_members(ctx: &Ctx, facts: &mut Facts) -> Result<Members> {
     if accounts.is_empty() {
         return Ok(Members::NotApplicable("the organization has none".into()));
     }
-    let on = match iam::organizations_features(&ctx.aws.iam).await {
-        Ok(features) => features.is_some_and(|f| f.iter().any(|f| f == ROOT_CREDENTIALS_FEATURE)),
-        Err(e) if e.kind == AwsErrorKind::Unsupported => {
-            return Ok(Members::NotApplicable(format!(
-                "{} member account{}, but this endpoint cannot tell whether centralized root access is on ({} is not implemented)",
-                accounts.len(),
-                if accounts.len() == 1 { "" } else { "s" },
-                e.action
-            )))
-        }
-        Err(e) => return Err(e.into()),
+    let features = ctx
+        .aws
+        .optional_read(
+            "iam:ListOrganizationsFeatures",
+            "member accounts' root credentials are not looked at",
+            || iam::organizations_features(&ctx.aws.iam),
+        )
+        .await?;
+    let Some(features) = features else {
+        return Ok(Members::NotApplicable(format!(
+            "{} member account{}, but this endpoint cannot tell whether centralized root access is on",
+            accounts.len(),
+            if accounts.len() == 1 { "" } else { "s" },
+        )));
     };
+    let on = features.is_some_and(|f| f.iter().any(|f| f == ROOT_CREDENTIALS_FEATURE));
     if !on {
         return Ok(Members::Off { accounts });
     }
