@@ -6,6 +6,7 @@
 //! file does not know is an error (a typo must not silently fall back to a
 //! default).
 
+use crate::plan::plural;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -340,7 +341,7 @@ pub(crate) fn invalid_config_error(path: &Path, problems: &[ConfigProblem]) -> U
         "the config file {} has {} problem{}; nothing was changed",
         path.display(),
         problems.len(),
-        if problems.len() == 1 { "" } else { "s" }
+        plural(problems.len())
     ));
     for p in problems {
         error = error.caused_by(p.to_string());

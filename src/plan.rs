@@ -175,21 +175,18 @@ impl MemberRoot {
         let mut what = Vec::new();
         let n = self.access_keys.len();
         if n > 0 {
-            what.push(format!("{n} access key{}", if n == 1 { "" } else { "s" }));
+            what.push(format!("{n} access key{}", plural(n)));
         }
         let n = self.signing_certificates.len();
         if n > 0 {
-            what.push(format!(
-                "{n} signing certificate{}",
-                if n == 1 { "" } else { "s" }
-            ));
+            what.push(format!("{n} signing certificate{}", plural(n)));
         }
         if login && self.password {
             what.push("password".to_string());
         }
         let n = self.mfa_devices.len();
         if login && n > 0 {
-            what.push(format!("{n} MFA device{}", if n == 1 { "" } else { "s" }));
+            what.push(format!("{n} MFA device{}", plural(n)));
         }
         what
     }
@@ -431,9 +428,9 @@ impl Action {
                 user.attached_policies.len() + user.inline_policies.len(),
                 if user.attached_policies.len() + user.inline_policies.len() == 1 { "y" } else { "ies" },
                 user.groups.len(),
-                if user.groups.len() == 1 { "" } else { "s" },
+                plural(user.groups.len()),
                 user.tags.len(),
-                if user.tags.len() == 1 { "" } else { "s" },
+                plural(user.tags.len()),
                 user.permissions_boundary.as_ref().map(|b| format!(", boundary {b}")).unwrap_or_default(),
             ),
             EnableCentralizedRootAccess => "enable centralized root access for member accounts (trusted access for iam.amazonaws.com, then root credentials management)".to_string(),
@@ -539,6 +536,15 @@ impl StepPlan {
             ));
         }
         lines
+    }
+}
+
+/// The plural ending of a count's noun: "" for 1, "s" otherwise.
+pub(crate) fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
     }
 }
 

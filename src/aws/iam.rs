@@ -6,6 +6,7 @@
 //! SDK's own retries ride out throttling. Deletions are safe to repeat: a
 //! dependent that is already gone (`NoSuchEntity`) counts as removed.
 
+use crate::plan::plural;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -271,7 +272,7 @@ impl IamUser {
         }
         let mut count = |n: usize, what: &str| {
             if n > 0 {
-                d.push(format!("{n} {what}{}", if n == 1 { "" } else { "s" }));
+                d.push(format!("{n} {what}{}", plural(n)));
             }
         };
         count(self.access_keys.len(), "access key");

@@ -13,6 +13,7 @@
 //! after an explicit yes. Idempotent: a second run renders the same bytes
 //! and writes nothing (no backup either).
 
+use crate::plan::plural;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -317,7 +318,7 @@ pub(crate) async fn check(ctx: &Ctx, facts: &mut Facts) -> Result<StepPlan> {
             "{} is up to date ({} profile{})",
             path.display(),
             reach.len(),
-            if reach.len() == 1 { "" } else { "s" }
+            plural(reach.len())
         ));
     } else {
         let mut changes = Vec::new();

@@ -19,6 +19,7 @@
 //! ListAccountAssignments, identitystore ListUsers, ListGroupMemberships.
 //! Changes: the deletions of AWS-FACTS row 11, in its order.
 
+use crate::plan::plural;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -168,7 +169,7 @@ pub(crate) async fn guard(ctx: &Ctx, facts: &mut Facts, ic_users: &[IcUser]) -> 
         just_created.dedup();
         return Ok(Guard::Nobody(format!(
             "the only Identity Center administrator{} ({}) {} created by this run and cannot have signed in yet",
-            if just_created.len() == 1 { "" } else { "s" },
+            plural(just_created.len()),
             just_created.join(", "),
             if just_created.len() == 1 { "was" } else { "were" }
         )));
@@ -342,7 +343,7 @@ pub(crate) fn plan(i: &Inputs) -> StepPlan {
         plan.notes.push(format!(
             "{} IAM user{}; only those named in [cleanup] iam_users are deleted",
             i.users.len(),
-            if i.users.len() == 1 { "" } else { "s" }
+            plural(i.users.len())
         ));
         plan.details = table(i.users, i.ic_users, &fates);
     }
@@ -533,7 +534,7 @@ fn secrets_lost(user: &IamUser) -> Vec<String> {
         lost.push(format!(
             "{} access key{} ({}): secret keys are shown only when created; use Identity Center profiles instead of new keys",
             user.access_keys.len(),
-            if user.access_keys.len() == 1 { "" } else { "s" },
+            plural(user.access_keys.len()),
             user.access_keys.iter().map(|k| k.id.as_str()).collect::<Vec<_>>().join(", ")
         ));
     }

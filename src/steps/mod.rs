@@ -33,7 +33,7 @@ use crate::aws::Aws;
 use crate::cli::OutputFormat;
 use crate::config::LoadedConfig;
 use crate::error::UserError;
-use crate::plan::{self, Action, ManualStep, Op, StepPlan};
+use crate::plan::{self, plural, Action, ManualStep, Op, StepPlan};
 use crate::ui::{Printer, Prompter};
 
 /// The steps, in the guide's order (the subcommand names).
@@ -380,14 +380,6 @@ fn summarize(ctx: &Ctx, plans: &[StepPlan]) {
             ctx.out
                 .say(&format!("  {}: {} ({})", m.step, m.title, m.url));
         }
-    }
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
     }
 }
 

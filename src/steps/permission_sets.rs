@@ -11,6 +11,7 @@
 //! found by name and never created twice; a second run finds no drift.
 //! Permission sets that are not in the config are left alone (and listed).
 
+use crate::plan::plural;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
 use std::time::Duration;
@@ -341,7 +342,7 @@ pub(crate) fn plan(desired: &[Desired], observed: &[Observed], unmanaged: &[Stri
     if matching > 0 {
         plan.notes.push(format!(
             "{matching} permission set{} as configured",
-            if matching == 1 { "" } else { "s" }
+            plural(matching)
         ));
     }
     if desired.is_empty() {

@@ -17,6 +17,7 @@
 //! - IAM user and role access to Billing: console only, confirmed by the
 //!   person and recorded in the config.
 
+use crate::plan::plural;
 use anyhow::Result;
 use futures::stream::{self, StreamExt};
 use serde_json::json;
@@ -197,12 +198,12 @@ pub(crate) fn plan(obs: &Observed, cleanup: &CleanupConfig, caller: &Caller) -> 
             Some(false) => plan.notes.push(format!(
                 "{} member account{}: centralized root access is off, as the config says",
                 accounts.len(),
-                if accounts.len() == 1 { "" } else { "s" }
+                plural(accounts.len())
             )),
             None => plan.notes.push(format!(
                 "{} member account{}: centralized root access is off; set [cleanup] centralized_root_access = true to remove their root credentials from here (`ssosetup init` asks)",
                 accounts.len(),
-                if accounts.len() == 1 { "" } else { "s" }
+                plural(accounts.len())
             )),
         },
         Members::On { audits } => {
@@ -238,7 +239,7 @@ pub(crate) fn plan(obs: &Observed, cleanup: &CleanupConfig, caller: &Caller) -> 
             plan.notes.push(format!(
                 "centralized root access is on; {clean} of {} member account{} have no root access keys or certificates",
                 audits.len(),
-                if audits.len() == 1 { "" } else { "s" }
+                plural(audits.len())
             ));
         }
     }
@@ -344,7 +345,7 @@ async fn observe_members(ctx: &Ctx, facts: &mut Facts) -> Result<Members> {
         return Ok(Members::NotApplicable(format!(
             "{} member account{}, but this endpoint cannot tell whether centralized root access is on",
             accounts.len(),
-            if accounts.len() == 1 { "" } else { "s" },
+            plural(accounts.len()),
         )));
     };
     let on = features.is_some_and(|f| f.iter().any(|f| f == ROOT_CREDENTIALS_FEATURE));
@@ -408,7 +409,7 @@ pub(crate) async fn ask(ctx: &mut Ctx, facts: &mut Facts, force: bool) -> Result
     let on = ctx.prompt().confirm(
         &format!(
             "Remove the root access keys and certificates of the {accounts} member account{} through centralized root access (recommended)?",
-            if accounts == 1 { "" } else { "s" }
+            plural(accounts)
         ),
         cleanup.centralized_root_access.unwrap_or(true),
     )?;

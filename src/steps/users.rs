@@ -10,6 +10,7 @@
 //! Memberships in other groups are reported, never removed; attributes of
 //! an existing user that differ from the config are reported, not changed.
 
+use crate::plan::plural;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 
@@ -187,10 +188,7 @@ pub(crate) fn plan(
     if matching > 0 {
         plan.notes.insert(
             0,
-            format!(
-                "{matching} user{} as configured",
-                if matching == 1 { "" } else { "s" }
-            ),
+            format!("{matching} user{} as configured", plural(matching)),
         );
     }
     if config.users.is_empty() {
