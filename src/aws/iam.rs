@@ -15,7 +15,7 @@ use aws_smithy_types::date_time::Format;
 use aws_smithy_types::DateTime;
 use serde::{Deserialize, Serialize};
 
-use super::{classify, few_retries, Aws, AwsError, AwsErrorKind};
+use super::{all_pages, classify, few_retries, Aws, AwsError, AwsErrorKind};
 
 type Iam = aws_sdk_iam::Client;
 
@@ -177,25 +177,6 @@ pub(crate) async fn list_users(iam: &Iam) -> Result<Vec<UserSummary>, AwsError> 
 /// The marker of the next page, if IAM says there is one.
 fn next(marker: Option<&str>, truncated: bool) -> Option<String> {
     marker.filter(|_| truncated).map(str::to_string)
-}
-
-/// Every page of an IAM list call: `page` gets the marker (none at first)
-/// and returns the page's items and the next marker.
-async fn all_pages<T, F, Fut>(mut page: F) -> Result<Vec<T>, AwsError>
-where
-    F: FnMut(Option<String>) -> Fut,
-    Fut: std::future::Future<Output = Result<(Vec<T>, Option<String>), AwsError>>,
-{
-    let mut items = Vec::new();
-    let mut marker = None;
-    loop {
-        let (more, next) = page(marker).await?;
-        items.extend(more);
-        match next {
-            Some(m) => marker = Some(m),
-            None => return Ok(items),
-        }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

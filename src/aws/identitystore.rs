@@ -5,7 +5,7 @@ use aws_sdk_identitystore::types::{AlternateIdentifier, Email, MemberId, Name, U
 use aws_smithy_types::Document;
 use serde::Serialize;
 
-use super::{classify, Aws, AwsError, AwsErrorKind};
+use super::{all_pages, classify, Aws, AwsError, AwsErrorKind};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub(crate) struct Group {
@@ -35,9 +35,7 @@ pub(crate) struct NewUser {
 }
 
 pub(crate) async fn list_groups(aws: &Aws, store: &str) -> Result<Vec<Group>, AwsError> {
-    let mut groups = Vec::new();
-    let mut token = None;
-    loop {
+    all_pages(|token| async move {
         aws.pacer.identitystore("ListGroups").await;
         let page = aws
             .identitystore
@@ -48,15 +46,17 @@ pub(crate) async fn list_groups(aws: &Aws, store: &str) -> Result<Vec<Group>, Aw
             .send()
             .await
             .map_err(|e| classify("identitystore:ListGroups", e))?;
-        groups.extend(page.groups().iter().map(|g| Group {
-            id: g.group_id().to_string(),
-            display_name: g.display_name().unwrap_or_default().to_string(),
-        }));
-        token = page.next_token().map(str::to_string);
-        if token.is_none() {
-            return Ok(groups);
-        }
-    }
+        let items: Vec<_> = page
+            .groups()
+            .iter()
+            .map(|g| Group {
+                id: g.group_id().to_string(),
+                display_name: g.display_name().unwrap_or_default().to_string(),
+            })
+            .collect();
+        Ok((items, page.next_token().map(str::to_string)))
+    })
+    .await
 }
 
 async fn get_group_id(
@@ -121,9 +121,7 @@ pub(crate) async fn create_group(
 }
 
 pub(crate) async fn list_users(aws: &Aws, store: &str) -> Result<Vec<User>, AwsError> {
-    let mut users = Vec::new();
-    let mut token = None;
-    loop {
+    all_pages(|token| async move {
         aws.pacer.identitystore("ListUsers").await;
         let page = aws
             .identitystore
@@ -134,8 +132,10 @@ pub(crate) async fn list_users(aws: &Aws, store: &str) -> Result<Vec<User>, AwsE
             .send()
             .await
             .map_err(|e| classify("identitystore:ListUsers", e))?;
-        users.extend(page.users().iter().map(|u| {
-            User {
+        let items: Vec<_> = page
+            .users()
+            .iter()
+            .map(|u| User {
                 id: u.user_id().to_string(),
                 user_name: u.user_name().unwrap_or_default().to_string(),
                 display_name: u.display_name().map(str::to_string),
@@ -148,13 +148,11 @@ pub(crate) async fn list_users(aws: &Aws, store: &str) -> Result<Vec<User>, AwsE
                     .or(u.emails().first())
                     .and_then(|e| e.value())
                     .map(str::to_string),
-            }
-        }));
-        token = page.next_token().map(str::to_string);
-        if token.is_none() {
-            return Ok(users);
-        }
-    }
+            })
+            .collect();
+        Ok((items, page.next_token().map(str::to_string)))
+    })
+    .await
 }
 
 /// The id of user `user_name`, if it exists.
@@ -234,9 +232,7 @@ pub(crate) async fn list_group_members(
     store: &str,
     group_id: &str,
 ) -> Result<Vec<String>, AwsError> {
-    let mut users = Vec::new();
-    let mut token = None;
-    loop {
+    all_pages(|token| async move {
         aws.pacer.identitystore("ListGroupMemberships").await;
         let page = aws
             .identitystore
@@ -248,19 +244,17 @@ pub(crate) async fn list_group_members(
             .send()
             .await
             .map_err(|e| classify("identitystore:ListGroupMemberships", e))?;
-        users.extend(
-            page.group_memberships()
-                .iter()
-                .filter_map(|m| match m.member_id() {
-                    Some(MemberId::UserId(id)) => Some(id.clone()),
-                    _ => None,
-                }),
-        );
-        token = page.next_token().map(str::to_string);
-        if token.is_none() {
-            return Ok(users);
-        }
-    }
+        let items: Vec<_> = page
+            .group_memberships()
+            .iter()
+            .filter_map(|m| match m.member_id() {
+                Some(MemberId::UserId(id)) => Some(id.clone()),
+                _ => None,
+            })
+            .collect();
+        Ok((items, page.next_token().map(str::to_string)))
+    })
+    .await
 }
 
 /// The ids of the groups `user_id` is a member of.
@@ -269,9 +263,7 @@ pub(crate) async fn list_memberships_of(
     store: &str,
     user_id: &str,
 ) -> Result<Vec<String>, AwsError> {
-    let mut groups = Vec::new();
-    let mut token = None;
-    loop {
+    all_pages(|token| async move {
         aws.pacer
             .identitystore("ListGroupMembershipsForMember")
             .await;
@@ -285,17 +277,15 @@ pub(crate) async fn list_memberships_of(
             .send()
             .await
             .map_err(|e| classify("identitystore:ListGroupMembershipsForMember", e))?;
-        groups.extend(
-            page.group_memberships()
-                .iter()
-                .filter_map(|m| m.group_id())
-                .map(str::to_string),
-        );
-        token = page.next_token().map(str::to_string);
-        if token.is_none() {
-            return Ok(groups);
-        }
-    }
+        let items: Vec<_> = page
+            .group_memberships()
+            .iter()
+            .filter_map(|m| m.group_id())
+            .map(str::to_string)
+            .collect();
+        Ok((items, page.next_token().map(str::to_string)))
+    })
+    .await
 }
 
 /// Adds `user_id` to `group_id`; an existing membership (a conflict that is

@@ -213,6 +213,27 @@ impl Aws {
     }
 }
 
+/// Every page of a list call: `page` gets the token (IAM: the marker; none
+/// at first), paces itself if it must, and returns the page's items and the
+/// next token. The SDK's paginators are not used so that each page can be
+/// paced before it is asked for.
+pub(crate) async fn all_pages<T, F, Fut>(mut page: F) -> Result<Vec<T>, AwsError>
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: std::future::Future<Output = Result<(Vec<T>, Option<String>), AwsError>>,
+{
+    let mut items = Vec::new();
+    let mut marker = None;
+    loop {
+        let (more, next) = page(marker).await?;
+        items.extend(more);
+        match next {
+            Some(m) => marker = Some(m),
+            None => return Ok(items),
+        }
+    }
+}
+
 /// What kind of failure an AWS call had; decides retries and hints.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum AwsErrorKind {

@@ -3,7 +3,7 @@
 use aws_sdk_organizations::types::OrganizationFeatureSet;
 use serde::Serialize;
 
-use super::{classify, AwsError};
+use super::{all_pages, classify, AwsError};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub(crate) struct Organization {
@@ -107,32 +107,32 @@ pub(crate) struct Account {
 pub(crate) async fn list_accounts(
     client: &aws_sdk_organizations::Client,
 ) -> Result<Vec<Account>, AwsError> {
-    let mut accounts = Vec::new();
-    let mut token = None;
-    loop {
+    all_pages(|token| async move {
         let page = client
             .list_accounts()
             .set_next_token(token)
             .send()
             .await
             .map_err(|e| classify("organizations:ListAccounts", e))?;
-        accounts.extend(page.accounts().iter().map(|a| {
-            Account {
-                id: a.id().unwrap_or_default().to_string(),
-                name: a.name().unwrap_or_default().to_string(),
-                // `State` replaces the deprecated `Status`; either says ACTIVE.
-                active: a
-                    .state()
-                    .map(|s| s.as_str() == "ACTIVE")
-                    .unwrap_or_else(|| {
-                        #[allow(deprecated)]
-                        a.status().is_some_and(|s| s.as_str() == "ACTIVE")
-                    }),
-            }
-        }));
-        token = page.next_token().map(str::to_string);
-        if token.is_none() {
-            return Ok(accounts);
-        }
-    }
+        let items: Vec<_> = page
+            .accounts()
+            .iter()
+            .map(|a| {
+                Account {
+                    id: a.id().unwrap_or_default().to_string(),
+                    name: a.name().unwrap_or_default().to_string(),
+                    // `State` replaces the deprecated `Status`; either says ACTIVE.
+                    active: a
+                        .state()
+                        .map(|s| s.as_str() == "ACTIVE")
+                        .unwrap_or_else(|| {
+                            #[allow(deprecated)]
+                            a.status().is_some_and(|s| s.as_str() == "ACTIVE")
+                        }),
+                }
+            })
+            .collect();
+        Ok((items, page.next_token().map(str::to_string)))
+    })
+    .await
 }

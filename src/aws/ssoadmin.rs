@@ -3,7 +3,7 @@
 use aws_sdk_ssoadmin::types::InstanceStatus;
 use serde::Serialize;
 
-use super::{classify, AwsError};
+use super::{all_pages, classify, AwsError};
 
 /// An Identity Center instance as ListInstances shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -129,9 +129,7 @@ pub(crate) async fn list_permission_sets(
     aws: &Aws,
     instance: &str,
 ) -> Result<Vec<String>, AwsError> {
-    let mut arns = Vec::new();
-    let mut token = None;
-    loop {
+    all_pages(|token| async move {
         aws.pacer.ssoadmin().await;
         let page = aws
             .ssoadmin
@@ -142,12 +140,10 @@ pub(crate) async fn list_permission_sets(
             .send()
             .await
             .map_err(|e| classify("sso:ListPermissionSets", e))?;
-        arns.extend(page.permission_sets().iter().cloned());
-        token = page.next_token().map(str::to_string);
-        if token.is_none() {
-            return Ok(arns);
-        }
-    }
+        let items = page.permission_sets().to_vec();
+        Ok((items, page.next_token().map(str::to_string)))
+    })
+    .await
 }
 
 pub(crate) async fn describe_permission_set(
@@ -185,9 +181,7 @@ pub(crate) async fn list_managed_policies(
     instance: &str,
     ps: &str,
 ) -> Result<BTreeSet<String>, AwsError> {
-    let mut arns = BTreeSet::new();
-    let mut token = None;
-    loop {
+    let arns = all_pages(|token| async move {
         aws.pacer.ssoadmin().await;
         let page = aws
             .ssoadmin
@@ -198,17 +192,16 @@ pub(crate) async fn list_managed_policies(
             .send()
             .await
             .map_err(|e| classify("sso:ListManagedPoliciesInPermissionSet", e))?;
-        arns.extend(
-            page.attached_managed_policies()
-                .iter()
-                .filter_map(|p| p.arn())
-                .map(str::to_string),
-        );
-        token = page.next_token().map(str::to_string);
-        if token.is_none() {
-            return Ok(arns);
-        }
-    }
+        let items: Vec<_> = page
+            .attached_managed_policies()
+            .iter()
+            .filter_map(|p| p.arn())
+            .map(str::to_string)
+            .collect();
+        Ok((items, page.next_token().map(str::to_string)))
+    })
+    .await?;
+    Ok(arns.into_iter().collect())
 }
 
 pub(crate) async fn list_customer_managed_policies(
@@ -216,9 +209,7 @@ pub(crate) async fn list_customer_managed_policies(
     instance: &str,
     ps: &str,
 ) -> Result<BTreeSet<CustomerManagedPolicy>, AwsError> {
-    let mut refs = BTreeSet::new();
-    let mut token = None;
-    loop {
+    let refs = all_pages(|token| async move {
         aws.pacer.ssoadmin().await;
         let page = aws
             .ssoadmin
@@ -229,16 +220,15 @@ pub(crate) async fn list_customer_managed_policies(
             .send()
             .await
             .map_err(|e| classify("sso:ListCustomerManagedPolicyReferencesInPermissionSet", e))?;
-        refs.extend(
-            page.customer_managed_policy_references()
-                .iter()
-                .map(cmp_from),
-        );
-        token = page.next_token().map(str::to_string);
-        if token.is_none() {
-            return Ok(refs);
-        }
-    }
+        let items: Vec<_> = page
+            .customer_managed_policy_references()
+            .iter()
+            .map(cmp_from)
+            .collect();
+        Ok((items, page.next_token().map(str::to_string)))
+    })
+    .await?;
+    Ok(refs.into_iter().collect())
 }
 
 pub(crate) async fn get_inline_policy(
@@ -595,9 +585,7 @@ pub(crate) async fn list_accounts_for_provisioned_permission_set(
     instance: &str,
     ps: &str,
 ) -> Result<Vec<String>, AwsError> {
-    let mut accounts = Vec::new();
-    let mut token = None;
-    loop {
+    all_pages(|token| async move {
         aws.pacer.ssoadmin().await;
         let page = aws
             .ssoadmin
@@ -608,12 +596,10 @@ pub(crate) async fn list_accounts_for_provisioned_permission_set(
             .send()
             .await
             .map_err(|e| classify("sso:ListAccountsForProvisionedPermissionSet", e))?;
-        accounts.extend(page.account_ids().iter().cloned());
-        token = page.next_token().map(str::to_string);
-        if token.is_none() {
-            return Ok(accounts);
-        }
-    }
+        let items = page.account_ids().to_vec();
+        Ok((items, page.next_token().map(str::to_string)))
+    })
+    .await
 }
 
 /// Re-provisions `ps` to every account it is provisioned to.
@@ -672,9 +658,7 @@ pub(crate) async fn list_account_assignments(
     account: &str,
     ps: &str,
 ) -> Result<Vec<(String, String)>, AwsError> {
-    let mut found = Vec::new();
-    let mut token = None;
-    loop {
+    all_pages(|token| async move {
         aws.pacer.ssoadmin().await;
         let page = aws
             .ssoadmin
@@ -687,19 +671,21 @@ pub(crate) async fn list_account_assignments(
             .send()
             .await
             .map_err(|e| classify("sso:ListAccountAssignments", e))?;
-        found.extend(page.account_assignments().iter().map(|a| {
-            (
-                a.principal_type()
-                    .map(|t| t.as_str().to_string())
-                    .unwrap_or_default(),
-                a.principal_id().unwrap_or_default().to_string(),
-            )
-        }));
-        token = page.next_token().map(str::to_string);
-        if token.is_none() {
-            return Ok(found);
-        }
-    }
+        let items: Vec<_> = page
+            .account_assignments()
+            .iter()
+            .map(|a| {
+                (
+                    a.principal_type()
+                        .map(|t| t.as_str().to_string())
+                        .unwrap_or_default(),
+                    a.principal_id().unwrap_or_default().to_string(),
+                )
+            })
+            .collect();
+        Ok((items, page.next_token().map(str::to_string)))
+    })
+    .await
 }
 
 pub(crate) async fn create_group_assignment(
@@ -775,9 +761,7 @@ pub(crate) async fn list_account_assignments_for_principal(
     kind: &str,
     id: &str,
 ) -> Result<Vec<(String, String)>, AwsError> {
-    let mut found = Vec::new();
-    let mut token = None;
-    loop {
+    all_pages(|token| async move {
         aws.pacer.ssoadmin().await;
         let page = aws
             .ssoadmin
@@ -790,15 +774,17 @@ pub(crate) async fn list_account_assignments_for_principal(
             .send()
             .await
             .map_err(|e| classify("sso:ListAccountAssignmentsForPrincipal", e))?;
-        found.extend(page.account_assignments().iter().map(|a| {
-            (
-                a.account_id().unwrap_or_default().to_string(),
-                a.permission_set_arn().unwrap_or_default().to_string(),
-            )
-        }));
-        token = page.next_token().map(str::to_string);
-        if token.is_none() {
-            return Ok(found);
-        }
-    }
+        let items: Vec<_> = page
+            .account_assignments()
+            .iter()
+            .map(|a| {
+                (
+                    a.account_id().unwrap_or_default().to_string(),
+                    a.permission_set_arn().unwrap_or_default().to_string(),
+                )
+            })
+            .collect();
+        Ok((items, page.next_token().map(str::to_string)))
+    })
+    .await
 }
