@@ -45,8 +45,18 @@ use crate::plan::{Action, StepPlan};
 /// The AWS managed policy that makes a permission set an administrator's.
 pub(crate) const ADMIN_POLICY: &str = "arn:aws:iam::aws:policy/AdministratorAccess";
 
-/// Every IAM user with everything attached to it.
-pub(crate) async fn observe(ctx: &Ctx) -> Result<Vec<IamUser>> {
+/// Every IAM user with everything attached to it, unless this run read
+/// them already.
+pub(crate) async fn observe(ctx: &Ctx, facts: &mut Facts) -> Result<Vec<IamUser>> {
+    if let Some(users) = &facts.iam_users {
+        return Ok(users.clone());
+    }
+    let users = inventory_all(ctx).await?;
+    facts.iam_users = Some(users.clone());
+    Ok(users)
+}
+
+async fn inventory_all(ctx: &Ctx) -> Result<Vec<IamUser>> {
     let names = iam::list_users(&ctx.aws.iam).await?;
     let mut users: Vec<IamUser> = stream::iter(names)
         .map(|u| async move { iam::inventory(&ctx.aws, &u.user_name).await })
@@ -431,7 +441,7 @@ pub(crate) fn plan(i: &Inputs) -> StepPlan {
 
 pub(crate) async fn check(ctx: &Ctx, facts: &mut Facts) -> Result<StepPlan> {
     let cleanup = ctx.config.config.cleanup();
-    let users = observe(ctx).await?;
+    let users = observe(ctx, facts).await?;
     let ic_users = if users.is_empty() {
         Vec::new()
     } else {
@@ -465,7 +475,7 @@ pub(crate) async fn ask(ctx: &mut Ctx, facts: &mut Facts, force: bool) -> Result
     if !cleanup.iam_users.is_empty() && !force {
         return Ok(());
     }
-    let users = observe(ctx).await?;
+    let users = observe(ctx, facts).await?;
     let offered: Vec<&IamUser> = users
         .iter()
         .filter(|u| !facts.caller.is_iam_user(&u.user_name) && !cleanup.keeps(&u.user_name))

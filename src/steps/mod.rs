@@ -124,6 +124,9 @@ pub(crate) struct Facts {
     pub created_groups: BTreeSet<String>,
     /// Identity Center users this run created: none can have signed in yet.
     pub created_users: BTreeSet<String>,
+    /// Every IAM user with its dependents, once read (the wizard's question
+    /// and the plan share one inventory).
+    pub iam_users: Option<Vec<crate::aws::iam::IamUser>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -151,6 +154,7 @@ impl Facts {
             created_permission_sets: BTreeSet::new(),
             created_groups: BTreeSet::new(),
             created_users: BTreeSet::new(),
+            iam_users: None,
         }
     }
 

@@ -299,28 +299,23 @@ async fn read_member_root(client: &aws_sdk_iam::Client) -> Result<MemberRoot, Aw
     })
 }
 
-async fn observe_members(ctx: &Ctx, facts: &mut Facts) -> Result<Members> {
+/// The member accounts whose root this run may look at, or why none.
+async fn member_accounts(ctx: &Ctx, facts: &mut Facts) -> Result<Result<Vec<String>, String>> {
     ensure_organization(ctx, facts).await?;
     let management = match &facts.organization {
         OrgState::Exists(org) => org.management_account_id.clone(),
         OrgState::Planned { .. } => {
-            return Ok(Members::NotApplicable(
-                "the organization this run creates has none yet".into(),
-            ))
+            return Ok(Err("the organization this run creates has none yet".into()))
         }
-        _ => {
-            return Ok(Members::NotApplicable(
-                "the account is in no organization".into(),
-            ))
-        }
+        _ => return Ok(Err("the account is in no organization".into())),
     };
     if management != facts.caller.account {
-        return Ok(Members::NotApplicable(format!(
+        return Ok(Err(format!(
             "this account is a member; run from the management account {management}"
         )));
     }
     if facts.caller.is_root() {
-        return Ok(Members::NotApplicable(
+        return Ok(Err(
             "AssumeRoot cannot be called with root credentials; run as an administrator of the management account".into(),
         ));
     }
@@ -331,8 +326,16 @@ async fn observe_members(ctx: &Ctx, facts: &mut Facts) -> Result<Members> {
         .map(|a| a.id)
         .collect();
     if accounts.is_empty() {
-        return Ok(Members::NotApplicable("the organization has none".into()));
+        return Ok(Err("the organization has none".into()));
     }
+    Ok(Ok(accounts))
+}
+
+async fn observe_members(ctx: &Ctx, facts: &mut Facts) -> Result<Members> {
+    let accounts = match member_accounts(ctx, facts).await? {
+        Ok(accounts) => accounts,
+        Err(why) => return Ok(Members::NotApplicable(why)),
+    };
     let features = ctx
         .aws
         .optional_read(
@@ -401,11 +404,11 @@ pub(crate) async fn ask(ctx: &mut Ctx, facts: &mut Facts, force: bool) -> Result
     if cleanup.centralized_root_access.is_some() && !force {
         return Ok(());
     }
-    let accounts = match observe_members(ctx, facts).await? {
-        Members::Off { accounts } => accounts.len(),
-        Members::On { audits } => audits.len(),
-        Members::NotApplicable(_) => return Ok(()),
+    // Only the count is needed: no root session is opened to ask.
+    let Ok(accounts) = member_accounts(ctx, facts).await? else {
+        return Ok(());
     };
+    let accounts = accounts.len();
     let on = ctx.prompt().confirm(
         &format!(
             "Remove the root access keys and certificates of the {accounts} member account{} through centralized root access (recommended)?",
