@@ -50,22 +50,13 @@ pub(crate) async fn check(ctx: &Ctx, _facts: &mut Facts) -> Result<StepPlan> {
 
 /// Records the person's confirmation of the checklist the plan showed.
 pub(crate) fn confirm(ctx: &mut Ctx, step: &ManualStep) -> Result<()> {
-    ctx.out.say(&format!(
-        "Open {} and work through the checklist above.",
-        step.url
-    ));
-    if ctx
-        .prompt()
-        .confirm("Have you done all of the above?", false)?
-    {
-        ctx.config.config.authentication.confirmed = true;
-        ctx.config.save()?;
-        ctx.out
-            .say(&format!("recorded in {}", ctx.config.path.display()));
-    } else {
-        ctx.out.warn("not confirmed: new users cannot get their one-time code by email until it is done; ssosetup asks again next time");
-    }
-    Ok(())
+    super::confirm_console_step(
+        ctx,
+        step,
+        "Have you done all of the above?",
+        |config| config.authentication.confirmed = true,
+        "new users cannot get their one-time code by email until it is done",
+    )
 }
 
 #[cfg(test)]

@@ -165,12 +165,7 @@ pub(crate) async fn wait_until_enabled(
 ) -> Result<()> {
     let region = ctx.aws.region.clone();
     loop {
-        ctx.out.say("");
-        ctx.out.heading(&format!("Console step: {}", step.title));
-        ctx.out.say(&format!("  open {}", step.url));
-        for (i, item) in step.checklist.iter().enumerate() {
-            ctx.out.say(&format!("  {}. {item}", i + 1));
-        }
+        super::show_console_step(ctx, step);
         ctx.prompt()
             .pause("Press Enter when the console shows Identity Center enabled")?;
         let deadline = tokio::time::Instant::now() + POLL_FOR;

@@ -480,6 +480,43 @@ pub(crate) async fn execute(ctx: &mut Ctx, facts: &mut Facts, plan: &StepPlan) -
     Ok(())
 }
 
+/// Shows a console step: its page and checklist.
+pub(crate) fn show_console_step(ctx: &Ctx, step: &ManualStep) {
+    ctx.out.say("");
+    ctx.out.heading(&format!("Console step: {}", step.title));
+    ctx.out.say(&format!("  open {}", step.url));
+    for (i, item) in step.checklist.iter().enumerate() {
+        ctx.out.say(&format!("  {}. {item}", i + 1));
+    }
+}
+
+/// A console step AWS cannot verify: the person confirms it, and `record`
+/// notes the confirmation in the config so later runs do not ask again;
+/// without it, `unconfirmed` says what does not work yet.
+pub(crate) fn confirm_console_step(
+    ctx: &mut Ctx,
+    step: &ManualStep,
+    question: &str,
+    record: impl FnOnce(&mut crate::config::Config),
+    unconfirmed: &str,
+) -> Result<()> {
+    ctx.out.say(&format!(
+        "Open {} and work through the checklist above.",
+        step.url
+    ));
+    if ctx.prompt().confirm(question, false)? {
+        record(&mut ctx.config.config);
+        ctx.config.save()?;
+        ctx.out
+            .say(&format!("recorded in {}", ctx.config.path.display()));
+    } else {
+        ctx.out.warn(&format!(
+            "not confirmed: {unconfirmed}; ssosetup asks again next time"
+        ));
+    }
+    Ok(())
+}
+
 /// Applies a plan's actions: those that depend on each other (same
 /// [`Action::chain_key`]) in order, independent ones concurrently, paced by
 /// the clients' rate limits. A failure stops its own chain only; the others

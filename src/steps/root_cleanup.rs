@@ -500,12 +500,7 @@ pub(crate) async fn console_step(
         return confirm_billing(ctx, step);
     }
     loop {
-        ctx.out.say("");
-        ctx.out.heading(&format!("Console step: {}", step.title));
-        ctx.out.say(&format!("  open {}", step.url));
-        for (i, item) in step.checklist.iter().enumerate() {
-            ctx.out.say(&format!("  {}. {item}", i + 1));
-        }
+        super::show_console_step(ctx, step);
         ctx.prompt()
             .pause("Press Enter when done in the console (ssosetup then checks)")?;
         let remaining = match iam::account_summary(&ctx.aws.iam).await {
@@ -562,22 +557,15 @@ pub(crate) fn remaining(s: &RootSummary) -> Vec<String> {
 const NO_MFA: &str = "no MFA";
 
 fn confirm_billing(ctx: &mut Ctx, step: &ManualStep) -> Result<()> {
-    ctx.out.say(&format!(
-        "Open {} and work through the checklist above.",
-        step.url
-    ));
-    if ctx
-        .prompt()
-        .confirm("Have you activated IAM access to Billing?", false)?
-    {
-        let mut cleanup = ctx.config.config.cleanup();
-        cleanup.billing_access_confirmed = true;
-        ctx.config.config.cleanup = Some(cleanup);
-        ctx.config.save()?;
-        ctx.out
-            .say(&format!("recorded in {}", ctx.config.path.display()));
-    } else {
-        ctx.out.warn("not confirmed: Identity Center users cannot see Billing until it is done; ssosetup asks again next time");
-    }
-    Ok(())
+    super::confirm_console_step(
+        ctx,
+        step,
+        "Have you activated IAM access to Billing?",
+        |config| {
+            let mut cleanup = config.cleanup();
+            cleanup.billing_access_confirmed = true;
+            config.cleanup = Some(cleanup);
+        },
+        "Identity Center users cannot see Billing until it is done",
+    )
 }
