@@ -86,9 +86,14 @@ pub enum Command {
     /// Root user: audit its credentials, guide deleting its access keys, and
     /// (opt-in) remove member accounts' root credentials centrally
     RootCleanup,
-    /// Inventory IAM users; back up and delete those the config names
+    /// Inventory IAM users; back up and delete those [cleanup] iam_users names
+    ///
+    /// Each user is written to a backup file in [cleanup] backup_dir
+    /// (default: ssosetup-backups next to the config) before anything of it
+    /// is removed. Nothing is deleted while no Identity Center user holds
+    /// AdministratorAccess on the management account.
     IamUsersCleanup {
-        /// Recreate a deleted user from its backup file instead
+        /// Recreate a deleted user from its backup file (iam-user-NAME-TIME.json) instead
         #[arg(long, value_name = "FILE")]
         restore: Option<PathBuf>,
     },
