@@ -9,6 +9,32 @@
 //! lines, CRLF line endings, a missing final newline) stays as it was,
 //! except that appending after a last line without a newline adds one.
 
+/// Whether a key names a secret: its value is never shown.
+fn is_secret_key(key: &str) -> bool {
+    let k = key.to_ascii_lowercase();
+    ["secret", "token", "password"]
+        .iter()
+        .any(|w| k.contains(w))
+}
+
+/// `text` as it may be shown to people: the value of every key that names
+/// a secret (`aws_secret_access_key`, `aws_session_token`, anything with
+/// secret, token or password in its name) replaced by `****`.
+pub(crate) fn mask_secrets(text: &str) -> String {
+    text.split_inclusive('\n')
+        .map(|line| {
+            let body = line.trim_end_matches(['\n', '\r']);
+            let end = &line[body.len()..];
+            match body.split_once('=') {
+                Some((key, _)) if is_secret_key(key.trim()) => {
+                    format!("{} = ****{end}", key.trim_end())
+                }
+                _ => line.to_string(),
+            }
+        })
+        .collect()
+}
+
 /// The comment that marks a section as written by ssosetup for an SSO session.
 pub(crate) fn marker(session: &str) -> String {
     format!(
@@ -26,15 +52,70 @@ struct Block {
     raw: String,
 }
 
-/// A section as ssosetup writes it.
+/// A section as ssosetup writes it. Built only through [`Section::new`],
+/// which refuses anything that could change the file's structure: every
+/// name and value comes from the config or from AWS (an account name), and
+/// none may inject a section such as `[profile x]` with a
+/// `credential_process` of its own.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Section {
     /// `profile NAME`, `default` or `sso-session NAME`.
-    pub name: String,
-    pub entries: Vec<(String, String)>,
+    name: String,
+    entries: Vec<(String, String)>,
+}
+
+/// Why a name or value cannot go into an INI file as it is.
+pub(crate) fn check_ini_value(value: &str) -> Result<(), String> {
+    if let Some(c) = value.chars().find(|c| c.is_control()) {
+        return Err(format!(
+            "it contains the control character {:?} (a line break would start a new line of the file)",
+            c
+        ));
+    }
+    if value.trim_start().starts_with('[') {
+        return Err("it starts with \"[\", which the file reads as a section header".into());
+    }
+    Ok(())
+}
+
+/// A section or profile name: an INI-safe value without brackets.
+fn check_section_name(name: &str) -> Result<(), String> {
+    check_ini_value(name)?;
+    if name.trim().is_empty() {
+        return Err("it is empty".into());
+    }
+    if name.contains(['[', ']']) {
+        return Err("it contains a bracket, which ends the section header early".into());
+    }
+    Ok(())
 }
 
 impl Section {
+    /// A section whose name and every key and value are safe to write.
+    pub(crate) fn new(
+        name: impl Into<String>,
+        entries: Vec<(String, String)>,
+    ) -> Result<Self, String> {
+        let name = name.into();
+        check_section_name(&name).map_err(|why| format!("section name {name:?}: {why}"))?;
+        for (key, value) in &entries {
+            if key.is_empty() || !key.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
+                return Err(format!("key {key:?}: only lowercase letters and _"));
+            }
+            check_ini_value(value).map_err(|why| format!("{key} = {value:?}: {why}"))?;
+        }
+        Ok(Self { name, entries })
+    }
+
+    pub(crate) fn name(&self) -> &str {
+        &self.name
+    }
+
+    #[cfg(test)]
+    pub(crate) fn entries(&self) -> &[(String, String)] {
+        &self.entries
+    }
+
     /// The header name for a profile: `default` stays `[default]`.
     pub(crate) fn profile_header(profile: &str) -> String {
         if profile == "default" {
@@ -177,14 +258,41 @@ mod tests {
     use super::*;
 
     fn profile(name: &str, account: &str) -> Section {
-        Section {
-            name: Section::profile_header(name),
-            entries: vec![
+        Section::new(
+            Section::profile_header(name),
+            vec![
                 ("sso_session".into(), "personal".into()),
                 ("sso_account_id".into(), account.into()),
                 ("sso_role_name".into(), "AdministratorAccess".into()),
             ],
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn secrets_are_masked_wherever_the_file_is_shown() {
+        let text = "[profile work]\r\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = wJalrXUtnFEMI\naws_session_token=IQoJb3JpZ2luX2Vj\n  sso_password = hunter2\nregion = us-east-1";
+        let masked = mask_secrets(text);
+        for secret in ["wJalrXUtnFEMI", "IQoJb3JpZ2luX2Vj", "hunter2"] {
+            assert!(!masked.contains(secret), "{masked}");
         }
+        assert!(masked.contains("aws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = ****\n"));
+        assert!(masked.starts_with("[profile work]\r\n") && masked.ends_with("region = us-east-1"));
+    }
+
+    #[test]
+    fn nothing_can_inject_a_section_or_a_line() {
+        let evil =
+            "https://x.awsapps.com/start\n[profile evil]\ncredential_process = /bin/sh -c id";
+        assert!(
+            Section::new("sso-session s", vec![("sso_start_url".into(), evil.into())]).is_err()
+        );
+        assert!(Section::new("profile a]\n[profile evil", vec![]).is_err());
+        assert!(Section::new("profile a] x", vec![]).is_err());
+        assert!(Section::new("profile ok", vec![("region".into(), "[evil]".into())]).is_err());
+        assert!(Section::new("profile ok", vec![("region".into(), "us-east-1\r".into())]).is_err());
+        assert!(Section::new("profile ok", vec![("Region = x\nk".into(), "v".into())]).is_err());
+        assert!(Section::new("profile ok", vec![("region".into(), "us-east-1".into())]).is_ok());
     }
 
     const TRICKY: &str = "# my settings\n[default]\nregion = eu-west-1\n\n; a comment\n[profile work]\nregion = us-east-1   # inline\ncredential_process = /usr/bin/thing\n\n\n[profile other]\noutput = json";
@@ -238,7 +346,7 @@ mod tests {
         f.put(&profile("Z", "3"), "personal");
         let before = f.render();
         let mut changed = profile("Admin-1", "111111111111");
-        changed.entries[2].1 = "ReadOnlyAccess".into();
+        changed.entries[2].1 = "ReadOnlyAccess".into(); // a field of this module
         f.put(&changed, "personal");
         let after = f.render();
         assert_eq!(after.matches("[profile Admin-1]").count(), 1);

@@ -4,13 +4,21 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+/// What `--help` says about exit codes (the README says the same).
+const EXIT_CODES: &str = "Exit codes: 0 done (or nothing to do); 1 a user-facing failure: bad input (a flag, the config file), declined, refused by AWS, a console step not done yet under --yes; 2 an unexpected error; 130 interrupted (Ctrl-C).";
+
 /// Move an AWS account off long-lived credentials to IAM Identity Center.
 ///
 /// Every step observes the account, shows a plan, asks, then applies. Each
 /// step can be re-run on its own at any time; `--dry-run` previews every
 /// change and makes none.
 #[derive(Debug, Parser)]
-#[command(name = "ssosetup", version, propagate_version = true)]
+#[command(
+    name = "ssosetup",
+    version,
+    propagate_version = true,
+    after_help = EXIT_CODES
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,

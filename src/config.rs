@@ -15,8 +15,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::UserError;
 
-/// Largest inline policy a permission set accepts (AWS-FACTS.md row 4).
+/// Largest inline policy a permission set accepts (AWS's limit).
 const MAX_INLINE_POLICY_CHARS: usize = 32_768;
+
+/// A config file larger than this is not a config file: refused unread.
+const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
 
 /// User names Identity Center reserves for itself.
 const RESERVED_USER_NAMES: [&str; 2] = ["Administrator", "AWSAdministrators"];
@@ -266,9 +269,9 @@ impl LoadedConfig {
         let path = path
             .map(Path::to_path_buf)
             .unwrap_or_else(|| PathBuf::from("ssosetup.toml"));
-        let text = match std::fs::read_to_string(&path) {
+        let text = match crate::files::read_text(&path, MAX_CONFIG_BYTES) {
             Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => {
+            Err(crate::files::ReadError::Missing) if !explicit => {
                 return Ok(Self {
                     config: Config::default(),
                     path,
@@ -290,7 +293,7 @@ impl LoadedConfig {
                 path.display()
             ))
             .caused_by(e)
-            .hint("the file format is described in INTERFACE.md (section \"The config file\")")
+            .hint("the file format is described in README.md (section \"The config file\") and examples/ssosetup.toml")
         })?;
         let base_dir = path.parent().unwrap_or(Path::new("."));
         let problems = validate(&config, base_dir);
@@ -309,7 +312,7 @@ impl LoadedConfig {
     /// Writes the config back (a temporary file, then rename), after
     /// checking it, so the file is always a valid replay of the answers.
     pub(crate) fn save(&mut self) -> anyhow::Result<()> {
-        use std::io::Write;
+        use anyhow::Context;
         let problems = validate(&self.config, self.base_dir());
         if !problems.is_empty() {
             return Err(invalid_config_error(&self.path, &problems).into());
@@ -319,10 +322,9 @@ impl LoadedConfig {
             self.path.display(),
             toml::to_string(&self.config)?
         );
-        let dir = self.base_dir().to_path_buf();
-        let mut tmp = tempfile::NamedTempFile::new_in(&dir)?;
-        tmp.write_all(text.as_bytes())?;
-        tmp.persist(&self.path)?;
+        // Through a symlink (dotfiles), atomically, keeping the file's mode.
+        crate::files::write_atomically(&self.path, text.as_bytes(), 0o600)
+            .with_context(|| format!("cannot write the config file {}", self.path.display()))?;
         self.from_file = true;
         Ok(())
     }
@@ -349,8 +351,26 @@ pub(crate) fn invalid_config_error(path: &Path, problems: &[ConfigProblem]) -> U
     error.hint("fix each field named above and run the command again")
 }
 
+/// Parses the TOML. An error names its line and column and quotes at most
+/// a short excerpt of the line (toml's own message would repeat the whole
+/// line, however long).
 pub(crate) fn parse(text: &str) -> Result<Config, String> {
-    toml::from_str(text).map_err(|e| e.to_string().trim_end().to_string())
+    toml::from_str(text).map_err(|e| {
+        let message = e.message().trim_end();
+        let Some(span) = e.span() else {
+            return message.to_string();
+        };
+        let start = span.start.min(text.len());
+        let before = &text[..start];
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let column = text[line_start..start].chars().count() + 1;
+        let line_text = text[line_start..].lines().next().unwrap_or("");
+        format!(
+            "line {line}, column {column}: {message} (the line: {})",
+            crate::error::excerpt(line_text)
+        )
+    })
 }
 
 impl UserConfig {
@@ -362,8 +382,9 @@ impl UserConfig {
 }
 
 /// Renders a value for a problem report the way TOML would show it.
+/// At most a short, escaped excerpt of a long or odd value.
 fn shown(value: &str) -> String {
-    format!("{value:?}")
+    crate::error::excerpt(value)
 }
 
 /// Collects problems with their paths; keeps `validate` readable.
@@ -597,7 +618,7 @@ pub(crate) fn validate(config: &Config, base_dir: &Path) -> Vec<ConfigProblem> {
             || cli
                 .session_name
                 .chars()
-                .any(|c| c.is_whitespace() || c == '[' || c == ']')
+                .any(|c| c.is_whitespace() || c.is_control() || c == '[' || c == ']')
         {
             p.add(
                 "cli.session_name",
@@ -606,12 +627,8 @@ pub(crate) fn validate(config: &Config, base_dir: &Path) -> Vec<ConfigProblem> {
             );
         }
         if let Some(url) = &cli.start_url {
-            if !url.starts_with("https://") || url.len() <= "https://".len() {
-                p.add(
-                    "cli.start_url",
-                    shown(url),
-                    "the access portal URL, such as \"https://d-1234567890.awsapps.com/start\"",
-                );
+            if let Err(why) = check_start_url(url) {
+                p.add("cli.start_url", shown(url), why);
             }
         }
         if let Some(user) = &cli.user {
@@ -659,6 +676,14 @@ pub(crate) fn validate(config: &Config, base_dir: &Path) -> Vec<ConfigProblem> {
                 }
             }
         }
+        if let Err(why) = check_backup_dir(&c.backup_dir(base_dir)) {
+            let value = c
+                .backup_dir
+                .as_ref()
+                .map(|d| shown(&d.display().to_string()))
+                .unwrap_or_else(|| "(default) \"ssosetup-backups\"".to_string());
+            p.add("cleanup.backup_dir", value, why);
+        }
         if c.delete_member_root_passwords && c.centralized_root_access != Some(true) {
             p.add(
                 "cleanup.delete_member_root_passwords",
@@ -673,6 +698,29 @@ pub(crate) fn validate(config: &Config, base_dir: &Path) -> Vec<ConfigProblem> {
         }
     }
     p.0
+}
+
+/// The backup directory must be a directory, or be makeable as one: the
+/// first part of its path that exists is a directory.
+fn check_backup_dir(dir: &Path) -> Result<(), String> {
+    const ALLOWED: &str =
+        "a directory for backups (relative to the config file), or a path where one can be made";
+    for existing in dir.ancestors().filter(|a| !a.as_os_str().is_empty()) {
+        match std::fs::metadata(existing) {
+            Ok(m) if m.is_dir() => return Ok(()),
+            Ok(_) if existing == dir => {
+                return Err(format!("{ALLOWED}: {} is a file", dir.display()))
+            }
+            Ok(_) => {
+                return Err(format!(
+                    "{ALLOWED}: {} is a file, so nothing can be made under it",
+                    existing.display()
+                ))
+            }
+            Err(_) => continue,
+        }
+    }
+    Ok(())
 }
 
 fn check_customer_policy(p: &mut Problems, at: &str, cmp: &CustomerManagedPolicy) {
@@ -895,16 +943,67 @@ fn check_profile_template(t: &str) -> Result<(), String> {
             "a name template using only {permission_set}, {account_id} and {account_name}".into(),
         );
     }
-    if t.is_empty() || t.chars().any(|c| c.is_whitespace() || c == '[' || c == ']') {
+    if t.is_empty()
+        || t.chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c == '[' || c == ']')
+    {
         return Err("a profile name template without spaces or brackets, such as \"{permission_set}-{account_id}\"".into());
     }
     Ok(())
 }
 
+/// The access portal URL the AWS CLI signs in at: an https URL with a host,
+/// no whitespace or control characters (it is written into the AWS CLI
+/// config file, where a line break would start a section of its own).
+pub(crate) fn check_start_url(url: &str) -> Result<(), String> {
+    const ALLOWED: &str =
+        "the access portal URL, such as \"https://d-1234567890.awsapps.com/start\"";
+    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(format!("{ALLOWED}, with no spaces, tabs or line breaks"));
+    }
+    let host_follows = url
+        .strip_prefix("https://")
+        .is_some_and(|rest| !rest.is_empty() && !rest.starts_with('/'));
+    match url::Url::parse(url) {
+        Ok(u)
+            if host_follows
+                && u.scheme() == "https"
+                && u.host_str().is_some_and(|h| !h.is_empty()) =>
+        {
+            Ok(())
+        }
+        _ => Err(format!("{ALLOWED} (https:// and a host)")),
+    }
+}
+
+/// Whether a start URL has the usual form `https://<alias or d-id>.awsapps.com/start`.
+pub(crate) fn is_usual_start_url(url: &str) -> bool {
+    url::Url::parse(url).is_ok_and(|u| {
+        u.host_str()
+            .is_some_and(|h| h.ends_with(".awsapps.com") && h.split('.').count() == 3)
+            && u.path().trim_end_matches('/').ends_with("/start")
+    })
+}
+
+/// Things in a valid config worth a word before anything runs.
+pub(crate) fn warnings(config: &Config) -> Vec<String> {
+    let mut w = Vec::new();
+    if let Some(url) = config.cli.as_ref().and_then(|c| c.start_url.as_deref()) {
+        if !is_usual_start_url(url) {
+            w.push(format!(
+                "[cli] start_url {} is not of the usual form https://<alias or d-id>.awsapps.com/start: check it against Settings in the Identity Center console",
+                crate::error::excerpt(url)
+            ));
+        }
+    }
+    w
+}
+
 /// Reads and checks an inline policy file; the error says what is wrong.
 pub(crate) fn read_inline_policy(base_dir: &Path, file: &Path) -> Result<String, String> {
     let full = base_dir.join(file);
-    let text = std::fs::read_to_string(&full)
+    // A character is at most four bytes: anything longer cannot fit.
+    let text = crate::files::read_text(&full, 4 * MAX_INLINE_POLICY_CHARS as u64)
         .map_err(|e| format!("a readable JSON policy file ({}: {e})", full.display()))?;
     if text.chars().count() > MAX_INLINE_POLICY_CHARS {
         return Err(format!(
@@ -1190,6 +1289,32 @@ groups = ["A-444455556666", "Readers", "Readers2", "A-x", "B-111122223333"]
     }
 
     #[test]
+    fn a_backup_dir_that_is_a_file_is_refused_at_load() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("taken"), "x").unwrap();
+        let problems = |text: &str| validate(&parse(text).unwrap(), dir.path());
+        let at = |text: &str| {
+            problems(text)
+                .into_iter()
+                .map(|p| p.path)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            at("[cleanup]\nbackup_dir = \"taken\"\n"),
+            vec!["cleanup.backup_dir"]
+        );
+        assert_eq!(
+            at("[cleanup]\nbackup_dir = \"taken/sub\"\n"),
+            vec!["cleanup.backup_dir"]
+        );
+        assert!(at("[cleanup]\nbackup_dir = \"new/sub\"\n").is_empty());
+        std::fs::write(dir.path().join("ssosetup-backups"), "x").unwrap();
+        let p = &problems("[cleanup]\niam_users = [\"old\"]\n")[0];
+        assert_eq!(p.path, "cleanup.backup_dir");
+        assert!(p.value.contains("default"), "{}", p.value);
+    }
+
+    #[test]
     fn cleanup_cannot_both_delete_and_keep_a_user() {
         let text = "[cleanup]\niam_users = [\"ci\"]\nkeep_iam_users = [\"ci\"]\n";
         assert_eq!(paths(text), vec!["cleanup.iam_users[0]"]);
@@ -1207,6 +1332,25 @@ groups = ["A-444455556666", "Readers", "Readers2", "A-x", "B-111122223333"]
                 "cli.profile_names"
             ]
         );
+    }
+
+    #[test]
+    fn a_start_url_cannot_carry_a_line_break_or_another_scheme() {
+        assert!(check_start_url("https://d-1234567890.awsapps.com/start").is_ok());
+        assert!(check_start_url("https://sso.example.net/start").is_ok());
+        for bad in [
+            "https://d-1234567890.awsapps.com/start\n[profile evil]\ncredential_process = /bin/sh",
+            "https://x.awsapps.com/start\r",
+            "https://x.awsapps.com /start",
+            "http://x.awsapps.com/start",
+            "https://",
+            "https:///start",
+            "x.awsapps.com/start",
+        ] {
+            assert!(check_start_url(bad).is_err(), "{bad:?}");
+        }
+        assert!(is_usual_start_url("https://my-org.awsapps.com/start/"));
+        assert!(!is_usual_start_url("https://sso.example.net/start"));
     }
 
     #[test]

@@ -59,8 +59,52 @@ impl std::error::Error for UserError {}
 #[error("interrupted")]
 pub struct Interrupted;
 
+/// The most characters of a value an error message repeats.
+const EXCERPT_CHARS: usize = 60;
+
+/// The longest line an error prints; a longer one (a cause quoting input)
+/// is cut, so bad input never floods the terminal.
+const MAX_LINE_CHARS: usize = 400;
+
+/// A value as an error message shows it: quoted, control characters
+/// escaped, and at most a short excerpt of a long value (with its length).
+pub fn excerpt(value: &str) -> String {
+    let n = value.chars().count();
+    if n <= EXCERPT_CHARS {
+        format!("{value:?}")
+    } else {
+        let head: String = value.chars().take(EXCERPT_CHARS).collect();
+        format!("{head:?}... ({n} characters)")
+    }
+}
+
+/// Cuts a line to [`MAX_LINE_CHARS`] and escapes control characters in it.
+fn bounded(line: String) -> String {
+    let clean: String = line
+        .chars()
+        .flat_map(|c| {
+            if c.is_control() && c != '\t' {
+                c.escape_default().collect::<Vec<_>>()
+            } else {
+                vec![c]
+            }
+        })
+        .collect();
+    let n = clean.chars().count();
+    if n <= MAX_LINE_CHARS {
+        clean
+    } else {
+        let head: String = clean.chars().take(MAX_LINE_CHARS).collect();
+        format!("{head}... ({} more characters)", n - MAX_LINE_CHARS)
+    }
+}
+
 /// The lines printed for an error, without colour, in order.
 pub(crate) fn render(error: &anyhow::Error) -> Vec<String> {
+    render_unbounded(error).into_iter().map(bounded).collect()
+}
+
+fn render_unbounded(error: &anyhow::Error) -> Vec<String> {
     let mut lines = vec![format!("error: {error}")];
     let mut hint = None;
     for (depth, cause) in error.chain().enumerate() {
@@ -147,6 +191,23 @@ mod tests {
             .hint("create it")
             .into();
         assert_eq!(one_line(&e), "provisioning FAILED: policy X does not exist");
+    }
+
+    #[test]
+    fn long_values_are_cut_and_control_characters_escaped() {
+        assert_eq!(excerpt("ok"), "\"ok\"");
+        let long = "x".repeat(5_000);
+        let shown = excerpt(&long);
+        assert!(
+            shown.len() < 100 && shown.ends_with("(5000 characters)"),
+            "{shown}"
+        );
+        let e: anyhow::Error = UserError::new(format!("bad {}", "y".repeat(10_000)))
+            .caused_by("line\nbreak")
+            .into();
+        let lines = render(&e);
+        assert!(lines[0].chars().count() < 450, "{}", lines[0].len());
+        assert_eq!(lines[1], "caused by: line\\nbreak");
     }
 
     #[test]

@@ -14,11 +14,13 @@
 //! (what people read, and exit codes).
 
 pub mod cli;
+pub use error::exit;
 
 mod aws;
 mod awsconfig;
 mod config;
 mod error;
+mod files;
 mod plan;
 #[cfg(test)]
 mod sdk_tests;
@@ -29,10 +31,10 @@ use std::io::{IsTerminal, Write};
 
 use clap::CommandFactory;
 
-use crate::aws::{Aws, AwsSettings};
+use crate::aws::{Aws, AwsSettings, ConnectError};
 use crate::cli::{Cli, Command};
 use crate::config::{is_region, LoadedConfig};
-use crate::error::{exit, UserError};
+use crate::error::UserError;
 use crate::steps::{Ctx, StepId};
 use crate::ui::Printer;
 
@@ -105,6 +107,9 @@ async fn run_command(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
             ));
         }
     }
+    for warning in config::warnings(&config.config) {
+        printer.warn(&warning);
+    }
     if !config.from_file && !matches!(cli.command, Command::Status) {
         printer.say(&format!(
             "No config file at {}: using the defaults.",
@@ -121,7 +126,7 @@ async fn run_command(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
             .or_else(|| config.config.region.clone()),
         endpoint_url: global.endpoint_url.clone(),
     };
-    let aws = match Aws::connect(&settings).await {
+    let aws = match Aws::connect(&settings).await.map_err(connect_error)? {
         Some(aws) => aws,
         // Nothing names a region: a person is asked; a script is told how.
         None if prompt.interactive() => {
@@ -136,7 +141,10 @@ async fn run_command(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
                     }
                 },
             )?);
-            Aws::connect(&settings).await.expect("the region was just set")
+            Aws::connect(&settings)
+                .await
+                .map_err(connect_error)?
+                .expect("the region was just set")
         }
         None => {
             return Err(UserError::new("no AWS region is set")
@@ -164,6 +172,39 @@ async fn run_command(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
             steps::wizard::run(&mut ctx).await
         }
         _ => steps::run(&mut ctx, steps).await,
+    }
+}
+
+/// Says why no AWS configuration could be built, naming what to change.
+fn connect_error(e: ConnectError) -> UserError {
+    match e {
+        ConnectError::UnknownProfile(p) => {
+            let files: Vec<String> = p.files.iter().map(|f| f.display().to_string()).collect();
+            let mut error = UserError::new(format!(
+                "the AWS profile {} could not be found",
+                error::excerpt(&p.name)
+            ))
+            .caused_by(format!("looked in {}", files.join(" and ")));
+            if let Some(why) = p.unreadable {
+                error = error.caused_by(format!("the files could not be read: {}", error::excerpt(&why)));
+            }
+            let hint = if p.known.is_empty() {
+                "create it with `aws configure --profile NAME` or `aws configure sso`, or leave --profile (and AWS_PROFILE) out".to_string()
+            } else {
+                format!(
+                    "use one of the profiles that exist: {} (`aws configure list-profiles` lists them)",
+                    p.known.join(", ")
+                )
+            };
+            error.hint(hint)
+        }
+        ConnectError::BadEndpoint { source, value, why } => UserError::new(format!(
+            "{source} {} is not an endpoint URL: {why}",
+            error::excerpt(&value)
+        ))
+        .hint(format!(
+            "give {source} an http(s) URL with a host, such as http://127.0.0.1:5000 (a local stand-in), or leave it out to use AWS"
+        )),
     }
 }
 

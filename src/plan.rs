@@ -145,6 +145,8 @@ pub(crate) enum Action {
         user: Box<IamUser>,
         /// Tagged on the user, so a repeat or a resume knows it as its own.
         marker: String,
+        /// Every policy and group it grants, administrator-equivalent ones marked.
+        grants: Vec<crate::steps::iam_users::Grant>,
     },
     /// organizations:EnableAWSServiceAccess(iam.amazonaws.com) and
     /// iam:EnableOrganizationsRootCredentialsManagement.
@@ -356,7 +358,11 @@ impl Action {
                 backup_dir,
                 ..
             } => json!({"dependents": dependents, "backup_dir": backup_dir}),
-            RestoreIamUser { file, user, .. } => json!({"backup_file": file, "user": user}),
+            RestoreIamUser {
+                file, user, grants, ..
+            } => {
+                json!({"backup_file": file, "user": user, "grants": grants})
+            }
             EnableCentralizedRootAccess => json!({
                 "service_access": "iam.amazonaws.com", "features": ["RootCredentialsManagement"]
             }),
@@ -421,18 +427,28 @@ impl Action {
                 };
                 format!("delete IAM user {user_name}{with} (backed up first to {})", backup_dir.display())
             }
-            RestoreIamUser { file, user, .. } => format!(
-                "recreate IAM user {} from {}: {} polic{}, {} group{}, {} tag{}{}",
-                user.user_name,
-                file.display(),
-                user.attached_policies.len() + user.inline_policies.len(),
-                if user.attached_policies.len() + user.inline_policies.len() == 1 { "y" } else { "ies" },
-                user.groups.len(),
-                plural(user.groups.len()),
-                user.tags.len(),
-                plural(user.tags.len()),
-                user.permissions_boundary.as_ref().map(|b| format!(", boundary {b}")).unwrap_or_default(),
-            ),
+            RestoreIamUser { file, user, grants, .. } => {
+                let mut lines = vec![format!(
+                    "recreate IAM user {} (path {}) from {}{}, {} tag{}",
+                    user.user_name,
+                    user.path,
+                    file.display(),
+                    user.permissions_boundary
+                        .as_ref()
+                        .map(|b| format!(", boundary {b}"))
+                        .unwrap_or_default(),
+                    user.tags.len(),
+                    plural(user.tags.len()),
+                )];
+                lines.extend(grants.iter().map(|g| {
+                    format!(
+                        "    grants {}{}",
+                        g.what,
+                        if g.admin { "  [ADMINISTRATOR-EQUIVALENT]" } else { "" }
+                    )
+                }));
+                lines.join("\n")
+            }
             EnableCentralizedRootAccess => "enable centralized root access for member accounts (trusted access for iam.amazonaws.com, then root credentials management)".to_string(),
             DeleteMemberRootCredentials { account_id, found: Some(found), login } => format!(
                 "delete the root user's {} in member account {account_id}",
@@ -558,7 +574,12 @@ pub(crate) fn exist_count(n: usize, noun: &str) -> String {
 }
 
 /// The plan of a whole run (one or more steps), as JSON.
-pub(crate) fn to_json(caller: &Caller, region: &str, plans: &[StepPlan]) -> serde_json::Value {
+pub(crate) fn to_json(
+    caller: &Caller,
+    credentials: &str,
+    region: &str,
+    plans: &[StepPlan],
+) -> serde_json::Value {
     let changes: Vec<_> = plans
         .iter()
         .flat_map(|p| {
@@ -587,7 +608,7 @@ pub(crate) fn to_json(caller: &Caller, region: &str, plans: &[StepPlan]) -> serd
         .filter_map(|p| p.report.clone().map(|r| (p.step.name().to_string(), r)))
         .collect();
     json!({
-        "caller": {"account": caller.account, "arn": caller.arn, "root": caller.is_root()},
+        "caller": {"account": caller.account, "arn": caller.arn, "root": caller.is_root(), "credentials": credentials},
         "region": region,
         "changes": changes,
         "manual": manual,
@@ -621,7 +642,7 @@ mod tests {
             checklist: vec!["Click Enable".into()],
             required: true,
         });
-        let json = to_json(&caller(), "us-east-1", &[plan, ic]);
+        let json = to_json(&caller(), "profile prod", "us-east-1", &[plan, ic]);
         assert_eq!(json["changes"][0]["step"], "organization");
         assert_eq!(json["changes"][0]["op"], "create");
         assert_eq!(json["changes"][0]["type"], "organization");

@@ -506,11 +506,7 @@ async fn inline_policies(iam: &Iam, user_name: &str) -> Result<Vec<InlinePolicy>
             .send()
             .await
             .map_err(|e| classify("iam:GetUserPolicy", e))?;
-        // IAM returns the document URL-encoded (RFC 3986).
-        let raw = out.policy_document();
-        let document = urlencoding::decode(raw)
-            .map(|d| d.into_owned())
-            .unwrap_or_else(|_| raw.to_string());
+        let document = decode_document(out.policy_document());
         policies.push(InlinePolicy { name, document });
     }
     Ok(policies)
@@ -889,8 +885,122 @@ pub(crate) async fn policy_exists(iam: &Iam, arn: &str) -> Result<bool, AwsError
 
 /// The tag a restore puts on the user it recreates (value: the backup's
 /// time), so an interrupted restore can be resumed and a same-named user
-/// made by someone else is never taken over.
+/// made by someone else is never taken over. When the restore has
+/// finished, the value gains [`RESTORE_COMPLETE`]: a finished restore is
+/// never run again (it would grant again what an administrator may have
+/// taken away since).
 pub(crate) const RESTORED_FROM_TAG: &str = "ssosetup:restored-from";
+pub(crate) const RESTORE_COMPLETE: &str = " complete";
+
+/// Sets tag `key` = `value` on user `user_name` (replacing its value).
+pub(crate) async fn tag_user(
+    iam: &Iam,
+    user_name: &str,
+    key: &str,
+    value: &str,
+) -> Result<(), AwsError> {
+    iam.tag_user()
+        .user_name(user_name)
+        .tags(
+            Tag::builder()
+                .key(key)
+                .value(value)
+                .build()
+                .expect("key and value set"),
+        )
+        .send()
+        .await
+        .map(drop)
+        .map_err(|e| classify("iam:TagUser", e))
+}
+
+/// The managed policy ARNs attached to `group` and its inline policies.
+pub(crate) async fn group_policies(
+    iam: &Iam,
+    group: &str,
+) -> Result<(Vec<String>, Vec<InlinePolicy>), AwsError> {
+    let attached = all_pages(|marker| async {
+        let page = iam
+            .list_attached_group_policies()
+            .group_name(group)
+            .set_marker(marker)
+            .send()
+            .await
+            .map_err(|e| classify("iam:ListAttachedGroupPolicies", e))?;
+        let arns = page
+            .attached_policies()
+            .iter()
+            .filter_map(|p| p.policy_arn())
+            .map(str::to_string)
+            .collect();
+        Ok((arns, next(page.marker(), page.is_truncated())))
+    })
+    .await?;
+    let names = all_pages(|marker| async {
+        let page = iam
+            .list_group_policies()
+            .group_name(group)
+            .set_marker(marker)
+            .send()
+            .await
+            .map_err(|e| classify("iam:ListGroupPolicies", e))?;
+        Ok((
+            page.policy_names().to_vec(),
+            next(page.marker(), page.is_truncated()),
+        ))
+    })
+    .await?;
+    let mut inline = Vec::new();
+    for name in names {
+        let out = iam
+            .get_group_policy()
+            .group_name(group)
+            .policy_name(&name)
+            .send()
+            .await
+            .map_err(|e| classify("iam:GetGroupPolicy", e))?;
+        inline.push(InlinePolicy {
+            name,
+            document: decode_document(out.policy_document()),
+        });
+    }
+    Ok((attached, inline))
+}
+
+/// The default version's document of a customer managed policy.
+pub(crate) async fn policy_document(iam: &Iam, arn: &str) -> Result<Option<String>, AwsError> {
+    let Some(policy) = not_found_is_none(
+        iam.get_policy()
+            .policy_arn(arn)
+            .send()
+            .await
+            .map_err(|e| classify("iam:GetPolicy", e)),
+    )?
+    .and_then(|out| out.policy) else {
+        return Ok(None);
+    };
+    let Some(version) = policy.default_version_id() else {
+        return Ok(None);
+    };
+    let out = iam
+        .get_policy_version()
+        .policy_arn(arn)
+        .version_id(version)
+        .send()
+        .await
+        .map_err(|e| classify("iam:GetPolicyVersion", e))?;
+    Ok(out
+        .policy_version()
+        .and_then(|v| v.document())
+        .map(decode_document))
+}
+
+/// IAM returns policy documents URL-encoded (RFC 3986).
+fn decode_document(raw: &str) -> String {
+    urlencoding::decode(raw)
+        .map(|d| d.into_owned())
+        .unwrap_or_else(|_| raw.to_string())
+}
 
 /// The value of tag `key` on user `user_name`.
 pub(crate) async fn user_tag(

@@ -9,6 +9,7 @@ pub(crate) mod iam;
 pub(crate) mod identitystore;
 pub(crate) mod organizations;
 pub(crate) mod pace;
+pub(crate) mod profile;
 pub(crate) mod regions;
 pub(crate) mod ssoadmin;
 pub(crate) mod sts;
@@ -53,6 +54,8 @@ pub(crate) type SessionIam =
 pub(crate) struct Aws {
     /// The Identity Center home region in use.
     pub region: String,
+    /// Where the credentials come from (shown atop every plan).
+    pub credentials: profile::CredentialSource,
     pub sts: aws_sdk_sts::Client,
     pub organizations: aws_sdk_organizations::Client,
     pub ssoadmin: aws_sdk_ssoadmin::Client,
@@ -68,9 +71,31 @@ pub(crate) struct Aws {
 impl Aws {
     /// Builds the configuration from the flags and the standard AWS
     /// environment (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL, AWS_MAX_ATTEMPTS,
-    /// credentials chain, `aws configure sso` profiles). `None` when no
-    /// region is set anywhere.
-    pub(crate) async fn connect(settings: &AwsSettings) -> Option<Self> {
+    /// credentials chain, `aws configure sso` profiles). `Ok(None)` when no
+    /// region is set anywhere. A named profile (`--profile` or `AWS_PROFILE`)
+    /// must exist, and it is then the only source of credentials: keys in
+    /// the environment do not override it (as with the AWS CLI).
+    pub(crate) async fn connect(settings: &AwsSettings) -> Result<Option<Self>, ConnectError> {
+        let endpoint = match &settings.endpoint_url {
+            Some(url) => Some(("--endpoint-url", url.clone())),
+            None => std::env::var("AWS_ENDPOINT_URL")
+                .ok()
+                .filter(|u| !u.is_empty())
+                .map(|u| ("AWS_ENDPOINT_URL", u)),
+        };
+        if let Some((source, url)) = &endpoint {
+            check_endpoint(url).map_err(|why| ConnectError::BadEndpoint {
+                source,
+                value: url.clone(),
+                why,
+            })?;
+        }
+        let named = profile::named(settings.profile.as_deref());
+        if let Some(name) = &named {
+            profile::check_exists(name)
+                .await
+                .map_err(ConnectError::UnknownProfile)?;
+        }
         let mut loader = aws_config::defaults(BehaviorVersion::latest());
         // Throttling that pacing did not prevent is retried with backoff. A
         // retry setting in the environment (AWS_MAX_ATTEMPTS, AWS_RETRY_MODE)
@@ -86,7 +111,7 @@ impl Aws {
                 .operation_attempt_timeout(Duration::from_secs(60))
                 .build(),
         );
-        if let Some(profile) = &settings.profile {
+        if let Some(profile) = &named {
             loader = loader.profile_name(profile);
         }
         if let Some(region) = &settings.region {
@@ -95,15 +120,42 @@ impl Aws {
         if let Some(url) = &settings.endpoint_url {
             loader = loader.endpoint_url(url);
         }
-        let sdk = loader.load().await;
-        sdk.region()
-            .map(|region| Self::from_sdk_config(&sdk, region.to_string()))
+        let mut sdk = loader.load().await;
+        let credentials = match &named {
+            Some(name) => {
+                // The profile's own chain, not the default one (which reads
+                // the environment's keys first).
+                let conf = aws_config::provider_config::ProviderConfig::without_region()
+                    .with_region(sdk.region().cloned())
+                    .with_behavior_version(Some(BehaviorVersion::latest()));
+                let provider = aws_config::profile::ProfileFileCredentialsProvider::builder()
+                    .configure(&conf)
+                    .profile_name(name)
+                    .build();
+                sdk = sdk
+                    .into_builder()
+                    .credentials_provider(
+                        aws_credential_types::provider::SharedCredentialsProvider::new(provider),
+                    )
+                    .build();
+                profile::CredentialSource::Profile(name.clone())
+            }
+            None => profile::default_source().await,
+        };
+        Ok(sdk
+            .region()
+            .map(|region| Self::from_sdk_config(&sdk, region.to_string(), credentials)))
     }
 
-    fn from_sdk_config(sdk: &SdkConfig, region: String) -> Self {
+    fn from_sdk_config(
+        sdk: &SdkConfig,
+        region: String,
+        credentials: profile::CredentialSource,
+    ) -> Self {
         let base = sdk.clone();
         Self {
             region,
+            credentials,
             sts: aws_sdk_sts::Client::new(sdk),
             organizations: aws_sdk_organizations::Client::new(sdk),
             ssoadmin: aws_sdk_ssoadmin::Client::new(sdk),
@@ -188,6 +240,7 @@ impl Aws {
     ) -> Self {
         Self {
             region: region.to_string(),
+            credentials: profile::CredentialSource::Environment,
             sts,
             organizations,
             ssoadmin,
@@ -211,6 +264,34 @@ impl Aws {
         self.session_iam = sessions;
         self
     }
+}
+
+/// Why no AWS configuration could be built; said before any AWS call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum ConnectError {
+    UnknownProfile(profile::UnknownProfile),
+    BadEndpoint {
+        /// `--endpoint-url` or `AWS_ENDPOINT_URL`.
+        source: &'static str,
+        value: String,
+        why: String,
+    },
+}
+
+/// An endpoint must be an http(s) URL with a host (a local stand-in, or a
+/// VPC endpoint); anything else would fail later with the SDK's raw request.
+pub(crate) fn check_endpoint(value: &str) -> Result<(), String> {
+    let url = url::Url::parse(value).map_err(|e| format!("not a URL ({e})"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!(
+            "the scheme is {:?}; an endpoint is http:// or https://",
+            url.scheme()
+        ));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err("it has no host".to_string());
+    }
+    Ok(())
 }
 
 /// Every page of a list call: `page` gets the token (IAM: the marker; none
@@ -277,7 +358,7 @@ impl AwsError {
                 "the caller is not allowed `{action}`: add that action to the caller's IAM policy (or use --profile with an administrator of the management account)"
             )),
             AwsErrorKind::Credentials => Some(
-                "the AWS credentials are missing, invalid or expired: check --profile / AWS_PROFILE, or sign in again (`aws sso login --profile NAME`)".to_string(),
+                "name a profile with --profile NAME (or AWS_PROFILE), or sign in again if its session expired (`aws sso login --profile NAME`); `aws configure list` shows what the AWS CLI would use".to_string(),
             ),
             AwsErrorKind::Throttled => Some("AWS is throttling this account's requests: wait a minute and run the command again; nothing is half-applied".to_string()),
             AwsErrorKind::Connection => Some("AWS could not be reached: check the network, or --endpoint-url / AWS_ENDPOINT_URL if you use a local stand-in".to_string()),
@@ -425,13 +506,42 @@ fn kind_of_code(code: &str) -> AwsErrorKind {
     }
 }
 
+/// The innermost cause of an error: what actually went wrong ("Connection
+/// refused (os error 111)"), without the SDK's wrappers and debug dumps.
+fn innermost(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut e = err;
+    while let Some(next) = e.source() {
+        e = next;
+    }
+    e.to_string()
+}
+
+/// Whether the failure is that no credentials could be loaded at all.
+fn is_missing_credentials(err: &(dyn std::error::Error + 'static)) -> bool {
+    let mut e = Some(err);
+    while let Some(cur) = e {
+        if let Some(c) =
+            cur.downcast_ref::<aws_credential_types::provider::error::CredentialsError>()
+        {
+            return matches!(
+                c,
+                aws_credential_types::provider::error::CredentialsError::CredentialsNotLoaded(_)
+            );
+        }
+        e = cur.source();
+    }
+    false
+}
+
 /// Turns the SDK's error into an [`AwsError`] for `action`.
 pub(crate) fn classify<E>(action: &'static str, err: SdkError<E, HttpResponse>) -> AwsError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
     let code = err.code().map(str::to_string);
+    let missing_credentials = is_missing_credentials(&err);
     let kind = match (&err, &code) {
+        _ if missing_credentials => AwsErrorKind::Credentials,
         (SdkError::DispatchFailure(d), _) if d.is_user() => AwsErrorKind::Credentials,
         (SdkError::DispatchFailure(_) | SdkError::TimeoutError(_), _) => AwsErrorKind::Connection,
         (_, Some(code)) => kind_of_code(code),
@@ -440,10 +550,15 @@ where
         }
         _ => AwsErrorKind::Other,
     };
-    let message = err
-        .message()
-        .map(str::to_string)
-        .unwrap_or_else(|| DisplayErrorContext(&err).to_string());
+    let message = if missing_credentials {
+        "no AWS credentials were found (looked at: the environment's AWS_ACCESS_KEY_ID, the default profile in the shared config and credentials files, a web identity token, the container and instance metadata)".to_string()
+    } else if let Some(m) = err.message() {
+        m.to_string()
+    } else if kind == AwsErrorKind::Connection {
+        format!("no answer from the endpoint: {}", innermost(&err))
+    } else {
+        DisplayErrorContext(&err).to_string()
+    };
     tracing::debug!(action, ?code, %message, "AWS call failed");
     AwsError {
         action,

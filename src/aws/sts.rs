@@ -18,6 +18,16 @@ impl Caller {
         self.arn.ends_with(":root")
     }
 
+    /// The ARN partition: `aws`, `aws-cn`, `aws-us-gov` (`aws` when the ARN
+    /// says nothing else).
+    pub(crate) fn partition(&self) -> &str {
+        self.arn
+            .split(':')
+            .nth(1)
+            .filter(|p| p.starts_with("aws"))
+            .unwrap_or("aws")
+    }
+
     /// The IAM user this run signs in as, if it is one:
     /// `arn:aws:iam::<account>:user/<path/><name>` (some stand-ins say
     /// `arn:aws:sts::` for the same user).

@@ -23,7 +23,7 @@ use super::assignments::{wanted, Wanted};
 use super::{ensure_accounts, ensure_instance, ensure_permission_sets, Ctx, Facts, StepId};
 use crate::aws::identitystore::{get_user_id, list_memberships_of};
 use crate::aws::ssoadmin::list_account_assignments_for_principal;
-use crate::awsconfig::{ConfigFile, Section};
+use crate::awsconfig::{mask_secrets, ConfigFile, Section};
 use crate::config::CliConfig;
 use crate::error::UserError;
 use crate::plan::{Action, StepPlan};
@@ -98,9 +98,14 @@ pub(crate) fn sections(
         cli.profile_names.as_deref().unwrap_or(DEFAULT_TEMPLATE),
         reach,
     )?;
-    let mut out = vec![Section {
-        name: format!("sso-session {}", cli.session_name),
-        entries: vec![
+    let unsafe_value = |why: String| {
+        UserError::new("a value for the AWS CLI config file cannot be written safely")
+            .caused_by(why)
+            .hint("fix the [cli] field or the account name named above; nothing was written")
+    };
+    let mut out = vec![Section::new(
+        format!("sso-session {}", cli.session_name),
+        vec![
             ("sso_start_url".into(), start_url.into()),
             ("sso_region".into(), sso_region.into()),
             (
@@ -108,7 +113,8 @@ pub(crate) fn sections(
                 "sso:account:access".into(),
             ),
         ],
-    }];
+    )
+    .map_err(unsafe_value)?];
     for (name, r) in names.iter().zip(reach) {
         let mut entries = vec![
             ("sso_session".to_string(), cli.session_name.clone()),
@@ -121,10 +127,7 @@ pub(crate) fn sections(
         if let Some(output) = &cli.output {
             entries.push(("output".into(), output.clone()));
         }
-        out.push(Section {
-            name: Section::profile_header(name),
-            entries,
-        });
+        out.push(Section::new(Section::profile_header(name), entries).map_err(unsafe_value)?);
     }
     Ok(out)
 }
@@ -139,14 +142,14 @@ pub(crate) fn merge(
     let mut out = file.clone();
     let mut conflicts = Vec::new();
     for s in sections {
-        match (file.section_text(&s.name), file.managed_by(&s.name)) {
+        match (file.section_text(s.name()), file.managed_by(s.name())) {
             (Some(_), managed) if managed.as_deref() != Some(session) => {
-                conflicts.push(s.name.clone())
+                conflicts.push(s.name().to_string())
             }
             _ => out.put(s, session),
         }
     }
-    let wanted: BTreeSet<&str> = sections.iter().map(|s| s.name.as_str()).collect();
+    let wanted: BTreeSet<&str> = sections.iter().map(|s| s.name()).collect();
     let stale = file
         .managed_sections(session)
         .into_iter()
@@ -155,9 +158,11 @@ pub(crate) fn merge(
     (out, conflicts, stale)
 }
 
+/// The change as a unified diff, secrets masked (the file may hold keys).
 fn diff(path: &Path, old: &str, new: &str) -> String {
     let shown = path.display().to_string();
-    similar::TextDiff::from_lines(old, new)
+    let (old, new) = (mask_secrets(old), mask_secrets(new));
+    similar::TextDiff::from_lines(&old, &new)
         .unified_diff()
         .context_radius(2)
         .header(&format!("{shown} (now)"), &format!("{shown} (after)"))
@@ -323,10 +328,10 @@ pub(crate) async fn check(ctx: &Ctx, facts: &mut Facts) -> Result<StepPlan> {
     } else {
         let mut changes = Vec::new();
         for s in &sections {
-            match (file.section_text(&s.name), merged.section_text(&s.name)) {
-                (None, _) => changes.push(format!("+ [{}]", s.name)),
-                (Some(a), Some(b)) if a != b && !conflicts.contains(&s.name) => {
-                    changes.push(format!("~ [{}]", s.name))
+            match (file.section_text(s.name()), merged.section_text(s.name())) {
+                (None, _) => changes.push(format!("+ [{}]", s.name())),
+                (Some(a), Some(b)) if a != b && !conflicts.iter().any(|c| c == s.name()) => {
+                    changes.push(format!("~ [{}]", s.name()))
                 }
                 _ => {}
             }
@@ -347,7 +352,7 @@ pub(crate) async fn check(ctx: &Ctx, facts: &mut Facts) -> Result<StepPlan> {
     }
     let first_profile = sections
         .get(1)
-        .map(|s| s.name.trim_start_matches("profile ").to_string());
+        .map(|s| s.name().trim_start_matches("profile ").to_string());
     plan.closing = vec![
         String::new(),
         "Sign in once, then use any of the profiles:".into(),
@@ -360,12 +365,16 @@ pub(crate) async fn check(ctx: &Ctx, facts: &mut Facts) -> Result<StepPlan> {
     Ok(plan)
 }
 
+/// The AWS CLI config file is small; anything past this is not one.
+const MAX_AWS_CONFIG_BYTES: u64 = 4 * 1024 * 1024;
+
 fn read_if_exists(path: &Path) -> Result<Option<String>> {
-    match std::fs::read_to_string(path) {
+    match crate::files::read_text(path, MAX_AWS_CONFIG_BYTES) {
         Ok(t) => Ok(Some(t)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(crate::files::ReadError::Missing) => Ok(None),
         Err(e) => Err(UserError::new(format!("cannot read {}", path.display()))
             .caused_by(e.to_string())
+            .hint("point AWS_CONFIG_FILE at the AWS CLI config file, or fix the file")
             .into()),
     }
 }
@@ -385,7 +394,8 @@ pub(crate) async fn write(
     let (mut merged, _, _) = merge(&file, session, sections);
     let mut kept = Vec::new();
     for name in conflicts {
-        let existing = file.section_text(name).unwrap_or_default().trim_end();
+        let existing = mask_secrets(file.section_text(name).unwrap_or_default());
+        let existing = existing.trim_end();
         ctx.out.say(&format!(
             "[{name}] exists in {} and was not written by ssosetup:\n{existing}",
             path.display()
@@ -394,7 +404,7 @@ pub(crate) async fn write(
         if ctx.prompt().confirm_delete(&question, false)? {
             let section = sections
                 .iter()
-                .find(|s| &s.name == name)
+                .find(|s| s.name() == name)
                 .expect("a conflict is one of the sections");
             merged.put(section, session);
         } else {
@@ -431,50 +441,20 @@ pub(crate) async fn write(
     Ok(())
 }
 
-/// Writes `text` to `path` through a temporary file and a rename, with the
-/// old file's mode (0600 for a new one), after copying the old file to a
-/// timestamped backup beside it.
+/// Writes `text` to `path` atomically, through a symlink (dotfiles), with
+/// the old file's mode (0600 for a new one), after copying the old file to
+/// a timestamped backup (mode 0600) beside it.
 fn write_atomically(path: &Path, exists: bool, text: &str) -> Result<Option<PathBuf>> {
-    use std::io::Write;
-    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    if !dir.exists() {
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(&dir)
-            .with_context(|| format!("cannot create {}", dir.display()))?;
-    }
-    let mode = if exists {
-        std::fs::metadata(path)?.permissions().mode() & 0o7777
-    } else {
-        0o600
-    };
     let backup = if exists {
-        let stamp = humantime::format_rfc3339_millis(std::time::SystemTime::now())
-            .to_string()
-            .replace([':', '.'], "");
-        let name = format!(
-            "{}.ssosetup-backup-{stamp}",
-            path.file_name().unwrap_or_default().to_string_lossy()
-        );
-        let backup = path.with_file_name(name);
-        std::fs::copy(path, &backup)
-            .with_context(|| format!("cannot back up {}", path.display()))?;
-        Some(backup)
+        Some(
+            crate::files::backup_copy(path)
+                .with_context(|| format!("cannot back up {}", path.display()))?,
+        )
     } else {
         None
     };
-    let mut tmp = tempfile::NamedTempFile::new_in(&dir)
-        .with_context(|| format!("cannot write in {}", dir.display()))?;
-    tmp.write_all(text.as_bytes())?;
-    tmp.as_file().sync_all()?;
-    std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(mode))?;
-    tmp.persist(path)
-        .with_context(|| format!("cannot replace {}", path.display()))?;
+    crate::files::write_atomically(path, text.as_bytes(), 0o600)
+        .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(backup)
 }
 
@@ -589,16 +569,16 @@ mod tests {
             &[reach("111111111111", "Admin")],
         )
         .unwrap();
-        assert_eq!(s[0].name, "sso-session personal");
+        assert_eq!(s[0].name(), "sso-session personal");
         assert_eq!(
-            s[0].entries[2],
+            s[0].entries()[2],
             (
                 "sso_registration_scopes".to_string(),
                 "sso:account:access".to_string()
             )
         );
-        assert_eq!(s[1].name, "profile Admin-111111111111");
-        let keys: Vec<&str> = s[1].entries.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(s[1].name(), "profile Admin-111111111111");
+        let keys: Vec<&str> = s[1].entries().iter().map(|(k, _)| k.as_str()).collect();
         assert_eq!(
             keys,
             vec![
@@ -632,13 +612,7 @@ mod tests {
     fn unmanaged_sections_of_the_same_name_are_conflicts_and_stale_ones_are_listed() {
         let file = ConfigFile::parse("[profile Admin-1]\nregion = x\n");
         let mut old = file.clone();
-        old.put(
-            &Section {
-                name: "profile Gone".into(),
-                entries: vec![],
-            },
-            "personal",
-        );
+        old.put(&Section::new("profile Gone", vec![]).unwrap(), "personal");
         let wanted =
             sections(&cli(None), "https://x", "us-east-1", &[reach("1", "Admin")]).unwrap();
         let (merged, conflicts, stale) = merge(&old, "personal", &wanted);

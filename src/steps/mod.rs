@@ -278,9 +278,10 @@ pub(crate) fn caller_lines(ctx: &Ctx, caller: &Caller) -> Vec<String> {
         caller.arn.clone()
     };
     vec![
-        format!("Caller:  {who}"),
-        format!("Account: {}", caller.account),
-        format!("Region:  {}", ctx.aws.region),
+        format!("Caller:      {who}"),
+        format!("Credentials: {}", ctx.aws.credentials),
+        format!("Account:     {}", caller.account),
+        format!("Region:      {}", ctx.aws.region),
     ]
 }
 
@@ -351,7 +352,12 @@ pub(crate) fn finish(ctx: &Ctx, caller: &Caller, plans: &[StepPlan]) -> Result<(
     if ctx.output == OutputFormat::Text {
         summarize(ctx, plans);
     } else {
-        let json = plan::to_json(caller, &ctx.aws.region, plans);
+        let json = plan::to_json(
+            caller,
+            &ctx.aws.credentials.to_string(),
+            &ctx.aws.region,
+            plans,
+        );
         ctx.out.data(&serde_json::to_string_pretty(&json)?);
     }
     Ok(())
@@ -631,9 +637,9 @@ async fn apply_action(ctx: &Ctx, facts: &Mutex<&mut Facts>, action: &Action) -> 
             backup_dir,
             ..
         } => iam_users::delete(ctx, facts, user_name, backup_dir).await,
-        RestoreIamUser { file, user, marker } => {
-            iam_users::restore_user(ctx, file, user, marker).await
-        }
+        RestoreIamUser {
+            file, user, marker, ..
+        } => iam_users::restore_user(ctx, file, user, marker).await,
         EnableCentralizedRootAccess => root_cleanup::enable_centralized(ctx).await,
         DeleteMemberRootCredentials {
             account_id, login, ..

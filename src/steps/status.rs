@@ -67,7 +67,7 @@ pub(crate) async fn status(ctx: &Ctx) -> Result<()> {
             .map(|(step, state, detail)| json!({"step": step.name(), "state": state.label(), "detail": detail}))
             .collect();
         let doc = json!({
-            "caller": {"account": caller.account, "arn": caller.arn, "root": caller.is_root()},
+            "caller": {"account": caller.account, "arn": caller.arn, "root": caller.is_root(), "credentials": ctx.aws.credentials.to_string()},
             "region": ctx.aws.region,
             "instance": facts.active_instance(),
             "portal_url": portal,
@@ -76,23 +76,23 @@ pub(crate) async fn status(ctx: &Ctx) -> Result<()> {
         ctx.out.data(&serde_json::to_string_pretty(&doc)?);
         return Ok(());
     }
-    ctx.out.data(&format!("Caller:   {}", caller.arn));
-    ctx.out.data(&format!("Account:  {}", caller.account));
-    ctx.out.data(&format!("Region:   {}", ctx.aws.region));
+    for line in super::caller_lines(ctx, &caller) {
+        ctx.out.data(&line);
+    }
     match facts.active_instance() {
         Some(i) => {
             ctx.out.data(&format!(
-                "Instance: {} (identity store {})",
+                "Instance:    {} (identity store {})",
                 i.arn, i.identity_store_id
             ));
             ctx.out.data(&format!(
-                "Portal:   {}",
+                "Portal:      {}",
                 portal
                     .as_deref()
                     .unwrap_or("not derivable from the identity store id; see Settings in the Identity Center console")
             ));
         }
-        None => ctx.out.data("Instance: none in this region"),
+        None => ctx.out.data("Instance:    none in this region"),
     }
     ctx.out.data("");
     let width = StepId::ALL

@@ -395,23 +395,40 @@ async fn named_users_are_backed_up_and_deleted_and_a_restore_brings_them_back() 
         restored.stdout
     );
 
-    // Restoring again from the same backup finds its own user (tagged with
-    // the backup's time) and only makes sure of it: nothing doubles.
-    run(
+    // An administrator takes a grant away afterwards; restoring again from
+    // the same backup must not give it back: a finished restore is refused.
+    iam.remove_user_from_group()
+        .user_name("old-admin")
+        .group_name("legacy-admins")
+        .send()
+        .await
+        .unwrap();
+    let narrowed = read_user(&iam, "old-admin").await;
+    moto.forget_requests();
+    let again = run(
         Some(&moto),
         dir.path(),
         &["iam-users-cleanup", "--restore", file, "--yes"],
-    )
-    .assert_code(0);
+    );
+    again.assert_code(1);
+    assert!(
+        again
+            .stderr
+            .contains("IAM user old-admin was already restored from this backup"),
+        "{}",
+        again.stderr
+    );
+    assert_eq!(moto.writes(), Vec::<String>::new());
     assert_eq!(
         user_names(&iam).await,
         ["breakglass", "ci-user", "old-admin"]
     );
-    assert_eq!(read_user(&iam, "old-admin").await, back);
+    assert_eq!(read_user(&iam, "old-admin").await, narrowed);
 
     // A backup whose user name now belongs to someone else's user is refused.
     let mut foreign = backup.clone();
     foreign["user"]["user_name"] = "ci-user".into();
+    foreign["user"]["arn"] = format!("arn:aws:iam::{ACCOUNT}:user/ci-user").into();
     let foreign_file = dir.path().join("ci-user.json");
     std::fs::write(&foreign_file, foreign.to_string()).unwrap();
     moto.forget_requests();

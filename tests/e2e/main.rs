@@ -12,6 +12,7 @@ mod organization;
 mod proxy;
 mod resilience;
 mod resources;
+mod trust;
 mod wizard;
 
 use std::path::Path;

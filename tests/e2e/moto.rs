@@ -104,6 +104,27 @@ impl Moto {
             .collect()
     }
 
+    /// The access key id each request since the last
+    /// [`Moto::forget_requests`] was signed with, in order.
+    pub fn access_keys(&self) -> Vec<String> {
+        let Ok(text) = std::fs::read_to_string(&self.recording) else {
+            return Vec::new();
+        };
+        text.lines()
+            .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+            .filter_map(|entry| {
+                let headers = entry.get("headers")?.as_object()?;
+                let auth = headers
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case("authorization"))?
+                    .1
+                    .as_str()?;
+                let credential = auth.split("Credential=").nth(1)?;
+                Some(credential.split('/').next()?.to_string())
+            })
+            .collect()
+    }
+
     /// Requests that change something (everything but List/Describe/Get).
     pub fn writes(&self) -> Vec<String> {
         self.requests()

@@ -61,7 +61,7 @@ async fn dry_run_shows_the_plan_and_sends_no_write() {
     text.assert_code(0);
     assert!(
         text.stdout
-            .contains(&format!("Caller:  arn:aws:sts::{ACCOUNT}:user/moto")),
+            .contains(&format!("Caller:      arn:aws:sts::{ACCOUNT}:user/moto")),
         "{}",
         text.stdout
     );
@@ -158,7 +158,7 @@ async fn init_yes_applies_every_step_and_status_then_shows_them_done() {
         text.stdout
     );
     assert!(
-        text.stdout.contains(&format!("Region:   {REGION}")),
+        text.stdout.contains(&format!("Region:      {REGION}")),
         "{}",
         text.stdout
     );
@@ -166,7 +166,7 @@ async fn init_yes_applies_every_step_and_status_then_shows_them_done() {
     // made up, and nothing claims a custom one exists.
     assert!(
         text.stdout
-            .contains("Portal:   not derivable from the identity store id"),
+            .contains("Portal:      not derivable from the identity store id"),
         "{}",
         text.stdout
     );

@@ -1,0 +1,137 @@
+//! Which credentials a run uses, decided before the first AWS call.
+//!
+//! The SDK's default chain reads environment keys before any profile, so
+//! `--profile prod` with `AWS_ACCESS_KEY_ID` set would sign as the
+//! environment's identity, and a profile name that exists nowhere would be
+//! accepted silently. The AWS CLI does neither: a named profile
+//! (`--profile`, or `AWS_PROFILE`) is the only source of credentials, and
+//! an unknown one is an error. ssosetup does the same: the profile is
+//! looked up in the shared files first, and its own chain (static keys,
+//! SSO, credential_process, role assumption with source_profile) is the
+//! credentials provider.
+
+use std::path::PathBuf;
+
+#[allow(deprecated)]
+use aws_config::profile::profile_file::ProfileFiles;
+use aws_config::profile::ProfileSet;
+use aws_types::os_shim_internal::{Env, Fs};
+
+/// Where this run's credentials come from, for the plan's header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum CredentialSource {
+    /// A profile named with `--profile` or `AWS_PROFILE`, or `default`.
+    Profile(String),
+    /// `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY`.
+    Environment,
+    /// `AWS_WEB_IDENTITY_TOKEN_FILE` (EKS, CI systems).
+    WebIdentity,
+    /// The container credentials endpoint (ECS, CodeBuild).
+    Container,
+    /// The EC2 instance metadata service: the instance's role.
+    InstanceRole,
+}
+
+impl std::fmt::Display for CredentialSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CredentialSource::Profile(name) => write!(f, "profile {name}"),
+            CredentialSource::Environment => {
+                f.write_str("environment (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)")
+            }
+            CredentialSource::WebIdentity => {
+                f.write_str("web identity token (AWS_WEB_IDENTITY_TOKEN_FILE)")
+            }
+            CredentialSource::Container => f.write_str("container credentials endpoint"),
+            CredentialSource::InstanceRole => f.write_str("instance role (EC2 instance metadata)"),
+        }
+    }
+}
+
+fn env_var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// The profile the person named: `--profile`, else `AWS_PROFILE`.
+pub(crate) fn named(flag: Option<&str>) -> Option<String> {
+    flag.map(str::to_string).or_else(|| env_var("AWS_PROFILE"))
+}
+
+/// The two shared files, as the SDK and the AWS CLI find them.
+pub(crate) fn shared_files() -> [PathBuf; 2] {
+    let home = || {
+        std::env::var_os("HOME")
+            .map(PathBuf::from)
+            .unwrap_or_default()
+            .join(".aws")
+    };
+    [
+        env_var("AWS_CONFIG_FILE")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| home().join("config")),
+        env_var("AWS_SHARED_CREDENTIALS_FILE")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| home().join("credentials")),
+    ]
+}
+
+/// The profiles of the shared files (no secrets are kept: only names are used).
+pub(crate) async fn load_profiles() -> Result<ProfileSet, String> {
+    #[allow(deprecated)]
+    let files = ProfileFiles::default();
+    aws_config::profile::load(&Fs::real(), &Env::real(), &files, None)
+        .await
+        .map_err(|e| e.to_string())
+}
+
+/// Why a named profile cannot be used, before any AWS call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct UnknownProfile {
+    pub name: String,
+    pub files: Vec<PathBuf>,
+    /// The profiles that do exist (names only).
+    pub known: Vec<String>,
+    /// The files could not be read or parsed.
+    pub unreadable: Option<String>,
+}
+
+/// Checks that profile `name` exists in the shared files.
+pub(crate) async fn check_exists(name: &str) -> Result<(), UnknownProfile> {
+    let unknown = |known: Vec<String>, unreadable: Option<String>| UnknownProfile {
+        name: name.to_string(),
+        files: shared_files().to_vec(),
+        known,
+        unreadable,
+    };
+    match load_profiles().await {
+        Ok(set) if set.get_profile(name).is_some() => Ok(()),
+        Ok(set) => {
+            let mut known: Vec<String> = set.profiles().map(str::to_string).collect();
+            known.sort();
+            Err(unknown(known, None))
+        }
+        Err(why) => Err(unknown(Vec::new(), Some(why))),
+    }
+}
+
+/// Where the default chain would find credentials, in its own order, when
+/// no profile is named.
+pub(crate) async fn default_source() -> CredentialSource {
+    if env_var("AWS_ACCESS_KEY_ID").is_some() && env_var("AWS_SECRET_ACCESS_KEY").is_some() {
+        return CredentialSource::Environment;
+    }
+    if let Ok(set) = load_profiles().await {
+        if set.get_profile("default").is_some() {
+            return CredentialSource::Profile("default".to_string());
+        }
+    }
+    if env_var("AWS_WEB_IDENTITY_TOKEN_FILE").is_some() {
+        CredentialSource::WebIdentity
+    } else if env_var("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI").is_some()
+        || env_var("AWS_CONTAINER_CREDENTIALS_FULL_URI").is_some()
+    {
+        CredentialSource::Container
+    } else {
+        CredentialSource::InstanceRole
+    }
+}

@@ -1,0 +1,237 @@
+//! The lockout guard: no IAM user is deleted while nobody else is known to
+//! be able to administer the account through Identity Center.
+
+use super::*;
+
+/// The AWS managed policy that makes a permission set an administrator's,
+/// in the caller's partition (`aws`, `aws-cn`, `aws-us-gov`).
+pub(crate) fn admin_policy(caller: &Caller) -> String {
+    format!(
+        "arn:{}:iam::aws:policy/AdministratorAccess",
+        caller.partition()
+    )
+}
+
+/// What keeps a permission set with AdministratorAccess from being a full
+/// administrator: an inline policy with a Deny, a permissions boundary, a
+/// customer managed policy (whose content differs per account and may deny).
+/// Empty: nothing narrows it. Pure.
+pub(crate) fn narrowed_by(
+    inline: Option<&str>,
+    customer_managed: &std::collections::BTreeSet<crate::config::CustomerManagedPolicy>,
+    boundary: Option<&Option<sso::Boundary>>,
+) -> Vec<String> {
+    let mut why = Vec::new();
+    if let Some(doc) = inline {
+        match serde_json::from_str::<serde_json::Value>(doc) {
+            Ok(json) => {
+                let statements = match &json["Statement"] {
+                    serde_json::Value::Array(list) => list.clone(),
+                    one @ serde_json::Value::Object(_) => vec![one.clone()],
+                    _ => Vec::new(),
+                };
+                if statements.iter().any(|st| {
+                    st["Effect"]
+                        .as_str()
+                        .is_some_and(|e| e.eq_ignore_ascii_case("deny"))
+                }) {
+                    why.push("its inline policy has a Deny statement".to_string());
+                }
+            }
+            Err(_) => why.push("its inline policy cannot be read as JSON".to_string()),
+        }
+    }
+    if !customer_managed.is_empty() {
+        why.push(format!(
+            "it references customer managed polic{} ({}), which may deny",
+            if customer_managed.len() == 1 {
+                "y"
+            } else {
+                "ies"
+            },
+            customer_managed
+                .iter()
+                .map(|p| format!("{}{}", p.path, p.name))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    if let Some(Some(b)) = boundary {
+        let what = match b {
+            sso::Boundary::Managed(arn) => arn.clone(),
+            sso::Boundary::CustomerManaged(p) => format!("{}{}", p.path, p.name),
+        };
+        why.push(format!("it has the permissions boundary {what}"));
+    }
+    why
+}
+
+/// Whether someone can still administer the account once IAM users are gone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Guard {
+    /// Who holds administrator access on the management account.
+    Admin(String),
+    /// Why nobody is known to.
+    Nobody(String),
+}
+
+/// The lockout guard: an Identity Center user holds a permission set with
+/// AdministratorAccess on the management account, directly or through a
+/// group.
+pub(crate) async fn guard(ctx: &Ctx, facts: &mut Facts, ic_users: &[IcUser]) -> Result<Guard> {
+    let Some(instance) = ensure_instance(ctx, facts).await? else {
+        return Ok(Guard::Nobody(format!(
+            "IAM Identity Center has no ACTIVE instance in {}",
+            ctx.aws.region
+        )));
+    };
+    ensure_organization(ctx, facts).await?;
+    let management = facts
+        .management_account()
+        .unwrap_or(&facts.caller.account)
+        .to_string();
+    // Names and ids as the earlier steps of this run saw them (or looked up
+    // now). A set counts only when nothing can narrow AdministratorAccess.
+    let admin = admin_policy(&facts.caller);
+    let mut admin_sets = Vec::new();
+    let mut narrowed = Vec::new();
+    for (name, arn) in ensure_permission_sets(ctx, facts).await? {
+        let Some(arn) = arn else { continue };
+        if !sso::list_managed_policies(&ctx.aws, &instance.arn, &arn)
+            .await?
+            .contains(&admin)
+        {
+            continue;
+        }
+        let (inline, customer_managed) = futures::try_join!(
+            sso::get_inline_policy(&ctx.aws, &instance.arn, &arn),
+            sso::list_customer_managed_policies(&ctx.aws, &instance.arn, &arn),
+        )?;
+        let boundary = ctx
+            .aws
+            .optional_read(
+                "sso:GetPermissionsBoundaryForPermissionSet",
+                "permissions boundaries are left as they are, and the lockout guard cannot see them",
+                || sso::get_permissions_boundary(&ctx.aws, &instance.arn, &arn),
+            )
+            .await?;
+        let why = narrowed_by(inline.as_deref(), &customer_managed, boundary.as_ref());
+        if why.is_empty() {
+            admin_sets.push((name, arn));
+        } else {
+            narrowed.push(format!("{name} ({})", why.join("; ")));
+        }
+    }
+    if admin_sets.is_empty() {
+        return Ok(Guard::Nobody(if narrowed.is_empty() {
+            "no permission set has the AdministratorAccess policy".to_string()
+        } else {
+            format!(
+                "AdministratorAccess is narrowed in every permission set that has it: {}",
+                narrowed.join(", ")
+            )
+        }));
+    }
+    let store = &instance.identity_store_id;
+    let users: BTreeMap<&str, &str> = ic_users
+        .iter()
+        .map(|u| (u.id.as_str(), u.user_name.as_str()))
+        .collect();
+    let groups: BTreeMap<String, String> = ensure_groups(ctx, facts)
+        .await?
+        .into_iter()
+        .filter_map(|(name, id)| id.map(|id| (id, name)))
+        .collect();
+    // Administrators made by this run have never signed in: they prove nothing.
+    let mut just_created = Vec::new();
+    for (name, ps) in &admin_sets {
+        let on = format!("{name} on the management account {management}");
+        for (kind, id) in
+            sso::list_account_assignments(&ctx.aws, &instance.arn, &management, ps).await?
+        {
+            let (holders, via) = match kind.as_str() {
+                "USER" => (vec![id.clone()], String::new()),
+                "GROUP" => (
+                    ids::list_group_members(&ctx.aws, store, &id).await?,
+                    format!(
+                        " (group {})",
+                        groups.get(&id).map(String::as_str).unwrap_or(&id)
+                    ),
+                ),
+                _ => continue,
+            };
+            for user in holders.iter().filter_map(|h| users.get(h.as_str())) {
+                if facts.created_users.contains(*user) {
+                    just_created.push(user.to_string());
+                } else {
+                    return Ok(Guard::Admin(format!("{user} holds {on}{via}")));
+                }
+            }
+        }
+    }
+    if !just_created.is_empty() {
+        just_created.sort();
+        just_created.dedup();
+        return Ok(Guard::Nobody(format!(
+            "the only Identity Center administrator{} ({}) {} created by this run and cannot have signed in yet",
+            plural(just_created.len()),
+            just_created.join(", "),
+            if just_created.len() == 1 { "was" } else { "were" }
+        )));
+    }
+    Ok(Guard::Nobody(format!(
+        "no Identity Center user holds a permission set with AdministratorAccess on the management account {management}"
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn caller(arn: &str) -> Caller {
+        Caller {
+            account: "123456789012".into(),
+            arn: arn.into(),
+        }
+    }
+
+    #[test]
+    fn administrator_access_counts_only_when_nothing_narrows_it() {
+        use std::collections::BTreeSet;
+        let none = BTreeSet::new();
+        assert!(narrowed_by(None, &none, Some(&None)).is_empty());
+        let allow = r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*"}}"#;
+        assert!(narrowed_by(Some(allow), &none, None).is_empty());
+        let deny = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}"#;
+        assert_eq!(
+            narrowed_by(Some(deny), &none, None),
+            vec!["its inline policy has a Deny statement"]
+        );
+        let cmp = BTreeSet::from([crate::config::CustomerManagedPolicy {
+            name: "Guardrail".into(),
+            path: "/".into(),
+        }]);
+        assert!(narrowed_by(None, &cmp, None)[0].contains("/Guardrail"));
+        let boundary = Some(sso::Boundary::Managed(
+            "arn:aws:iam::aws:policy/PowerUserAccess".into(),
+        ));
+        assert!(narrowed_by(None, &none, Some(&boundary))[0].contains("PowerUserAccess"));
+        assert_eq!(narrowed_by(Some("{not json"), &none, None).len(), 1);
+    }
+
+    #[test]
+    fn the_administrator_policy_is_built_for_the_callers_partition() {
+        assert_eq!(
+            admin_policy(&caller("arn:aws-cn:iam::123456789012:user/admin")),
+            "arn:aws-cn:iam::aws:policy/AdministratorAccess"
+        );
+        assert_eq!(
+            admin_policy(&caller("arn:aws-us-gov:sts::123456789012:assumed-role/r/s")),
+            "arn:aws-us-gov:iam::aws:policy/AdministratorAccess"
+        );
+        assert_eq!(
+            admin_policy(&caller("arn:aws:iam::123456789012:root")),
+            "arn:aws:iam::aws:policy/AdministratorAccess"
+        );
+    }
+}

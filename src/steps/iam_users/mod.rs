@@ -1,0 +1,495 @@
+//! Step `iam-users-cleanup`: the legacy IAM users, inventoried, and deleted
+//! only when the config names them (`[cleanup] iam_users`, which the wizard
+//! fills from the person's picks).
+//!
+//! Safety, in the order it is checked:
+//! - never a user in `keep_iam_users` (the config cannot name one in both);
+//! - never the identity this run signs with;
+//! - not at all while no Identity Center user holds an administrator
+//!   permission set on the management account (the lockout guard);
+//! - a backup file (JSON, mode 0600) of each user is written before the
+//!   first thing of it is removed; `--restore FILE` recreates the user from it.
+//!
+//! Reads: iam ListUsers, GetUser, GetLoginProfile, ListAccessKeys,
+//! GetAccessKeyLastUsed, ListMFADevices, ListGroupsForUser,
+//! ListAttachedUserPolicies, ListUserPolicies, GetUserPolicy, ListUserTags,
+//! ListSSHPublicKeys, GetSSHPublicKey, ListSigningCertificates,
+//! ListServiceSpecificCredentials; for the guard sso ListPermissionSets,
+//! DescribePermissionSet, ListManagedPoliciesInPermissionSet,
+//! ListAccountAssignments, identitystore ListUsers, ListGroupMemberships.
+//! Changes: the deletions of AWS-FACTS row 11, in its order.
+
+use crate::plan::plural;
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::{Duration, SystemTime};
+
+use anyhow::{Context, Result};
+use futures::stream::{self, StreamExt, TryStreamExt};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::{
+    ensure_groups, ensure_instance, ensure_organization, ensure_permission_sets, Ctx, Facts, StepId,
+};
+use crate::aws::iam::{self, Dependent, IamUser};
+use crate::aws::identitystore::{self as ids, User as IcUser};
+use crate::aws::ssoadmin as sso;
+use crate::aws::sts::Caller;
+use crate::config::CleanupConfig;
+use crate::error::UserError;
+use crate::plan::{Action, StepPlan};
+
+mod backup;
+mod delete;
+mod guard;
+mod restore;
+mod table;
+
+pub(crate) use backup::load_backup;
+pub(crate) use delete::delete;
+#[cfg(test)]
+pub(crate) use delete::delete_in_order;
+pub(crate) use guard::{guard, Guard};
+pub(crate) use restore::{restore, restore_user, Grant};
+use table::{day, replaced_by, table};
+
+/// Every IAM user with everything attached to it, unless this run read
+/// them already.
+pub(crate) async fn observe(ctx: &Ctx, facts: &mut Facts) -> Result<Vec<IamUser>> {
+    if let Some(users) = &facts.iam_users {
+        return Ok(users.clone());
+    }
+    let users = inventory_all(ctx).await?;
+    facts.iam_users = Some(users.clone());
+    Ok(users)
+}
+
+async fn inventory_all(ctx: &Ctx) -> Result<Vec<IamUser>> {
+    let names = iam::list_users(&ctx.aws.iam).await?;
+    let mut users: Vec<IamUser> = stream::iter(names)
+        .map(|u| async move { iam::inventory(&ctx.aws, &u.user_name).await })
+        .buffer_unordered(4)
+        .try_filter_map(|u| async move { Ok(u) })
+        .try_collect()
+        .await?;
+    users.sort_by(|a, b| a.user_name.cmp(&b.user_name));
+    Ok(users)
+}
+
+/// The Identity Center users, when there is an instance to ask.
+async fn identity_center_users(ctx: &Ctx, facts: &mut Facts) -> Result<Vec<IcUser>> {
+    Ok(match ensure_instance(ctx, facts).await? {
+        Some(instance) => ids::list_users(&ctx.aws, &instance.identity_store_id).await?,
+        None => Vec::new(),
+    })
+}
+
+/// What the plan does with one IAM user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Fate {
+    Delete,
+    Keep,
+    /// Named for deletion, but it is the identity this run uses.
+    Caller,
+    NotNamed,
+}
+
+impl Fate {
+    fn label(self) -> &'static str {
+        match self {
+            Fate::Delete => "delete",
+            Fate::Keep => "keep (keep_iam_users)",
+            Fate::Caller => "keep: this run uses it",
+            Fate::NotNamed => "left alone",
+        }
+    }
+}
+
+pub(crate) fn fate(user: &IamUser, cleanup: &CleanupConfig, caller: &Caller) -> Fate {
+    if cleanup.keeps(&user.user_name) {
+        Fate::Keep
+    } else if !cleanup.deletes(&user.user_name) {
+        Fate::NotNamed
+    } else if caller.is_iam_user(&user.user_name) {
+        Fate::Caller
+    } else {
+        Fate::Delete
+    }
+}
+
+/// What [`plan`] needs; all observed beforehand.
+pub(crate) struct Inputs<'a> {
+    pub users: &'a [IamUser],
+    pub ic_users: &'a [IcUser],
+    pub cleanup: &'a CleanupConfig,
+    pub caller: &'a Caller,
+    /// Looked at only when there is something to delete.
+    pub guard: Option<Guard>,
+    pub backup_dir: PathBuf,
+    /// Earlier steps of this run plan users or assignments (a dry run of
+    /// `init`): the guard is checked again when this step really runs.
+    pub admin_planned: bool,
+}
+
+/// The plan: pure, from what was observed.
+pub(crate) fn plan(i: &Inputs) -> StepPlan {
+    let mut plan = StepPlan::new(StepId::IamUsersCleanup);
+    let fates: Vec<Fate> = i
+        .users
+        .iter()
+        .map(|u| fate(u, i.cleanup, i.caller))
+        .collect();
+    plan.report = Some(json!({
+        "iam_users": i.users.iter().zip(&fates).map(|(u, f)| json!({
+            "user": u,
+            "identity_center_user": replaced_by(u, i.ic_users).map(|r| &r.user_name),
+            "plan": f.label(),
+        })).collect::<Vec<_>>(),
+    }));
+    if i.users.is_empty() {
+        plan.notes
+            .push("no IAM users in this account: nothing to clean up".into());
+    } else {
+        plan.notes.push(format!(
+            "{} IAM user{}; only those named in [cleanup] iam_users are deleted",
+            i.users.len(),
+            plural(i.users.len())
+        ));
+        plan.details = table(i.users, i.ic_users, &fates);
+    }
+    for name in &i.cleanup.iam_users {
+        if !i
+            .users
+            .iter()
+            .any(|u| u.user_name.eq_ignore_ascii_case(name))
+        {
+            plan.notes.push(format!(
+                "{name}: no such IAM user (already deleted?): nothing to do"
+            ));
+        }
+    }
+    if let Some(u) = i
+        .users
+        .iter()
+        .zip(&fates)
+        .find_map(|(u, f)| (*f == Fate::Caller).then_some(u))
+    {
+        plan.blocker = Some(
+            UserError::new(format!(
+                "[cleanup] iam_users names {}, the identity this run signs in as: deleting it would cut this run off",
+                u.user_name
+            ))
+            .hint("sign in with Identity Center (`aws sso login --profile NAME`) and run `ssosetup --profile NAME iam-users-cleanup`; nothing was deleted"),
+        );
+        return plan;
+    }
+    let doomed: Vec<&IamUser> = i
+        .users
+        .iter()
+        .zip(&fates)
+        .filter_map(|(u, f)| (*f == Fate::Delete).then_some(u))
+        .collect();
+    if doomed.is_empty() {
+        return plan;
+    }
+    match &i.guard {
+        Some(Guard::Admin(who)) => plan
+            .notes
+            .push(format!("lockout guard: {who}; IAM users may go")),
+        Some(Guard::Nobody(why)) if i.admin_planned => {
+            // A dry run of a run that creates the administrator: the real
+            // run stops here, and so does its preview.
+            plan.blocker = Some(
+                UserError::new(format!(
+                    "no IAM user is deleted in the run that creates the administrator ({why} yet)"
+                ))
+                .hint("apply the other steps; once the new administrator has signed in (`aws sso login`), run `ssosetup iam-users-cleanup`"),
+            );
+            return plan;
+        }
+        Some(Guard::Nobody(why)) => {
+            plan.blocker = Some(
+                UserError::new(format!(
+                    "no IAM user is deleted while nobody else is known to be able to administer the account: {why}"
+                ))
+                .hint("an Identity Center user needs AdministratorAccess on the management account (`ssosetup init`, or `permission-sets`, `assignments`, `users`); have them sign in once (`aws sso login`: ssosetup cannot see that, best run cleanup with their profile), then run `ssosetup iam-users-cleanup` again"),
+            );
+            return plan;
+        }
+        None => {
+            plan.blocker = Some(UserError::new(
+                "the lockout guard was not checked: nothing is deleted",
+            ));
+            return plan;
+        }
+    }
+    if !i.caller.arn.contains(":assumed-role/AWSReservedSSO_") {
+        plan.notes.push(format!(
+            "this run signs in as {}, not through Identity Center: best run cleanup with the Identity Center profile, which proves the new access works (and a role whose credentials come from a user being deleted stops working with it)",
+            i.caller.arn
+        ));
+    }
+    for u in doomed {
+        plan.actions.push(Action::DeleteIamUser {
+            user_name: u.user_name.clone(),
+            dependents: u.dependents(),
+            backup_dir: i.backup_dir.clone(),
+        });
+    }
+    plan
+}
+
+pub(crate) async fn check(ctx: &Ctx, facts: &mut Facts) -> Result<StepPlan> {
+    let cleanup = ctx.config.config.cleanup();
+    let users = observe(ctx, facts).await?;
+    let ic_users = if users.is_empty() {
+        Vec::new()
+    } else {
+        identity_center_users(ctx, facts).await?
+    };
+    let any_doomed = users
+        .iter()
+        .any(|u| fate(u, &cleanup, &facts.caller) == Fate::Delete);
+    let guard = if any_doomed {
+        Some(guard(ctx, facts, &ic_users).await?)
+    } else {
+        None
+    };
+    let admin_planned = ctx.dry_run
+        && (!facts.created_groups.is_empty() || facts.users.values().any(Option::is_none));
+    Ok(plan(&Inputs {
+        users: &users,
+        ic_users: &ic_users,
+        cleanup: &cleanup,
+        caller: &facts.caller,
+        guard,
+        backup_dir: cleanup.backup_dir(ctx.config.base_dir()),
+        admin_planned,
+    }))
+}
+
+/// The wizard's question: which IAM users to delete. Never offers the
+/// caller or a kept user; the picks are saved to `[cleanup] iam_users`.
+pub(crate) async fn ask(ctx: &mut Ctx, facts: &mut Facts, force: bool) -> Result<()> {
+    let cleanup = ctx.config.config.cleanup();
+    if !cleanup.iam_users.is_empty() && !force {
+        return Ok(());
+    }
+    let users = observe(ctx, facts).await?;
+    let offered: Vec<&IamUser> = users
+        .iter()
+        .filter(|u| !facts.caller.is_iam_user(&u.user_name) && !cleanup.keeps(&u.user_name))
+        .collect();
+    if offered.is_empty() {
+        return Ok(());
+    }
+    let ic_users = identity_center_users(ctx, facts).await?;
+    let fates: Vec<Fate> = users
+        .iter()
+        .map(|u| fate(u, &cleanup, &facts.caller))
+        .collect();
+    for line in table(&users, &ic_users, &fates) {
+        ctx.out.say(&format!("  {line}"));
+    }
+    let items: Vec<String> = offered
+        .iter()
+        .map(|u| {
+            let replaced = replaced_by(u, &ic_users)
+                .map(|r| format!(", Identity Center user {}", r.user_name))
+                .unwrap_or_default();
+            format!(
+                "{} (last used {}{replaced})",
+                u.user_name,
+                day(u.last_activity())
+            )
+        })
+        .collect();
+    let chosen: Vec<bool> = offered
+        .iter()
+        .map(|u| cleanup.deletes(&u.user_name))
+        .collect();
+    let picked = ctx.prompt().multi_select(
+        "IAM users to delete (each is backed up first; unticked ones are left alone)",
+        &items,
+        &chosen,
+    )?;
+    let mut updated = cleanup;
+    updated.iam_users = picked
+        .into_iter()
+        .map(|i| offered[i].user_name.clone())
+        .collect();
+    ctx.config.config.cleanup = Some(updated);
+    ctx.config.save()
+}
+
+#[cfg(test)]
+pub(super) mod tests {
+    use super::*;
+
+    pub(super) fn user(name: &str) -> IamUser {
+        IamUser {
+            user_name: name.to_string(),
+            user_id: format!("AIDA{name}"),
+            arn: format!("arn:aws:iam::123456789012:user/{name}"),
+            path: "/".into(),
+            created: None,
+            console_password: true,
+            password_last_used: None,
+            access_keys: vec![],
+            mfa_devices: vec![],
+            groups: vec![],
+            attached_policies: vec![],
+            inline_policies: vec![],
+            tags: BTreeMap::new(),
+            permissions_boundary: None,
+            ssh_public_keys: vec![],
+            signing_certificates: vec![],
+            service_specific_credentials: Some(vec![]),
+        }
+    }
+
+    pub(super) fn ic(name: &str, email: &str) -> IcUser {
+        IcUser {
+            id: format!("id-{name}"),
+            user_name: name.into(),
+            display_name: None,
+            given_name: None,
+            family_name: None,
+            email: Some(email.into()),
+        }
+    }
+
+    fn caller(arn: &str) -> Caller {
+        Caller {
+            account: "123456789012".into(),
+            arn: arn.into(),
+        }
+    }
+
+    fn cleanup(delete: &[&str], keep: &[&str]) -> CleanupConfig {
+        CleanupConfig {
+            iam_users: delete.iter().map(|s| s.to_string()).collect(),
+            keep_iam_users: keep.iter().map(|s| s.to_string()).collect(),
+            ..CleanupConfig::default()
+        }
+    }
+
+    fn plan_for(
+        users: &[IamUser],
+        cleanup: &CleanupConfig,
+        caller: &Caller,
+        guard: Option<Guard>,
+        admin_planned: bool,
+    ) -> StepPlan {
+        plan(&Inputs {
+            users,
+            ic_users: &[],
+            cleanup,
+            caller,
+            guard,
+            backup_dir: PathBuf::from("backups"),
+            admin_planned,
+        })
+    }
+
+    #[test]
+    fn only_named_users_are_deleted_never_kept_or_unnamed_ones() {
+        let users = [user("old-admin"), user("breakglass"), user("ci")];
+        let plan = plan_for(
+            &users,
+            &cleanup(&["OLD-ADMIN"], &["breakglass"]),
+            &caller("arn:aws:iam::123456789012:user/admin"),
+            Some(Guard::Admin("alice holds AdministratorAccess".into())),
+            false,
+        );
+        let names: Vec<String> = plan.actions.iter().map(Action::name).collect();
+        assert_eq!(names, ["old-admin"]);
+        let table = plan.details.join("\n");
+        assert!(table.contains("keep (keep_iam_users)"), "{table}");
+        assert!(table.contains("left alone"), "{table}");
+    }
+
+    #[test]
+    fn the_lockout_guard_refuses_every_deletion_with_the_fix() {
+        let users = [user("old-admin")];
+        let plan = plan_for(
+            &users,
+            &cleanup(&["old-admin"], &[]),
+            &caller("arn:aws:iam::123456789012:user/admin"),
+            Some(Guard::Nobody(
+                "no permission set has the AdministratorAccess policy".into(),
+            )),
+            false,
+        );
+        assert!(plan.actions.is_empty());
+        let blocker = plan.blocker.expect("refused");
+        assert!(blocker
+            .message
+            .contains("nobody else is known to be able to administer"));
+        assert!(blocker.hint.unwrap().contains("aws sso login"));
+    }
+
+    #[test]
+    fn a_dry_run_that_creates_the_administrator_stops_as_the_run_would() {
+        let users = [user("old-admin")];
+        let plan = plan_for(
+            &users,
+            &cleanup(&["old-admin"], &[]),
+            &caller("arn:aws:iam::123456789012:user/admin"),
+            Some(Guard::Nobody("nobody yet".into())),
+            true,
+        );
+        assert!(plan.actions.is_empty(), "the real run would not delete");
+        let blocker = plan.blocker.expect("the preview stops where the run would");
+        assert!(blocker
+            .message
+            .contains("in the run that creates the administrator"));
+    }
+
+    #[test]
+    fn an_unchecked_guard_deletes_nothing() {
+        let users = [user("old-admin")];
+        let plan = plan_for(
+            &users,
+            &cleanup(&["old-admin"], &[]),
+            &caller("arn:aws:iam::123456789012:user/admin"),
+            None,
+            false,
+        );
+        assert!(plan.actions.is_empty());
+        assert!(plan.blocker.is_some());
+    }
+
+    #[test]
+    fn the_identity_in_use_stops_the_step_before_any_deletion() {
+        let users = [user("old-admin"), user("me")];
+        let plan = plan_for(
+            &users,
+            &cleanup(&["old-admin", "me"], &[]),
+            &caller("arn:aws:iam::123456789012:user/me"),
+            Some(Guard::Admin("alice".into())),
+            false,
+        );
+        assert!(plan.actions.is_empty(), "nothing half-applied");
+        assert!(plan.blocker.unwrap().message.contains("signs in as"));
+    }
+
+    #[test]
+    fn a_name_that_is_not_there_is_a_note_not_an_error() {
+        let plan = plan_for(
+            &[],
+            &cleanup(&["gone"], &[]),
+            &caller("arn:aws:iam::123456789012:user/admin"),
+            None,
+            false,
+        );
+        assert!(plan.blocker.is_none());
+        assert!(plan
+            .notes
+            .iter()
+            .any(|n| n.contains("gone: no such IAM user")));
+    }
+}
