@@ -4,7 +4,14 @@
     faultproxy.py --upstream http://127.0.0.1:PORT --log FILE [options]
 
 Prints "PORT <n>" on its first line of stdout once it listens on loopback.
-Appends one JSON line per request to FILE: {"op", "service", "fault"}.
+Appends one JSON line per request to FILE: {"op", "service", "fault"}, plus
+"why" when the request was refused as invalid (fault "invalid"), "by":
+"proxy" when the proxy answered without moto, "unknown" listing members the
+model does not know (accepted: AWS's JSON services ignore them), and
+"validate_error" when the checker itself failed (traceback on stderr; the
+request was forwarded). Faults: throttle, invalid, 500-before, 500-after,
+drop, outstanding-limit, in-progress (an answer saying IN_PROGRESS), failed
+(a status answer saying FAILED), or null.
 
 Faults (all seeded, so a run can be repeated):
   --error-rate R     a share of requests answered HTTP 500; half of them
@@ -26,11 +33,59 @@ Faults (all seeded, so a run can be repeated):
   --max-outstanding N
                      at most N assignment creations IN_PROGRESS at once;
                      more are refused with a throttling error
-  --slow-ms N        every answer is delayed by N ms
+  --rtt-ms N         every answer takes N ms more (AWS is not loopback): half
+                     before the request is handled, half before the answer
+                     is sent. --slow-ms N is the same option.
+
+AWS's asynchronous sso-admin operations:
+  --assignment-seconds S
+                     every CreateAccountAssignment and DeleteAccountAssignment
+                     moto accepts is answered IN_PROGRESS; its status is
+                     IN_PROGRESS until S seconds after it was made (however
+                     often it is polled), then SUCCEEDED (or FAILED, below).
+                     ProvisionPermissionSet follows the same clock. Overrides
+                     --in-progress-polls; --max-outstanding then counts the
+                     creations IN_PROGRESS by this clock.
+  --fail-assignment ACCOUNT_ID (repeatable)
+                     a creation for that target account is not sent to moto
+                     (the assignment never exists) but answered IN_PROGRESS;
+                     it ends FAILED with a FailureReason as AWS words it
+                     (at once on the first poll without --assignment-seconds).
+  The proxy tracks every CreateAccountAssignment, DeleteAccountAssignment and
+  ProvisionPermissionSet that moto accepted (or --fail-assignment took), and
+  answers from them, with or without the options above:
+    ListAccountAssignmentCreationStatus, ListAccountAssignmentDeletionStatus,
+    ListPermissionSetProvisioningStatus (moto 5.2.5 lacks all three): items
+      {Status, RequestId, CreatedDate}, newest first, only the given
+      InstanceArn's, filtered by Filter.Status, MaxResults (default 100)
+      per page with NextToken;
+    DescribePermissionSetProvisioningStatus (moto lacks it too; an id not
+      tracked is ResourceNotFoundException);
+    DescribeAccountAssignmentCreationStatus / ...DeletionStatus when the
+      proxy decides the status (--assignment-seconds, --fail-assignment);
+      otherwise moto answers them (with --in-progress-polls applied).
+
+Requests checked against AWS's model:
+  --validate         parse every request of sso-admin, identitystore,
+                     organizations, iam and sts and check it against
+                     botocore's service model (tests/awsmodel.py); a request
+                     AWS would refuse is not forwarded but answered HTTP 400
+                     as AWS would (JSON: ValidationException, or
+                     SerializationException for a wrong type; query:
+                     ValidationError) and logged with fault "invalid" and
+                     "why". Length and pattern checks skip any string moto
+                     put in an answer the proxy relayed (moto's identifiers
+                     do not have AWS's form).
+  --exempt-pattern-member NAME (repeatable)
+                     skip length and pattern checks for this member (or
+                     shape) name, e.g. InstanceArn, for values seeded into
+                     moto that never passed through the proxy
 """
 
 import argparse
+import base64
 import json
+import os
 import random
 import re
 import socket
@@ -38,8 +93,11 @@ import sys
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
+import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from xml.sax.saxutils import escape as xml_escape
 
 LOCK = threading.Lock()
 
@@ -55,7 +113,11 @@ def parse_args():
     p.add_argument("--in-progress-polls", type=int, default=0)
     p.add_argument("--in-progress-seconds", type=float, default=1.0)
     p.add_argument("--max-outstanding", type=int, default=0)
-    p.add_argument("--slow-ms", type=int, default=0)
+    p.add_argument("--rtt-ms", "--slow-ms", dest="rtt_ms", type=int, default=0)
+    p.add_argument("--assignment-seconds", type=float, default=None)
+    p.add_argument("--fail-assignment", action="append", default=[])
+    p.add_argument("--validate", action="store_true")
+    p.add_argument("--exempt-pattern-member", action="append", default=[])
     p.add_argument("--seed", type=int, default=1)
     return p.parse_args()
 
@@ -67,6 +129,20 @@ PER_OP_RATES = {k: float(v) for k, v in (r.split("=", 1) for r in ARGS.rate_per_
 WINDOWS = {}  # service -> list of request times in the last second
 POLLS = {}  # assignment request id -> polls left answered IN_PROGRESS
 OUTSTANDING = {}  # request id IN_PROGRESS -> when it was created
+FAIL_ACCOUNTS = set(ARGS.fail_assignment)
+EXEMPT_MEMBERS = set(ARGS.exempt_pattern_member)
+REMEMBERED = set()  # every string moto (or the proxy) put in an answer relayed
+PS_NAMES = {}  # permission set ARN -> name, from relayed answers
+
+MODEL = None
+if ARGS.validate:
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    sys.dont_write_bytecode = True  # no tests/__pycache__ in the work tree
+    import awsmodel  # noqa: E402
+
+    MODEL = awsmodel.AwsModel()
+
+JSON_CT = "application/x-amz-json-1.1"
 
 
 def outstanding_now():
@@ -76,6 +152,141 @@ def outstanding_now():
         if now - t >= ARGS.in_progress_seconds:
             del OUTSTANDING[rid]
     return len(OUTSTANDING)
+
+
+# ---- the asynchronous operations the proxy tracks --------------------------
+
+
+class Tracked:
+    """One CreateAccountAssignment, DeleteAccountAssignment or
+    ProvisionPermissionSet request."""
+
+    SEQ = 0
+
+    def __init__(self, kind, rid, instance_arn, fields, failure=None):
+        Tracked.SEQ += 1
+        self.seq = Tracked.SEQ
+        self.kind = kind  # "creation", "deletion", "provision"
+        self.rid = rid
+        self.instance_arn = instance_arn
+        self.fields = fields  # the members of its status, but Status/RequestId/FailureReason
+        self.failure = failure
+        self.t0 = time.monotonic()
+        self.fields.setdefault("CreatedDate", time.time())
+
+    def status(self, now=None):
+        now = time.monotonic() if now is None else now
+        if ARGS.assignment_seconds is not None:
+            if now - self.t0 < ARGS.assignment_seconds:
+                return "IN_PROGRESS"
+        elif self.kind == "creation" and POLLS.get(self.rid, 0) > 0:
+            return "IN_PROGRESS"
+        return "FAILED" if self.failure else "SUCCEEDED"
+
+    def describe(self):
+        status = self.status()
+        doc = {"Status": status, "RequestId": self.rid}
+        if status == "FAILED":
+            doc["FailureReason"] = self.failure
+        doc.update(self.fields)
+        return doc
+
+    def metadata(self):
+        return {"Status": self.status(), "RequestId": self.rid, "CreatedDate": self.fields["CreatedDate"]}
+
+
+TRACKED = {}  # (kind, request id) -> Tracked
+
+
+def track(kind, rid, instance_arn, fields, failure=None):
+    with LOCK:
+        rec = Tracked(kind, rid, instance_arn, fields, failure)
+        TRACKED[(kind, rid)] = rec
+    return rec
+
+
+def creations_in_progress():
+    now = time.monotonic()
+    return sum(1 for (k, _), r in TRACKED.items() if k == "creation" and r.status(now) == "IN_PROGRESS")
+
+
+def failure_reason(ps_arn):
+    name = PS_NAMES.get(ps_arn) or ps_arn.rsplit("/", 1)[-1]
+    return "Received a 404 status error: No policy with the name %s found" % name
+
+
+ASSIGNMENT_FIELDS = ("TargetId", "TargetType", "PermissionSetArn", "PrincipalType", "PrincipalId")
+
+# Describe operation -> (kind, request id member, output member)
+DESCRIBES = {
+    "DescribeAccountAssignmentCreationStatus": (
+        "creation",
+        "AccountAssignmentCreationRequestId",
+        "AccountAssignmentCreationStatus",
+    ),
+    "DescribeAccountAssignmentDeletionStatus": (
+        "deletion",
+        "AccountAssignmentDeletionRequestId",
+        "AccountAssignmentDeletionStatus",
+    ),
+    "DescribePermissionSetProvisioningStatus": (
+        "provision",
+        "ProvisionPermissionSetRequestId",
+        "PermissionSetProvisioningStatus",
+    ),
+}
+# List operation -> (kind, output list member)
+LISTS = {
+    "ListAccountAssignmentCreationStatus": ("creation", "AccountAssignmentsCreationStatus"),
+    "ListAccountAssignmentDeletionStatus": ("deletion", "AccountAssignmentsDeletionStatus"),
+    "ListPermissionSetProvisioningStatus": ("provision", "PermissionSetsProvisioningStatus"),
+}
+
+
+def encode_token(seq):
+    return base64.urlsafe_b64encode(("after:%d" % seq).encode()).decode()
+
+
+def decode_token(token):
+    try:
+        text = base64.urlsafe_b64decode(token.encode()).decode()
+        if text.startswith("after:"):
+            return int(text[6:])
+    except (ValueError, UnicodeDecodeError):
+        pass
+    return None
+
+
+def list_tracked(op, params):
+    """(status, body) of a List...Status answer."""
+    kind, member = LISTS[op]
+    instance = params.get("InstanceArn")
+    want = (params.get("Filter") or {}).get("Status")
+    limit = params.get("MaxResults") or 100
+    if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
+        limit = 100
+    token = params.get("NextToken")
+    after = None
+    if token:
+        after = decode_token(token)
+        if after is None:
+            return 400, {"__type": "ValidationException", "message": "Invalid NextToken"}
+    with LOCK:
+        recs = sorted(
+            (r for (k, _), r in TRACKED.items() if k == kind and (not instance or r.instance_arn == instance)),
+            key=lambda r: -r.seq,
+        )
+        now = time.monotonic()
+        items = [(r.seq, r) for r in recs if (after is None or r.seq < after)]
+        items = [(s, r) for s, r in items if not want or r.status(now) == want]
+        page = items[:limit]
+        doc = {member: [r.metadata() for _, r in page]}
+        if len(items) > limit:
+            doc["NextToken"] = encode_token(page[-1][0])
+    return 200, doc
+
+
+# ---- requests ----------------------------------------------------------------
 
 
 def service_of(headers):
@@ -113,14 +324,61 @@ def is_query(service):
     return service in ("iam", "sts")
 
 
+XMLNS = {"iam": "https://iam.amazonaws.com/doc/2010-05-08/", "sts": "https://sts.amazonaws.com/doc/2011-06-15/"}
+
+
 def error_body(service, code, message):
+    """(body, content type, extra headers) of an AWS error answer."""
     if is_query(service):
         body = (
-            "<ErrorResponse><Error><Type>Sender</Type><Code>%s</Code><Message>%s</Message></Error>"
-            "<RequestId>fault</RequestId></ErrorResponse>" % (code, message)
+            '<ErrorResponse xmlns="%s"><Error><Type>Sender</Type><Code>%s</Code><Message>%s</Message></Error>'
+            "<RequestId>%s</RequestId></ErrorResponse>"
+            % (XMLNS.get(service, ""), xml_escape(code), xml_escape(message), uuid.uuid4())
         ).encode()
-        return body, "text/xml"
-    return json.dumps({"__type": code, "message": message}).encode(), "application/x-amz-json-1.1"
+        return body, "text/xml", {}
+    return (
+        json.dumps({"__type": code, "message": message}).encode(),
+        JSON_CT,
+        {"x-amzn-ErrorType": code},
+    )
+
+
+def remember(body, content_type):
+    """Every string value of an answer: moto's identifiers, tokens, names."""
+    if not body:
+        return
+    try:
+        if body.lstrip()[:1] in (b"{", b"["):
+            stack = [json.loads(body)]
+            while stack:
+                v = stack.pop()
+                if isinstance(v, str):
+                    if len(v) <= 4096:
+                        REMEMBERED.add(v)
+                elif isinstance(v, dict):
+                    stack.extend(v.values())
+                elif isinstance(v, list):
+                    stack.extend(v)
+        elif b"<" in body[:200]:
+            import html
+
+            for m in re.finditer(rb">([^<]+)<", body):
+                text = html.unescape(m.group(1).decode("utf-8", "replace")).strip()
+                if text and len(text) <= 4096:
+                    REMEMBERED.add(text)
+    except (ValueError, UnicodeDecodeError):
+        pass
+
+
+def exempt(member, shape_name, value):
+    return value in REMEMBERED or member in EXEMPT_MEMBERS or shape_name in EXEMPT_MEMBERS
+
+
+def note_permission_set_names(doc):
+    """Remember permission set names (for FailureReason wording)."""
+    ps = doc.get("PermissionSet") if isinstance(doc, dict) else None
+    if isinstance(ps, dict) and ps.get("PermissionSetArn") and ps.get("Name"):
+        PS_NAMES[ps["PermissionSetArn"]] = ps["Name"]
 
 
 class Proxy(BaseHTTPRequestHandler):
@@ -129,12 +387,19 @@ class Proxy(BaseHTTPRequestHandler):
     def log_message(self, *args):
         pass
 
-    def record(self, op, service, fault):
+    def record(self, op, service, fault, **extra):
+        entry = {"op": op, "service": service, "fault": fault}
+        entry.update({k: v for k, v in extra.items() if v is not None})
         with LOCK:
             with open(ARGS.log, "a") as f:
-                f.write(json.dumps({"op": op, "service": service, "fault": fault}) + "\n")
+                f.write(json.dumps(entry) + "\n")
+
+    def half_rtt(self):
+        if ARGS.rtt_ms:
+            time.sleep(ARGS.rtt_ms / 2000.0)
 
     def answer(self, status, body, content_type, extra=None):
+        self.half_rtt()
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
@@ -143,7 +408,18 @@ class Proxy(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    def answer_error(self, service, status, code, message):
+        b, ct, extra = error_body(service, code, message)
+        return self.answer(status, b, ct, extra)
+
+    def answer_json(self, doc, status=200):
+        body = json.dumps(doc).encode()
+        if MODEL and status == 200:
+            remember(body, JSON_CT)
+        return self.answer(status, body, JSON_CT, {"x-amzn-RequestId": str(uuid.uuid4())})
+
     def drop(self):
+        self.half_rtt()
         try:
             self.connection.shutdown(socket.SHUT_RDWR)
         except OSError:
@@ -161,76 +437,201 @@ class Proxy(BaseHTTPRequestHandler):
         except urllib.error.HTTPError as e:
             return e.code, e.read(), dict(e.headers)
 
+    def json_params(self, body):
+        try:
+            doc = json.loads(body or b"{}")
+            return doc if isinstance(doc, dict) else {}
+        except ValueError:
+            return {}
+
+    def refused(self, scope, op, body):
+        """True (and answered) when --validate finds the request invalid."""
+        service = MODEL.service_for(scope, self.headers)
+        if not service:
+            return False
+        unknown = None
+        try:
+            query = urllib.parse.urlsplit(self.path).query
+            name, params = MODEL.parse(service, self.headers, body, query)
+            problems = MODEL.check(service, name, params, exempt)
+            unknown = [p.path for p in problems if p.kind == "unknown"] or None
+            problems = [p for p in problems if p.kind != "unknown"]
+            if not problems:
+                if unknown:
+                    self.unknown = unknown
+                return False
+            refusal = MODEL.refusal(service, name, problems)
+        except awsmodel.Refusal as r:
+            refusal = r
+        except Exception:  # noqa: BLE001 - a checker bug must not look like a network fault
+            import traceback
+
+            traceback.print_exc(file=sys.stderr)
+            self.validate_error = True
+            return False
+        self.record(op, scope, "invalid", why=refusal.why, unknown=unknown)
+        code = refusal.code
+        self.answer_error(scope, refusal.status, code, refusal.message)
+        return True
+
     def handle_any(self):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         service = service_of(self.headers)
         op = operation_of(self.headers, body)
-        if ARGS.slow_ms:
-            time.sleep(ARGS.slow_ms / 1000.0)
+        self.unknown = None
+        self.validate_error = None
+        self.half_rtt()
         if throttled(service, op):
             self.record(op, service, "throttle")
             code = "Throttling" if is_query(service) else "ThrottlingException"
-            b, ct = error_body(service, code, "Rate exceeded")
-            return self.answer(400, b, ct)
+            return self.answer_error(service, 400, code, "Rate exceeded")
+        if MODEL and self.refused(service, op, body):
+            return
         with LOCK:
             roll = RNG.random()
         if roll < ARGS.error_rate / 2:
             self.record(op, service, "500-before")
-            b, ct = error_body(service, "InternalFailure", "injected failure")
-            return self.answer(500, b, ct)
+            return self.answer_error(service, 500, "InternalFailure", "injected failure")
+
+        async_mode = ARGS.assignment_seconds is not None
+        params = self.json_params(body) if service == "sso" else {}
 
         if op == "CreateAccountAssignment" and ARGS.max_outstanding:
             with LOCK:
-                full = outstanding_now() >= ARGS.max_outstanding
+                if async_mode:
+                    full = creations_in_progress() >= ARGS.max_outstanding
+                else:
+                    full = outstanding_now() >= ARGS.max_outstanding
             if full:
                 self.record(op, service, "outstanding-limit")
-                b, ct = error_body(service, "ThrottlingException", "Too many outstanding requests")
-                return self.answer(400, b, ct)
+                return self.answer_error(service, 400, "ThrottlingException", "Too many outstanding requests")
+
+        # Answers the proxy makes itself (moto lacks them, or the proxy owns the status).
+        local = None  # (status, doc, fault)
+        if service == "sso" and op in LISTS:
+            status, doc = list_tracked(op, params)
+            local = (status, doc, None)
+        elif service == "sso" and op in DESCRIBES:
+            kind, id_member, out_member = DESCRIBES[op]
+            with LOCK:
+                rec = TRACKED.get((kind, params.get(id_member)))
+            if rec and (async_mode or rec.failure or kind == "provision"):
+                doc = {out_member: rec.describe()}
+                st = doc[out_member]["Status"]
+                local = (200, doc, {"IN_PROGRESS": "in-progress", "FAILED": "failed"}.get(st))
+            elif kind == "provision":
+                local = (
+                    400,
+                    {"__type": "ResourceNotFoundException", "message": "Request id not found"},
+                    None,
+                )
+        elif service == "sso" and op == "CreateAccountAssignment" and params.get("TargetId") in FAIL_ACCOUNTS:
+            rid = str(uuid.uuid4())
+            fields = {k: params.get(k) for k in ASSIGNMENT_FIELDS}
+            ps_arn = params.get("PermissionSetArn") or ""
+            track("creation", rid, params.get("InstanceArn"), dict(fields), failure_reason(ps_arn))
+            doc = {"AccountAssignmentCreationStatus": dict(fields, Status="IN_PROGRESS", RequestId=rid)}
+            local = (200, doc, "in-progress")
+
+        if local is not None:
+            status, doc, fault = local
+            if roll < ARGS.error_rate:
+                self.record(op, service, "500-after", by="proxy")
+                return self.answer_error(service, 500, "InternalFailure", "injected failure after the change")
+            if roll < ARGS.error_rate + ARGS.drop_rate:
+                self.record(op, service, "drop", by="proxy")
+                return self.drop()
+            self.record(op, service, fault, by="proxy", unknown=self.unknown, validate_error=self.validate_error)
+            if status != 200:
+                code = doc["__type"]
+                return self.answer_error(service, status, code, doc["message"])
+            return self.answer_json(doc)
 
         status, rbody, rheaders = self.forward(body)
 
         if roll < ARGS.error_rate:
+            if service == "sso":
+                self.track_answer(op, params, status, rbody, async_mode, lost=True)
             self.record(op, service, "500-after")
-            b, ct = error_body(service, "InternalFailure", "injected failure after the change")
-            return self.answer(500, b, ct)
+            return self.answer_error(service, 500, "InternalFailure", "injected failure after the change")
         if roll < ARGS.error_rate + ARGS.drop_rate:
+            if service == "sso":
+                self.track_answer(op, params, status, rbody, async_mode, lost=True)
             self.record(op, service, "drop")
             return self.drop()
 
         fault = None
-        if status == 200 and ARGS.in_progress_polls and op == "CreateAccountAssignment":
-            doc = json.loads(rbody)
-            status_doc = doc.setdefault("AccountAssignmentCreationStatus", {})
-            rid = status_doc.get("RequestId") or "req-%d" % RNG.randrange(1 << 30)
-            status_doc["RequestId"] = rid
-            status_doc["Status"] = "IN_PROGRESS"
-            with LOCK:
-                POLLS[rid] = ARGS.in_progress_polls
-                OUTSTANDING[rid] = time.monotonic()
-            rbody = json.dumps(doc).encode()
-            fault = "in-progress"
-        elif op == "DescribeAccountAssignmentCreationStatus":
-            rid = json.loads(body or b"{}").get("AccountAssignmentCreationRequestId")
-            with LOCK:
-                left = POLLS.get(rid, 0)
-                if left > 0:
-                    POLLS[rid] = left - 1
-            if left > 0:
-                fault = "in-progress"
-                doc = {"AccountAssignmentCreationStatus": {"RequestId": rid, "Status": "IN_PROGRESS"}}
-                rbody = json.dumps(doc).encode()
-                status = 200
-            else:
+        if service == "sso":
+            rbody, fault = self.track_answer(op, params, status, rbody, async_mode)
+            if op == "DescribeAccountAssignmentCreationStatus" and not async_mode:
+                # --in-progress-polls: IN_PROGRESS for the first N polls, then moto's
+                rid = params.get("AccountAssignmentCreationRequestId")
                 with LOCK:
-                    OUTSTANDING.pop(rid, None)
-                if status == 200:
-                    doc = json.loads(rbody)
-                    doc.setdefault("AccountAssignmentCreationStatus", {})["Status"] = "SUCCEEDED"
+                    left = POLLS.get(rid, 0)
+                    if left > 0:
+                        POLLS[rid] = left - 1
+                if left > 0:
+                    fault = "in-progress"
+                    doc = {"AccountAssignmentCreationStatus": {"RequestId": rid, "Status": "IN_PROGRESS"}}
                     rbody = json.dumps(doc).encode()
-        self.record(op, service, fault)
+                    status = 200
+                else:
+                    with LOCK:
+                        OUTSTANDING.pop(rid, None)
+                    if status == 200:
+                        doc = json.loads(rbody)
+                        doc.setdefault("AccountAssignmentCreationStatus", {})["Status"] = "SUCCEEDED"
+                        rbody = json.dumps(doc).encode()
         ct = rheaders.get("Content-Type", "application/json")
+        if MODEL and status == 200:
+            remember(rbody, ct)
+        self.record(op, service, fault, unknown=self.unknown, validate_error=self.validate_error)
         self.answer(status, rbody, ct, {k: v for k, v in rheaders.items() if k.lower().startswith("x-amz")})
+
+    def track_answer(self, op, params, status, rbody, async_mode, lost=False):
+        """Track what moto accepted; (answer body, fault) as the client sees it.
+        `lost`: the client never sees this answer (an injected 500 or drop);
+        the request is still tracked, as AWS still carries it out."""
+        if status != 200:
+            return rbody, None
+        try:
+            doc = json.loads(rbody)
+        except ValueError:
+            return rbody, None
+        note_permission_set_names(doc)
+        fault = None
+        if op in ("CreateAccountAssignment", "DeleteAccountAssignment"):
+            kind = "creation" if op == "CreateAccountAssignment" else "deletion"
+            member = "AccountAssignmentCreationStatus" if kind == "creation" else "AccountAssignmentDeletionStatus"
+            st = doc.setdefault(member, {})
+            rid = st.get("RequestId") or str(uuid.uuid4())
+            st["RequestId"] = rid
+            fields = {k: st.get(k, params.get(k)) for k in ASSIGNMENT_FIELDS}
+            if st.get("CreatedDate") is not None:
+                fields["CreatedDate"] = st["CreatedDate"]
+            if async_mode:
+                st["Status"] = "IN_PROGRESS"
+                fault = "in-progress"
+            elif kind == "creation" and ARGS.in_progress_polls and not lost:
+                st["Status"] = "IN_PROGRESS"
+                with LOCK:
+                    POLLS[rid] = ARGS.in_progress_polls
+                    OUTSTANDING[rid] = time.monotonic()
+                fault = "in-progress"
+            track(kind, rid, params.get("InstanceArn"), fields)
+            return json.dumps(doc).encode(), fault
+        if op == "ProvisionPermissionSet":
+            st = doc.setdefault("PermissionSetProvisioningStatus", {})
+            rid = st.get("RequestId") or str(uuid.uuid4())
+            st["RequestId"] = rid
+            fields = {k: st[k] for k in ("AccountId", "PermissionSetArn", "CreatedDate") if st.get(k) is not None}
+            track("provision", rid, params.get("InstanceArn"), fields)
+            if async_mode:
+                st["Status"] = "IN_PROGRESS"
+                fault = "in-progress"
+            return json.dumps(doc).encode(), fault
+        return rbody, None
 
     do_POST = handle_any
     do_GET = handle_any
@@ -239,6 +640,9 @@ class Proxy(BaseHTTPRequestHandler):
 
 
 def main():
+    if MODEL:  # load the models now, not on the first (timed) requests
+        for service in awsmodel.SCOPE_TO_SERVICE.values():
+            MODEL.model(service)
     server = ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
     server.daemon_threads = True
     print("PORT %d" % server.server_address[1], flush=True)
