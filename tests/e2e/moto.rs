@@ -13,13 +13,20 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;
 use base64::Engine;
 
+use crate::proxy::FaultProxy;
+
 /// The account moto answers as.
 pub const ACCOUNT: &str = "123456789012";
 pub const REGION: &str = "us-east-1";
 
 pub struct Moto {
-    child: Child,
+    /// Through the model-checking proxy: what the tool and the tests use.
     pub url: String,
+    /// moto itself, for proxies that add faults in front of it.
+    pub direct_url: String,
+    // Dropped first: its check runs while moto still answers.
+    _validator: FaultProxy,
+    child: Child,
     recording: PathBuf,
     _dir: tempfile::TempDir,
 }
@@ -72,9 +79,13 @@ impl Moto {
             let deadline = Instant::now() + Duration::from_secs(30);
             while Instant::now() < deadline {
                 if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
+                    let direct_url = format!("http://127.0.0.1:{port}");
+                    let validator = FaultProxy::start_upstream(&direct_url, &[]);
                     return Self {
+                        url: validator.url.clone(),
+                        direct_url,
+                        _validator: validator,
                         child,
-                        url: format!("http://127.0.0.1:{port}"),
                         recording,
                         _dir: dir,
                     };
