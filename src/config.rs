@@ -6,7 +6,7 @@
 //! file does not know is an error (a typo must not silently fall back to a
 //! default).
 
-use crate::plan::plural;
+use crate::model::plural;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::error::UserError;
+pub(crate) use crate::model::CustomerManagedPolicy;
 
 /// Largest inline policy a permission set accepts (AWS's limit).
 const MAX_INLINE_POLICY_CHARS: usize = 32_768;
@@ -111,18 +112,6 @@ pub(crate) struct PermissionSetConfig {
     pub inline_policy: Option<PathBuf>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub permissions_boundary: Option<PermissionsBoundary>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct CustomerManagedPolicy {
-    pub name: String,
-    #[serde(default = "root_path")]
-    pub path: String,
-}
-
-fn root_path() -> String {
-    "/".to_string()
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -17,10 +17,11 @@ pub mod cli;
 pub use error::exit;
 
 mod aws;
-mod awsconfig;
 mod config;
 mod error;
 mod files;
+mod ini;
+mod model;
 mod plan;
 #[cfg(test)]
 mod sdk_tests;
@@ -35,7 +36,8 @@ use crate::aws::{Aws, AwsSettings, ConnectError};
 use crate::cli::{Cli, Command};
 use crate::config::{is_region, LoadedConfig};
 use crate::error::UserError;
-use crate::steps::{Ctx, StepId};
+use crate::model::StepId;
+use crate::steps::Ctx;
 use crate::ui::Printer;
 
 /// Runs the command line and returns the process exit code.

@@ -6,21 +6,17 @@
 //! (`+ create ...`, `~ update ...`, `- delete ...`) and the JSON of
 //! INTERFACE.md for scripts.
 
-use console::Style;
 use serde::Serialize;
 use serde_json::json;
 
 use std::path::PathBuf;
 
-use crate::aws::iam::{IamUser, MfaDevice};
-use crate::aws::identitystore::NewUser;
-use crate::aws::ssoadmin::{Boundary, PermissionSetFields};
-use crate::aws::sts::Caller;
-use crate::awsconfig::Section;
-use crate::config::CustomerManagedPolicy;
 use crate::error::UserError;
-use crate::steps::StepId;
-use crate::ui::Printer;
+use crate::ini::Section;
+use crate::model::{
+    plural, Boundary, Caller, CustomerManagedPolicy, Grant, IamUser, MemberRoot, NewUser,
+    PermissionSetFields, StepId,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -30,23 +26,7 @@ pub(crate) enum Op {
     Delete,
 }
 
-impl Op {
-    fn symbol(self) -> &'static str {
-        match self {
-            Op::Create => "+",
-            Op::Update => "~",
-            Op::Delete => "-",
-        }
-    }
-
-    fn style(self) -> Style {
-        match self {
-            Op::Create => Style::new().green(),
-            Op::Update => Style::new().yellow(),
-            Op::Delete => Style::new().red().bold(),
-        }
-    }
-}
+impl Op {}
 
 /// One change to AWS, with everything needed to make it. Resources made
 /// earlier in the same run (a permission set's ARN, a group's id) are
@@ -146,7 +126,7 @@ pub(crate) enum Action {
         /// Tagged on the user, so a repeat or a resume knows it as its own.
         marker: String,
         /// Every policy and group it grants, administrator-equivalent ones marked.
-        grants: Vec<crate::steps::iam_users::Grant>,
+        grants: Vec<Grant>,
     },
     /// organizations:EnableAWSServiceAccess(iam.amazonaws.com) and
     /// iam:EnableOrganizationsRootCredentialsManagement.
@@ -160,38 +140,6 @@ pub(crate) enum Action {
         found: Option<MemberRoot>,
         login: bool,
     },
-}
-
-/// A member account's root credentials, as an audit session lists them.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub(crate) struct MemberRoot {
-    pub access_keys: Vec<String>,
-    pub signing_certificates: Vec<String>,
-    pub password: bool,
-    pub mfa_devices: Vec<MfaDevice>,
-}
-
-impl MemberRoot {
-    /// What would be removed; the password and MFA only when `login`.
-    pub(crate) fn removable(&self, login: bool) -> Vec<String> {
-        let mut what = Vec::new();
-        let n = self.access_keys.len();
-        if n > 0 {
-            what.push(format!("{n} access key{}", plural(n)));
-        }
-        let n = self.signing_certificates.len();
-        if n > 0 {
-            what.push(format!("{n} signing certificate{}", plural(n)));
-        }
-        if login && self.password {
-            what.push("password".to_string());
-        }
-        let n = self.mfa_devices.len();
-        if login && n > 0 {
-            what.push(format!("{n} MFA device{}", plural(n)));
-        }
-        what
-    }
 }
 
 impl Action {
@@ -249,7 +197,7 @@ impl Action {
     }
 
     /// Deletes credentials or identities: asked with
-    /// [`crate::ui::Prompter::confirm_delete`], never by default.
+    /// the prompter's `confirm_delete`, never by default.
     pub(crate) fn is_destructive(&self) -> bool {
         matches!(
             self,
@@ -511,66 +459,6 @@ impl StepPlan {
     pub(crate) fn is_done(&self) -> bool {
         self.actions.is_empty() && self.manual.is_empty() && self.blocker.is_none()
     }
-
-    /// Text lines of this step's plan.
-    pub(crate) fn render_text(&self, printer: &Printer) -> Vec<String> {
-        let mut lines = vec![printer.out_style(Style::new().bold(), self.step.name())];
-        for note in &self.notes {
-            lines.push(format!("  {}", printer.out_style(Style::new().dim(), note)));
-        }
-        lines.extend(self.details.iter().map(|l| format!("  {l}")));
-        for action in &self.actions {
-            let op = action.op();
-            lines.push(format!(
-                "  {} {}",
-                printer.out_style(op.style(), op.symbol()),
-                action.describe()
-            ));
-        }
-        for m in &self.manual {
-            lines.push(format!(
-                "  {} console step: {}",
-                printer.out_style(Style::new().cyan().bold(), "!"),
-                m.title
-            ));
-            lines.push(format!("      open {}", m.url));
-            for (i, item) in m.checklist.iter().enumerate() {
-                lines.push(format!("      {}. {item}", i + 1));
-            }
-        }
-        if let Some(b) = &self.blocker {
-            lines.push(format!(
-                "  {} cannot continue: {}",
-                printer.out_style(Style::new().red().bold(), "x"),
-                b.message
-            ));
-        }
-        if self.is_done() {
-            lines.push(format!(
-                "  {} nothing to change",
-                printer.out_style(Style::new().green(), "=")
-            ));
-        }
-        lines
-    }
-}
-
-/// The plural ending of a count's noun: "" for 1, "s" otherwise.
-pub(crate) fn plural(n: usize) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
-    }
-}
-
-/// "1 group exists", "3 groups exist".
-pub(crate) fn exist_count(n: usize, noun: &str) -> String {
-    if n == 1 {
-        format!("1 {noun} exists")
-    } else {
-        format!("{n} {noun}s exist")
-    }
 }
 
 /// The plan of a whole run (one or more steps), as JSON.
@@ -653,24 +541,5 @@ mod tests {
             .unwrap()
             .starts_with("https://"));
         assert_eq!(json["caller"]["root"], false);
-    }
-
-    #[test]
-    fn text_shows_symbols_and_says_when_nothing_changes() {
-        let printer = Printer::new(false);
-        let mut plan = StepPlan::new(StepId::Organization);
-        assert!(plan
-            .render_text(&printer)
-            .iter()
-            .any(|l| l.contains("= nothing to change")));
-        plan.actions.push(Action::CreateOrganization {
-            management_account_id: "123456789012".into(),
-        });
-        let text = plan.render_text(&printer).join("\n");
-        assert!(
-            text.contains("  + create organization with all features"),
-            "{text}"
-        );
-        assert!(!text.contains("nothing to change"));
     }
 }

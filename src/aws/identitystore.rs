@@ -1,38 +1,10 @@
 //! The Identity Center identity store: groups, users, memberships.
 //! Listing is by pages of 100 (one call per page), not one lookup per name.
 
+use super::{all_pages, classify, Aws, AwsError, AwsErrorKind};
+use crate::model::{Group, NewUser, User};
 use aws_sdk_identitystore::types::{AlternateIdentifier, Email, MemberId, Name, UniqueAttribute};
 use aws_smithy_types::Document;
-use serde::Serialize;
-
-use super::{all_pages, classify, Aws, AwsError, AwsErrorKind};
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub(crate) struct Group {
-    pub id: String,
-    pub display_name: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub(crate) struct User {
-    pub id: String,
-    pub user_name: String,
-    pub display_name: Option<String>,
-    pub given_name: Option<String>,
-    pub family_name: Option<String>,
-    /// The primary email, else the first.
-    pub email: Option<String>,
-}
-
-/// What CreateUser sends.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub(crate) struct NewUser {
-    pub user_name: String,
-    pub display_name: String,
-    pub given_name: String,
-    pub family_name: String,
-    pub email: String,
-}
 
 pub(crate) async fn list_groups(aws: &Aws, store: &str) -> Result<Vec<Group>, AwsError> {
     all_pages(|token| async move {

@@ -55,7 +55,7 @@ pub(crate) struct Aws {
     /// The Identity Center home region in use.
     pub region: String,
     /// Where the credentials come from (shown atop every plan).
-    pub credentials: profile::CredentialSource,
+    pub credentials: crate::model::CredentialSource,
     pub sts: aws_sdk_sts::Client,
     pub organizations: aws_sdk_organizations::Client,
     pub ssoadmin: aws_sdk_ssoadmin::Client,
@@ -138,7 +138,7 @@ impl Aws {
                         aws_credential_types::provider::SharedCredentialsProvider::new(provider),
                     )
                     .build();
-                profile::CredentialSource::Profile(name.clone())
+                crate::model::CredentialSource::Profile(name.clone())
             }
             None => profile::default_source().await,
         };
@@ -150,7 +150,7 @@ impl Aws {
     fn from_sdk_config(
         sdk: &SdkConfig,
         region: String,
-        credentials: profile::CredentialSource,
+        credentials: crate::model::CredentialSource,
     ) -> Self {
         let base = sdk.clone();
         Self {
@@ -240,7 +240,7 @@ impl Aws {
     ) -> Self {
         Self {
             region: region.to_string(),
-            credentials: profile::CredentialSource::Environment,
+            credentials: crate::model::CredentialSource::Environment,
             sts,
             organizations,
             ssoadmin,

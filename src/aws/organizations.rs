@@ -1,17 +1,8 @@
 //! AWS Organizations: is there an organization, and does this account manage it.
 
-use aws_sdk_organizations::types::OrganizationFeatureSet;
-use serde::Serialize;
-
 use super::{all_pages, classify, AwsError};
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub(crate) struct Organization {
-    pub id: String,
-    pub management_account_id: String,
-    /// True when all features are on; false for consolidated billing only.
-    pub all_features: bool,
-}
+use crate::model::{Account, Organization};
+use aws_sdk_organizations::types::OrganizationFeatureSet;
 
 impl Organization {
     fn from_sdk(org: &aws_sdk_organizations::types::Organization) -> Self {
@@ -93,14 +84,6 @@ async fn describe_after_create(
             code: None,
             message: "the organization was created but cannot be read back yet".into(),
         })
-}
-
-/// A member account of the organization.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub(crate) struct Account {
-    pub id: String,
-    pub name: String,
-    pub active: bool,
 }
 
 /// Every account of the organization (ListAccounts, all pages).

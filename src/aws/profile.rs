@@ -17,36 +17,7 @@ use aws_config::profile::profile_file::ProfileFiles;
 use aws_config::profile::ProfileSet;
 use aws_types::os_shim_internal::{Env, Fs};
 
-/// Where this run's credentials come from, for the plan's header.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum CredentialSource {
-    /// A profile named with `--profile` or `AWS_PROFILE`, or `default`.
-    Profile(String),
-    /// `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY`.
-    Environment,
-    /// `AWS_WEB_IDENTITY_TOKEN_FILE` (EKS, CI systems).
-    WebIdentity,
-    /// The container credentials endpoint (ECS, CodeBuild).
-    Container,
-    /// The EC2 instance metadata service: the instance's role.
-    InstanceRole,
-}
-
-impl std::fmt::Display for CredentialSource {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            CredentialSource::Profile(name) => write!(f, "profile {name}"),
-            CredentialSource::Environment => {
-                f.write_str("environment (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)")
-            }
-            CredentialSource::WebIdentity => {
-                f.write_str("web identity token (AWS_WEB_IDENTITY_TOKEN_FILE)")
-            }
-            CredentialSource::Container => f.write_str("container credentials endpoint"),
-            CredentialSource::InstanceRole => f.write_str("instance role (EC2 instance metadata)"),
-        }
-    }
-}
+use crate::model::CredentialSource;
 
 fn env_var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())

@@ -59,11 +59,12 @@ use aws_smithy_types::{Blob, DateTime};
 use super::{
     ctx, describe_org, identitystore, meta, regions_with_instance_in, ssoadmin, MANAGEMENT,
 };
-use crate::aws::iam::IamUser;
 use crate::aws::{Aws, SessionIam};
 use crate::config::CleanupConfig;
 use crate::error::render;
-use crate::steps::{self, iam_users, StepId};
+use crate::model::IamUser;
+use crate::model::StepId;
+use crate::steps::{self, iam_users};
 use crate::ui::prompt::{AutoYes, Scripted};
 
 const MEMBER_A: &str = "222222222222";

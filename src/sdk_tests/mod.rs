@@ -25,7 +25,8 @@ use crate::aws::Aws;
 use crate::cli::OutputFormat;
 use crate::config::{Config, LoadedConfig};
 use crate::error::{exit, exit_code, render};
-use crate::steps::{self, Ctx, StepId};
+use crate::model::StepId;
+use crate::steps::{self, Ctx};
 use crate::ui::prompt::{AutoYes, Scripted};
 use crate::ui::{Printer, Prompter};
 

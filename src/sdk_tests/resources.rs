@@ -47,7 +47,8 @@ use super::{
 use crate::aws::Aws;
 use crate::config::parse;
 use crate::error::{exit, exit_code, render};
-use crate::steps::{self, StepId};
+use crate::model::StepId;
+use crate::steps::{self};
 use crate::ui::prompt::AutoYes;
 
 const PS_ARN: &str = "arn:aws:sso:::permissionSet/ssoins-1111111111111111/ps-admin";

@@ -20,13 +20,15 @@ use super::{
     ensure_accounts, ensure_groups, ensure_instance, ensure_organization, ensure_permission_sets,
     instance_of, Ctx, Facts, StepId,
 };
-use crate::aws::organizations::Account;
 use crate::aws::ssoadmin::{
-    create_group_assignment, describe_assignment_creation, list_account_assignments, AsyncStatus,
+    create_group_assignment, describe_assignment_creation, list_account_assignments,
 };
 use crate::config::{default_group_name, is_account_id, Config};
 use crate::error::UserError;
-use crate::plan::{exist_count, Action, StepPlan};
+use crate::model::exist_count;
+use crate::model::Account;
+use crate::model::AsyncStatus;
+use crate::plan::{Action, StepPlan};
 
 /// One (group, permission set, account) the config asks for.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]

@@ -13,7 +13,7 @@
 //! after an explicit yes. Idempotent: a second run renders the same bytes
 //! and writes nothing (no backup either).
 
-use crate::plan::plural;
+use crate::model::plural;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -23,9 +23,9 @@ use super::assignments::{wanted, Wanted};
 use super::{ensure_accounts, ensure_instance, ensure_permission_sets, Ctx, Facts, StepId};
 use crate::aws::identitystore::{get_user_id, list_memberships_of};
 use crate::aws::ssoadmin::list_account_assignments_for_principal;
-use crate::awsconfig::{mask_secrets, ConfigFile, Section};
 use crate::config::CliConfig;
 use crate::error::UserError;
+use crate::ini::{mask_secrets, ConfigFile, Section};
 use crate::plan::{Action, StepPlan};
 
 const DEFAULT_TEMPLATE: &str = "{permission_set}-{account_id}";

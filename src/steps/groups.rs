@@ -16,7 +16,8 @@ use anyhow::Result;
 use super::assignments::{wanted, Wanted};
 use super::{ensure_groups, instance_of, Ctx, Facts, StepId};
 use crate::aws::identitystore::create_group;
-use crate::plan::{exist_count, Action, StepPlan};
+use crate::model::exist_count;
+use crate::plan::{Action, StepPlan};
 
 pub(crate) async fn check(ctx: &Ctx, facts: &mut Facts) -> Result<StepPlan> {
     let wanted = match wanted(ctx, facts).await? {

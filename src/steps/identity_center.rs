@@ -16,9 +16,10 @@ use anyhow::Result;
 use tokio::task::JoinSet;
 
 use super::{Ctx, Facts, OrgState, StepId};
-use crate::aws::ssoadmin::{list_instances, Instance};
+use crate::aws::ssoadmin::list_instances;
 use crate::aws::{regions::IDENTITY_CENTER_REGIONS, AwsError, AwsErrorKind};
 use crate::error::UserError;
+use crate::model::Instance;
 use crate::plan::{ManualStep, StepPlan};
 
 /// What ListInstances showed.
@@ -208,7 +209,7 @@ mod tests {
     }
 
     fn exists() -> OrgState {
-        OrgState::Exists(crate::aws::organizations::Organization {
+        OrgState::Exists(crate::model::Organization {
             id: "o-1".into(),
             management_account_id: "111111111111".into(),
             all_features: true,

@@ -26,61 +26,20 @@ use anyhow::Result;
 use console::Style;
 use futures::stream::{self, StreamExt};
 
-use crate::aws::organizations::{describe_organization, list_accounts, Account, Organization};
-use crate::aws::ssoadmin::{list_instances, Instance};
-use crate::aws::sts::{caller_identity, Caller};
+use crate::aws::organizations::{describe_organization, list_accounts};
+use crate::aws::ssoadmin::list_instances;
+use crate::aws::sts::caller_identity;
 use crate::aws::Aws;
 use crate::cli::OutputFormat;
 use crate::config::LoadedConfig;
 use crate::error::UserError;
-use crate::plan::{self, plural, Action, ManualStep, Op, StepPlan};
+use crate::model::plural;
+use crate::model::Caller;
+use crate::model::Instance;
+pub(crate) use crate::model::StepId;
+use crate::model::{Account, Organization};
+use crate::plan::{self, Action, ManualStep, Op, StepPlan};
 use crate::ui::{Printer, Prompter};
-
-/// The steps, in the guide's order (the subcommand names).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum StepId {
-    Organization,
-    IdentityCenter,
-    Authentication,
-    PermissionSets,
-    Groups,
-    Assignments,
-    Users,
-    CliProfiles,
-    RootCleanup,
-    IamUsersCleanup,
-}
-
-impl StepId {
-    /// Every step that exists, in wizard order.
-    pub(crate) const ALL: [StepId; 10] = [
-        StepId::Organization,
-        StepId::IdentityCenter,
-        StepId::Authentication,
-        StepId::PermissionSets,
-        StepId::Groups,
-        StepId::Assignments,
-        StepId::Users,
-        StepId::CliProfiles,
-        StepId::RootCleanup,
-        StepId::IamUsersCleanup,
-    ];
-
-    pub(crate) fn name(self) -> &'static str {
-        match self {
-            StepId::Organization => "organization",
-            StepId::IdentityCenter => "identity-center",
-            StepId::Authentication => "authentication",
-            StepId::PermissionSets => "permission-sets",
-            StepId::Groups => "groups",
-            StepId::Assignments => "assignments",
-            StepId::Users => "users",
-            StepId::CliProfiles => "cli-profiles",
-            StepId::RootCleanup => "root-cleanup",
-            StepId::IamUsersCleanup => "iam-users-cleanup",
-        }
-    }
-}
 
 /// Everything a run needs: AWS, the desired state, and the person.
 pub(crate) struct Ctx {
@@ -126,7 +85,7 @@ pub(crate) struct Facts {
     pub created_users: BTreeSet<String>,
     /// Every IAM user with its dependents, once read (the wizard's question
     /// and the plan share one inventory).
-    pub iam_users: Option<Vec<crate::aws::iam::IamUser>>,
+    pub iam_users: Option<Vec<crate::model::IamUser>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -334,7 +293,7 @@ pub(crate) async fn begin(ctx: &Ctx) -> Result<Facts> {
 pub(crate) async fn present(ctx: &mut Ctx, facts: &mut Facts, plan: &StepPlan) -> Result<()> {
     if ctx.output == OutputFormat::Text {
         ctx.out.data("");
-        for line in plan.render_text(&ctx.out) {
+        for line in crate::ui::render::step_plan(plan, &ctx.out) {
             ctx.out.data(&line);
         }
     }

@@ -12,10 +12,11 @@
 use anyhow::Result;
 
 use super::{Ctx, Facts, OrgState, StepId};
-use crate::aws::organizations::{create_organization, describe_organization, Organization};
-use crate::aws::sts::Caller;
+use crate::aws::organizations::{create_organization, describe_organization};
 use crate::config::OrganizationConfig;
 use crate::error::UserError;
+use crate::model::Caller;
+use crate::model::Organization;
 use crate::plan::{Action, StepPlan};
 
 const CONSOLE_SETTINGS_URL: &str = "https://console.aws.amazon.com/organizations/v2/home/settings";

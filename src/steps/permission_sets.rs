@@ -11,7 +11,7 @@
 //! found by name and never created twice; a second run finds no drift.
 //! Permission sets that are not in the config are left alone (and listed).
 
-use crate::plan::plural;
+use crate::model::plural;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
 use std::time::Duration;
@@ -20,15 +20,12 @@ use anyhow::Result;
 use futures::stream::{self, StreamExt, TryStreamExt};
 
 use super::{ensure_instance, instance_of, Ctx, Facts, StepId};
-use crate::aws::ssoadmin::{
-    self as sso, AsyncStatus, Boundary, PermissionSet, PermissionSetFields,
-};
+use crate::aws::ssoadmin::{self as sso};
 use crate::aws::AwsError;
-use crate::config::{
-    read_inline_policy, session_duration_seconds, Config, CustomerManagedPolicy,
-    PermissionSetConfig,
-};
+use crate::config::{read_inline_policy, session_duration_seconds, Config, PermissionSetConfig};
 use crate::error::UserError;
+use crate::model::CustomerManagedPolicy;
+use crate::model::{AsyncStatus, Boundary, PermissionSet, PermissionSetFields};
 use crate::plan::{Action, StepPlan};
 
 /// The default session duration; always sent, never left to the API.

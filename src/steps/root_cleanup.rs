@@ -17,19 +17,22 @@
 //! - IAM user and role access to Billing: console only, confirmed by the
 //!   person and recorded in the config.
 
-use crate::plan::plural;
+use crate::model::plural;
 use anyhow::Result;
 use futures::stream::{self, StreamExt};
 use serde_json::json;
 
 use super::{ensure_accounts, ensure_organization, Ctx, Facts, OrgState, StepId};
-use crate::aws::iam::{self, CredentialReport, Dependent, RootSummary};
+use crate::aws::iam::{self};
 use crate::aws::organizations::enable_service_access;
-use crate::aws::sts::{assume_root, Caller, AUDIT_ROOT_TASK, DELETE_ROOT_TASK};
+use crate::aws::sts::{assume_root, AUDIT_ROOT_TASK, DELETE_ROOT_TASK};
 use crate::aws::{AwsError, AwsErrorKind};
 use crate::config::CleanupConfig;
 use crate::error::{one_line, UserError};
-use crate::plan::{Action, ManualStep, MemberRoot, StepPlan};
+use crate::model::Caller;
+use crate::model::MemberRoot;
+use crate::model::{CredentialReport, Dependent, RootSummary};
+use crate::plan::{Action, ManualStep, StepPlan};
 
 pub(crate) const ROOT_CREDENTIALS_URL: &str =
     "https://console.aws.amazon.com/iam/home#/security_credentials";

@@ -10,7 +10,7 @@
 //! Memberships in other groups are reported, never removed; attributes of
 //! an existing user that differ from the config are reported, not changed.
 
-use crate::plan::plural;
+use crate::model::plural;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 
@@ -18,11 +18,10 @@ use anyhow::Result;
 use futures::stream::{self, StreamExt, TryStreamExt};
 
 use super::{ensure_groups, ensure_instance, instance_of, Ctx, Facts, StepId};
-use crate::aws::identitystore::{
-    create_membership, create_user, list_memberships_of, list_users, NewUser, User,
-};
-use crate::aws::ssoadmin::Instance;
+use crate::aws::identitystore::{create_membership, create_user, list_memberships_of, list_users};
 use crate::config::{Config, UserConfig};
+use crate::model::Instance;
+use crate::model::{NewUser, User};
 use crate::plan::{Action, StepPlan};
 
 fn new_user(u: &UserConfig) -> NewUser {

@@ -110,7 +110,7 @@ pub(crate) async fn run(ctx: &mut Ctx) -> Result<()> {
         loop {
             ask(step, ctx, &mut facts, force).await?;
             let plan = check(step, ctx, &mut facts).await?;
-            for line in plan.render_text(&ctx.out) {
+            for line in crate::ui::render::step_plan(&plan, &ctx.out) {
                 ctx.out.data(&line);
             }
             if let Some(blocker) = plan.blocker.clone() {

@@ -4,6 +4,7 @@
 pub(crate) mod printer;
 pub(crate) mod progress;
 pub(crate) mod prompt;
+pub(crate) mod render;
 
 pub(crate) use printer::Printer;
 pub(crate) use prompt::Prompter;

@@ -351,7 +351,7 @@ mod tests {
         b.user.path = "no-slashes".into();
         b.user.attached_policies = vec!["arn:aws:iam::aws:policy/Admin Access".into()];
         b.user.groups = vec!["has space".into()];
-        b.user.inline_policies = vec![crate::aws::iam::InlinePolicy {
+        b.user.inline_policies = vec![crate::model::InlinePolicy {
             name: "p".into(),
             document: "{}".into(),
         }];

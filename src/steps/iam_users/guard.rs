@@ -19,7 +19,7 @@ pub(crate) fn admin_policy(caller: &Caller) -> String {
 pub(crate) fn narrowed_by(
     inline: Option<&str>,
     customer_managed: &std::collections::BTreeSet<crate::config::CustomerManagedPolicy>,
-    boundary: Option<&Option<sso::Boundary>>,
+    boundary: Option<&Option<crate::model::Boundary>>,
 ) -> Vec<String> {
     let mut why = Vec::new();
     if let Some(doc) = inline {
@@ -58,8 +58,8 @@ pub(crate) fn narrowed_by(
     }
     if let Some(Some(b)) = boundary {
         let what = match b {
-            sso::Boundary::Managed(arn) => arn.clone(),
-            sso::Boundary::CustomerManaged(p) => format!("{}{}", p.path, p.name),
+            crate::model::Boundary::Managed(arn) => arn.clone(),
+            crate::model::Boundary::CustomerManaged(p) => format!("{}{}", p.path, p.name),
         };
         why.push(format!("it has the permissions boundary {what}"));
     }
@@ -212,7 +212,7 @@ mod tests {
             path: "/".into(),
         }]);
         assert!(narrowed_by(None, &cmp, None)[0].contains("/Guardrail"));
-        let boundary = Some(sso::Boundary::Managed(
+        let boundary = Some(crate::model::Boundary::Managed(
             "arn:aws:iam::aws:policy/PowerUserAccess".into(),
         ));
         assert!(narrowed_by(None, &none, Some(&boundary))[0].contains("PowerUserAccess"));

@@ -19,7 +19,7 @@
 //! ListAccountAssignments, identitystore ListUsers, ListGroupMemberships.
 //! Changes: the deletions of AWS-FACTS row 11, in its order.
 
-use crate::plan::plural;
+use crate::model::plural;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -34,12 +34,14 @@ use serde_json::json;
 use super::{
     ensure_groups, ensure_instance, ensure_organization, ensure_permission_sets, Ctx, Facts, StepId,
 };
-use crate::aws::iam::{self, Dependent, IamUser};
-use crate::aws::identitystore::{self as ids, User as IcUser};
+use crate::aws::iam::{self};
+use crate::aws::identitystore::{self as ids};
 use crate::aws::ssoadmin as sso;
-use crate::aws::sts::Caller;
 use crate::config::CleanupConfig;
 use crate::error::UserError;
+use crate::model::Caller;
+use crate::model::User as IcUser;
+use crate::model::{Dependent, IamUser};
 use crate::plan::{Action, StepPlan};
 
 mod backup;
@@ -53,7 +55,7 @@ pub(crate) use delete::delete;
 #[cfg(test)]
 pub(crate) use delete::delete_in_order;
 pub(crate) use guard::{guard, Guard};
-pub(crate) use restore::{restore, restore_user, Grant};
+pub(crate) use restore::{restore, restore_user};
 use table::{day, replaced_by, table};
 
 /// Every IAM user with everything attached to it, unless this run read

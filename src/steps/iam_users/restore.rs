@@ -3,6 +3,7 @@
 
 use super::backup::*;
 use super::*;
+use crate::model::Grant;
 
 /// A managed policy that makes its holder an administrator, or able to
 /// become one (IAMFullAccess grants itself anything). Any partition.
@@ -69,15 +70,6 @@ pub(crate) fn grants_admin(document: &str) -> bool {
                 || ESCALATING_ACTIONS.contains(&a.as_str())
         })
     })
-}
-
-/// One thing a restore gives the user back, for the plan.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub(crate) struct Grant {
-    /// e.g. `managed policy arn:aws:iam::aws:policy/ReadOnlyAccess`.
-    pub what: String,
-    /// Administrator-equivalent: confirmed on its own, never by `--yes`.
-    pub admin: bool,
 }
 
 /// What the restore grants: every policy ARN, inline policy and group,
@@ -274,8 +266,8 @@ fn confirm_admin_grants(ctx: &Ctx, user_name: &str, admin: &[String]) -> Result<
 /// Whether two public keys or certificates have the same material: an SSH
 /// key's type and key (its comment aside), a certificate's whole PEM text
 /// (whitespace aside).
-fn same_public_key(a: &iam::PublicKey, b: &iam::PublicKey) -> bool {
-    let material = |k: &iam::PublicKey| {
+fn same_public_key(a: &crate::model::PublicKey, b: &crate::model::PublicKey) -> bool {
+    let material = |k: &crate::model::PublicKey| {
         k.body.as_deref().map(|body| {
             if body.trim_start().starts_with("-----BEGIN") {
                 body.split_whitespace().collect::<String>()
@@ -293,7 +285,7 @@ fn same_public_key(a: &iam::PublicKey, b: &iam::PublicKey) -> bool {
 #[cfg(test)]
 #[test]
 fn public_keys_compare_by_their_material() {
-    let key = |body: &str| iam::PublicKey {
+    let key = |body: &str| crate::model::PublicKey {
         id: "x".into(),
         status: "Active".into(),
         body: Some(body.into()),

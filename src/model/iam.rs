@@ -1,0 +1,280 @@
+//! IAM: the root user's facts, legacy IAM users and everything attached to
+//! them, member accounts' root credentials, and what a restore grants.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::plural;
+
+/// `GetAccountSummary`'s facts about the calling account's root user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub(crate) struct RootSummary {
+    pub access_keys: bool,
+    pub mfa: bool,
+    pub password: bool,
+    pub signing_certificates: bool,
+}
+
+/// The credential report: one row per user (the root user's is
+/// `<root_account>`), columns by their header names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub(crate) struct CredentialReport {
+    pub generated: Option<String>,
+    pub rows: Vec<BTreeMap<String, String>>,
+}
+
+impl CredentialReport {
+    pub(crate) fn parse(generated: Option<String>, csv_text: &[u8]) -> Result<Self, String> {
+        let mut reader = csv::Reader::from_reader(csv_text);
+        let header = reader.headers().map_err(|e| e.to_string())?.clone();
+        let mut rows = Vec::new();
+        for record in reader.records() {
+            let record = record.map_err(|e| e.to_string())?;
+            rows.push(
+                header
+                    .iter()
+                    .zip(record.iter())
+                    .map(|(h, v)| (h.to_string(), v.to_string()))
+                    .collect(),
+            );
+        }
+        Ok(Self { generated, rows })
+    }
+
+    pub(crate) fn row(&self, user: &str) -> Option<&BTreeMap<String, String>> {
+        self.rows
+            .iter()
+            .find(|r| r.get("user").map(String::as_str) == Some(user))
+    }
+
+    /// The root user's row.
+    pub(crate) fn root(&self) -> Option<&BTreeMap<String, String>> {
+        self.row("<root_account>")
+    }
+}
+
+/// An IAM user as `ListUsers` gives it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct UserSummary {
+    pub user_name: String,
+    pub arn: String,
+    pub path: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct AccessKey {
+    pub id: String,
+    pub status: String,
+    pub created: Option<String>,
+    pub last_used: Option<String>,
+    pub last_used_service: Option<String>,
+    pub last_used_region: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct MfaDevice {
+    pub serial: String,
+    /// A virtual device (an authenticator app) is its own IAM resource and
+    /// is deleted after it is deactivated.
+    pub virtual_device: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct InlinePolicy {
+    pub name: String,
+    pub document: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct PublicKey {
+    pub id: String,
+    pub status: String,
+    /// The public part (not a secret): restore can upload it again.
+    pub body: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct ServiceCredential {
+    pub id: String,
+    pub service: String,
+    pub service_user_name: String,
+    pub status: String,
+}
+
+/// Everything about one IAM user that deleting it removes, and that
+/// restoring it needs (secrets excepted: AWS never shows them again).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct IamUser {
+    pub user_name: String,
+    pub user_id: String,
+    pub arn: String,
+    pub path: String,
+    pub created: Option<String>,
+    pub console_password: bool,
+    pub password_last_used: Option<String>,
+    pub access_keys: Vec<AccessKey>,
+    pub mfa_devices: Vec<MfaDevice>,
+    pub groups: Vec<String>,
+    pub attached_policies: Vec<String>,
+    pub inline_policies: Vec<InlinePolicy>,
+    pub tags: BTreeMap<String, String>,
+    pub permissions_boundary: Option<String>,
+    pub ssh_public_keys: Vec<PublicKey>,
+    pub signing_certificates: Vec<PublicKey>,
+    /// `None`: the endpoint cannot list them (a local stand-in).
+    pub service_specific_credentials: Option<Vec<ServiceCredential>>,
+}
+
+impl IamUser {
+    /// The dependents `DeleteUser` needs gone first, for people, in the
+    /// order they are removed. Empty when only the user itself is left.
+    pub(crate) fn dependents(&self) -> Vec<String> {
+        let mut d = Vec::new();
+        if self.console_password {
+            d.push("console password".to_string());
+        }
+        let mut count = |n: usize, what: &str| {
+            if n > 0 {
+                d.push(format!("{n} {what}{}", plural(n)));
+            }
+        };
+        count(self.access_keys.len(), "access key");
+        count(self.signing_certificates.len(), "signing certificate");
+        count(self.ssh_public_keys.len(), "SSH public key");
+        count(
+            self.service_specific_credentials
+                .as_ref()
+                .map_or(0, Vec::len),
+            "service-specific credential",
+        );
+        count(self.mfa_devices.len(), "MFA device");
+        count(self.inline_policies.len(), "inline policy");
+        count(self.attached_policies.len(), "attached policy");
+        count(self.groups.len(), "group membership");
+        d
+    }
+
+    /// The newest use of the password or an access key.
+    pub(crate) fn last_activity(&self) -> Option<&str> {
+        self.access_keys
+            .iter()
+            .filter_map(|k| k.last_used.as_deref())
+            .chain(self.password_last_used.as_deref())
+            .max()
+    }
+}
+
+/// Something `DeleteUser` requires gone first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Dependent {
+    LoginProfile,
+    AccessKey(String),
+    SigningCertificate(String),
+    SshPublicKey(String),
+    ServiceCredential(String),
+    Mfa(MfaDevice),
+    InlinePolicy(String),
+    AttachedPolicy(String),
+    Group(String),
+}
+
+impl Dependent {
+    /// Every dependent of `user`, in the order AWS requires them removed:
+    /// credentials first, MFA after the keys, policies, then groups.
+    pub(crate) fn all_of(user: &IamUser) -> Vec<Dependent> {
+        let mut d = Vec::new();
+        if user.console_password {
+            d.push(Dependent::LoginProfile);
+        }
+        d.extend(
+            user.access_keys
+                .iter()
+                .map(|k| Dependent::AccessKey(k.id.clone())),
+        );
+        d.extend(
+            user.signing_certificates
+                .iter()
+                .map(|c| Dependent::SigningCertificate(c.id.clone())),
+        );
+        d.extend(
+            user.ssh_public_keys
+                .iter()
+                .map(|k| Dependent::SshPublicKey(k.id.clone())),
+        );
+        d.extend(
+            user.service_specific_credentials
+                .iter()
+                .flatten()
+                .map(|c| Dependent::ServiceCredential(c.id.clone())),
+        );
+        d.extend(user.mfa_devices.iter().cloned().map(Dependent::Mfa));
+        d.extend(
+            user.inline_policies
+                .iter()
+                .map(|p| Dependent::InlinePolicy(p.name.clone())),
+        );
+        d.extend(
+            user.attached_policies
+                .iter()
+                .map(|a| Dependent::AttachedPolicy(a.clone())),
+        );
+        d.extend(user.groups.iter().map(|g| Dependent::Group(g.clone())));
+        d
+    }
+
+    pub(crate) fn describe(&self) -> String {
+        match self {
+            Dependent::LoginProfile => "console password".into(),
+            Dependent::AccessKey(id) => format!("access key {id}"),
+            Dependent::SigningCertificate(id) => format!("signing certificate {id}"),
+            Dependent::SshPublicKey(id) => format!("SSH public key {id}"),
+            Dependent::ServiceCredential(id) => format!("service-specific credential {id}"),
+            Dependent::Mfa(d) => format!("MFA device {}", d.serial),
+            Dependent::InlinePolicy(n) => format!("inline policy {n}"),
+            Dependent::AttachedPolicy(a) => format!("attached policy {a}"),
+            Dependent::Group(g) => format!("membership of group {g}"),
+        }
+    }
+}
+
+/// A member account's root credentials, as an audit session lists them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub(crate) struct MemberRoot {
+    pub access_keys: Vec<String>,
+    pub signing_certificates: Vec<String>,
+    pub password: bool,
+    pub mfa_devices: Vec<MfaDevice>,
+}
+
+impl MemberRoot {
+    /// What would be removed; the password and MFA only when `login`.
+    pub(crate) fn removable(&self, login: bool) -> Vec<String> {
+        let mut what = Vec::new();
+        let n = self.access_keys.len();
+        if n > 0 {
+            what.push(format!("{n} access key{}", plural(n)));
+        }
+        let n = self.signing_certificates.len();
+        if n > 0 {
+            what.push(format!("{n} signing certificate{}", plural(n)));
+        }
+        if login && self.password {
+            what.push("password".to_string());
+        }
+        let n = self.mfa_devices.len();
+        if login && n > 0 {
+            what.push(format!("{n} MFA device{}", plural(n)));
+        }
+        what
+    }
+}
+
+/// One thing a restore gives the user back, for the plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub(crate) struct Grant {
+    /// e.g. `managed policy arn:aws:iam::aws:policy/ReadOnlyAccess`.
+    pub what: String,
+    /// Administrator-equivalent: confirmed on its own, never by `--yes`.
+    pub admin: bool,
+}
