@@ -2,7 +2,10 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
+
+use crate::steps::{self, StepId};
+pub use crate::ui::OutputFormat;
 
 /// What `--help` says about exit codes (the README says the same).
 const EXIT_CODES: &str = "Exit codes: 0 done (or nothing to do); 1 a user-facing failure: bad input (a flag, the config file), declined, refused by AWS, a console step not done yet under --yes; 2 an unexpected error; 130 interrupted (Ctrl-C).";
@@ -65,46 +68,13 @@ pub struct GlobalArgs {
     pub quiet: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum OutputFormat {
-    Text,
-    Json,
-}
-
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run every step in order (the wizard)
     Init,
-    /// Ensure an AWS Organization with all features, managed from this account
-    Organization,
-    /// Ensure an organization instance of IAM Identity Center is ACTIVE in the home region
-    IdentityCenter,
-    /// Console-only: "Send email OTP" and MFA settings (a checklist you confirm)
-    Authentication,
-    /// Ensure the configured permission sets exist exactly as configured
-    PermissionSets,
-    /// Ensure the group of every assignment exists (<PermissionSet>-<AccountId> by default)
-    Groups,
-    /// Ensure each group holds its permission set on its accounts, exactly once
-    Assignments,
-    /// Ensure the configured users exist and are in their groups
-    Users,
-    /// Write `aws configure sso` profiles for every account and permission set the [cli] user reaches
-    CliProfiles,
-    /// Root user: audit its credentials, guide deleting its access keys, and
-    /// (opt-in) remove member accounts' root credentials centrally
-    RootCleanup,
-    /// Inventory IAM users; back up and delete those [cleanup] iam_users names
-    ///
-    /// Each user is written to a backup file in [cleanup] backup_dir
-    /// (default: ssosetup-backups next to the config) before anything of it
-    /// is removed. Nothing is deleted while no Identity Center user holds
-    /// AdministratorAccess on the management account.
-    IamUsersCleanup {
-        /// Recreate a deleted user from its backup file (iam-user-NAME-TIME.json) instead
-        #[arg(long, value_name = "FILE")]
-        restore: Option<PathBuf>,
-    },
+    /// One step (the steps come from the step table, in the guide's order)
+    #[command(flatten)]
+    Step(StepCommand),
     /// Show where each step stands (read-only)
     Status,
     /// Print a shell completion script to stdout
@@ -114,4 +84,54 @@ pub enum Command {
     },
     /// Print the man page (roff) to stdout
     Man,
+}
+
+/// A step's subcommand, as the step declares it (`crate::steps::STEPS`),
+/// with the flags only some steps have.
+#[derive(Debug, Clone)]
+pub struct StepCommand {
+    pub(crate) step: StepId,
+    /// `iam-users-cleanup --restore FILE`.
+    pub restore: Option<PathBuf>,
+}
+
+impl clap::FromArgMatches for StepCommand {
+    fn from_arg_matches(matches: &clap::ArgMatches) -> Result<Self, clap::Error> {
+        let (name, sub) = matches
+            .subcommand()
+            .ok_or_else(|| clap::Error::new(clap::error::ErrorKind::MissingSubcommand))?;
+        let step = steps::by_name(name)
+            .ok_or_else(|| clap::Error::new(clap::error::ErrorKind::InvalidSubcommand))?;
+        let restore = sub
+            .try_get_one::<PathBuf>("restore")
+            .ok()
+            .flatten()
+            .cloned();
+        Ok(Self {
+            step: step.id(),
+            restore,
+        })
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &clap::ArgMatches) -> Result<(), clap::Error> {
+        *self = Self::from_arg_matches(matches)?;
+        Ok(())
+    }
+}
+
+impl clap::Subcommand for StepCommand {
+    fn augment_subcommands(mut cmd: clap::Command) -> clap::Command {
+        for step in steps::STEPS {
+            cmd = cmd.subcommand(step.command());
+        }
+        cmd
+    }
+
+    fn augment_subcommands_for_update(cmd: clap::Command) -> clap::Command {
+        Self::augment_subcommands(cmd)
+    }
+
+    fn has_subcommand(name: &str) -> bool {
+        steps::by_name(name).is_some()
+    }
 }

@@ -1,20 +1,23 @@
 //! ssosetup moves an AWS account off long-lived credentials to IAM Identity
 //! Center, one step at a time.
 //!
-//! Every step, run from the wizard (`init`) or on its own, goes through one
-//! pipeline: **observe** (read AWS) -> **plan** (a pure function of what was
-//! observed and the desired state in `ssosetup.toml`) -> **show** (text or
-//! JSON) -> **confirm** -> **apply** (one `match` over the plan's actions).
-//! `--dry-run` stops after show; there is no other dry-run check anywhere.
+//! One pipeline for every run: **observe** every step (read AWS) ->
+//! **plan** every step (pure functions of what was observed, the desired
+//! state in `ssosetup.toml`, and what earlier steps will create) ->
+//! **pre-flight** (a step that cannot go on stops the run before its first
+//! write) -> **show** (text or JSON) -> **confirm** -> **apply**. The run
+//! mode (look, dry run, apply) lives in `run` and nowhere else.
 //!
-//! Layout: `cli` (clap types), `config` (the desired state: parse and
-//! validate, every problem at once), `plan` (actions and rendering),
-//! `steps` (one file per step, and the driver), `aws` (clients and thin
-//! wrappers with classified errors), `ui` (printer and prompts), `error`
-//! (what people read, and exit codes).
+//! Layers, lowest first: `model` (domain types, no IO) <- `aws` (the SDK
+//! mapped to model types) and `config` (the desired state, validated) and
+//! `plan` (what would change, as data) <- `steps` (each step declared once:
+//! observe, plan, apply, questions, console steps) <- `run` (the driver)
+//! and `wizard` <- `cli` and this file. `ui` prints and asks; `error` says
+//! what went wrong and gives the exit code. docs/architecture.md has more.
 
 pub mod cli;
 pub use error::exit;
+pub use ui::OutputFormat;
 
 mod aws;
 mod config;
@@ -23,10 +26,12 @@ mod files;
 mod ini;
 mod model;
 mod plan;
+mod run;
 #[cfg(test)]
 mod sdk_tests;
 mod steps;
 mod ui;
+mod wizard;
 
 use std::io::{IsTerminal, Write};
 
@@ -36,8 +41,8 @@ use crate::aws::{Aws, AwsSettings, ConnectError};
 use crate::cli::{Cli, Command};
 use crate::config::{is_region, LoadedConfig};
 use crate::error::UserError;
-use crate::model::StepId;
-use crate::steps::Ctx;
+use crate::run::{Mode, Session};
+use crate::steps::{Cx, StepId};
 use crate::ui::Printer;
 
 /// Runs the command line and returns the process exit code.
@@ -60,7 +65,7 @@ pub async fn run(cli: Cli) -> u8 {
 }
 
 async fn run_command(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
-    let steps: &[StepId] = match &cli.command {
+    let steps: Vec<StepId> = match &cli.command {
         Command::Completions { shell } => {
             let mut out = std::io::stdout().lock();
             clap_complete::generate(*shell, &mut Cli::command(), "ssosetup", &mut out);
@@ -71,36 +76,29 @@ async fn run_command(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
             clap_mangen::Man::new(Cli::command()).render(&mut out)?;
             return Ok(out.flush()?);
         }
-        Command::Init => &StepId::ALL,
-        Command::Organization => &[StepId::Organization],
-        Command::IdentityCenter => &[StepId::IdentityCenter],
-        Command::Authentication => &[StepId::Authentication],
-        Command::PermissionSets => &[StepId::PermissionSets],
-        Command::Groups => &[StepId::Groups],
-        Command::Assignments => &[StepId::Assignments],
-        Command::Users => &[StepId::Users],
-        Command::CliProfiles => &[StepId::CliProfiles],
-        Command::RootCleanup => &[StepId::RootCleanup],
-        Command::IamUsersCleanup { .. } => &[StepId::IamUsersCleanup],
-        Command::Status => &[],
+        Command::Init => steps::STEPS.iter().map(|s| s.id()).collect(),
+        Command::Step(c) => vec![c.step],
+        Command::Status => Vec::new(),
     };
     let global = &cli.global;
 
     // Everything the user gave is checked before the first AWS call.
     let config = LoadedConfig::load(global.config.as_deref())?;
-    if let Command::IamUsersCleanup {
-        restore: Some(file),
-    } = &cli.command
-    {
+    let restore = match &cli.command {
+        Command::Step(c) => c.restore.clone(),
+        _ => None,
+    };
+    if let Some(file) = &restore {
         steps::iam_users::load_backup(file)?;
     }
     if let Some(region) = &global.region {
         if !is_region(region) {
-            return Err(
-                UserError::new(format!("--region {region:?} is not an AWS region name"))
-                    .hint("pass a region such as us-east-1 or ap-southeast-1")
-                    .into(),
-            );
+            return Err(UserError::new(format!(
+                "--region {} is not an AWS region name",
+                error::excerpt(region)
+            ))
+            .hint("pass a region such as us-east-1 or ap-southeast-1")
+            .into());
         }
         if let Some(file_region) = config.config.region.as_ref().filter(|r| *r != region) {
             printer.warn(&format!(
@@ -120,6 +118,43 @@ async fn run_command(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
     }
 
     let mut prompt = ui::prompt::for_run(global.yes);
+    let aws = connect(global, &config, &mut *prompt).await?;
+    let mut session = Session {
+        cx: Cx {
+            aws,
+            config,
+            out: printer.clone(),
+        },
+        prompt,
+        output: global.output,
+    };
+    let mode = if global.dry_run {
+        Mode::DryRun
+    } else {
+        Mode::Apply
+    };
+    match cli.command {
+        Command::Status => run::status::status(&session).await,
+        _ if restore.is_some() => {
+            let file = restore.expect("checked");
+            steps::iam_users::restore(&mut session, &file, mode).await
+        }
+        // At a terminal, `init` is the wizard; with --yes or --dry-run it
+        // runs the config through the same steps without questions.
+        Command::Init if mode == Mode::Apply && session.prompt.interactive() => {
+            wizard::run(&mut session).await
+        }
+        _ => run::run(&mut session, &steps, mode).await,
+    }
+}
+
+/// The AWS clients for the flags and the config. When nothing names a
+/// region, a person is asked; a script is told how.
+async fn connect(
+    global: &cli::GlobalArgs,
+    config: &LoadedConfig,
+    prompt: &mut dyn ui::Prompter,
+) -> anyhow::Result<Aws> {
     let mut settings = AwsSettings {
         profile: global.profile.clone(),
         region: global
@@ -128,53 +163,29 @@ async fn run_command(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
             .or_else(|| config.config.region.clone()),
         endpoint_url: global.endpoint_url.clone(),
     };
-    let aws = match Aws::connect(&settings).await.map_err(connect_error)? {
-        Some(aws) => aws,
-        // Nothing names a region: a person is asked; a script is told how.
-        None if prompt.interactive() => {
-            settings.region = Some(prompt.input(
-                "Identity Center home region (it cannot be moved later)",
-                Some("us-east-1"),
-                &|answer| {
-                    if is_region(answer) {
-                        Ok(())
-                    } else {
-                        Err("a region name such as us-east-1 or eu-west-1".to_string())
-                    }
-                },
-            )?);
-            Aws::connect(&settings)
-                .await
-                .map_err(connect_error)?
-                .expect("the region was just set")
-        }
-        None => {
-            return Err(UserError::new("no AWS region is set")
-                .hint("pass --region REGION (the Identity Center home region), set `region = \"...\"` in the config file, or set AWS_REGION")
-                .into())
-        }
-    };
-    let mut ctx = Ctx {
-        aws,
-        config,
-        out: printer.clone(),
-        prompt: std::sync::Mutex::new(prompt),
-        // status only reads: nothing is generated or written.
-        dry_run: global.dry_run || matches!(cli.command, Command::Status),
-        output: global.output,
-    };
-    match cli.command {
-        Command::Status => steps::status::status(&ctx).await,
-        Command::IamUsersCleanup {
-            restore: Some(file),
-        } => steps::iam_users::restore(&mut ctx, &file).await,
-        // At a terminal, `init` is the wizard; with --yes or --dry-run it
-        // runs the config through the same steps without questions.
-        Command::Init if !ctx.dry_run && ctx.prompt().interactive() => {
-            steps::wizard::run(&mut ctx).await
-        }
-        _ => steps::run(&mut ctx, steps).await,
+    if let Some(aws) = Aws::connect(&settings).await.map_err(connect_error)? {
+        return Ok(aws);
     }
+    if !prompt.interactive() {
+        return Err(UserError::new("no AWS region is set")
+            .hint("pass --region REGION (the Identity Center home region), set `region = \"...\"` in the config file, or set AWS_REGION")
+            .into());
+    }
+    settings.region = Some(prompt.input(
+        "Identity Center home region (it cannot be moved later)",
+        Some("us-east-1"),
+        &|answer| {
+            if is_region(answer) {
+                Ok(())
+            } else {
+                Err("a region name such as us-east-1 or eu-west-1".to_string())
+            }
+        },
+    )?);
+    Ok(Aws::connect(&settings)
+        .await
+        .map_err(connect_error)?
+        .expect("the region was just set"))
 }
 
 /// Says why no AWS configuration could be built, naming what to change.

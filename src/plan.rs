@@ -107,10 +107,15 @@ pub(crate) enum Action {
         session: String,
         sections: Vec<Section>,
         changes: Vec<String>,
-        conflicts: Vec<String>,
-        stale: Vec<String>,
+        /// Same-named sections ssosetup did not write: overwritten only on yes.
+        conflicts: Vec<Choice>,
+        /// Its own sections whose assignment is gone: removed only on yes.
+        stale: Vec<Choice>,
         diff: String,
     },
+    /// iam:GenerateCredentialReport, then the report's root row (the last
+    /// use of root keys and password) is read and shown.
+    GenerateCredentialReport,
     /// Backs the IAM user up, then removes its dependents in the order AWS
     /// requires and the user. Only for users the config names.
     DeleteIamUser {
@@ -166,7 +171,8 @@ impl Action {
             | PutPermissionsBoundary { .. }
             | ProvisionPermissionSet { .. }
             | AddMembership { .. }
-            | WriteAwsConfig { .. } => Op::Update,
+            | WriteAwsConfig { .. }
+            | GenerateCredentialReport => Op::Update,
         }
     }
 
@@ -190,6 +196,7 @@ impl Action {
             CreateUser { .. } => "user",
             AddMembership { .. } => "group-membership",
             WriteAwsConfig { .. } => "aws-config-file",
+            GenerateCredentialReport => "credential-report",
             DeleteIamUser { .. } | RestoreIamUser { .. } => "iam-user",
             EnableCentralizedRootAccess => "centralized-root-access",
             DeleteMemberRootCredentials { .. } => "root-credentials",
@@ -229,10 +236,21 @@ impl Action {
             CreateUser { user } => user.user_name.clone(),
             AddMembership { user_name, group } => format!("{user_name}/{group}"),
             WriteAwsConfig { path, .. } => path.display().to_string(),
+            GenerateCredentialReport => "credential-report".to_string(),
             DeleteIamUser { user_name, .. } => user_name.clone(),
             RestoreIamUser { user, .. } => user.user_name.clone(),
             EnableCentralizedRootAccess => "organization".to_string(),
             DeleteMemberRootCredentials { account_id, .. } => account_id.clone(),
+        }
+    }
+
+    /// The decisions this action waits for, to be answered before apply.
+    pub(crate) fn choices_mut(&mut self) -> Vec<&mut Choice> {
+        match self {
+            Action::WriteAwsConfig {
+                conflicts, stale, ..
+            } => conflicts.iter_mut().chain(stale.iter_mut()).collect(),
+            _ => Vec::new(),
         }
     }
 
@@ -247,6 +265,7 @@ impl Action {
             CreateUser { user } => format!("user:{}", user.user_name),
             AddMembership { user_name, .. } => format!("user:{user_name}"),
             WriteAwsConfig { .. } => "aws-config".to_string(),
+            GenerateCredentialReport => "credential-report".to_string(),
             DeleteIamUser { user_name, .. } => format!("iam-user:{user_name}"),
             RestoreIamUser { user, .. } => format!("iam-user:{}", user.user_name),
             // Member accounts' cleanup needs centralized root access first.
@@ -279,7 +298,8 @@ impl Action {
             PutPermissionsBoundary { boundary, .. } => json!(boundary),
             DeleteInlinePolicy { .. }
             | DeletePermissionsBoundary { .. }
-            | ProvisionPermissionSet { .. } => json!({}),
+            | ProvisionPermissionSet { .. }
+            | GenerateCredentialReport => json!({}),
             CreateGroup { description, .. } => json!({"description": description}),
             CreateAssignment {
                 group,
@@ -298,8 +318,10 @@ impl Action {
                 diff,
                 ..
             } => json!({
-                "path": path, "changes": changes, "conflicts_kept_unless_confirmed": conflicts,
-                "stale_kept_unless_confirmed": stale, "diff": diff
+                "path": path, "changes": changes,
+                "conflicts_kept_unless_confirmed": conflicts.iter().map(|c| &c.subject).collect::<Vec<_>>(),
+                "stale_kept_unless_confirmed": stale.iter().map(|c| &c.subject).collect::<Vec<_>>(),
+                "diff": diff
             }),
             DeleteIamUser {
                 dependents,
@@ -362,8 +384,8 @@ impl Action {
             WriteAwsConfig { path, changes, conflicts, stale, diff, .. } => {
                 let mut lines = vec![format!("write {}", path.display())];
                 lines.extend(changes.iter().map(|c| format!("    {c}")));
-                lines.extend(conflicts.iter().map(|c| format!("    ? [{c}] exists and ssosetup did not write it: kept unless you confirm")));
-                lines.extend(stale.iter().map(|c| format!("    ? [{c}] was written by ssosetup for an assignment that is gone: kept unless you confirm")));
+                lines.extend(conflicts.iter().map(|c| format!("    ? [{}] exists and ssosetup did not write it: kept unless you confirm", c.subject)));
+                lines.extend(stale.iter().map(|c| format!("    ? [{}] was written by ssosetup for an assignment that is gone: kept unless you confirm", c.subject)));
                 lines.extend(diff.lines().map(|l| format!("    {l}")));
                 lines.join("\n")
             }
@@ -406,8 +428,22 @@ impl Action {
                 "delete the root user's access keys and signing certificates{} in member account {account_id} (listed once centralized root access is on)",
                 if *login { ", password and MFA devices" } else { "" }
             ),
+            GenerateCredentialReport => "generate IAM's credential report (read-only for your resources; it shows when root's keys and password were last used)".to_string(),
         }
     }
+}
+
+/// A decision the person makes before anything is applied: a change that
+/// discards something the config does not name is made only on yes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub(crate) struct Choice {
+    /// What it is about (a section name).
+    pub subject: String,
+    pub question: String,
+    /// Shown before the question (secrets masked).
+    pub shown: Option<String>,
+    /// The answer: false until someone says yes.
+    pub yes: bool,
 }
 
 /// A console-only step: AWS has no API for it.
@@ -429,8 +465,13 @@ pub(crate) struct StepPlan {
     pub step: StepId,
     pub actions: Vec<Action>,
     pub manual: Vec<ManualStep>,
-    /// Why this step cannot go on (e.g. the caller is a member account).
+    /// Why this step cannot go on (e.g. the caller is a member account):
+    /// the whole run stops before its first write.
     pub blocker: Option<UserError>,
+    /// Why this step waits for a later run (e.g. cleanup in the run that
+    /// creates the administrator): the other steps apply, this one is
+    /// skipped, and the run ends with this as its error.
+    pub waits: Option<UserError>,
     /// What was found, for people (e.g. "organization o-abc, all features").
     pub notes: Vec<String>,
     /// Said after the plan was applied (e.g. what new users do next).
@@ -449,6 +490,7 @@ impl StepPlan {
             actions: Vec::new(),
             manual: Vec::new(),
             blocker: None,
+            waits: None,
             notes: Vec::new(),
             closing: Vec::new(),
             details: Vec::new(),
@@ -457,7 +499,10 @@ impl StepPlan {
     }
 
     pub(crate) fn is_done(&self) -> bool {
-        self.actions.is_empty() && self.manual.is_empty() && self.blocker.is_none()
+        self.actions.is_empty()
+            && self.manual.is_empty()
+            && self.blocker.is_none()
+            && self.waits.is_none()
     }
 }
 
@@ -485,10 +530,12 @@ pub(crate) fn to_json(
     let manual: Vec<_> = plans.iter().flat_map(|p| p.manual.iter()).collect();
     let blocked: Vec<_> = plans
         .iter()
-        .filter_map(|p| {
-            p.blocker
-                .as_ref()
-                .map(|b| json!({"step": p.step.name(), "reason": b.message, "hint": b.hint}))
+        .flat_map(|p| {
+            let stop = p.blocker.as_ref().map(|b| (b, "stop"));
+            let wait = p.waits.as_ref().map(|b| (b, "wait"));
+            stop.into_iter().chain(wait).map(|(b, kind)| {
+                json!({"step": p.step.name(), "kind": kind, "reason": b.message, "hint": b.hint})
+            })
         })
         .collect();
     let reports: serde_json::Map<String, serde_json::Value> = plans
@@ -518,11 +565,11 @@ mod tests {
 
     #[test]
     fn json_follows_the_interface_contract() {
-        let mut plan = StepPlan::new(StepId::Organization);
+        let mut plan = StepPlan::new(StepId::new("organization"));
         plan.actions.push(Action::CreateOrganization {
             management_account_id: "123456789012".into(),
         });
-        let mut ic = StepPlan::new(StepId::IdentityCenter);
+        let mut ic = StepPlan::new(StepId::new("identity-center"));
         ic.manual.push(ManualStep {
             step: "identity-center",
             title: "Enable IAM Identity Center".into(),

@@ -245,8 +245,21 @@ impl Aws {
             organizations,
             ssoadmin,
             identitystore,
-            // Tests that reach IAM give it with `with_iam`.
-            iam: aws_smithy_mocks::mock_client!(aws_sdk_iam, []),
+            // IAM knows every AWS managed policy (the pre-flight asks); tests
+            // that reach IAM otherwise give it with `with_iam`.
+            iam: {
+                let known =
+                    aws_smithy_mocks::mock!(aws_sdk_iam::Client::get_policy).then_output(|| {
+                        aws_sdk_iam::operation::get_policy::GetPolicyOutput::builder()
+                            .policy(aws_sdk_iam::types::Policy::builder().build())
+                            .build()
+                    });
+                aws_smithy_mocks::mock_client!(
+                    aws_sdk_iam,
+                    aws_smithy_mocks::RuleMode::MatchAny,
+                    [&known]
+                )
+            },
             // Mocks answer at once; pacing is tested on its own.
             pacer: Arc::new(pace::Pacer::new(10_000.0, 10_000.0, 10)),
             unsupported: Arc::default(),

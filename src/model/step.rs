@@ -1,47 +1,19 @@
-//! The steps, in the guide's order.
+//! The name of a step: the subcommand, and the key of its part of a plan.
 
-/// The steps, in the guide's order (the subcommand names).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum StepId {
-    Organization,
-    IdentityCenter,
-    Authentication,
-    PermissionSets,
-    Groups,
-    Assignments,
-    Users,
-    CliProfiles,
-    RootCleanup,
-    IamUsersCleanup,
-}
+use serde::Serialize;
+
+/// A step's name (`organization`, `permission-sets`...). Each step file
+/// declares its own as `ID`; `crate::steps::STEPS` lists them in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub(crate) struct StepId(&'static str);
 
 impl StepId {
-    /// Every step that exists, in wizard order.
-    pub(crate) const ALL: [StepId; 10] = [
-        StepId::Organization,
-        StepId::IdentityCenter,
-        StepId::Authentication,
-        StepId::PermissionSets,
-        StepId::Groups,
-        StepId::Assignments,
-        StepId::Users,
-        StepId::CliProfiles,
-        StepId::RootCleanup,
-        StepId::IamUsersCleanup,
-    ];
+    pub(crate) const fn new(name: &'static str) -> Self {
+        Self(name)
+    }
 
     pub(crate) fn name(self) -> &'static str {
-        match self {
-            StepId::Organization => "organization",
-            StepId::IdentityCenter => "identity-center",
-            StepId::Authentication => "authentication",
-            StepId::PermissionSets => "permission-sets",
-            StepId::Groups => "groups",
-            StepId::Assignments => "assignments",
-            StepId::Users => "users",
-            StepId::CliProfiles => "cli-profiles",
-            StepId::RootCleanup => "root-cleanup",
-            StepId::IamUsersCleanup => "iam-users-cleanup",
-        }
+        self.0
     }
 }

@@ -63,7 +63,6 @@ use crate::aws::{Aws, SessionIam};
 use crate::config::CleanupConfig;
 use crate::error::render;
 use crate::model::IamUser;
-use crate::model::StepId;
 use crate::steps::{self, iam_users};
 use crate::ui::prompt::{AutoYes, Scripted};
 
@@ -281,9 +280,9 @@ fn cleanup_aws(
     .with_iam(iam, sessions)
 }
 
-fn temp_config(ctx: &mut crate::steps::Ctx, dir: &std::path::Path, cleanup: CleanupConfig) {
-    ctx.config.path = dir.join("ssosetup.toml");
-    ctx.config.config.cleanup = Some(cleanup);
+fn temp_config(ctx: &mut crate::run::Session, dir: &std::path::Path, cleanup: CleanupConfig) {
+    ctx.cx.config.path = dir.join("ssosetup.toml");
+    ctx.cx.config.config.cleanup = Some(cleanup);
 }
 
 #[tokio::test]
@@ -309,8 +308,12 @@ async fn a_root_caller_is_told_it_uses_the_keys_to_delete_and_yes_reports_them_r
     let dir = tempfile::tempdir().unwrap();
     let mut ctx = ctx(aws, Box::new(AutoYes));
     temp_config(&mut ctx, dir.path(), CleanupConfig::default());
-    let mut facts = steps::Facts::new(steps::whoami(&ctx).await.unwrap());
-    let plan = steps::check(StepId::RootCleanup, &ctx, &mut facts)
+    let mut facts = steps::Facts::new(
+        crate::run::whoami(&ctx.cx).await.unwrap(),
+        &ctx.cx.aws.region,
+    );
+    let plan = steps::step(crate::steps::root_cleanup::ID)
+        .check(&ctx.cx, &mut facts)
         .await
         .unwrap();
     let notes = plan.notes.join("\n");
@@ -324,9 +327,13 @@ async fn a_root_caller_is_told_it_uses_the_keys_to_delete_and_yes_reports_them_r
     assert!(plan.manual[0].required);
     assert!(plan.manual[0].url.contains("security_credentials"));
 
-    let err = steps::run(&mut ctx, &[StepId::RootCleanup])
-        .await
-        .unwrap_err();
+    let err = crate::run::run(
+        &mut ctx,
+        &[crate::steps::root_cleanup::ID],
+        crate::run::Mode::Apply,
+    )
+    .await
+    .unwrap_err();
     let text = render(&err).join("\n");
     assert!(
         text.contains(
@@ -367,13 +374,17 @@ async fn root_keys_are_rechecked_until_gone_then_billing_is_confirmed_and_record
     temp_config(&mut ctx, dir.path(), CleanupConfig::default());
     // No member accounts in this organization: ListAccounts is not mocked,
     // so the organization is made to have only this account.
-    let mut facts = steps::Facts::new(steps::whoami(&ctx).await.unwrap());
+    let mut facts = steps::Facts::new(
+        crate::run::whoami(&ctx.cx).await.unwrap(),
+        &ctx.cx.aws.region,
+    );
     facts.accounts = Some(vec![]);
-    let plan = steps::check(StepId::RootCleanup, &ctx, &mut facts)
+    let plan = steps::step(crate::steps::root_cleanup::ID)
+        .check(&ctx.cx, &mut facts)
         .await
         .unwrap();
     assert_eq!(plan.manual.len(), 2, "{:?}", plan.manual);
-    steps::apply(&mut ctx, &mut facts, &plan).await.unwrap();
+    super::apply_one(&mut ctx, &mut facts, plan).await.unwrap();
     assert_eq!(summaries.num_calls(), 3, "looked, then re-checked twice");
     let saved = std::fs::read_to_string(dir.path().join("ssosetup.toml")).unwrap();
     assert!(saved.contains("billing_access_confirmed = true"), "{saved}");
@@ -420,7 +431,13 @@ async fn member_accounts_are_audited_and_only_their_root_keys_deleted_through_as
             ..CleanupConfig::default()
         },
     );
-    steps::run(&mut ctx, &[StepId::RootCleanup]).await.unwrap();
+    crate::run::run(
+        &mut ctx,
+        &[crate::steps::root_cleanup::ID],
+        crate::run::Mode::Apply,
+    )
+    .await
+    .unwrap();
     let roots = roots.lock().unwrap();
     // Only the access key: the root's password and MFA stay (not chosen).
     assert_eq!(roots.log, [format!("{MEMBER_A} DeleteAccessKey")]);
@@ -482,7 +499,13 @@ async fn centralized_root_access_off_is_enabled_only_when_the_config_opts_in() {
                 ..CleanupConfig::default()
             },
         );
-        steps::run(&mut ctx, &[StepId::RootCleanup]).await.unwrap();
+        crate::run::run(
+            &mut ctx,
+            &[crate::steps::root_cleanup::ID],
+            crate::run::Mode::Apply,
+        )
+        .await
+        .unwrap();
         let log = roots.lock().unwrap().log.clone();
         if opt_in == Some(true) {
             assert_eq!(log, [format!("{MEMBER_B} DeleteAccessKey")]);
@@ -919,9 +942,12 @@ async fn a_failure_part_way_keeps_the_backup_and_says_what_remains() {
         member_sessions(Arc::default()),
     );
     let ctx = ctx(aws, Box::new(AutoYes));
-    let mut facts = steps::Facts::new(steps::whoami(&ctx).await.unwrap());
+    let mut facts = steps::Facts::new(
+        crate::run::whoami(&ctx.cx).await.unwrap(),
+        &ctx.cx.aws.region,
+    );
     let dir = tempfile::tempdir().unwrap();
-    let err = iam_users::delete(&ctx, &Mutex::new(&mut facts), "old-admin", dir.path())
+    let err = iam_users::delete(&ctx.cx, &Mutex::new(&mut facts), "old-admin", dir.path())
         .await
         .unwrap_err();
     let text = render(&err).join("\n");
@@ -1024,8 +1050,12 @@ async fn the_wizard_asks_about_member_accounts_and_saves_the_answer() {
     // Yes to centralized root access; no to deleting root passwords.
     let mut ctx = ctx(aws, Box::new(Scripted::new(&["y", "n"])));
     temp_config(&mut ctx, dir.path(), CleanupConfig::default());
-    let mut facts = steps::Facts::new(steps::whoami(&ctx).await.unwrap());
-    steps::root_cleanup::ask(&mut ctx, &mut facts, false)
+    let mut facts = steps::Facts::new(
+        crate::run::whoami(&ctx.cx).await.unwrap(),
+        &ctx.cx.aws.region,
+    );
+    steps::step(steps::root_cleanup::ID)
+        .ask(&mut ctx.person(&mut facts), false)
         .await
         .unwrap();
     let saved = std::fs::read_to_string(dir.path().join("ssosetup.toml")).unwrap();
@@ -1033,7 +1063,8 @@ async fn the_wizard_asks_about_member_accounts_and_saves_the_answer() {
     assert!(!saved.contains("delete_member_root_passwords"), "{saved}");
 
     // Answered: not asked again (the scripted prompter has no answers left).
-    steps::root_cleanup::ask(&mut ctx, &mut facts, false)
+    steps::step(steps::root_cleanup::ID)
+        .ask(&mut ctx.person(&mut facts), false)
         .await
         .unwrap();
 }

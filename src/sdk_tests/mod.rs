@@ -22,12 +22,12 @@ use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
 use aws_smithy_types::error::ErrorMetadata;
 
 use crate::aws::Aws;
-use crate::cli::OutputFormat;
 use crate::config::{Config, LoadedConfig};
 use crate::error::{exit, exit_code, render};
-use crate::model::StepId;
-use crate::steps::{self, Ctx};
+use crate::run::Session;
+use crate::steps::{self, Cx};
 use crate::ui::prompt::{AutoYes, Scripted};
+use crate::ui::OutputFormat;
 use crate::ui::{Printer, Prompter};
 
 mod cleanup;
@@ -108,19 +108,32 @@ pub(super) fn regions_with_instance_in(
     })
 }
 
-pub(super) fn ctx(aws: Aws, prompt: Box<dyn Prompter>) -> Ctx {
-    Ctx {
-        aws,
-        config: LoadedConfig {
-            config: Config::default(),
-            path: "ssosetup.toml".into(),
-            from_file: false,
+pub(super) fn ctx(aws: Aws, prompt: Box<dyn Prompter>) -> Session {
+    Session {
+        cx: Cx {
+            aws,
+            config: LoadedConfig {
+                config: Config::default(),
+                path: "ssosetup.toml".into(),
+                from_file: false,
+            },
+            out: Printer::new(true),
         },
-        out: Printer::new(true),
-        prompt: std::sync::Mutex::new(prompt),
-        dry_run: false,
+        prompt,
         output: OutputFormat::Text,
     }
+}
+
+/// Confirms, answers and applies one step's plan, as the driver does.
+pub(super) async fn apply_one(
+    s: &mut Session,
+    facts: &mut steps::Facts,
+    plan: crate::plan::StepPlan,
+) -> anyhow::Result<()> {
+    let mut plans = [plan];
+    crate::run::confirm(s, &plans)?;
+    crate::run::decide(s, &mut plans)?;
+    crate::run::apply_plan(s, facts, &plans[0]).await
 }
 
 pub(super) fn management_caller() -> aws_sdk_sts::Client {
@@ -139,9 +152,13 @@ async fn no_instance_under_yes_exits_1_with_the_console_url() {
         regions_with_instance_in(None),
     );
     let mut ctx = ctx(aws, Box::new(AutoYes));
-    let err = steps::run(&mut ctx, &[StepId::IdentityCenter])
-        .await
-        .unwrap_err();
+    let err = crate::run::run(
+        &mut ctx,
+        &[crate::steps::identity_center::ID],
+        crate::run::Mode::Apply,
+    )
+    .await
+    .unwrap_err();
     let text = render(&err).join("\n");
     assert!(
         text.contains("console step not done yet: enable IAM Identity Center in ap-southeast-1"),
@@ -178,9 +195,13 @@ async fn no_instance_interactive_shows_the_page_and_polls_until_active() {
         regions_with_instance_in(None),
     );
     let mut ctx = ctx(aws, Box::new(Scripted::new(&["", ""])));
-    steps::run(&mut ctx, &[StepId::IdentityCenter])
-        .await
-        .expect("the step finishes once the instance is ACTIVE");
+    crate::run::run(
+        &mut ctx,
+        &[crate::steps::identity_center::ID],
+        crate::run::Mode::Apply,
+    )
+    .await
+    .expect("the step finishes once the instance is ACTIVE");
     assert_eq!(home.num_calls(), 3);
 }
 
@@ -197,9 +218,13 @@ async fn an_instance_in_another_region_is_reported_not_duplicated() {
     );
     // A prompter that would answer any pause: the step must not ask for one.
     let mut ctx = ctx(aws, Box::new(Scripted::new(&[])));
-    let err = steps::run(&mut ctx, &[StepId::IdentityCenter])
-        .await
-        .unwrap_err();
+    let err = crate::run::run(
+        &mut ctx,
+        &[crate::steps::identity_center::ID],
+        crate::run::Mode::Apply,
+    )
+    .await
+    .unwrap_err();
     let text = render(&err).join("\n");
     assert!(
         text.contains("IAM Identity Center is enabled in eu-west-1, not in us-east-1"),
@@ -229,7 +254,16 @@ async fn a_member_account_caller_is_stopped_before_any_change() {
         regions_with_instance_in(None),
     );
     let mut ctx = ctx(aws, Box::new(AutoYes));
-    let err = steps::run(&mut ctx, &StepId::ALL).await.unwrap_err();
+    let err = crate::run::run(
+        &mut ctx,
+        &crate::steps::STEPS
+            .iter()
+            .map(|s| s.id())
+            .collect::<Vec<_>>(),
+        crate::run::Mode::Apply,
+    )
+    .await
+    .unwrap_err();
     let text = render(&err).join("\n");
     assert!(text.contains("account 222222222222 is a member of organization o-abc123, which account 111111111111 manages"), "{text}");
     assert!(
@@ -250,9 +284,9 @@ async fn a_root_caller_is_recognised_and_marked_in_the_plan() {
         regions_with_instance_in(None),
     );
     let ctx = ctx(aws, Box::new(AutoYes));
-    let caller = steps::whoami(&ctx).await.unwrap();
+    let caller = crate::run::whoami(&ctx.cx).await.unwrap();
     assert!(caller.is_root());
-    let header = steps::caller_lines(&ctx, &caller).join("\n");
+    let header = crate::run::caller_lines(&ctx.cx, &caller).join("\n");
     assert!(
         header.contains("arn:aws:iam::111111111111:root (ROOT USER)"),
         "{header}"
@@ -283,9 +317,13 @@ async fn access_denied_names_the_missing_iam_action() {
         regions_with_instance_in(None),
     );
     let mut ctx = ctx(aws, Box::new(AutoYes));
-    let err = steps::run(&mut ctx, &[StepId::Organization])
-        .await
-        .unwrap_err();
+    let err = crate::run::run(
+        &mut ctx,
+        &[crate::steps::organization::ID],
+        crate::run::Mode::Apply,
+    )
+    .await
+    .unwrap_err();
     let text = render(&err).join("\n");
     assert!(
         text.contains(
@@ -340,7 +378,13 @@ async fn an_organization_made_meanwhile_is_adopted_not_an_error() {
         regions_with_instance_in(None),
     );
     let mut ctx = ctx(aws, Box::new(AutoYes));
-    steps::run(&mut ctx, &[StepId::Organization]).await.unwrap();
+    crate::run::run(
+        &mut ctx,
+        &[crate::steps::organization::ID],
+        crate::run::Mode::Apply,
+    )
+    .await
+    .unwrap();
     assert_eq!(create.num_calls(), 1);
     assert_eq!(describe.num_calls(), 2);
 }

@@ -47,8 +47,7 @@ use super::{
 use crate::aws::Aws;
 use crate::config::parse;
 use crate::error::{exit, exit_code, render};
-use crate::model::StepId;
-use crate::steps::{self};
+
 use crate::ui::prompt::AutoYes;
 
 const PS_ARN: &str = "arn:aws:sso:::permissionSet/ssoins-1111111111111111/ps-admin";
@@ -203,10 +202,14 @@ async fn assignments_in_progress_are_polled_and_a_failure_is_reported_while_the_
         regions_with_instance_in(None),
     );
     let mut ctx = ctx(aws, Box::new(AutoYes));
-    ctx.config.config = parse(ADMIN_ON_TWO_ACCOUNTS).unwrap();
-    let err = steps::run(&mut ctx, &[StepId::Assignments])
-        .await
-        .unwrap_err();
+    ctx.cx.config.config = parse(ADMIN_ON_TWO_ACCOUNTS).unwrap();
+    let err = crate::run::run(
+        &mut ctx,
+        &[crate::steps::assignments::ID],
+        crate::run::Mode::Apply,
+    )
+    .await
+    .unwrap_err();
     let text = render(&err).join("\n");
     assert!(
         text.contains("error: 1 of 2 changes in assignments failed"),
@@ -265,8 +268,14 @@ async fn a_conflict_on_assignment_creation_is_retried() {
         regions_with_instance_in(None),
     );
     let mut ctx = ctx(aws, Box::new(AutoYes));
-    ctx.config.config = parse("[[permission_sets]]\nname = \"Admin\"\n[[assignments]]\npermission_set = \"Admin\"\naccounts = [\"management\"]\n").unwrap();
-    steps::run(&mut ctx, &[StepId::Assignments]).await.unwrap();
+    ctx.cx.config.config = parse("[[permission_sets]]\nname = \"Admin\"\n[[assignments]]\npermission_set = \"Admin\"\naccounts = [\"management\"]\n").unwrap();
+    crate::run::run(
+        &mut ctx,
+        &[crate::steps::assignments::ID],
+        crate::run::Mode::Apply,
+    )
+    .await
+    .unwrap();
     assert_eq!(create.num_calls(), 2);
 }
 
@@ -320,10 +329,14 @@ async fn provisioning_that_fails_stops_with_the_failure_reason() {
         regions_with_instance_in(None),
     );
     let mut ctx = ctx(aws, Box::new(AutoYes));
-    ctx.config.config = parse("[[permission_sets]]\nname = \"Admin\"\nmanaged_policies = [\"arn:aws:iam::aws:policy/AdministratorAccess\"]\n").unwrap();
-    let err = steps::run(&mut ctx, &[StepId::PermissionSets])
-        .await
-        .unwrap_err();
+    ctx.cx.config.config = parse("[[permission_sets]]\nname = \"Admin\"\nmanaged_policies = [\"arn:aws:iam::aws:policy/AdministratorAccess\"]\n").unwrap();
+    let err = crate::run::run(
+        &mut ctx,
+        &[crate::steps::permission_sets::ID],
+        crate::run::Mode::Apply,
+    )
+    .await
+    .unwrap_err();
     let text = render(&err).join("\n");
     assert!(
         text.contains("provisioning permission set Admin FAILED"),

@@ -16,13 +16,16 @@ use std::time::Duration;
 use anyhow::Result;
 use futures::stream::{self, StreamExt, TryStreamExt};
 
+use futures::future::LocalBoxFuture;
+
 use super::{
     ensure_accounts, ensure_groups, ensure_instance, ensure_organization, ensure_permission_sets,
-    instance_of, Ctx, Facts, StepId,
+    instance_of, Cx, Facts, Person, Step, StepId,
 };
 use crate::aws::ssoadmin::{
     create_group_assignment, describe_assignment_creation, list_account_assignments,
 };
+use crate::config::LoadedConfig;
 use crate::config::{default_group_name, is_account_id, Config};
 use crate::error::UserError;
 use crate::model::exist_count;
@@ -103,7 +106,12 @@ pub(crate) fn resolve(
 }
 
 /// The wizard's questions: for each permission set, on which accounts.
-pub(crate) async fn ask(ctx: &mut Ctx, facts: &mut Facts, force: bool) -> Result<()> {
+pub(crate) async fn ask(person: &mut Person<'_>, force: bool) -> Result<()> {
+    let Person {
+        cx: ctx,
+        prompt,
+        facts,
+    } = person;
     let config = &ctx.config.config;
     if config.permission_sets.is_empty() || (!config.assignments.is_empty() && !force) {
         return Ok(());
@@ -142,7 +150,7 @@ pub(crate) async fn ask(ctx: &mut Ctx, facts: &mut Facts, force: bool) -> Result
             vec![before.iter().any(|a| a == "management") || (before.is_empty() && n == 0)];
         chosen.extend(others.iter().map(|a| before.contains(&a.id)));
         chosen.push(before.iter().any(|a| a == "all"));
-        let picked = ctx.prompt().multi_select(
+        let picked = prompt.multi_select(
             &format!("{set}: on which accounts? (one group per account: {set}-<account id>)"),
             &items,
             &chosen,
@@ -176,7 +184,7 @@ pub(crate) async fn ask(ctx: &mut Ctx, facts: &mut Facts, force: bool) -> Result
 
 /// What the config asks for, after looking at the organization as needed.
 /// The inner `Err` is a reason the step cannot plan (shown as a blocker).
-pub(crate) async fn wanted(ctx: &Ctx, facts: &mut Facts) -> Result<Result<Vec<Wanted>, UserError>> {
+pub(crate) async fn wanted(ctx: &Cx, facts: &mut Facts) -> Result<Result<Vec<Wanted>, UserError>> {
     let config = &ctx.config.config;
     if config.assignments.is_empty() {
         return Ok(Ok(Vec::new()));
@@ -193,26 +201,101 @@ pub(crate) async fn wanted(ctx: &Ctx, facts: &mut Facts) -> Result<Result<Vec<Wa
     ))
 }
 
-pub(crate) async fn check(ctx: &Ctx, facts: &mut Facts) -> Result<StepPlan> {
-    let wanted = match wanted(ctx, facts).await? {
-        Ok(w) => w,
-        Err(blocker) => {
-            let mut plan = StepPlan::new(StepId::Assignments);
-            plan.blocker = Some(blocker);
-            return Ok(plan);
+pub(crate) const ID: StepId = StepId::new("assignments");
+
+pub(crate) struct Assignments;
+
+/// What the config asks for, the names and ids known (or planned), and
+/// which groups hold each (permission set ARN, account) now.
+pub(crate) struct Seen {
+    wanted: Result<Vec<Wanted>, UserError>,
+    permission_sets: BTreeMap<String, Option<String>>,
+    groups: BTreeMap<String, Option<String>>,
+    existing: HashMap<(String, String), HashSet<String>>,
+}
+
+impl Step for Assignments {
+    type Observed = Seen;
+
+    fn id(&self) -> StepId {
+        ID
+    }
+
+    fn about(&self) -> &'static str {
+        "Ensure each group holds its permission set on its accounts, exactly once"
+    }
+
+    fn observe<'a>(&'a self, cx: &'a Cx, facts: &'a mut Facts) -> LocalBoxFuture<'a, Result<Seen>> {
+        Box::pin(observe(cx, facts))
+    }
+
+    fn plan(&self, seen: &Seen, _desired: &LoadedConfig, _facts: &Facts) -> StepPlan {
+        match &seen.wanted {
+            Err(blocker) => {
+                let mut plan = StepPlan::new(ID);
+                plan.blocker = Some(blocker.clone());
+                plan
+            }
+            Ok(w) if w.is_empty() => {
+                let mut plan = StepPlan::new(ID);
+                plan.notes.push("no assignments in the config yet".into());
+                plan
+            }
+            Ok(w) => plan(w, &seen.permission_sets, &seen.groups, &seen.existing),
+        }
+    }
+
+    fn apply<'a>(
+        &'a self,
+        cx: &'a Cx,
+        facts: &'a Mutex<&mut Facts>,
+        action: &'a Action,
+    ) -> LocalBoxFuture<'a, Result<()>> {
+        Box::pin(async move {
+            match action {
+                Action::CreateAssignment {
+                    group,
+                    permission_set,
+                    account_id,
+                } => create(cx, facts, group, permission_set, account_id).await,
+                other => unreachable!("not an assignment action: {other:?}"),
+            }
+        })
+    }
+
+    fn has_questions(&self) -> bool {
+        true
+    }
+
+    fn ask<'a, 'p: 'a>(
+        &'a self,
+        person: &'a mut Person<'p>,
+        force: bool,
+    ) -> LocalBoxFuture<'a, Result<()>> {
+        Box::pin(ask(person, force))
+    }
+}
+
+async fn observe(ctx: &Cx, facts: &mut Facts) -> Result<Seen> {
+    let wanted = wanted(ctx, facts).await?;
+    let w = match &wanted {
+        Ok(w) if !w.is_empty() => w.clone(),
+        // Nothing to look up: the plan says why (a blocker, or no assignments).
+        _ => {
+            return Ok(Seen {
+                wanted,
+                permission_sets: BTreeMap::new(),
+                groups: BTreeMap::new(),
+                existing: HashMap::new(),
+            })
         }
     };
-    if wanted.is_empty() {
-        let mut plan = StepPlan::new(StepId::Assignments);
-        plan.notes.push("no assignments in the config yet".into());
-        return Ok(plan);
-    }
     let permission_sets = ensure_permission_sets(ctx, facts).await?;
     let groups = ensure_groups(ctx, facts).await?;
     let mut existing = HashMap::new();
     if let Some(instance) = ensure_instance(ctx, facts).await? {
-        // What this run created holds no assignment yet: nothing to list.
-        let pairs: BTreeSet<(String, String)> = wanted
+        // What this run creates holds no assignment yet: nothing to list.
+        let pairs: BTreeSet<(String, String)> = w
             .iter()
             .filter(|w| {
                 !facts.created_permission_sets.contains(&w.permission_set)
@@ -245,7 +328,12 @@ pub(crate) async fn check(ctx: &Ctx, facts: &mut Facts) -> Result<StepPlan> {
         progress.finish();
         existing.extend(found);
     }
-    Ok(plan(&wanted, &permission_sets, &groups, &existing))
+    Ok(Seen {
+        wanted,
+        permission_sets,
+        groups,
+        existing,
+    })
 }
 
 /// The missing assignments. `existing` maps (permission set ARN, account)
@@ -256,7 +344,7 @@ pub(crate) fn plan(
     groups: &BTreeMap<String, Option<String>>,
     existing: &HashMap<(String, String), HashSet<String>>,
 ) -> StepPlan {
-    let mut plan = StepPlan::new(StepId::Assignments);
+    let mut plan = StepPlan::new(ID);
     let mut present = 0;
     for w in wanted {
         let ps_arn = permission_sets.get(&w.permission_set).cloned().flatten();
@@ -286,8 +374,8 @@ pub(crate) fn plan(
 /// How long one assignment may stay IN_PROGRESS.
 const CREATION_TIMEOUT: Duration = Duration::from_secs(600);
 
-pub(crate) async fn create(
-    ctx: &Ctx,
+async fn create(
+    ctx: &Cx,
     facts: &Mutex<&mut Facts>,
     group: &str,
     permission_set: &str,

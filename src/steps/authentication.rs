@@ -11,7 +11,10 @@
 
 use anyhow::Result;
 
-use super::{Ctx, Facts, StepId};
+use futures::future::LocalBoxFuture;
+
+use super::{Cx, Facts, Person, Step, StepId};
+use crate::config::LoadedConfig;
 use crate::plan::{ManualStep, StepPlan};
 
 pub(crate) fn console_url(region: &str) -> String {
@@ -19,14 +22,14 @@ pub(crate) fn console_url(region: &str) -> String {
 }
 
 pub(crate) fn plan(region: &str, confirmed: bool) -> StepPlan {
-    let mut plan = StepPlan::new(StepId::Authentication);
+    let mut plan = StepPlan::new(ID);
     if confirmed {
         plan.notes
             .push("email OTP and MFA confirmed by you (recorded in the config)".into());
         return plan;
     }
     plan.manual.push(ManualStep {
-        step: StepId::Authentication.name(),
+        step: ID.name(),
         title: "turn on \"Send email OTP\" and set MFA for Identity Center users".into(),
         url: console_url(region),
         checklist: vec![
@@ -41,22 +44,46 @@ pub(crate) fn plan(region: &str, confirmed: bool) -> StepPlan {
     plan
 }
 
-pub(crate) async fn check(ctx: &Ctx, _facts: &mut Facts) -> Result<StepPlan> {
-    Ok(plan(
-        &ctx.aws.region,
-        ctx.config.config.authentication.confirmed,
-    ))
-}
+pub(crate) const ID: StepId = StepId::new("authentication");
 
-/// Records the person's confirmation of the checklist the plan showed.
-pub(crate) fn confirm(ctx: &mut Ctx, step: &ManualStep) -> Result<()> {
-    super::confirm_console_step(
-        ctx,
-        step,
-        "Have you done all of the above?",
-        |config| config.authentication.confirmed = true,
-        "new users cannot get their one-time code by email until it is done",
-    )
+pub(crate) struct Authentication;
+
+impl Step for Authentication {
+    /// Nothing: no API can read these settings.
+    type Observed = ();
+
+    fn id(&self) -> StepId {
+        ID
+    }
+
+    fn about(&self) -> &'static str {
+        "Console-only: \"Send email OTP\" and MFA settings (a checklist you confirm)"
+    }
+
+    fn observe<'a>(&'a self, _cx: &'a Cx, _facts: &'a mut Facts) -> LocalBoxFuture<'a, Result<()>> {
+        Box::pin(async { Ok(()) })
+    }
+
+    fn plan(&self, _observed: &(), desired: &LoadedConfig, facts: &Facts) -> StepPlan {
+        plan(&facts.region, desired.config.authentication.confirmed)
+    }
+
+    fn console<'a, 'p: 'a>(
+        &'a self,
+        person: &'a mut Person<'p>,
+        step: &'a ManualStep,
+    ) -> LocalBoxFuture<'a, Result<()>> {
+        Box::pin(async move {
+            // Records the person's confirmation of the checklist the plan showed.
+            super::confirm_console_step(
+                person,
+                step,
+                "Have you done all of the above?",
+                |config| config.authentication.confirmed = true,
+                "new users cannot get their one-time code by email until it is done",
+            )
+        })
+    }
 }
 
 #[cfg(test)]

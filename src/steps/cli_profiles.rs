@@ -20,12 +20,21 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 
 use super::assignments::{wanted, Wanted};
-use super::{ensure_accounts, ensure_instance, ensure_permission_sets, Ctx, Facts, StepId};
+use std::sync::Mutex;
+
+use futures::future::LocalBoxFuture;
+
+use super::{
+    ensure_accounts, ensure_instance, ensure_permission_sets, Cx, Facts, Person, Step, StepId,
+};
 use crate::aws::identitystore::{get_user_id, list_memberships_of};
 use crate::aws::ssoadmin::list_account_assignments_for_principal;
 use crate::config::CliConfig;
+use crate::config::{Config, LoadedConfig};
 use crate::error::UserError;
 use crate::ini::{mask_secrets, ConfigFile, Section};
+use crate::model::Instance;
+use crate::plan::Choice;
 use crate::plan::{Action, StepPlan};
 
 const DEFAULT_TEMPLATE: &str = "{permission_set}-{account_id}";
@@ -171,7 +180,7 @@ fn diff(path: &Path, old: &str, new: &str) -> String {
 
 /// What the user reaches in AWS: its groups' assignments and its own.
 async fn reach_in_aws(
-    ctx: &Ctx,
+    ctx: &Cx,
     facts: &mut Facts,
     user_id: &str,
 ) -> Result<BTreeSet<(String, String)>> {
@@ -193,25 +202,162 @@ async fn reach_in_aws(
     Ok(found)
 }
 
-pub(crate) async fn check(ctx: &Ctx, facts: &mut Facts) -> Result<StepPlan> {
-    let mut plan = StepPlan::new(StepId::CliProfiles);
+pub(crate) const ID: StepId = StepId::new("cli-profiles");
+
+pub(crate) struct CliProfiles;
+
+/// What the step found: the instance, what the `[cli]` user reaches in AWS
+/// now, what the config's assignments will give it, account names, and the
+/// AWS CLI config file as it is.
+pub(crate) struct Seen {
+    instance: Option<Instance>,
+    /// The user's id; `None` when it does not exist (yet).
+    user_id: Option<String>,
+    /// (account, permission set name) the user reaches in AWS now.
+    reached: BTreeSet<(String, String)>,
+    /// What the config's assignments resolve to (when they can).
+    wanted: Vec<Wanted>,
+    /// Permission set names as known or planned (name -> ARN).
+    permission_sets: BTreeMap<String, Option<String>>,
+    /// Account id -> name, when the profile template uses names.
+    account_names: BTreeMap<String, String>,
+    path: PathBuf,
+    /// The file's text; `None` when there is no file.
+    file: Option<String>,
+}
+
+impl Step for CliProfiles {
+    type Observed = Option<Seen>;
+
+    fn id(&self) -> StepId {
+        ID
+    }
+
+    fn about(&self) -> &'static str {
+        "Write `aws configure sso` profiles for every account and permission set the [cli] user reaches"
+    }
+
+    fn observe<'a>(
+        &'a self,
+        cx: &'a Cx,
+        facts: &'a mut Facts,
+    ) -> LocalBoxFuture<'a, Result<Option<Seen>>> {
+        Box::pin(observe(cx, facts))
+    }
+
+    fn plan(&self, seen: &Option<Seen>, desired: &LoadedConfig, facts: &Facts) -> StepPlan {
+        plan(seen.as_ref(), &desired.config, facts)
+    }
+
+    fn apply<'a>(
+        &'a self,
+        cx: &'a Cx,
+        _facts: &'a Mutex<&mut Facts>,
+        action: &'a Action,
+    ) -> LocalBoxFuture<'a, Result<()>> {
+        Box::pin(async move {
+            match action {
+                Action::WriteAwsConfig {
+                    path,
+                    session,
+                    sections,
+                    conflicts,
+                    stale,
+                    ..
+                } => write(cx, path, session, sections, conflicts, stale).await,
+                other => unreachable!("not a cli-profiles action: {other:?}"),
+            }
+        })
+    }
+
+    fn has_questions(&self) -> bool {
+        true
+    }
+
+    fn ask<'a, 'p: 'a>(
+        &'a self,
+        person: &'a mut Person<'p>,
+        force: bool,
+    ) -> LocalBoxFuture<'a, Result<()>> {
+        Box::pin(ask(person, force))
+    }
+}
+
+/// Reads what the plan needs; `None` when the config asks for no profiles
+/// or there is nothing to look at yet (the plan says which).
+async fn observe(ctx: &Cx, facts: &mut Facts) -> Result<Option<Seen>> {
     let Some(cli) = &ctx.config.config.cli else {
+        return Ok(None);
+    };
+    let Some(user) = &cli.user else {
+        return Ok(None);
+    };
+    let Some(instance) = ensure_instance(ctx, facts).await? else {
+        return Ok(None);
+    };
+    let permission_sets = ensure_permission_sets(ctx, facts).await?;
+    let set_names: BTreeMap<String, String> = permission_sets
+        .iter()
+        .filter_map(|(n, arn)| Some((arn.clone()?, n.clone())))
+        .collect();
+    let user_id = match facts.users.get(user) {
+        Some(id) => id.clone(),
+        None => get_user_id(&ctx.aws, &instance.identity_store_id, user).await?,
+    };
+    let mut reached = BTreeSet::new();
+    if let Some(id) = &user_id {
+        for (account, arn) in reach_in_aws(ctx, facts, id).await? {
+            if let Some(name) = set_names.get(&arn) {
+                reached.insert((account, name.clone()));
+            }
+        }
+    }
+    let wanted = wanted(ctx, facts).await?.unwrap_or_default();
+    let template = cli.profile_names.as_deref().unwrap_or(DEFAULT_TEMPLATE);
+    let account_names = if template.contains("{account_name}") {
+        ensure_accounts(ctx, facts)
+            .await?
+            .into_iter()
+            .map(|a| (a.id, a.name))
+            .collect()
+    } else {
+        BTreeMap::new()
+    };
+    let path = config_path()?;
+    let file = read_if_exists(&path)?;
+    Ok(Some(Seen {
+        instance: Some(instance),
+        user_id,
+        reached,
+        wanted,
+        permission_sets,
+        account_names,
+        path,
+        file,
+    }))
+}
+
+/// The profiles to write and the file's change. Pure.
+fn plan(seen: Option<&Seen>, config: &Config, facts: &Facts) -> StepPlan {
+    let mut plan = StepPlan::new(ID);
+    let Some(cli) = &config.cli else {
         plan.notes
             .push("no [cli] section in the config: no profiles to write".into());
-        return Ok(plan);
+        return plan;
     };
     let Some(user) = &cli.user else {
         plan.blocker = Some(
             UserError::new("[cli] names no user whose access becomes profiles")
                 .hint("set `user = \"<user name>\"` under [cli] in the config"),
         );
-        return Ok(plan);
+        return plan;
     };
-    let Some(instance) = ensure_instance(ctx, facts).await? else {
+    let Some(seen) = seen else {
         plan.notes
             .push("waits for IAM Identity Center to be enabled".into());
-        return Ok(plan);
+        return plan;
     };
+    let instance = seen.instance.as_ref().expect("observed with an instance");
     let Some(start_url) = cli
         .start_url
         .clone()
@@ -224,50 +370,28 @@ pub(crate) async fn check(ctx: &Ctx, facts: &mut Facts) -> Result<StepPlan> {
             ))
             .hint("set `start_url = \"https://<alias>.awsapps.com/start\"` under [cli] (the Identity Center console shows it under Settings)"),
         );
-        return Ok(plan);
+        return plan;
     };
-
-    // Permission set ARN -> name, and what the user reaches.
-    let sets = ensure_permission_sets(ctx, facts).await?;
-    let set_names: BTreeMap<String, String> = sets
-        .iter()
-        .filter_map(|(n, arn)| Some((arn.clone()?, n.clone())))
-        .collect();
-    let user_id = match facts.users.get(user) {
-        Some(id) => id.clone(),
-        None => get_user_id(&ctx.aws, &instance.identity_store_id, user).await?,
-    };
-    let mut pairs: BTreeSet<(String, String)> = BTreeSet::new(); // (account, permission set name)
-    if let Some(id) = &user_id {
-        for (account, arn) in reach_in_aws(ctx, facts, id).await? {
-            if let Some(name) = set_names.get(&arn) {
-                pairs.insert((account, name.clone()));
-            }
-        }
-    }
-    // Planned in this run (a dry run): what the config gives the user.
-    if let Some(u) = ctx
-        .config
-        .config
-        .users
-        .iter()
-        .find(|u| &u.user_name == user)
-    {
+    let mut pairs = seen.reached.clone();
+    // Planned in this run: what the config gives the user.
+    if let Some(u) = config.users.iter().find(|u| &u.user_name == user) {
         let groups = facts.groups.clone().unwrap_or_default();
         let planned = |w: &Wanted| {
-            user_id.is_none()
+            seen.user_id.is_none()
                 || groups.get(&w.group).is_some_and(Option::is_none)
-                || sets.get(&w.permission_set).is_some_and(Option::is_none)
+                || seen
+                    .permission_sets
+                    .get(&w.permission_set)
+                    .is_some_and(Option::is_none)
         };
-        if let Ok(all) = wanted(ctx, facts).await? {
-            for w in all
-                .iter()
-                .filter(|w| u.groups.contains(&w.group) && planned(w))
-            {
-                pairs.insert((w.account_id.clone(), w.permission_set.clone()));
-            }
+        for w in seen
+            .wanted
+            .iter()
+            .filter(|w| u.groups.contains(&w.group) && planned(w))
+        {
+            pairs.insert((w.account_id.clone(), w.permission_set.clone()));
         }
-    } else if user_id.is_none() {
+    } else if seen.user_id.is_none() {
         plan.blocker = Some(
             UserError::new(format!(
                 "user {user} ([cli] user) is not in the identity store"
@@ -276,22 +400,13 @@ pub(crate) async fn check(ctx: &Ctx, facts: &mut Facts) -> Result<StepPlan> {
                 "add the user under [[users]] and run `ssosetup users`, or name an existing user",
             ),
         );
-        return Ok(plan);
+        return plan;
     }
-    let template = cli.profile_names.as_deref().unwrap_or(DEFAULT_TEMPLATE);
-    let names: BTreeMap<String, String> = if template.contains("{account_name}") {
-        ensure_accounts(ctx, facts)
-            .await?
-            .into_iter()
-            .map(|a| (a.id, a.name))
-            .collect()
-    } else {
-        BTreeMap::new()
-    };
     let reach: Vec<Reach> = pairs
         .into_iter()
         .map(|(account_id, permission_set)| Reach {
-            account_name: names
+            account_name: seen
+                .account_names
                 .get(&account_id)
                 .cloned()
                 .unwrap_or_else(|| account_id.clone()),
@@ -304,52 +419,14 @@ pub(crate) async fn check(ctx: &Ctx, facts: &mut Facts) -> Result<StepPlan> {
             "user {user} has no assignments yet: no profiles to write"
         ));
     }
-    let sections = match sections(cli, &start_url, &ctx.aws.region, &reach) {
+    let sections = match sections(cli, &start_url, &facts.region, &reach) {
         Ok(s) => s,
         Err(e) => {
             plan.blocker = Some(e);
-            return Ok(plan);
+            return plan;
         }
     };
-
-    let path = config_path()?;
-    let old = read_if_exists(&path)?;
-    let file = ConfigFile::parse(old.as_deref().unwrap_or(""));
-    let (merged, conflicts, stale) = merge(&file, &cli.session_name, &sections);
-    let new = merged.render();
-    let changed = old.as_deref().unwrap_or("") != new;
-    if !changed && conflicts.is_empty() && stale.is_empty() {
-        plan.notes.push(format!(
-            "{} is up to date ({} profile{})",
-            path.display(),
-            reach.len(),
-            plural(reach.len())
-        ));
-    } else {
-        let mut changes = Vec::new();
-        for s in &sections {
-            match (file.section_text(s.name()), merged.section_text(s.name())) {
-                (None, _) => changes.push(format!("+ [{}]", s.name())),
-                (Some(a), Some(b)) if a != b && !conflicts.iter().any(|c| c == s.name()) => {
-                    changes.push(format!("~ [{}]", s.name()))
-                }
-                _ => {}
-            }
-        }
-        plan.actions.push(Action::WriteAwsConfig {
-            path: path.clone(),
-            session: cli.session_name.clone(),
-            sections: sections.clone(),
-            changes,
-            conflicts,
-            stale,
-            diff: if changed {
-                diff(&path, old.as_deref().unwrap_or(""), &new)
-            } else {
-                String::new()
-            },
-        });
-    }
+    file_change(&mut plan, seen, cli, &sections);
     let first_profile = sections
         .get(1)
         .map(|s| s.name().trim_start_matches("profile ").to_string());
@@ -362,7 +439,77 @@ pub(crate) async fn check(ctx: &Ctx, facts: &mut Facts) -> Result<StepPlan> {
         plan.closing
             .push(format!("  aws sts get-caller-identity --profile {p}"));
     }
-    Ok(plan)
+    plan
+}
+
+/// The write the sections need, if any: its diff (secrets masked), and
+/// the decisions it waits for. Pure.
+fn file_change(plan: &mut StepPlan, seen: &Seen, cli: &CliConfig, sections: &[Section]) {
+    let path = &seen.path;
+    let old = seen.file.as_deref();
+    let file = ConfigFile::parse(old.unwrap_or(""));
+    let (merged, conflicts, stale) = merge(&file, &cli.session_name, sections);
+    let new = merged.render();
+    let changed = old.unwrap_or("") != new;
+    if !changed && conflicts.is_empty() && stale.is_empty() {
+        let profiles = sections.len() - 1;
+        plan.notes.push(format!(
+            "{} is up to date ({profiles} profile{})",
+            path.display(),
+            plural(profiles)
+        ));
+        return;
+    }
+    let mut changes = Vec::new();
+    for s in sections {
+        match (file.section_text(s.name()), merged.section_text(s.name())) {
+            (None, _) => changes.push(format!("+ [{}]", s.name())),
+            (Some(a), Some(b)) if a != b && !conflicts.iter().any(|c| c == s.name()) => {
+                changes.push(format!("~ [{}]", s.name()))
+            }
+            _ => {}
+        }
+    }
+    let conflicts = conflicts
+        .into_iter()
+        .map(|name| {
+            let existing = mask_secrets(file.section_text(&name).unwrap_or_default());
+            Choice {
+                question: format!("Overwrite [{name}] with ssosetup's profile?"),
+                shown: Some(format!(
+                    "[{name}] exists in {} and was not written by ssosetup:\n{}",
+                    path.display(),
+                    existing.trim_end()
+                )),
+                subject: name,
+                yes: false,
+            }
+        })
+        .collect();
+    let stale = stale
+        .into_iter()
+        .map(|name| Choice {
+            question: format!(
+                "Remove [{name}], which ssosetup wrote earlier but whose assignment is gone?"
+            ),
+            shown: None,
+            subject: name,
+            yes: false,
+        })
+        .collect();
+    plan.actions.push(Action::WriteAwsConfig {
+        path: path.clone(),
+        session: cli.session_name.clone(),
+        sections: sections.to_vec(),
+        changes,
+        conflicts,
+        stale,
+        diff: if changed {
+            diff(path, old.unwrap_or(""), &new)
+        } else {
+            String::new()
+        },
+    });
 }
 
 /// The AWS CLI config file is small; anything past this is not one.
@@ -379,45 +526,37 @@ fn read_if_exists(path: &Path) -> Result<Option<String>> {
     }
 }
 
-/// Applies the write: asks about each conflict and stale profile, then
-/// writes atomically with a backup. Returns the conflicts left in place.
-pub(crate) async fn write(
-    ctx: &Ctx,
+/// Applies the write with the decisions answered before apply: a conflict
+/// is overwritten and a stale profile removed only on yes. Atomic, with a
+/// backup. Errs when a conflict was kept (a profile was not written).
+async fn write(
+    ctx: &Cx,
     path: &Path,
     session: &str,
     sections: &[Section],
-    conflicts: &[String],
-    stale: &[String],
+    conflicts: &[Choice],
+    stale: &[Choice],
 ) -> Result<()> {
     let old = read_if_exists(path)?;
     let file = ConfigFile::parse(old.as_deref().unwrap_or(""));
     let (mut merged, _, _) = merge(&file, session, sections);
     let mut kept = Vec::new();
-    for name in conflicts {
-        let existing = mask_secrets(file.section_text(name).unwrap_or_default());
-        let existing = existing.trim_end();
-        ctx.out.say(&format!(
-            "[{name}] exists in {} and was not written by ssosetup:\n{existing}",
-            path.display()
-        ));
-        let question = format!("Overwrite [{name}] with ssosetup's profile?");
-        if ctx.prompt().confirm_delete(&question, false)? {
+    for choice in conflicts {
+        if choice.yes {
             let section = sections
                 .iter()
-                .find(|s| s.name() == name)
+                .find(|s| s.name() == choice.subject)
                 .expect("a conflict is one of the sections");
             merged.put(section, session);
         } else {
-            kept.push(name.clone());
+            kept.push(choice.subject.clone());
         }
     }
-    for name in stale {
-        let question =
-            format!("Remove [{name}], which ssosetup wrote earlier but whose assignment is gone?");
-        if ctx.prompt().confirm_delete(&question, false)? {
-            merged.remove(name);
+    for choice in stale {
+        if choice.yes {
+            merged.remove(&choice.subject);
         } else {
-            ctx.out.say(&format!("kept [{name}]"));
+            ctx.out.say(&format!("kept [{}]", choice.subject));
         }
     }
     let new = merged.render();
@@ -459,7 +598,12 @@ fn write_atomically(path: &Path, exists: bool, text: &str) -> Result<Option<Path
 }
 
 /// The wizard's questions: whose access becomes profiles, and their names.
-pub(crate) async fn ask(ctx: &mut Ctx, facts: &mut Facts, force: bool) -> Result<()> {
+async fn ask(person: &mut Person<'_>, force: bool) -> Result<()> {
+    let Person {
+        cx: ctx,
+        prompt,
+        facts,
+    } = person;
     let config = &ctx.config.config;
     if config.users.is_empty() || (config.cli.is_some() && !force) {
         return Ok(());
@@ -471,7 +615,7 @@ pub(crate) async fn ask(ctx: &mut Ctx, facts: &mut Facts, force: bool) -> Result
         "Write AWS CLI profiles ({}) for one of these users?",
         path.display()
     );
-    if !ctx.prompt().confirm(&question, true)? {
+    if !prompt.confirm(&question, true)? {
         return Ok(());
     }
     let default_user = previous
@@ -479,14 +623,12 @@ pub(crate) async fn ask(ctx: &mut Ctx, facts: &mut Facts, force: bool) -> Result
         .and_then(|c| c.user.as_ref())
         .and_then(|u| users.iter().position(|x| x == u))
         .unwrap_or(0);
-    let user = ctx
-        .prompt()
-        .select("Profiles for which user?", &users, default_user)?;
+    let user = prompt.select("Profiles for which user?", &users, default_user)?;
     let session_default = previous
         .as_ref()
         .map(|c| c.session_name.clone())
         .unwrap_or_else(|| "sso".to_string());
-    let session_name = ctx.prompt().input(
+    let session_name = prompt.input(
         "SSO session name (aws sso login --sso-session NAME)",
         Some(&session_default),
         &|s| {
@@ -498,7 +640,7 @@ pub(crate) async fn ask(ctx: &mut Ctx, facts: &mut Facts, force: bool) -> Result
         },
     )?;
     let region_default = ctx.aws.region.clone();
-    let default_region = ctx.prompt().input(
+    let default_region = prompt.input(
         "Default region for the profiles",
         Some(&region_default),
         &|s| {
@@ -514,7 +656,7 @@ pub(crate) async fn ask(ctx: &mut Ctx, facts: &mut Facts, force: bool) -> Result
         .and_then(|i| i.default_portal_url());
     let start_url = match (derived, previous.as_ref().and_then(|c| c.start_url.clone())) {
         (Some(_), configured) => configured,
-        (None, configured) => Some(ctx.prompt().input(
+        (None, configured) => Some(prompt.input(
             "AWS access portal URL (Identity Center console > Settings)",
             configured.as_deref(),
             &|s| {

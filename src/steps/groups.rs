@@ -14,35 +14,104 @@ use std::sync::Mutex;
 use anyhow::Result;
 
 use super::assignments::{wanted, Wanted};
-use super::{ensure_groups, instance_of, Ctx, Facts, StepId};
+use futures::future::LocalBoxFuture;
+
+use super::{ensure_groups, instance_of, Cx, Facts, Person, Step, StepId};
 use crate::aws::identitystore::create_group;
+use crate::config::LoadedConfig;
+use crate::error::UserError;
 use crate::model::exist_count;
 use crate::plan::{Action, StepPlan};
 
-pub(crate) async fn check(ctx: &Ctx, facts: &mut Facts) -> Result<StepPlan> {
-    let wanted = match wanted(ctx, facts).await? {
-        Ok(w) => w,
-        Err(blocker) => {
-            let mut plan = StepPlan::new(StepId::Groups);
-            plan.blocker = Some(blocker);
-            return Ok(plan);
-        }
-    };
-    if wanted.is_empty() {
-        let mut plan = StepPlan::new(StepId::Groups);
-        plan.notes
-            .push("no assignments in the config yet, so no groups".into());
-        return Ok(plan);
+pub(crate) const ID: StepId = StepId::new("groups");
+
+pub(crate) struct Groups;
+
+/// What the config asks for (or why it cannot be worked out), and the
+/// groups that exist: display name -> id.
+pub(crate) struct Seen {
+    wanted: Result<Vec<Wanted>, UserError>,
+    existing: BTreeMap<String, Option<String>>,
+}
+
+impl Step for Groups {
+    type Observed = Seen;
+
+    fn id(&self) -> StepId {
+        ID
     }
-    let existing = ensure_groups(ctx, facts).await?;
-    let plan = plan(&wanted, &existing);
-    let groups = facts.groups.get_or_insert_with(BTreeMap::new);
-    for action in &plan.actions {
-        if let Action::CreateGroup { name, .. } = action {
-            groups.insert(name.clone(), None);
+
+    fn about(&self) -> &'static str {
+        "Ensure the group of every assignment exists (<PermissionSet>-<AccountId> by default)"
+    }
+
+    fn observe<'a>(&'a self, cx: &'a Cx, facts: &'a mut Facts) -> LocalBoxFuture<'a, Result<Seen>> {
+        Box::pin(async move {
+            let wanted = wanted(cx, facts).await?;
+            let existing = match &wanted {
+                Ok(w) if !w.is_empty() => ensure_groups(cx, facts).await?,
+                _ => BTreeMap::new(),
+            };
+            Ok(Seen { wanted, existing })
+        })
+    }
+
+    fn plan(&self, seen: &Seen, _desired: &LoadedConfig, _facts: &Facts) -> StepPlan {
+        match &seen.wanted {
+            Err(blocker) => {
+                let mut plan = StepPlan::new(ID);
+                plan.blocker = Some(blocker.clone());
+                plan
+            }
+            Ok(w) if w.is_empty() => {
+                let mut plan = StepPlan::new(ID);
+                plan.notes
+                    .push("no assignments in the config yet, so no groups".into());
+                plan
+            }
+            Ok(w) => plan(w, &seen.existing),
         }
     }
-    Ok(plan)
+
+    fn record(&self, _seen: &Seen, plan: &StepPlan, facts: &mut Facts) {
+        let groups = facts.groups.get_or_insert_with(BTreeMap::new);
+        for action in &plan.actions {
+            if let Action::CreateGroup { name, .. } = action {
+                groups.insert(name.clone(), None);
+            }
+        }
+    }
+
+    fn apply<'a>(
+        &'a self,
+        cx: &'a Cx,
+        facts: &'a Mutex<&mut Facts>,
+        action: &'a Action,
+    ) -> LocalBoxFuture<'a, Result<()>> {
+        Box::pin(async move {
+            match action {
+                Action::CreateGroup { name, description } => {
+                    create(cx, facts, name, description).await
+                }
+                other => unreachable!("not a group action: {other:?}"),
+            }
+        })
+    }
+
+    fn has_questions(&self) -> bool {
+        true
+    }
+
+    /// Groups follow from the accounts chosen for each permission set, so
+    /// that question comes with the groups step (and again on "Change
+    /// answers" at the assignments step).
+    fn ask<'a, 'p: 'a>(
+        &'a self,
+        person: &'a mut Person<'p>,
+        force: bool,
+    ) -> LocalBoxFuture<'a, Result<()>> {
+        Box::pin(super::assignments::ask(person, force))
+    }
 }
 
 fn description(w: &Wanted) -> String {
@@ -58,7 +127,7 @@ fn description(w: &Wanted) -> String {
 
 /// The missing groups, in the order the config names them. Pure.
 pub(crate) fn plan(wanted: &[Wanted], existing: &BTreeMap<String, Option<String>>) -> StepPlan {
-    let mut plan = StepPlan::new(StepId::Groups);
+    let mut plan = StepPlan::new(ID);
     let mut seen = BTreeSet::new();
     let mut present = 0;
     for w in wanted {
@@ -80,12 +149,7 @@ pub(crate) fn plan(wanted: &[Wanted], existing: &BTreeMap<String, Option<String>
     plan
 }
 
-pub(crate) async fn create(
-    ctx: &Ctx,
-    facts: &Mutex<&mut Facts>,
-    name: &str,
-    description: &str,
-) -> Result<()> {
+async fn create(ctx: &Cx, facts: &Mutex<&mut Facts>, name: &str, description: &str) -> Result<()> {
     let store = instance_of(facts)?.identity_store_id;
     let id = create_group(&ctx.aws, &store, name, description).await?;
     let mut f = facts.lock().expect("facts lock");

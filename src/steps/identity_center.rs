@@ -15,9 +15,12 @@ use std::time::Duration;
 use anyhow::Result;
 use tokio::task::JoinSet;
 
-use super::{Ctx, Facts, OrgState, StepId};
+use futures::future::LocalBoxFuture;
+
+use super::{Cx, Facts, OrgState, Person, Step, StepId};
 use crate::aws::ssoadmin::list_instances;
 use crate::aws::{regions::IDENTITY_CENTER_REGIONS, AwsError, AwsErrorKind};
+use crate::config::LoadedConfig;
 use crate::error::UserError;
 use crate::model::Instance;
 use crate::plan::{ManualStep, StepPlan};
@@ -35,7 +38,47 @@ pub(crate) fn console_url(region: &str) -> String {
     format!("https://{region}.console.aws.amazon.com/singlesignon/home?region={region}#!/")
 }
 
-pub(crate) async fn observe(ctx: &Ctx) -> Result<Observed, AwsError> {
+pub(crate) const ID: StepId = StepId::new("identity-center");
+
+pub(crate) struct IdentityCenter;
+
+impl Step for IdentityCenter {
+    type Observed = Observed;
+
+    fn id(&self) -> StepId {
+        ID
+    }
+
+    fn about(&self) -> &'static str {
+        "Ensure an organization instance of IAM Identity Center is ACTIVE in the home region"
+    }
+
+    fn observe<'a>(
+        &'a self,
+        cx: &'a Cx,
+        _facts: &'a mut Facts,
+    ) -> LocalBoxFuture<'a, Result<Observed>> {
+        Box::pin(async move { Ok(observe(cx).await?) })
+    }
+
+    fn plan(&self, observed: &Observed, _desired: &LoadedConfig, facts: &Facts) -> StepPlan {
+        plan(&facts.region, observed, &facts.organization)
+    }
+
+    fn record(&self, observed: &Observed, _plan: &StepPlan, facts: &mut Facts) {
+        facts.instance = Some(chosen(observed).cloned());
+    }
+
+    fn console<'a, 'p: 'a>(
+        &'a self,
+        person: &'a mut Person<'p>,
+        step: &'a ManualStep,
+    ) -> LocalBoxFuture<'a, Result<()>> {
+        Box::pin(wait_until_enabled(person, step))
+    }
+}
+
+async fn observe(ctx: &Cx) -> Result<Observed, AwsError> {
     let home = list_instances(&ctx.aws.ssoadmin).await?;
     let mut elsewhere = Vec::new();
     if home.is_empty() {
@@ -64,13 +107,6 @@ pub(crate) async fn observe(ctx: &Ctx) -> Result<Observed, AwsError> {
     Ok(Observed { home, elsewhere })
 }
 
-pub(crate) async fn check(ctx: &Ctx, facts: &mut Facts) -> Result<StepPlan> {
-    let observed = observe(ctx).await?;
-    let plan = plan(&ctx.aws.region, &observed, &facts.organization);
-    facts.instance = Some(chosen(&observed).cloned());
-    Ok(plan)
-}
-
 /// The instance the later steps use: the home region's ACTIVE one.
 fn chosen(observed: &Observed) -> Option<&Instance> {
     observed.home.iter().find(|i| i.is_active())
@@ -78,7 +114,7 @@ fn chosen(observed: &Observed) -> Option<&Instance> {
 
 /// What to do about the instance, from what was observed. Pure.
 pub(crate) fn plan(region: &str, observed: &Observed, org: &OrgState) -> StepPlan {
-    let mut plan = StepPlan::new(StepId::IdentityCenter);
+    let mut plan = StepPlan::new(ID);
     if let Some(instance) = chosen(observed) {
         plan.notes.push(format!(
             "instance {} (identity store {}) is ACTIVE in {region}",
@@ -97,7 +133,7 @@ pub(crate) fn plan(region: &str, observed: &Observed, org: &OrgState) -> StepPla
     if let Some(instance) = observed.home.first() {
         match instance.status.as_str() {
             "CREATE_IN_PROGRESS" => plan.manual.push(ManualStep {
-                step: StepId::IdentityCenter.name(),
+                step: ID.name(),
                 title: format!("wait for IAM Identity Center to finish enabling in {region}"),
                 url: console_url(region),
                 checklist: vec![
@@ -145,7 +181,7 @@ pub(crate) fn plan(region: &str, observed: &Observed, org: &OrgState) -> StepPla
         "wait until the dashboard shows the AWS access portal URL".to_string(),
     ]);
     plan.manual.push(ManualStep {
-        step: StepId::IdentityCenter.name(),
+        step: ID.name(),
         title: format!("enable IAM Identity Center in {region}"),
         url: console_url(region),
         checklist,
@@ -159,21 +195,17 @@ const POLL_FOR: Duration = Duration::from_secs(300);
 const POLL_EVERY: Duration = Duration::from_secs(5);
 
 /// The console step: show the page, wait for Enter, check; until ACTIVE.
-pub(crate) async fn wait_until_enabled(
-    ctx: &mut Ctx,
-    facts: &mut Facts,
-    step: &ManualStep,
-) -> Result<()> {
-    let region = ctx.aws.region.clone();
+async fn wait_until_enabled(person: &mut Person<'_>, step: &ManualStep) -> Result<()> {
+    let Person { cx, prompt, facts } = person;
+    let region = cx.aws.region.clone();
     loop {
-        super::show_console_step(ctx, step);
-        ctx.prompt()
-            .pause("Press Enter when the console shows Identity Center enabled")?;
+        super::show_console_step(&cx.out, step);
+        prompt.pause("Press Enter when the console shows Identity Center enabled")?;
         let deadline = tokio::time::Instant::now() + POLL_FOR;
         loop {
-            let instances = list_instances(&ctx.aws.ssoadmin).await?;
+            let instances = list_instances(&cx.aws.ssoadmin).await?;
             if let Some(active) = instances.iter().find(|i| i.is_active()) {
-                ctx.out.say(&format!(
+                cx.out.say(&format!(
                     "IAM Identity Center is ACTIVE in {region}: instance {}",
                     active.arn
                 ));
@@ -184,11 +216,11 @@ pub(crate) async fn wait_until_enabled(
             if !creating || tokio::time::Instant::now() >= deadline {
                 break;
             }
-            ctx.out
+            cx.out
                 .say("still enabling; checking again in a few seconds ...");
             tokio::time::sleep(POLL_EVERY).await;
         }
-        ctx.out.warn(&format!(
+        cx.out.warn(&format!(
             "no ACTIVE Identity Center instance in {region} yet; the console step is shown again"
         ));
     }

@@ -1,10 +1,17 @@
-//! The steps and the one driver that runs them.
+//! The steps, each declared once.
 //!
-//! Every step goes the same way: observe (read AWS) -> plan (pure) -> show ->
-//! confirm -> apply. A step re-observes what it needs from AWS, so it works
-//! on its own on a later day; `init` is only "every step in order". What a
-//! step found or would create is carried forward in [`Facts`], so a dry run
-//! of the whole wizard can plan later steps against planned values.
+//! A step is a type implementing [`Step`]: its name and help (from which
+//! clap's subcommand, `status` and the wizard come), its **observe** (read
+//! AWS, carrying what it found forward in [`Facts`]), its **plan** (a pure
+//! function of what was observed, the desired state and what earlier steps
+//! will create), its **apply** (one `match` over its own actions), and
+//! optionally its questions (the wizard) and its console steps (a person
+//! in the console). [`STEPS`] lists them in the guide's order: adding a
+//! step is one new file plus one line there.
+//!
+//! No step reads the run mode (look, dry run, apply): that is the
+//! driver's (`crate::run`). Applying never asks anything: decisions are
+//! part of the plan and answered before apply.
 
 pub(crate) mod assignments;
 pub(crate) mod authentication;
@@ -15,48 +22,260 @@ pub(crate) mod identity_center;
 pub(crate) mod organization;
 pub(crate) mod permission_sets;
 pub(crate) mod root_cleanup;
-pub(crate) mod status;
 pub(crate) mod users;
-pub(crate) mod wizard;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
 
 use anyhow::Result;
-use console::Style;
-use futures::stream::{self, StreamExt};
+use futures::future::LocalBoxFuture;
 
 use crate::aws::organizations::{describe_organization, list_accounts};
 use crate::aws::ssoadmin::list_instances;
-use crate::aws::sts::caller_identity;
 use crate::aws::Aws;
-use crate::cli::OutputFormat;
 use crate::config::LoadedConfig;
 use crate::error::UserError;
-use crate::model::plural;
-use crate::model::Caller;
-use crate::model::Instance;
 pub(crate) use crate::model::StepId;
-use crate::model::{Account, Organization};
-use crate::plan::{self, Action, ManualStep, Op, StepPlan};
+use crate::model::{Account, Caller, IamUser, Instance, Organization};
+use crate::plan::{Action, ManualStep, StepPlan};
 use crate::ui::{Printer, Prompter};
 
-/// Everything a run needs: AWS, the desired state, and the person.
-pub(crate) struct Ctx {
+/// The steps, in the guide's order (the wizard's, `init`'s and `status`'s).
+pub(crate) static STEPS: [&dyn AnyStep; 10] = [
+    &organization::Organization,
+    &identity_center::IdentityCenter,
+    &authentication::Authentication,
+    &permission_sets::PermissionSets,
+    &groups::Groups,
+    &assignments::Assignments,
+    &users::Users,
+    &cli_profiles::CliProfiles,
+    &root_cleanup::RootCleanup,
+    &iam_users::IamUsersCleanup,
+];
+
+/// The step called `id`.
+pub(crate) fn step(id: StepId) -> &'static dyn AnyStep {
+    *STEPS
+        .iter()
+        .find(|s| s.id() == id)
+        .expect("every step id is in STEPS")
+}
+
+/// The step called `name` (a subcommand), if there is one.
+pub(crate) fn by_name(name: &str) -> Option<&'static dyn AnyStep> {
+    STEPS.iter().find(|s| s.id().name() == name).copied()
+}
+
+/// What observing and applying need: AWS, the desired state, the printer.
+pub(crate) struct Cx {
     pub aws: Aws,
     pub config: LoadedConfig,
     pub out: Printer,
-    /// Behind a lock so that applying (which shares `&Ctx`) can ask too.
-    pub prompt: Mutex<Box<dyn Prompter>>,
-    pub dry_run: bool,
-    pub output: OutputFormat,
 }
 
-impl Ctx {
-    /// The prompter, for one question at a time.
-    pub(crate) fn prompt(&self) -> std::sync::MutexGuard<'_, Box<dyn Prompter>> {
-        self.prompt.lock().expect("prompt lock")
+/// A person's part: the wizard's questions and the console steps. Only
+/// these get the prompter; observe, plan and apply never do.
+pub(crate) struct Person<'a> {
+    pub cx: &'a mut Cx,
+    pub prompt: &'a mut dyn Prompter,
+    pub facts: &'a mut Facts,
+}
+
+/// One step, typed: what it observes is its own type.
+pub(crate) trait Step: Sync {
+    /// What [`Step::observe`] found.
+    type Observed;
+
+    fn id(&self) -> StepId;
+
+    /// One line of help: the subcommand's.
+    fn about(&self) -> &'static str;
+
+    /// The subcommand, with any flags of its own (`--restore`).
+    fn command(&self) -> clap::Command {
+        clap::Command::new(self.id().name()).about(self.about())
     }
+
+    /// Reads what the step needs from AWS; `facts` carries what earlier
+    /// steps found or plan (and caches what several steps read).
+    fn observe<'a>(
+        &'a self,
+        cx: &'a Cx,
+        facts: &'a mut Facts,
+    ) -> LocalBoxFuture<'a, Result<Self::Observed>>;
+
+    /// What to change: pure, from what was observed, the desired state and
+    /// what earlier steps of this run will create (`facts`).
+    fn plan(&self, observed: &Self::Observed, desired: &LoadedConfig, facts: &Facts) -> StepPlan;
+
+    /// Notes in `facts` what this step found and what its plan creates, for
+    /// the steps after it.
+    fn record(&self, _observed: &Self::Observed, _plan: &StepPlan, _facts: &mut Facts) {}
+
+    /// Makes one of this step's own actions; `facts` receives the ids of
+    /// what it creates.
+    fn apply<'a>(
+        &'a self,
+        _cx: &'a Cx,
+        _facts: &'a Mutex<&mut Facts>,
+        action: &'a Action,
+    ) -> LocalBoxFuture<'a, Result<()>> {
+        unreachable!("{} plans no action such as {action:?}", self.id().name())
+    }
+
+    /// Whether the wizard asks anything for this step.
+    fn has_questions(&self) -> bool {
+        false
+    }
+
+    /// Whether a later step needs this one done. The wizard stops at a
+    /// step that cannot go on only when one does (the cleanup steps come
+    /// last: nothing needs them, so the wizard says why they wait and ends).
+    fn later_steps_need_it(&self) -> bool {
+        true
+    }
+
+    /// The wizard's questions; every answer is saved to the config. `force`:
+    /// ask again although the config has answers ("Change answers").
+    fn ask<'a, 'p: 'a>(
+        &'a self,
+        _person: &'a mut Person<'p>,
+        _force: bool,
+    ) -> LocalBoxFuture<'a, Result<()>> {
+        Box::pin(async { Ok(()) })
+    }
+
+    /// A console step with a person at the terminal: shown, then waited
+    /// for or confirmed (and verified where AWS can tell).
+    fn console<'a, 'p: 'a>(
+        &'a self,
+        person: &'a mut Person<'p>,
+        step: &'a ManualStep,
+    ) -> LocalBoxFuture<'a, Result<()>> {
+        Box::pin(async move {
+            show_console_step(&person.cx.out, step);
+            Ok(())
+        })
+    }
+}
+
+/// A step with its observation's type erased, for the table.
+pub(crate) trait AnyStep: Sync {
+    fn id(&self) -> StepId;
+    fn command(&self) -> clap::Command;
+    /// Observe, plan and record: what the step would do now.
+    fn check<'a>(
+        &'a self,
+        cx: &'a Cx,
+        facts: &'a mut Facts,
+    ) -> LocalBoxFuture<'a, Result<StepPlan>>;
+    fn apply<'a>(
+        &'a self,
+        cx: &'a Cx,
+        facts: &'a Mutex<&mut Facts>,
+        action: &'a Action,
+    ) -> LocalBoxFuture<'a, Result<()>>;
+    fn has_questions(&self) -> bool;
+    fn later_steps_need_it(&self) -> bool;
+    fn ask<'a, 'p: 'a>(
+        &'a self,
+        person: &'a mut Person<'p>,
+        force: bool,
+    ) -> LocalBoxFuture<'a, Result<()>>;
+    fn console<'a, 'p: 'a>(
+        &'a self,
+        person: &'a mut Person<'p>,
+        step: &'a ManualStep,
+    ) -> LocalBoxFuture<'a, Result<()>>;
+}
+
+impl<S: Step> AnyStep for S {
+    fn id(&self) -> StepId {
+        Step::id(self)
+    }
+    fn command(&self) -> clap::Command {
+        Step::command(self)
+    }
+    fn check<'a>(
+        &'a self,
+        cx: &'a Cx,
+        facts: &'a mut Facts,
+    ) -> LocalBoxFuture<'a, Result<StepPlan>> {
+        Box::pin(async move {
+            let observed = self.observe(cx, facts).await?;
+            let plan = self.plan(&observed, &cx.config, facts);
+            self.record(&observed, &plan, facts);
+            Ok(plan)
+        })
+    }
+    fn apply<'a>(
+        &'a self,
+        cx: &'a Cx,
+        facts: &'a Mutex<&mut Facts>,
+        action: &'a Action,
+    ) -> LocalBoxFuture<'a, Result<()>> {
+        Step::apply(self, cx, facts, action)
+    }
+    fn has_questions(&self) -> bool {
+        Step::has_questions(self)
+    }
+    fn later_steps_need_it(&self) -> bool {
+        Step::later_steps_need_it(self)
+    }
+    fn ask<'a, 'p: 'a>(
+        &'a self,
+        person: &'a mut Person<'p>,
+        force: bool,
+    ) -> LocalBoxFuture<'a, Result<()>> {
+        Step::ask(self, person, force)
+    }
+    fn console<'a, 'p: 'a>(
+        &'a self,
+        person: &'a mut Person<'p>,
+        step: &'a ManualStep,
+    ) -> LocalBoxFuture<'a, Result<()>> {
+        Step::console(self, person, step)
+    }
+}
+
+/// Shows a console step: its page and checklist.
+pub(crate) fn show_console_step(out: &Printer, step: &ManualStep) {
+    out.say("");
+    out.heading(&format!("Console step: {}", step.title));
+    out.say(&format!("  open {}", step.url));
+    for (i, item) in step.checklist.iter().enumerate() {
+        out.say(&format!("  {}. {item}", i + 1));
+    }
+}
+
+/// A console step AWS cannot verify: the person confirms it, and `record`
+/// notes the confirmation in the config so later runs do not ask again;
+/// without it, `unconfirmed` says what does not work yet.
+pub(crate) fn confirm_console_step(
+    person: &mut Person<'_>,
+    step: &ManualStep,
+    question: &str,
+    record: impl FnOnce(&mut crate::config::Config),
+    unconfirmed: &str,
+) -> Result<()> {
+    person.cx.out.say(&format!(
+        "Open {} and work through the checklist above.",
+        step.url
+    ));
+    if person.prompt.confirm(question, false)? {
+        record(&mut person.cx.config.config);
+        person.cx.config.save()?;
+        person
+            .cx
+            .out
+            .say(&format!("recorded in {}", person.cx.config.path.display()));
+    } else {
+        person.cx.out.warn(&format!(
+            "not confirmed: {unconfirmed}; ssosetup asks again next time"
+        ));
+    }
+    Ok(())
 }
 
 /// What is known about the account so far: observed, or planned by an
@@ -66,6 +285,8 @@ impl Ctx {
 #[derive(Debug, Clone)]
 pub(crate) struct Facts {
     pub caller: Caller,
+    /// The Identity Center home region of this run.
+    pub region: String,
     pub organization: OrgState,
     /// `Some(None)`: looked, and there is no ACTIVE instance in the region.
     pub instance: Option<Option<Instance>>,
@@ -85,7 +306,7 @@ pub(crate) struct Facts {
     pub created_users: BTreeSet<String>,
     /// Every IAM user with its dependents, once read (the wizard's question
     /// and the plan share one inventory).
-    pub iam_users: Option<Vec<crate::model::IamUser>>,
+    pub iam_users: Option<Vec<IamUser>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -101,9 +322,10 @@ pub(crate) enum OrgState {
 }
 
 impl Facts {
-    pub(crate) fn new(caller: Caller) -> Self {
+    pub(crate) fn new(caller: Caller, region: &str) -> Self {
         Self {
             caller,
+            region: region.to_string(),
             organization: OrgState::Unknown,
             instance: None,
             accounts: None,
@@ -136,9 +358,9 @@ impl Facts {
 }
 
 /// Looks at the organization unless an earlier step did.
-pub(crate) async fn ensure_organization(ctx: &Ctx, facts: &mut Facts) -> Result<()> {
+pub(crate) async fn ensure_organization(cx: &Cx, facts: &mut Facts) -> Result<()> {
     if facts.organization == OrgState::Unknown {
-        facts.organization = match describe_organization(&ctx.aws.organizations).await? {
+        facts.organization = match describe_organization(&cx.aws.organizations).await? {
             Some(org) => OrgState::Exists(org),
             None => OrgState::Missing,
         };
@@ -147,9 +369,9 @@ pub(crate) async fn ensure_organization(ctx: &Ctx, facts: &mut Facts) -> Result<
 }
 
 /// Looks for the home region's ACTIVE instance unless an earlier step did.
-pub(crate) async fn ensure_instance(ctx: &Ctx, facts: &mut Facts) -> Result<Option<Instance>> {
+pub(crate) async fn ensure_instance(cx: &Cx, facts: &mut Facts) -> Result<Option<Instance>> {
     if facts.instance.is_none() {
-        let found = list_instances(&ctx.aws.ssoadmin).await?;
+        let found = list_instances(&cx.aws.ssoadmin).await?;
         facts.instance = Some(found.into_iter().find(Instance::is_active));
     }
     Ok(facts.active_instance().cloned())
@@ -157,11 +379,11 @@ pub(crate) async fn ensure_instance(ctx: &Ctx, facts: &mut Facts) -> Result<Opti
 
 /// Lists the organization's accounts unless an earlier step did. An
 /// organization this run creates has one account: the caller's.
-pub(crate) async fn ensure_accounts(ctx: &Ctx, facts: &mut Facts) -> Result<Vec<Account>> {
-    ensure_organization(ctx, facts).await?;
+pub(crate) async fn ensure_accounts(cx: &Cx, facts: &mut Facts) -> Result<Vec<Account>> {
+    ensure_organization(cx, facts).await?;
     if facts.accounts.is_none() {
         facts.accounts = Some(match &facts.organization {
-            OrgState::Exists(_) => list_accounts(&ctx.aws.organizations).await?,
+            OrgState::Exists(_) => list_accounts(&cx.aws.organizations).await?,
             OrgState::Planned {
                 management_account_id,
             } => vec![Account {
@@ -177,12 +399,12 @@ pub(crate) async fn ensure_accounts(ctx: &Ctx, facts: &mut Facts) -> Result<Vec<
 
 /// Permission set names to ARNs unless an earlier step looked.
 pub(crate) async fn ensure_permission_sets(
-    ctx: &Ctx,
+    cx: &Cx,
     facts: &mut Facts,
 ) -> Result<BTreeMap<String, Option<String>>> {
     if facts.permission_sets.is_none() {
-        let map = match ensure_instance(ctx, facts).await? {
-            Some(instance) => permission_sets::observe_names(ctx, &instance.arn).await?,
+        let map = match ensure_instance(cx, facts).await? {
+            Some(instance) => permission_sets::observe_names(cx, &instance.arn).await?,
             None => BTreeMap::new(),
         };
         facts.permission_sets = Some(map);
@@ -192,13 +414,13 @@ pub(crate) async fn ensure_permission_sets(
 
 /// Group display names to ids unless an earlier step looked.
 pub(crate) async fn ensure_groups(
-    ctx: &Ctx,
+    cx: &Cx,
     facts: &mut Facts,
 ) -> Result<BTreeMap<String, Option<String>>> {
     if facts.groups.is_none() {
-        let map = match ensure_instance(ctx, facts).await? {
+        let map = match ensure_instance(cx, facts).await? {
             Some(instance) => {
-                crate::aws::identitystore::list_groups(&ctx.aws, &instance.identity_store_id)
+                crate::aws::identitystore::list_groups(&cx.aws, &instance.identity_store_id)
                     .await?
                     .into_iter()
                     .map(|g| (g.display_name, Some(g.id)))
@@ -209,401 +431,6 @@ pub(crate) async fn ensure_groups(
         facts.groups = Some(map);
     }
     Ok(facts.groups.clone().unwrap_or_default())
-}
-
-/// Who is calling, with the loud warning when it is the root user.
-pub(crate) async fn whoami(ctx: &Ctx) -> Result<Caller> {
-    let caller = caller_identity(&ctx.aws.sts).await.map_err(|e| {
-        anyhow::Error::new(e).context("cannot tell who the AWS credentials belong to")
-    })?;
-    if caller.is_root() {
-        ctx.out.loud_warning(&[
-            format!("This run uses the ROOT USER of account {}.", caller.account),
-            "Root access keys are what ssosetup helps you retire: deleting them".to_string(),
-            "mid-run cuts this run off. Finish the Identity Center steps, then".to_string(),
-            "run again with the new Identity Center profile (aws sso login).".to_string(),
-        ]);
-    }
-    Ok(caller)
-}
-
-pub(crate) fn caller_lines(ctx: &Ctx, caller: &Caller) -> Vec<String> {
-    let who = if caller.is_root() {
-        ctx.out.out_style(
-            Style::new().red().bold(),
-            &format!("{} (ROOT USER)", caller.arn),
-        )
-    } else {
-        caller.arn.clone()
-    };
-    vec![
-        format!("Caller:      {who}"),
-        format!("Credentials: {}", ctx.aws.credentials),
-        format!("Account:     {}", caller.account),
-        format!("Region:      {}", ctx.aws.region),
-    ]
-}
-
-/// Observes and plans one step, updating `facts` with what it found or plans.
-pub(crate) async fn check(step: StepId, ctx: &Ctx, facts: &mut Facts) -> Result<StepPlan> {
-    match step {
-        StepId::Organization => organization::check(ctx, facts).await,
-        StepId::IdentityCenter => identity_center::check(ctx, facts).await,
-        StepId::Authentication => authentication::check(ctx, facts).await,
-        StepId::PermissionSets => permission_sets::check(ctx, facts).await,
-        StepId::Groups => groups::check(ctx, facts).await,
-        StepId::Assignments => assignments::check(ctx, facts).await,
-        StepId::Users => users::check(ctx, facts).await,
-        StepId::CliProfiles => cli_profiles::check(ctx, facts).await,
-        StepId::RootCleanup => root_cleanup::check(ctx, facts).await,
-        StepId::IamUsersCleanup => iam_users::check(ctx, facts).await,
-    }
-}
-
-/// Runs `steps` in order through the whole pipeline.
-pub(crate) async fn run(ctx: &mut Ctx, steps: &[StepId]) -> Result<()> {
-    let mut facts = begin(ctx).await?;
-    let mut plans = Vec::new();
-    let mut outcome = Ok(());
-    for &step in steps {
-        let plan = check(step, ctx, &mut facts).await?;
-        outcome = present(ctx, &mut facts, &plan).await;
-        plans.push(plan);
-        if outcome.is_err() {
-            break;
-        }
-    }
-    finish(ctx, &facts.caller, &plans)?;
-    outcome
-}
-
-/// Who is calling (shown atop the plan): the start of every run.
-pub(crate) async fn begin(ctx: &Ctx) -> Result<Facts> {
-    let caller = whoami(ctx).await?;
-    if ctx.output == OutputFormat::Text {
-        for line in caller_lines(ctx, &caller) {
-            ctx.out.data(&line);
-        }
-    }
-    Ok(Facts::new(caller))
-}
-
-/// Shows one step's plan, then applies it unless this is a dry run; a
-/// blocked plan is the step's error.
-pub(crate) async fn present(ctx: &mut Ctx, facts: &mut Facts, plan: &StepPlan) -> Result<()> {
-    if ctx.output == OutputFormat::Text {
-        ctx.out.data("");
-        for line in crate::ui::render::step_plan(plan, &ctx.out) {
-            ctx.out.data(&line);
-        }
-    }
-    if let Some(b) = &plan.blocker {
-        return Err(b.clone().into());
-    }
-    if ctx.dry_run {
-        return Ok(());
-    }
-    apply(ctx, facts, plan).await
-}
-
-/// The end of a run: the summary for people, or the whole plan as JSON.
-pub(crate) fn finish(ctx: &Ctx, caller: &Caller, plans: &[StepPlan]) -> Result<()> {
-    if ctx.output == OutputFormat::Text {
-        summarize(ctx, plans);
-    } else {
-        let json = plan::to_json(
-            caller,
-            &ctx.aws.credentials.to_string(),
-            &ctx.aws.region,
-            plans,
-        );
-        ctx.out.data(&serde_json::to_string_pretty(&json)?);
-    }
-    Ok(())
-}
-
-fn summarize(ctx: &Ctx, plans: &[StepPlan]) {
-    let changes: usize = plans.iter().map(|p| p.actions.len()).sum();
-    let manual: Vec<&ManualStep> = plans.iter().flat_map(|p| &p.manual).collect();
-    ctx.out.say("");
-    if ctx.dry_run {
-        ctx.out.say(&format!(
-            "Dry run: {changes} change{} and {} console step{} planned; nothing was changed.",
-            plural(changes),
-            manual.len(),
-            plural(manual.len())
-        ));
-    } else if changes == 0 && plans.iter().all(|p| p.blocker.is_none()) {
-        ctx.out.say(if manual.is_empty() {
-            "Everything matches the config; nothing was changed."
-        } else {
-            "Nothing to change through the API; nothing was changed."
-        });
-    }
-    // At a terminal each console step was walked through (and verified
-    // where AWS can tell) as it came; otherwise they are still to do.
-    if !ctx.dry_run && !manual.is_empty() && !ctx.prompt().interactive() {
-        ctx.out
-            .say("Console steps not confirmed yet (AWS has no API for them):");
-        for m in manual {
-            ctx.out
-                .say(&format!("  {}: {} ({})", m.step, m.title, m.url));
-        }
-    }
-}
-
-/// Confirms and applies one step's plan: its actions, then its console steps.
-pub(crate) async fn apply(ctx: &mut Ctx, facts: &mut Facts, plan: &StepPlan) -> Result<()> {
-    if plan.actions.iter().any(Action::is_destructive) {
-        // Deleting credentials or identities is asked on its own terms:
-        // never yes by default, and under --yes only what the config names.
-        confirm_destructive(ctx, plan)?;
-    } else if !plan.actions.is_empty() {
-        let n = plan.actions.len();
-        let removals = plan.actions.iter().filter(|a| a.op() == Op::Delete).count();
-        let question = if removals > 0 {
-            format!(
-                "Apply {n} change{} ({}), including {removals} removal{} marked -?",
-                plural(n),
-                plan.step.name(),
-                plural(removals)
-            )
-        } else {
-            format!("Apply {n} change{} ({})?", plural(n), plan.step.name())
-        };
-        if !ctx.prompt().confirm(&question, true)? {
-            return Err(
-                UserError::new(format!("declined: {} was not changed", plan.step.name()))
-                    .hint("run the step again when ready; --dry-run shows the plan without asking")
-                    .into(),
-            );
-        }
-    }
-    execute(ctx, facts, plan).await
-}
-
-/// Asks before a plan that deletes credentials or identities (every one of
-/// them comes from the config: named, so `--yes` may say yes). Declining
-/// changes nothing.
-pub(crate) fn confirm_destructive(ctx: &Ctx, plan: &StepPlan) -> Result<()> {
-    let doomed: Vec<String> = plan
-        .actions
-        .iter()
-        .filter(|a| a.is_destructive())
-        .map(|a| a.name())
-        .collect();
-    let n = plan.actions.len();
-    let question = format!(
-        "Apply {n} change{} ({}), deleting for good: {}?",
-        plural(n),
-        plan.step.name(),
-        doomed.join(", ")
-    );
-    if ctx.prompt().confirm_delete(&question, true)? {
-        Ok(())
-    } else {
-        Err(
-            UserError::new(format!("declined: {} was not changed", plan.step.name()))
-                .hint("nothing was deleted; run the step again when ready (--dry-run shows the plan without asking)")
-                .into(),
-        )
-    }
-}
-
-/// Applies a plan that was confirmed: its actions, then its console steps.
-pub(crate) async fn execute(ctx: &mut Ctx, facts: &mut Facts, plan: &StepPlan) -> Result<()> {
-    if !plan.actions.is_empty() {
-        apply_actions(ctx, facts, plan).await?;
-    }
-    for manual in &plan.manual {
-        if !ctx.prompt().interactive() {
-            if manual.required {
-                return Err(
-                    UserError::new(format!("console step not done yet: {}", manual.title))
-                        .caused_by(format!("AWS has no API for this; open {}", manual.url))
-                        .hint(format!(
-                            "do it in the console ({}), then run the command again",
-                            manual.checklist.join("; ")
-                        ))
-                        .into(),
-                );
-            }
-            continue;
-        }
-        match plan.step {
-            StepId::IdentityCenter => {
-                identity_center::wait_until_enabled(ctx, facts, manual).await?
-            }
-            StepId::Authentication => authentication::confirm(ctx, manual)?,
-            StepId::RootCleanup => root_cleanup::console_step(ctx, facts, manual).await?,
-            other => unreachable!("{} has no console-only part", other.name()),
-        }
-    }
-    for line in &plan.closing {
-        ctx.out.say(line);
-    }
-    Ok(())
-}
-
-/// Shows a console step: its page and checklist.
-pub(crate) fn show_console_step(ctx: &Ctx, step: &ManualStep) {
-    ctx.out.say("");
-    ctx.out.heading(&format!("Console step: {}", step.title));
-    ctx.out.say(&format!("  open {}", step.url));
-    for (i, item) in step.checklist.iter().enumerate() {
-        ctx.out.say(&format!("  {}. {item}", i + 1));
-    }
-}
-
-/// A console step AWS cannot verify: the person confirms it, and `record`
-/// notes the confirmation in the config so later runs do not ask again;
-/// without it, `unconfirmed` says what does not work yet.
-pub(crate) fn confirm_console_step(
-    ctx: &mut Ctx,
-    step: &ManualStep,
-    question: &str,
-    record: impl FnOnce(&mut crate::config::Config),
-    unconfirmed: &str,
-) -> Result<()> {
-    ctx.out.say(&format!(
-        "Open {} and work through the checklist above.",
-        step.url
-    ));
-    if ctx.prompt().confirm(question, false)? {
-        record(&mut ctx.config.config);
-        ctx.config.save()?;
-        ctx.out
-            .say(&format!("recorded in {}", ctx.config.path.display()));
-    } else {
-        ctx.out.warn(&format!(
-            "not confirmed: {unconfirmed}; ssosetup asks again next time"
-        ));
-    }
-    Ok(())
-}
-
-/// Applies a plan's actions: those that depend on each other (same
-/// [`Action::chain_key`]) in order, independent ones concurrently, paced by
-/// the clients' rate limits. A failure stops its own chain only; the others
-/// go on, and the step then fails with a summary of what did not happen.
-async fn apply_actions(ctx: &Ctx, facts: &mut Facts, plan: &StepPlan) -> Result<()> {
-    let mut chains: Vec<Vec<&Action>> = Vec::new();
-    let mut index: HashMap<String, usize> = HashMap::new();
-    for action in &plan.actions {
-        let i = *index.entry(action.chain_key()).or_insert_with(|| {
-            chains.push(Vec::new());
-            chains.len() - 1
-        });
-        chains[i].push(action);
-    }
-    let progress = crate::ui::progress::bar(&ctx.out, plan.actions.len() as u64, plan.step.name());
-    let shared = Mutex::new(facts);
-    let failures: Vec<(&Action, anyhow::Error, usize)> = stream::iter(chains)
-        .map(|chain| {
-            let (shared, progress) = (&shared, &progress);
-            async move {
-                for (done, action) in chain.iter().enumerate() {
-                    if let Err(e) = apply_action(ctx, shared, action).await {
-                        progress.failed();
-                        return Some((*action, e, chain.len() - done - 1));
-                    }
-                    progress.inc();
-                }
-                None
-            }
-        })
-        .buffer_unordered(ctx.aws.pacer.concurrency)
-        .filter_map(|f| async move { f })
-        .collect()
-        .await;
-    progress.finish();
-    if failures.is_empty() {
-        return Ok(());
-    }
-    let total = plan.actions.len();
-    let skipped: usize = failures.iter().map(|(_, _, s)| s).sum();
-    if total == 1 {
-        // One change, one failure: its own error (and hint) says it best.
-        let (action, e, _) = failures.into_iter().next().expect("one failure");
-        return Err(e.context(format!("could not {}", action.describe())));
-    }
-    let mut error = UserError::new(format!(
-        "{} of {total} changes in {} failed{}",
-        failures.len(),
-        plan.step.name(),
-        if skipped > 0 {
-            format!(" ({skipped} that depend on them were not tried)")
-        } else {
-            String::new()
-        }
-    ));
-    let mut hint = None;
-    for (action, e, _) in &failures {
-        error = error.caused_by(format!(
-            "{}: {}",
-            action.describe(),
-            crate::error::one_line(e)
-        ));
-        hint = hint.or_else(|| {
-            crate::error::render(e)
-                .into_iter()
-                .find_map(|l| l.strip_prefix("hint: ").map(str::to_string))
-        });
-    }
-    Err(error
-        .hint(hint.unwrap_or_else(|| {
-            "everything else was applied; run the step again to retry what failed".to_string()
-        }))
-        .into())
-}
-
-/// Applying is one match over the actions.
-async fn apply_action(ctx: &Ctx, facts: &Mutex<&mut Facts>, action: &Action) -> Result<()> {
-    use Action::*;
-    match action {
-        CreateOrganization { .. } => organization::create(ctx, facts).await,
-        CreatePermissionSet { .. }
-        | UpdatePermissionSet { .. }
-        | AttachManagedPolicy { .. }
-        | DetachManagedPolicy { .. }
-        | AttachCustomerManagedPolicy { .. }
-        | DetachCustomerManagedPolicy { .. }
-        | PutInlinePolicy { .. }
-        | DeleteInlinePolicy { .. }
-        | PutPermissionsBoundary { .. }
-        | DeletePermissionsBoundary { .. }
-        | ProvisionPermissionSet { .. } => permission_sets::apply(ctx, facts, action).await,
-        CreateGroup { name, description } => groups::create(ctx, facts, name, description).await,
-        CreateAssignment {
-            group,
-            permission_set,
-            account_id,
-        } => assignments::create(ctx, facts, group, permission_set, account_id).await,
-        CreateUser { user } => users::create(ctx, facts, user).await,
-        AddMembership { user_name, group } => {
-            users::add_membership(ctx, facts, user_name, group).await
-        }
-        WriteAwsConfig {
-            path,
-            session,
-            sections,
-            conflicts,
-            stale,
-            ..
-        } => cli_profiles::write(ctx, path, session, sections, conflicts, stale).await,
-        DeleteIamUser {
-            user_name,
-            backup_dir,
-            ..
-        } => iam_users::delete(ctx, facts, user_name, backup_dir).await,
-        RestoreIamUser {
-            file, user, marker, ..
-        } => iam_users::restore_user(ctx, file, user, marker).await,
-        EnableCentralizedRootAccess => root_cleanup::enable_centralized(ctx).await,
-        DeleteMemberRootCredentials {
-            account_id, login, ..
-        } => root_cleanup::delete_member_root(ctx, account_id, *login).await,
-    }
 }
 
 /// The instance an action works in; the step that planned it found it.

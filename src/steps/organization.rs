@@ -11,40 +11,96 @@
 
 use anyhow::Result;
 
-use super::{Ctx, Facts, OrgState, StepId};
+use std::sync::Mutex;
+
+use futures::future::LocalBoxFuture;
+
+use super::{Cx, Facts, OrgState, Person, Step, StepId};
 use crate::aws::organizations::{create_organization, describe_organization};
+use crate::config::LoadedConfig;
 use crate::config::OrganizationConfig;
 use crate::error::UserError;
-use crate::model::Caller;
-use crate::model::Organization;
+use crate::model::{self, Caller};
 use crate::plan::{Action, StepPlan};
 
 const CONSOLE_SETTINGS_URL: &str = "https://console.aws.amazon.com/organizations/v2/home/settings";
 
-pub(crate) async fn check(ctx: &Ctx, facts: &mut Facts) -> Result<StepPlan> {
-    let observed = describe_organization(&ctx.aws.organizations).await?;
-    let plan = plan(
-        &facts.caller,
-        observed.as_ref(),
-        &ctx.config.config.organization,
-    );
-    facts.organization = match observed {
-        Some(org) => OrgState::Exists(org),
-        None if !plan.actions.is_empty() => OrgState::Planned {
-            management_account_id: facts.caller.account.clone(),
-        },
-        None => OrgState::Missing,
-    };
-    Ok(plan)
+pub(crate) const ID: StepId = StepId::new("organization");
+
+pub(crate) struct Organization;
+
+impl Step for Organization {
+    /// The caller's organization, if it is in one.
+    type Observed = Option<model::Organization>;
+
+    fn id(&self) -> StepId {
+        ID
+    }
+
+    fn about(&self) -> &'static str {
+        "Ensure an AWS Organization with all features, managed from this account"
+    }
+
+    fn observe<'a>(
+        &'a self,
+        cx: &'a Cx,
+        _facts: &'a mut Facts,
+    ) -> LocalBoxFuture<'a, Result<Self::Observed>> {
+        Box::pin(async move { Ok(describe_organization(&cx.aws.organizations).await?) })
+    }
+
+    fn plan(&self, observed: &Self::Observed, desired: &LoadedConfig, facts: &Facts) -> StepPlan {
+        plan(
+            &facts.caller,
+            observed.as_ref(),
+            &desired.config.organization,
+        )
+    }
+
+    fn record(&self, observed: &Self::Observed, plan: &StepPlan, facts: &mut Facts) {
+        facts.organization = match observed {
+            Some(org) => OrgState::Exists(org.clone()),
+            None if !plan.actions.is_empty() => OrgState::Planned {
+                management_account_id: facts.caller.account.clone(),
+            },
+            None => OrgState::Missing,
+        };
+    }
+
+    fn apply<'a>(
+        &'a self,
+        cx: &'a Cx,
+        facts: &'a Mutex<&mut Facts>,
+        action: &'a Action,
+    ) -> LocalBoxFuture<'a, Result<()>> {
+        Box::pin(async move {
+            match action {
+                Action::CreateOrganization { .. } => create(cx, facts).await,
+                other => unreachable!("not an organization action: {other:?}"),
+            }
+        })
+    }
+
+    fn has_questions(&self) -> bool {
+        true
+    }
+
+    fn ask<'a, 'p: 'a>(
+        &'a self,
+        person: &'a mut Person<'p>,
+        force: bool,
+    ) -> LocalBoxFuture<'a, Result<()>> {
+        Box::pin(ask(person, force))
+    }
 }
 
 /// What to do about the organization, from what was observed. Pure.
 pub(crate) fn plan(
     caller: &Caller,
-    org: Option<&Organization>,
+    org: Option<&model::Organization>,
     desired: &OrganizationConfig,
 ) -> StepPlan {
-    let mut plan = StepPlan::new(StepId::Organization);
+    let mut plan = StepPlan::new(ID);
     match org {
         None if desired.create => {
             plan.notes.push(format!(
@@ -98,9 +154,9 @@ pub(crate) fn plan(
 }
 
 /// Applies `CreateOrganization` and records the organization in `facts`.
-pub(crate) async fn create(ctx: &Ctx, facts: &std::sync::Mutex<&mut Facts>) -> Result<()> {
-    let org = create_organization(&ctx.aws.organizations).await?;
-    ctx.out.say(&format!(
+async fn create(cx: &Cx, facts: &Mutex<&mut Facts>) -> Result<()> {
+    let org = create_organization(&cx.aws.organizations).await?;
+    cx.out.say(&format!(
         "created organization {} (all features), managed from account {}",
         org.id, org.management_account_id
     ));
@@ -109,20 +165,21 @@ pub(crate) async fn create(ctx: &Ctx, facts: &std::sync::Mutex<&mut Facts>) -> R
 }
 
 /// The wizard's question: create an organization when there is none.
-pub(crate) async fn ask(ctx: &mut Ctx, facts: &mut Facts, force: bool) -> Result<()> {
-    super::ensure_organization(ctx, facts).await?;
-    if facts.organization != OrgState::Missing || (ctx.config.from_file && !force) {
+async fn ask(person: &mut Person<'_>, force: bool) -> Result<()> {
+    let Person { cx, prompt, facts } = person;
+    super::ensure_organization(cx, facts).await?;
+    if facts.organization != OrgState::Missing || (cx.config.from_file && !force) {
         return Ok(());
     }
-    let create = ctx.prompt().confirm(
+    let create = prompt.confirm(
         &format!(
             "Account {} is not in an AWS Organization. Create one with all features, managed from this account?",
             facts.caller.account
         ),
         true,
     )?;
-    ctx.config.config.organization.create = create;
-    ctx.config.save()
+    cx.config.config.organization.create = create;
+    cx.config.save()
 }
 
 #[cfg(test)]
@@ -136,8 +193,8 @@ mod tests {
         }
     }
 
-    fn org(management: &str, all_features: bool) -> Organization {
-        Organization {
+    fn org(management: &str, all_features: bool) -> model::Organization {
+        model::Organization {
             id: "o-abc123".into(),
             management_account_id: management.into(),
             all_features,

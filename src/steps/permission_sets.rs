@@ -19,9 +19,12 @@ use std::time::Duration;
 use anyhow::Result;
 use futures::stream::{self, StreamExt, TryStreamExt};
 
-use super::{ensure_instance, instance_of, Ctx, Facts, StepId};
+use futures::future::LocalBoxFuture;
+
+use super::{ensure_instance, instance_of, Cx, Facts, Person, Step, StepId};
 use crate::aws::ssoadmin::{self as sso};
 use crate::aws::AwsError;
+use crate::config::LoadedConfig;
 use crate::config::{read_inline_policy, session_duration_seconds, Config, PermissionSetConfig};
 use crate::error::UserError;
 use crate::model::CustomerManagedPolicy;
@@ -44,7 +47,7 @@ pub(crate) struct Desired {
 
 /// What AWS holds for one permission set the config names.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Observed {
+pub(crate) struct ObservedSet {
     pub set: PermissionSet,
     pub managed: BTreeSet<String>,
     pub customer_managed: BTreeSet<CustomerManagedPolicy>,
@@ -104,7 +107,7 @@ fn desired_one(ps: &PermissionSetConfig, base_dir: &std::path::Path) -> Result<D
 }
 
 /// Every permission set of the instance, described concurrently.
-async fn describe_all(ctx: &Ctx, instance: &str) -> Result<Vec<PermissionSet>, AwsError> {
+async fn describe_all(ctx: &Cx, instance: &str) -> Result<Vec<PermissionSet>, AwsError> {
     let arns = sso::list_permission_sets(&ctx.aws, instance).await?;
     let progress = crate::ui::progress::bar(&ctx.out, arns.len() as u64, "reading");
     let sets = stream::iter(arns)
@@ -125,7 +128,7 @@ async fn describe_all(ctx: &Ctx, instance: &str) -> Result<Vec<PermissionSet>, A
 
 /// Names to ARNs, for steps that only need to refer to permission sets.
 pub(crate) async fn observe_names(
-    ctx: &Ctx,
+    ctx: &Cx,
     instance: &str,
 ) -> Result<BTreeMap<String, Option<String>>, AwsError> {
     Ok(describe_all(ctx, instance)
@@ -136,10 +139,10 @@ pub(crate) async fn observe_names(
 }
 
 async fn observe_details(
-    ctx: &Ctx,
+    ctx: &Cx,
     instance: &str,
     set: PermissionSet,
-) -> Result<Observed, AwsError> {
+) -> Result<ObservedSet, AwsError> {
     let arn = set.arn.clone();
     let (managed, customer_managed, inline) = futures::try_join!(
         sso::list_managed_policies(&ctx.aws, instance, &arn),
@@ -154,7 +157,7 @@ async fn observe_details(
             || sso::get_permissions_boundary(&ctx.aws, instance, &arn),
         )
         .await?;
-    Ok(Observed {
+    Ok(ObservedSet {
         set,
         managed,
         customer_managed,
@@ -163,40 +166,178 @@ async fn observe_details(
     })
 }
 
-pub(crate) async fn check(ctx: &Ctx, facts: &mut Facts) -> Result<StepPlan> {
-    let desired = desired(&ctx.config.config, ctx.config.base_dir())?;
-    let Some(instance) = ensure_instance(ctx, facts).await? else {
-        // No instance yet (dry run before the console step): all planned.
-        let plan = plan(&desired, &[], &[]);
-        facts.permission_sets = Some(desired.iter().map(|d| (d.name.clone(), None)).collect());
-        return Ok(plan);
-    };
-    let all = describe_all(ctx, &instance.arn).await?;
-    let wanted: BTreeSet<&str> = desired.iter().map(|d| d.name.as_str()).collect();
-    let (managed, unmanaged): (Vec<_>, Vec<_>) = all
-        .into_iter()
-        .partition(|s| wanted.contains(s.name.as_str()));
-    let observed: Vec<Observed> = stream::iter(managed)
-        .map(|set| observe_details(ctx, &instance.arn, set))
-        .buffer_unordered(ctx.aws.pacer.concurrency / 4 + 1)
-        .try_collect()
-        .await?;
-    let unmanaged_names: Vec<String> = unmanaged.iter().map(|s| s.name.clone()).collect();
-    let plan = plan(&desired, &observed, &unmanaged_names);
-    let mut names: BTreeMap<String, Option<String>> = unmanaged
-        .into_iter()
-        .map(|s| (s.name, Some(s.arn)))
-        .collect();
-    names.extend(
-        observed
-            .iter()
-            .map(|o| (o.set.name.clone(), Some(o.set.arn.clone()))),
-    );
-    for d in &desired {
-        names.entry(d.name.clone()).or_insert(None);
+pub(crate) const ID: StepId = StepId::new("permission-sets");
+
+pub(crate) struct PermissionSets;
+
+/// What the step found: the configured sets as wanted (inline policies
+/// read) and as they exist, the other sets, and managed policies that do
+/// not exist.
+pub(crate) struct Seen {
+    desired: Vec<Desired>,
+    existing: Vec<ObservedSet>,
+    /// Sets not in the config: name -> ARN.
+    unmanaged: BTreeMap<String, String>,
+    /// (field path, ARN) of configured managed policies IAM does not know.
+    missing_policies: Vec<(String, String)>,
+}
+
+impl Step for PermissionSets {
+    type Observed = Seen;
+
+    fn id(&self) -> StepId {
+        ID
     }
-    facts.permission_sets = Some(names);
-    Ok(plan)
+
+    fn about(&self) -> &'static str {
+        "Ensure the configured permission sets exist exactly as configured"
+    }
+
+    fn observe<'a>(&'a self, cx: &'a Cx, facts: &'a mut Facts) -> LocalBoxFuture<'a, Result<Seen>> {
+        Box::pin(observe(cx, facts))
+    }
+
+    fn plan(&self, seen: &Seen, _desired: &LoadedConfig, _facts: &Facts) -> StepPlan {
+        let unmanaged: Vec<String> = seen.unmanaged.keys().cloned().collect();
+        let mut plan = plan(&seen.desired, &seen.existing, &unmanaged);
+        if !seen.missing_policies.is_empty() {
+            plan.blocker = Some(missing_policies_error(&seen.missing_policies));
+        }
+        plan
+    }
+
+    fn record(&self, seen: &Seen, _plan: &StepPlan, facts: &mut Facts) {
+        let mut names: BTreeMap<String, Option<String>> = seen
+            .unmanaged
+            .iter()
+            .map(|(n, arn)| (n.clone(), Some(arn.clone())))
+            .collect();
+        names.extend(
+            seen.existing
+                .iter()
+                .map(|o| (o.set.name.clone(), Some(o.set.arn.clone()))),
+        );
+        for d in &seen.desired {
+            names.entry(d.name.clone()).or_insert(None);
+        }
+        facts.permission_sets = Some(names);
+    }
+
+    fn apply<'a>(
+        &'a self,
+        cx: &'a Cx,
+        facts: &'a Mutex<&mut Facts>,
+        action: &'a Action,
+    ) -> LocalBoxFuture<'a, Result<()>> {
+        Box::pin(apply(cx, facts, action))
+    }
+
+    fn has_questions(&self) -> bool {
+        true
+    }
+
+    fn ask<'a, 'p: 'a>(
+        &'a self,
+        person: &'a mut Person<'p>,
+        force: bool,
+    ) -> LocalBoxFuture<'a, Result<()>> {
+        Box::pin(ask(person, force))
+    }
+}
+
+async fn observe(ctx: &Cx, facts: &mut Facts) -> Result<Seen> {
+    let desired = desired(&ctx.config.config, ctx.config.base_dir())?;
+    let (existing, unmanaged) = match ensure_instance(ctx, facts).await? {
+        // No instance yet (before the console step): all planned.
+        None => (Vec::new(), BTreeMap::new()),
+        Some(instance) => {
+            let all = describe_all(ctx, &instance.arn).await?;
+            let wanted: BTreeSet<&str> = desired.iter().map(|d| d.name.as_str()).collect();
+            let (managed, unmanaged): (Vec<_>, Vec<_>) = all
+                .into_iter()
+                .partition(|s| wanted.contains(s.name.as_str()));
+            let existing: Vec<ObservedSet> = stream::iter(managed)
+                .map(|set| observe_details(ctx, &instance.arn, set))
+                .buffer_unordered(ctx.aws.pacer.concurrency / 4 + 1)
+                .try_collect()
+                .await?;
+            let unmanaged = unmanaged.into_iter().map(|s| (s.name, s.arn)).collect();
+            (existing, unmanaged)
+        }
+    };
+    let missing_policies = missing_policies(ctx, &existing).await?;
+    Ok(Seen {
+        desired,
+        existing,
+        unmanaged,
+        missing_policies,
+    })
+}
+
+/// The configured AWS managed policies (and boundaries) that IAM does not
+/// know: a typo found before any write, instead of a permission set left
+/// without its policy. Those already attached exist by definition.
+async fn missing_policies(ctx: &Cx, existing: &[ObservedSet]) -> Result<Vec<(String, String)>> {
+    let attached: BTreeSet<&str> = existing
+        .iter()
+        .flat_map(|o| o.managed.iter().map(String::as_str))
+        .collect();
+    let mut wanted: Vec<(String, String)> = Vec::new();
+    for (i, ps) in ctx.config.config.permission_sets.iter().enumerate() {
+        for (j, arn) in ps.managed_policies.iter().enumerate() {
+            wanted.push((
+                format!("permission_sets[{i}].managed_policies[{j}]"),
+                arn.clone(),
+            ));
+        }
+        if let Some(arn) = ps
+            .permissions_boundary
+            .as_ref()
+            .and_then(|b| b.managed_policy_arn.clone())
+        {
+            wanted.push((
+                format!("permission_sets[{i}].permissions_boundary.managed_policy_arn"),
+                arn,
+            ));
+        }
+    }
+    let mut known: BTreeMap<String, bool> = BTreeMap::new();
+    let mut missing = Vec::new();
+    for (at, arn) in wanted {
+        if attached.contains(arn.as_str()) {
+            continue;
+        }
+        let exists = match known.get(&arn) {
+            Some(e) => *e,
+            None => {
+                let e = crate::aws::iam::policy_exists(&ctx.aws.iam, &arn).await?;
+                known.insert(arn.clone(), e);
+                e
+            }
+        };
+        if !exists {
+            missing.push((at, arn));
+        }
+    }
+    Ok(missing)
+}
+
+fn missing_policies_error(missing: &[(String, String)]) -> UserError {
+    let mut error = UserError::new(format!(
+        "{} managed polic{} in the config do{} not exist in IAM; nothing was changed",
+        missing.len(),
+        if missing.len() == 1 { "y" } else { "ies" },
+        if missing.len() == 1 { "es" } else { "" }
+    ));
+    for (at, arn) in missing {
+        error = error.caused_by(format!(
+            "{at} = {}: no such AWS managed policy",
+            crate::error::excerpt(arn)
+        ));
+    }
+    error.hint(
+        "check each name in the IAM console (Policies, filter \"AWS managed\") and fix the config",
+    )
 }
 
 /// Two policy documents are the same when they parse to the same JSON
@@ -222,9 +363,13 @@ fn same_duration(a: Option<&str>, b: &str) -> bool {
 }
 
 /// The changes that make AWS match the config. Pure.
-pub(crate) fn plan(desired: &[Desired], observed: &[Observed], unmanaged: &[String]) -> StepPlan {
-    let mut plan = StepPlan::new(StepId::PermissionSets);
-    let by_name: BTreeMap<&str, &Observed> =
+pub(crate) fn plan(
+    desired: &[Desired],
+    observed: &[ObservedSet],
+    unmanaged: &[String],
+) -> StepPlan {
+    let mut plan = StepPlan::new(ID);
+    let by_name: BTreeMap<&str, &ObservedSet> =
         observed.iter().map(|o| (o.set.name.as_str(), o)).collect();
     let mut matching = 0;
     for d in desired {
@@ -385,7 +530,10 @@ pub(crate) const COMMON: [(&str, &str, &str); 5] = [
 ];
 
 /// The wizard's questions: which permission sets, common ones or custom.
-pub(crate) async fn ask(ctx: &mut Ctx, _facts: &mut Facts, force: bool) -> Result<()> {
+async fn ask(person: &mut Person<'_>, force: bool) -> Result<()> {
+    let Person {
+        cx: ctx, prompt, ..
+    } = person;
     if !ctx.config.config.permission_sets.is_empty() && !force {
         return Ok(());
     }
@@ -418,9 +566,7 @@ pub(crate) async fn ask(ctx: &mut Ctx, _facts: &mut Facts, force: bool) -> Resul
     }
     items.push("another one of my own (custom)".into());
     chosen.push(false);
-    let picked = ctx
-        .prompt()
-        .multi_select("Which permission sets?", &items, &chosen)?;
+    let picked = prompt.multi_select("Which permission sets?", &items, &chosen)?;
     let mut sets = Vec::new();
     for i in &picked {
         if *i < COMMON.len() {
@@ -456,18 +602,16 @@ pub(crate) async fn ask(ctx: &mut Ctx, _facts: &mut Facts, force: bool) -> Resul
     if picked.contains(&(items.len() - 1)) {
         loop {
             let taken: Vec<String> = sets.iter().map(|s| s.name.clone()).collect();
-            let name = ctx
-                .prompt()
-                .input("Name of the custom permission set", None, &|s| {
-                    if !crate::config::is_aws_name(s, 32) {
-                        Err("1 to 32 characters: letters, digits and + = , . @ - _".into())
-                    } else if taken.iter().any(|t| t == s) {
-                        Err("that name is already chosen".into())
-                    } else {
-                        Ok(())
-                    }
-                })?;
-            let arn = ctx.prompt().input(
+            let name = prompt.input("Name of the custom permission set", None, &|s| {
+                if !crate::config::is_aws_name(s, 32) {
+                    Err("1 to 32 characters: letters, digits and + = , . @ - _".into())
+                } else if taken.iter().any(|t| t == s) {
+                    Err("that name is already chosen".into())
+                } else {
+                    Ok(())
+                }
+            })?;
+            let arn = prompt.input(
                 "AWS managed policy ARN for it",
                 Some("arn:aws:iam::aws:policy/ReadOnlyAccess"),
                 &|s| {
@@ -488,10 +632,7 @@ pub(crate) async fn ask(ctx: &mut Ctx, _facts: &mut Facts, force: bool) -> Resul
                 inline_policy: None,
                 permissions_boundary: None,
             });
-            if !ctx
-                .prompt()
-                .confirm("Add another custom permission set?", false)?
-            {
+            if !prompt.confirm("Add another custom permission set?", false)? {
                 break;
             }
         }
@@ -520,7 +661,7 @@ fn arn_of(facts: &Mutex<&mut Facts>, name: &str) -> Result<String> {
         .ok_or_else(|| anyhow::anyhow!("permission set {name} has no ARN yet"))
 }
 
-pub(crate) async fn apply(ctx: &Ctx, facts: &Mutex<&mut Facts>, action: &Action) -> Result<()> {
+async fn apply(ctx: &Cx, facts: &Mutex<&mut Facts>, action: &Action) -> Result<()> {
     let instance = instance_of(facts)?.arn;
     let aws = &ctx.aws;
     match action {
@@ -609,7 +750,7 @@ pub(crate) async fn apply(ctx: &Ctx, facts: &Mutex<&mut Facts>, action: &Action)
 }
 
 /// Re-provisions a changed set where it is provisioned, and waits.
-async fn provision(ctx: &Ctx, instance: &str, arn: &str, name: &str) -> Result<()> {
+async fn provision(ctx: &Cx, instance: &str, arn: &str, name: &str) -> Result<()> {
     let accounts =
         sso::list_accounts_for_provisioned_permission_set(&ctx.aws, instance, arn).await?;
     if accounts.is_empty() {
@@ -663,8 +804,8 @@ mod tests {
         }
     }
 
-    fn have(name: &str) -> Observed {
-        Observed {
+    fn have(name: &str) -> ObservedSet {
+        ObservedSet {
             set: PermissionSet {
                 arn: format!("arn:aws:sso:::permissionSet/ssoins-1/ps-{name}"),
                 name: name.into(),

@@ -22,12 +22,17 @@ use anyhow::Result;
 use futures::stream::{self, StreamExt};
 use serde_json::json;
 
-use super::{ensure_accounts, ensure_organization, Ctx, Facts, OrgState, StepId};
+use std::sync::Mutex;
+
+use futures::future::LocalBoxFuture;
+
+use super::{ensure_accounts, ensure_organization, Cx, Facts, OrgState, Person, Step, StepId};
 use crate::aws::iam::{self};
 use crate::aws::organizations::enable_service_access;
 use crate::aws::sts::{assume_root, AUDIT_ROOT_TASK, DELETE_ROOT_TASK};
 use crate::aws::{AwsError, AwsErrorKind};
 use crate::config::CleanupConfig;
+use crate::config::LoadedConfig;
 use crate::error::{one_line, UserError};
 use crate::model::Caller;
 use crate::model::MemberRoot;
@@ -53,12 +58,21 @@ pub(crate) enum Members {
     },
 }
 
+/// The credential report as observed.
+#[derive(Debug, Clone)]
+pub(crate) enum Report {
+    Read(CredentialReport),
+    /// None from the last four hours: applying the plan generates one.
+    Missing,
+    Unreadable(String),
+}
+
 /// What the step observed.
 #[derive(Debug, Clone)]
 pub(crate) struct Observed {
     pub account: String,
     pub summary: RootSummary,
-    pub report: Result<CredentialReport, String>,
+    pub report: Report,
     /// The caller's account is the management account, or in no organization.
     pub management: bool,
     pub members: Members,
@@ -111,7 +125,7 @@ fn report_lines(report: &CredentialReport) -> Vec<String> {
 
 /// The plan: pure, from what was observed.
 pub(crate) fn plan(obs: &Observed, cleanup: &CleanupConfig, caller: &Caller) -> StepPlan {
-    let mut plan = StepPlan::new(StepId::RootCleanup);
+    let mut plan = StepPlan::new(ID);
     let s = obs.summary;
     plan.notes.push(format!(
         "root user of account {}: access keys {}, MFA {}, password {}, signing certificates {}",
@@ -122,8 +136,12 @@ pub(crate) fn plan(obs: &Observed, cleanup: &CleanupConfig, caller: &Caller) -> 
         yes_no(s.signing_certificates, "PRESENT", "none"),
     ));
     match &obs.report {
-        Ok(r) => plan.notes.extend(report_lines(r)),
-        Err(why) => plan
+        Report::Read(r) => plan.notes.extend(report_lines(r)),
+        Report::Missing => {
+            plan.notes.push("credential report not available: no credential report from the last four hours; applying generates one".to_string());
+            plan.actions.push(Action::GenerateCredentialReport);
+        }
+        Report::Unreadable(why) => plan
             .notes
             .push(format!("credential report not available: {why}")),
     }
@@ -148,7 +166,7 @@ pub(crate) fn plan(obs: &Observed, cleanup: &CleanupConfig, caller: &Caller) -> 
             checklist.push(mfa_item.to_string());
         }
         plan.manual.push(ManualStep {
-            step: StepId::RootCleanup.name(),
+            step: ID.name(),
             title: format!(
                 "delete the root user's {}{}",
                 match (s.access_keys, s.signing_certificates) {
@@ -173,7 +191,7 @@ pub(crate) fn plan(obs: &Observed, cleanup: &CleanupConfig, caller: &Caller) -> 
     }
     if !s.mfa && !plan.manual.iter().any(|m| m.url == ROOT_CREDENTIALS_URL) {
         plan.manual.push(ManualStep {
-            step: StepId::RootCleanup.name(),
+            step: ID.name(),
             title: "turn on MFA for the root user".to_string(),
             url: ROOT_CREDENTIALS_URL.to_string(),
             checklist: vec![
@@ -249,7 +267,7 @@ pub(crate) fn plan(obs: &Observed, cleanup: &CleanupConfig, caller: &Caller) -> 
 
     if obs.management && !cleanup.billing_access_confirmed {
         plan.manual.push(ManualStep {
-            step: StepId::RootCleanup.name(),
+            step: ID.name(),
             title: "let IAM users and roles (and so Identity Center users) see Billing".to_string(),
             url: BILLING_URL.to_string(),
             checklist: vec![
@@ -264,7 +282,7 @@ pub(crate) fn plan(obs: &Observed, cleanup: &CleanupConfig, caller: &Caller) -> 
     plan.report = Some(json!({
         "account": obs.account,
         "root": s,
-        "credential_report_root_row": obs.report.as_ref().ok().and_then(|r| r.root()),
+        "credential_report_root_row": match &obs.report { Report::Read(r) => r.root(), _ => None },
         "member_accounts": match &obs.members {
             Members::NotApplicable(why) => json!({"state": "not applicable", "why": why}),
             Members::Off { accounts } => json!({"state": "centralized root access off", "accounts": accounts}),
@@ -281,7 +299,7 @@ pub(crate) fn plan(obs: &Observed, cleanup: &CleanupConfig, caller: &Caller) -> 
 }
 
 /// Lists a member account's root credentials through an audit session.
-async fn audit_member(ctx: &Ctx, account: &str) -> Result<MemberRoot, AwsError> {
+async fn audit_member(ctx: &Cx, account: &str) -> Result<MemberRoot, AwsError> {
     let creds = assume_root(&ctx.aws.sts, account, AUDIT_ROOT_TASK).await?;
     let client = ctx.aws.iam_with(account, creds);
     read_member_root(&client).await
@@ -303,7 +321,7 @@ async fn read_member_root(client: &aws_sdk_iam::Client) -> Result<MemberRoot, Aw
 }
 
 /// The member accounts whose root this run may look at, or why none.
-async fn member_accounts(ctx: &Ctx, facts: &mut Facts) -> Result<Result<Vec<String>, String>> {
+async fn member_accounts(ctx: &Cx, facts: &mut Facts) -> Result<Result<Vec<String>, String>> {
     ensure_organization(ctx, facts).await?;
     let management = match &facts.organization {
         OrgState::Exists(org) => org.management_account_id.clone(),
@@ -334,7 +352,7 @@ async fn member_accounts(ctx: &Ctx, facts: &mut Facts) -> Result<Result<Vec<Stri
     Ok(Ok(accounts))
 }
 
-async fn observe_members(ctx: &Ctx, facts: &mut Facts) -> Result<Members> {
+async fn observe_members(ctx: &Cx, facts: &mut Facts) -> Result<Members> {
     let accounts = match member_accounts(ctx, facts).await? {
         Ok(accounts) => accounts,
         Err(why) => return Ok(Members::NotApplicable(why)),
@@ -371,15 +389,87 @@ async fn observe_members(ctx: &Ctx, facts: &mut Facts) -> Result<Members> {
     Ok(Members::On { audits })
 }
 
-pub(crate) async fn check(ctx: &Ctx, facts: &mut Facts) -> Result<StepPlan> {
-    let cleanup = ctx.config.config.cleanup();
+pub(crate) const ID: StepId = StepId::new("root-cleanup");
+
+pub(crate) struct RootCleanup;
+
+impl Step for RootCleanup {
+    type Observed = Observed;
+
+    fn id(&self) -> StepId {
+        ID
+    }
+
+    fn about(&self) -> &'static str {
+        "Root user: audit its credentials, guide deleting its access keys, and (opt-in) remove member accounts' root credentials centrally"
+    }
+
+    fn observe<'a>(
+        &'a self,
+        cx: &'a Cx,
+        facts: &'a mut Facts,
+    ) -> LocalBoxFuture<'a, Result<Observed>> {
+        Box::pin(observe(cx, facts))
+    }
+
+    fn plan(&self, observed: &Observed, desired: &LoadedConfig, facts: &Facts) -> StepPlan {
+        plan(observed, &desired.config.cleanup(), &facts.caller)
+    }
+
+    fn apply<'a>(
+        &'a self,
+        cx: &'a Cx,
+        _facts: &'a Mutex<&mut Facts>,
+        action: &'a Action,
+    ) -> LocalBoxFuture<'a, Result<()>> {
+        Box::pin(async move {
+            match action {
+                Action::GenerateCredentialReport => generate_report(cx).await,
+                Action::EnableCentralizedRootAccess => enable_centralized(cx).await,
+                Action::DeleteMemberRootCredentials {
+                    account_id, login, ..
+                } => delete_member_root(cx, account_id, *login).await,
+                other => unreachable!("not a root-cleanup action: {other:?}"),
+            }
+        })
+    }
+
+    fn has_questions(&self) -> bool {
+        true
+    }
+
+    fn later_steps_need_it(&self) -> bool {
+        false
+    }
+
+    fn ask<'a, 'p: 'a>(
+        &'a self,
+        person: &'a mut Person<'p>,
+        force: bool,
+    ) -> LocalBoxFuture<'a, Result<()>> {
+        Box::pin(ask(person, force))
+    }
+
+    fn console<'a, 'p: 'a>(
+        &'a self,
+        person: &'a mut Person<'p>,
+        step: &'a ManualStep,
+    ) -> LocalBoxFuture<'a, Result<()>> {
+        Box::pin(console_step(person, step))
+    }
+}
+
+/// The root user's summary, the credential report as it is (a missing or
+/// expired one is generated only by applying the plan), and member
+/// accounts.
+async fn observe(ctx: &Cx, facts: &mut Facts) -> Result<Observed> {
     let summary = iam::account_summary(&ctx.aws.iam).await?;
-    let report = match iam::credential_report(&ctx.aws.iam, !ctx.dry_run).await {
-        Ok(r) => Ok(r),
-        Err(e) if e.is("ReportNotPresent") || e.is("ReportExpired") => Err(e.message),
+    let report = match iam::credential_report(&ctx.aws.iam, false).await {
+        Ok(r) => Report::Read(r),
+        Err(e) if e.is("ReportNotPresent") || e.is("ReportExpired") => Report::Missing,
         Err(e) => {
             let hint = e.hint().map(|h| format!(" ({h})")).unwrap_or_default();
-            Err(format!("{e}{hint}"))
+            Report::Unreadable(format!("{e}{hint}"))
         }
     };
     let members = observe_members(ctx, facts).await?;
@@ -387,22 +477,33 @@ pub(crate) async fn check(ctx: &Ctx, facts: &mut Facts) -> Result<StepPlan> {
         OrgState::Exists(org) => org.management_account_id == facts.caller.account,
         _ => true,
     };
-    Ok(plan(
-        &Observed {
-            account: facts.caller.account.clone(),
-            summary,
-            report,
-            management,
-            members,
-        },
-        &cleanup,
-        &facts.caller,
-    ))
+    Ok(Observed {
+        account: facts.caller.account.clone(),
+        summary,
+        report,
+        management,
+        members,
+    })
+}
+
+/// Generates the credential report (IAM makes at most one per four hours)
+/// and shows the root user's row: when its keys and password were last used.
+async fn generate_report(ctx: &Cx) -> Result<()> {
+    let report = iam::credential_report(&ctx.aws.iam, true).await?;
+    for line in report_lines(&report) {
+        ctx.out.say(&line);
+    }
+    Ok(())
 }
 
 /// The wizard's question: whether to manage member accounts' root
 /// credentials centrally (asked only when there are member accounts).
-pub(crate) async fn ask(ctx: &mut Ctx, facts: &mut Facts, force: bool) -> Result<()> {
+async fn ask(person: &mut Person<'_>, force: bool) -> Result<()> {
+    let Person {
+        cx: ctx,
+        prompt,
+        facts,
+    } = person;
     let mut cleanup = ctx.config.config.cleanup();
     if cleanup.centralized_root_access.is_some() && !force {
         return Ok(());
@@ -412,7 +513,7 @@ pub(crate) async fn ask(ctx: &mut Ctx, facts: &mut Facts, force: bool) -> Result
         return Ok(());
     };
     let accounts = accounts.len();
-    let on = ctx.prompt().confirm(
+    let on = prompt.confirm(
         &format!(
             "Remove the root access keys and certificates of the {accounts} member account{} through centralized root access (recommended)?",
             plural(accounts)
@@ -421,7 +522,7 @@ pub(crate) async fn ask(ctx: &mut Ctx, facts: &mut Facts, force: bool) -> Result
     )?;
     cleanup.centralized_root_access = Some(on);
     if on {
-        cleanup.delete_member_root_passwords = ctx.prompt().confirm(
+        cleanup.delete_member_root_passwords = prompt.confirm(
             "Also delete member accounts' root passwords and root MFA devices (they can then sign in as root only through password recovery)?",
             cleanup.delete_member_root_passwords,
         )?;
@@ -432,7 +533,7 @@ pub(crate) async fn ask(ctx: &mut Ctx, facts: &mut Facts, force: bool) -> Result
     ctx.config.save()
 }
 
-pub(crate) async fn enable_centralized(ctx: &Ctx) -> Result<()> {
+async fn enable_centralized(ctx: &Cx) -> Result<()> {
     enable_service_access(&ctx.aws.organizations, "iam.amazonaws.com").await?;
     match iam::enable_root_credentials_management(&ctx.aws.iam).await {
         Ok(()) => Ok(()),
@@ -447,7 +548,7 @@ pub(crate) async fn enable_centralized(ctx: &Ctx) -> Result<()> {
 
 /// Deletes a member account's root credentials through a delete session;
 /// lists them in that session first, so it removes what is there now.
-pub(crate) async fn delete_member_root(ctx: &Ctx, account: &str, login: bool) -> Result<()> {
+async fn delete_member_root(ctx: &Cx, account: &str, login: bool) -> Result<()> {
     let creds = assume_root(&ctx.aws.sts, account, DELETE_ROOT_TASK).await?;
     let client = ctx.aws.iam_with(account, creds);
     let root = read_member_root(&client).await?;
@@ -494,18 +595,18 @@ pub(crate) async fn delete_member_root(ctx: &Ctx, account: &str, login: bool) ->
 /// The console steps, with a person at the terminal: root credentials are
 /// re-checked until they are gone (or the person leaves them for now); the
 /// Billing setting is confirmed and recorded.
-pub(crate) async fn console_step(
-    ctx: &mut Ctx,
-    facts: &mut Facts,
-    step: &ManualStep,
-) -> Result<()> {
+async fn console_step(person: &mut Person<'_>, step: &ManualStep) -> Result<()> {
     if step.url == BILLING_URL {
-        return confirm_billing(ctx, step);
+        return confirm_billing(person, step);
     }
+    let Person {
+        cx: ctx,
+        prompt,
+        facts,
+    } = person;
     loop {
-        super::show_console_step(ctx, step);
-        ctx.prompt()
-            .pause("Press Enter when done in the console (ssosetup then checks)")?;
+        super::show_console_step(&ctx.out, step);
+        prompt.pause("Press Enter when done in the console (ssosetup then checks)")?;
         let remaining = match iam::account_summary(&ctx.aws.iam).await {
             // The keys step covers keys, certificates and MFA; the MFA step only MFA.
             Ok(s) if step.required => remaining(&s),
@@ -531,7 +632,7 @@ pub(crate) async fn console_step(
             "Check again".to_string(),
             "Leave it for now (reported as remaining)".to_string(),
         ];
-        if ctx.prompt().select("What now?", &items, 0)? == 1 {
+        if prompt.select("What now?", &items, 0)? == 1 {
             ctx.out.warn(&format!(
                 "left for now: the root user still has {}; do it at {}, then run `ssosetup root-cleanup` again",
                 remaining.join(", "),
@@ -559,9 +660,9 @@ pub(crate) fn remaining(s: &RootSummary) -> Vec<String> {
 
 const NO_MFA: &str = "no MFA";
 
-fn confirm_billing(ctx: &mut Ctx, step: &ManualStep) -> Result<()> {
+fn confirm_billing(person: &mut Person<'_>, step: &ManualStep) -> Result<()> {
     super::confirm_console_step(
-        ctx,
+        person,
         step,
         "Have you activated IAM access to Billing?",
         |config| {

@@ -17,8 +17,11 @@ use std::sync::Mutex;
 use anyhow::Result;
 use futures::stream::{self, StreamExt, TryStreamExt};
 
-use super::{ensure_groups, ensure_instance, instance_of, Ctx, Facts, StepId};
+use futures::future::LocalBoxFuture;
+
+use super::{ensure_groups, ensure_instance, instance_of, Cx, Facts, Person, Step, StepId};
 use crate::aws::identitystore::{create_membership, create_user, list_memberships_of, list_users};
+use crate::config::LoadedConfig;
 use crate::config::{Config, UserConfig};
 use crate::model::Instance;
 use crate::model::{NewUser, User};
@@ -34,36 +37,117 @@ fn new_user(u: &UserConfig) -> NewUser {
     }
 }
 
-pub(crate) async fn check(ctx: &Ctx, facts: &mut Facts) -> Result<StepPlan> {
-    let config = &ctx.config.config;
-    let instance = ensure_instance(ctx, facts).await?;
-    let (existing, memberships, groups) = match (&instance, config.users.is_empty()) {
-        (Some(instance), false) => observe(ctx, facts, instance).await?,
-        _ => (
-            Vec::new(),
-            HashMap::new(),
-            facts.groups.clone().unwrap_or_default(),
-        ),
-    };
-    let mut plan = plan(config, &existing, &memberships, &groups);
-    plan.closing = closing(config, instance.as_ref(), &plan);
-    for u in &config.users {
-        let id = existing
-            .iter()
-            .find(|e| e.user_name == u.user_name)
-            .map(|e| e.id.clone());
-        facts.users.insert(u.user_name.clone(), id);
-    }
-    Ok(plan)
+pub(crate) const ID: StepId = StepId::new("users");
+
+pub(crate) struct Users;
+
+/// The configured users that exist, their groups (user id -> group ids),
+/// the groups known or planned (name -> id), and the instance.
+pub(crate) struct Seen {
+    /// The user names the config lists.
+    configured: Vec<String>,
+    existing: Vec<User>,
+    memberships: HashMap<String, Vec<String>>,
+    groups: BTreeMap<String, Option<String>>,
+    instance: Option<Instance>,
 }
 
-type Observed = (
+impl Step for Users {
+    type Observed = Seen;
+
+    fn id(&self) -> StepId {
+        ID
+    }
+
+    fn about(&self) -> &'static str {
+        "Ensure the configured users exist and are in their groups"
+    }
+
+    fn observe<'a>(&'a self, cx: &'a Cx, facts: &'a mut Facts) -> LocalBoxFuture<'a, Result<Seen>> {
+        Box::pin(async move {
+            let instance = ensure_instance(cx, facts).await?;
+            let (existing, memberships, groups) =
+                match (&instance, cx.config.config.users.is_empty()) {
+                    (Some(instance), false) => observe(cx, facts, instance).await?,
+                    _ => (
+                        Vec::new(),
+                        HashMap::new(),
+                        facts.groups.clone().unwrap_or_default(),
+                    ),
+                };
+            Ok(Seen {
+                configured: cx
+                    .config
+                    .config
+                    .users
+                    .iter()
+                    .map(|u| u.user_name.clone())
+                    .collect(),
+                existing,
+                memberships,
+                groups,
+                instance,
+            })
+        })
+    }
+
+    fn plan(&self, seen: &Seen, desired: &LoadedConfig, _facts: &Facts) -> StepPlan {
+        let config = &desired.config;
+        let mut plan = plan(config, &seen.existing, &seen.memberships, &seen.groups);
+        plan.closing = closing(config, seen.instance.as_ref(), &plan);
+        plan
+    }
+
+    fn record(&self, seen: &Seen, _plan: &StepPlan, facts: &mut Facts) {
+        // The configured users: their ids, or None for those this run creates.
+        for name in &seen.configured {
+            let id = seen
+                .existing
+                .iter()
+                .find(|e| &e.user_name == name)
+                .map(|e| e.id.clone());
+            facts.users.insert(name.clone(), id);
+        }
+    }
+
+    fn apply<'a>(
+        &'a self,
+        cx: &'a Cx,
+        facts: &'a Mutex<&mut Facts>,
+        action: &'a Action,
+    ) -> LocalBoxFuture<'a, Result<()>> {
+        Box::pin(async move {
+            match action {
+                Action::CreateUser { user } => create(cx, facts, user).await,
+                Action::AddMembership { user_name, group } => {
+                    add_membership(cx, facts, user_name, group).await
+                }
+                other => unreachable!("not a users action: {other:?}"),
+            }
+        })
+    }
+
+    fn has_questions(&self) -> bool {
+        true
+    }
+
+    fn ask<'a, 'p: 'a>(
+        &'a self,
+        person: &'a mut Person<'p>,
+        force: bool,
+    ) -> LocalBoxFuture<'a, Result<()>> {
+        Box::pin(ask(person, force))
+    }
+}
+
+/// The configured users that exist, their memberships, and the groups.
+type Found = (
     Vec<User>,
     HashMap<String, Vec<String>>,
     BTreeMap<String, Option<String>>,
 );
 
-async fn observe(ctx: &Ctx, facts: &mut Facts, instance: &Instance) -> Result<Observed> {
+async fn observe(ctx: &Cx, facts: &mut Facts, instance: &Instance) -> Result<Found> {
     let store = &instance.identity_store_id;
     let groups = ensure_groups(ctx, facts).await?;
     let wanted: Vec<&str> = ctx
@@ -99,7 +183,7 @@ pub(crate) fn plan(
     memberships: &HashMap<String, Vec<String>>,
     groups: &BTreeMap<String, Option<String>>,
 ) -> StepPlan {
-    let mut plan = StepPlan::new(StepId::Users);
+    let mut plan = StepPlan::new(ID);
     let by_name: HashMap<&str, &User> =
         existing.iter().map(|u| (u.user_name.as_str(), u)).collect();
     let group_names: HashMap<&str, &str> = groups
@@ -233,7 +317,7 @@ fn closing(config: &Config, instance: Option<&Instance>, plan: &StepPlan) -> Vec
     lines
 }
 
-pub(crate) async fn create(ctx: &Ctx, facts: &Mutex<&mut Facts>, user: &NewUser) -> Result<()> {
+async fn create(ctx: &Cx, facts: &Mutex<&mut Facts>, user: &NewUser) -> Result<()> {
     let store = instance_of(facts)?.identity_store_id;
     let id = create_user(&ctx.aws, &store, user).await?;
     let mut facts = facts.lock().expect("facts lock");
@@ -242,8 +326,8 @@ pub(crate) async fn create(ctx: &Ctx, facts: &Mutex<&mut Facts>, user: &NewUser)
     Ok(())
 }
 
-pub(crate) async fn add_membership(
-    ctx: &Ctx,
+async fn add_membership(
+    ctx: &Cx,
     facts: &Mutex<&mut Facts>,
     user_name: &str,
     group: &str,
@@ -272,7 +356,12 @@ pub(crate) async fn add_membership(
 
 /// The wizard's questions: users one after another, each field checked as
 /// it is typed, and their groups from the assignments.
-pub(crate) async fn ask(ctx: &mut Ctx, facts: &mut Facts, force: bool) -> Result<()> {
+async fn ask(person: &mut Person<'_>, force: bool) -> Result<()> {
+    let Person {
+        cx: ctx,
+        prompt,
+        facts,
+    } = person;
     if !ctx.config.config.users.is_empty() && !force {
         return Ok(());
     }
@@ -291,7 +380,7 @@ pub(crate) async fn ask(ctx: &mut Ctx, facts: &mut Facts, force: bool) -> Result
         } else {
             "Add another user?"
         };
-        if !ctx.prompt().confirm(question, first)? {
+        if !prompt.confirm(question, first)? {
             return Ok(());
         }
         let taken_names: Vec<String> = ctx
@@ -308,15 +397,13 @@ pub(crate) async fn ask(ctx: &mut Ctx, facts: &mut Facts, force: bool) -> Result
             .iter()
             .map(|u| u.email.to_lowercase())
             .collect();
-        let user_name =
-            ctx.prompt()
-                .input("User name (what they type to sign in)", None, &|s| {
-                    crate::config::check_user_name(s)?;
-                    if taken_names.contains(&s.to_lowercase()) {
-                        return Err("that user name is already in the config".into());
-                    }
-                    Ok(())
-                })?;
+        let user_name = prompt.input("User name (what they type to sign in)", None, &|s| {
+            crate::config::check_user_name(s)?;
+            if taken_names.contains(&s.to_lowercase()) {
+                return Err("that user name is already in the config".into());
+            }
+            Ok(())
+        })?;
         let not_blank = |s: &str| {
             if s.trim().is_empty() {
                 Err("cannot be empty".to_string())
@@ -324,23 +411,20 @@ pub(crate) async fn ask(ctx: &mut Ctx, facts: &mut Facts, force: bool) -> Result
                 Ok(())
             }
         };
-        let given_name = ctx.prompt().input("Given name", None, &not_blank)?;
-        let family_name = ctx.prompt().input("Family name", None, &not_blank)?;
-        let email = ctx
-            .prompt()
-            .input("Email (the one-time code goes there)", None, &|s| {
-                crate::config::check_email(s)?;
-                if taken_emails.contains(&s.to_lowercase()) {
-                    return Err("another user in the config has this email".into());
-                }
-                Ok(())
-            })?;
+        let given_name = prompt.input("Given name", None, &not_blank)?;
+        let family_name = prompt.input("Family name", None, &not_blank)?;
+        let email = prompt.input("Email (the one-time code goes there)", None, &|s| {
+            crate::config::check_email(s)?;
+            if taken_emails.contains(&s.to_lowercase()) {
+                return Err("another user in the config has this email".into());
+            }
+            Ok(())
+        })?;
         let picked = if groups.is_empty() {
             Vec::new()
         } else {
             let chosen: Vec<bool> = (0..groups.len()).map(|i| i == 0).collect();
-            ctx.prompt()
-                .multi_select(&format!("Groups for {user_name}"), &groups, &chosen)?
+            prompt.multi_select(&format!("Groups for {user_name}"), &groups, &chosen)?
         };
         ctx.config.config.users.push(UserConfig {
             user_name,

@@ -8,3 +8,10 @@ pub(crate) mod render;
 
 pub(crate) use printer::Printer;
 pub(crate) use prompt::Prompter;
+
+/// How the plan and status are printed on stdout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    Text,
+    Json,
+}

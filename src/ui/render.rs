@@ -56,6 +56,16 @@ pub(crate) fn step_plan(plan: &StepPlan, printer: &Printer) -> Vec<String> {
             b.message
         ));
     }
+    if let Some(w) = &plan.waits {
+        lines.push(format!(
+            "  {} waits for a later run: {}",
+            printer.out_style(Style::new().yellow().bold(), "~"),
+            w.message
+        ));
+        if let Some(h) = &w.hint {
+            lines.push(format!("      {h}"));
+        }
+    }
     if plan.is_done() {
         lines.push(format!(
             "  {} nothing to change",
@@ -74,7 +84,7 @@ mod tests {
     #[test]
     fn text_shows_symbols_and_says_when_nothing_changes() {
         let printer = Printer::new(false);
-        let mut plan = StepPlan::new(StepId::Organization);
+        let mut plan = StepPlan::new(StepId::new("organization"));
         assert!(step_plan(&plan, &printer)
             .iter()
             .any(|l| l.contains("= nothing to change")));

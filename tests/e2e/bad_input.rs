@@ -273,6 +273,13 @@ fn cases() -> Vec<Case> {
         },
         restore("backup too big", vec![b' '; 5 * 1024 * 1024], "bytes"),
         restore("backup with a valid policy document but a bad name", backup(|b| b["user"]["inline_policies"] = serde_json::json!([{"name": "a b", "document": policy}])), "user.inline_policies[0].name"),
+        // What only a read can tell: found for the whole run before its
+        // first write (a fresh account, so init would create the
+        // organization, sets, groups and users first).
+        config("managed policy that does not exist", &format!("{PS}managed_policies = [\"arn:aws:iam::aws:policy/AdministratorAccesss\"]\n{USER}"), "permission_sets[0].managed_policies[0] = \"arn:aws:iam::aws:policy/AdministratorAccesss\": no such AWS managed policy"),
+        config("account not in the organization", &format!("{PS}[[assignments]]\npermission_set = \"Admin\"\naccounts = [\"999999999999\"]\n"), "account 999999999999 (assignments[0]) is not in the organization"),
+        config("cli user nowhere", &format!("{PS}{USER}[cli]\nsession_name = \"s\"\nuser = \"nobody\"\nstart_url = \"https://x.awsapps.com/start\"\n"), "user nobody ([cli] user) is not in the identity store"),
+        config("cleanup names the caller", &format!("{PS}{USER}[cleanup]\niam_users = [\"moto\"]\n"), "the identity this run signs in as"),
     ]
 }
 
@@ -287,9 +294,16 @@ fn lay_out(dir: &Path, files: &[File]) {
     }
 }
 
-#[test]
-fn every_bad_input_stops_with_its_field_named_and_nothing_written() {
+#[tokio::test]
+async fn every_bad_input_stops_with_its_field_named_and_nothing_written() {
     let moto = Moto::start();
+    // moto's caller is IAM user "moto": cleanup must never delete it.
+    aws_sdk_iam::Client::new(&moto.sdk_config().await)
+        .create_user()
+        .user_name("moto")
+        .send()
+        .await
+        .unwrap();
     let cases = cases();
     assert!(cases.len() >= 60, "the corpus has {} cases", cases.len());
     let mut failures = Vec::new();

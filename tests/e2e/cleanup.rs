@@ -273,7 +273,7 @@ async fn named_users_are_backed_up_and_deleted_and_a_restore_brings_them_back() 
     assert!(
         first
             .stderr
-            .contains("(alice) was created by this run and cannot have signed in yet"),
+            .contains("(alice) is created by this run and cannot have signed in yet"),
         "{}",
         first.stderr
     );

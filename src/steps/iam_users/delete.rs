@@ -8,7 +8,7 @@ use super::*;
 /// its dependents in AWS's order, then the user; a `DeleteConflict` (a
 /// dependent appeared or was missed) re-reads and goes again.
 pub(crate) async fn delete(
-    ctx: &Ctx,
+    ctx: &Cx,
     facts: &Mutex<&mut Facts>,
     user_name: &str,
     backup_dir: &Path,

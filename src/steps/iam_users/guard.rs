@@ -71,14 +71,89 @@ pub(crate) fn narrowed_by(
 pub(crate) enum Guard {
     /// Who holds administrator access on the management account.
     Admin(String),
+    /// The only administrators are made by this run: nobody has signed in
+    /// as them yet, so they prove nothing (cleanup waits for a later run).
+    NotYet(Vec<String>),
     /// Why nobody is known to.
     Nobody(String),
+}
+
+/// "the only Identity Center administrator (alice) is created by this run
+/// and cannot have signed in yet".
+pub(crate) fn not_yet(users: &[String]) -> String {
+    format!(
+        "the only Identity Center administrator{} ({}) {} created by this run and cannot have signed in yet",
+        plural(users.len()),
+        users.join(", "),
+        if users.len() == 1 { "is" } else { "are" }
+    )
+}
+
+/// The users the config makes administrators of the management account
+/// whose access this run creates (the user, its group, the permission set
+/// or the assignment is planned): they cannot have signed in yet. Pure.
+pub(crate) fn planned_admins(config: &crate::config::Config, facts: &Facts) -> Vec<String> {
+    let admin = admin_policy(&facts.caller);
+    let admin_sets: Vec<&str> = config
+        .permission_sets
+        .iter()
+        .filter(|ps| {
+            ps.managed_policies.contains(&admin)
+                && ps.inline_policy.is_none()
+                && ps.permissions_boundary.is_none()
+                && ps.customer_managed_policies.is_empty()
+        })
+        .map(|ps| ps.name.as_str())
+        .collect();
+    let Some(management) = facts.management_account() else {
+        return Vec::new();
+    };
+    let Ok(wanted) =
+        crate::steps::assignments::resolve(config, Some(management), facts.accounts.as_deref())
+    else {
+        return Vec::new();
+    };
+    let planned_set = |name: &str| {
+        facts
+            .permission_sets
+            .as_ref()
+            .is_none_or(|m| m.get(name).is_none_or(Option::is_none))
+    };
+    let planned_group = |name: &str| {
+        facts
+            .groups
+            .as_ref()
+            .is_none_or(|m| m.get(name).is_none_or(Option::is_none))
+    };
+    let admin_groups: Vec<(&str, bool)> = wanted
+        .iter()
+        .filter(|w| w.account_id == management && admin_sets.contains(&w.permission_set.as_str()))
+        .map(|w| {
+            (
+                w.group.as_str(),
+                planned_set(&w.permission_set) || planned_group(&w.group),
+            )
+        })
+        .collect();
+    let mut users: Vec<String> = config
+        .users
+        .iter()
+        .filter(|u| {
+            let planned_user = facts.users.get(&u.user_name).is_none_or(Option::is_none);
+            admin_groups
+                .iter()
+                .any(|(g, planned)| u.groups.iter().any(|ug| ug == g) && (*planned || planned_user))
+        })
+        .map(|u| u.user_name.clone())
+        .collect();
+    users.sort();
+    users
 }
 
 /// The lockout guard: an Identity Center user holds a permission set with
 /// AdministratorAccess on the management account, directly or through a
 /// group.
-pub(crate) async fn guard(ctx: &Ctx, facts: &mut Facts, ic_users: &[IcUser]) -> Result<Guard> {
+pub(crate) async fn guard(ctx: &Cx, facts: &mut Facts, ic_users: &[IcUser]) -> Result<Guard> {
     let Some(instance) = ensure_instance(ctx, facts).await? else {
         return Ok(Guard::Nobody(format!(
             "IAM Identity Center has no ACTIVE instance in {}",
@@ -172,12 +247,7 @@ pub(crate) async fn guard(ctx: &Ctx, facts: &mut Facts, ic_users: &[IcUser]) -> 
     if !just_created.is_empty() {
         just_created.sort();
         just_created.dedup();
-        return Ok(Guard::Nobody(format!(
-            "the only Identity Center administrator{} ({}) {} created by this run and cannot have signed in yet",
-            plural(just_created.len()),
-            just_created.join(", "),
-            if just_created.len() == 1 { "was" } else { "were" }
-        )));
+        return Ok(Guard::NotYet(just_created));
     }
     Ok(Guard::Nobody(format!(
         "no Identity Center user holds a permission set with AdministratorAccess on the management account {management}"

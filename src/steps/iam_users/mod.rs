@@ -31,13 +31,17 @@ use futures::stream::{self, StreamExt, TryStreamExt};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use futures::future::LocalBoxFuture;
+
 use super::{
-    ensure_groups, ensure_instance, ensure_organization, ensure_permission_sets, Ctx, Facts, StepId,
+    ensure_groups, ensure_instance, ensure_organization, ensure_permission_sets, Cx, Facts, Person,
+    Step, StepId,
 };
 use crate::aws::iam::{self};
 use crate::aws::identitystore::{self as ids};
 use crate::aws::ssoadmin as sso;
 use crate::config::CleanupConfig;
+use crate::config::LoadedConfig;
 use crate::error::UserError;
 use crate::model::Caller;
 use crate::model::User as IcUser;
@@ -60,7 +64,7 @@ use table::{day, replaced_by, table};
 
 /// Every IAM user with everything attached to it, unless this run read
 /// them already.
-pub(crate) async fn observe(ctx: &Ctx, facts: &mut Facts) -> Result<Vec<IamUser>> {
+pub(crate) async fn observe(ctx: &Cx, facts: &mut Facts) -> Result<Vec<IamUser>> {
     if let Some(users) = &facts.iam_users {
         return Ok(users.clone());
     }
@@ -69,7 +73,7 @@ pub(crate) async fn observe(ctx: &Ctx, facts: &mut Facts) -> Result<Vec<IamUser>
     Ok(users)
 }
 
-async fn inventory_all(ctx: &Ctx) -> Result<Vec<IamUser>> {
+async fn inventory_all(ctx: &Cx) -> Result<Vec<IamUser>> {
     let names = iam::list_users(&ctx.aws.iam).await?;
     let mut users: Vec<IamUser> = stream::iter(names)
         .map(|u| async move { iam::inventory(&ctx.aws, &u.user_name).await })
@@ -82,7 +86,7 @@ async fn inventory_all(ctx: &Ctx) -> Result<Vec<IamUser>> {
 }
 
 /// The Identity Center users, when there is an instance to ask.
-async fn identity_center_users(ctx: &Ctx, facts: &mut Facts) -> Result<Vec<IcUser>> {
+async fn identity_center_users(ctx: &Cx, facts: &mut Facts) -> Result<Vec<IcUser>> {
     Ok(match ensure_instance(ctx, facts).await? {
         Some(instance) => ids::list_users(&ctx.aws, &instance.identity_store_id).await?,
         None => Vec::new(),
@@ -131,14 +135,24 @@ pub(crate) struct Inputs<'a> {
     /// Looked at only when there is something to delete.
     pub guard: Option<Guard>,
     pub backup_dir: PathBuf,
-    /// Earlier steps of this run plan users or assignments (a dry run of
-    /// `init`): the guard is checked again when this step really runs.
-    pub admin_planned: bool,
+    /// The administrators this run creates (they cannot have signed in
+    /// yet): with no other administrator, cleanup waits for a later run.
+    pub planned_admins: Vec<String>,
+}
+
+/// Cleanup waits for a later run than the one that creates the
+/// administrator: nobody can have signed in as them yet.
+fn waits_for_sign_in(users: &[String]) -> UserError {
+    UserError::new(format!(
+        "no IAM user is deleted in the run that creates the administrator: {}",
+        guard::not_yet(users)
+    ))
+    .hint("apply the other steps; once the new administrator has signed in (`aws sso login`), run `ssosetup iam-users-cleanup`")
 }
 
 /// The plan: pure, from what was observed.
 pub(crate) fn plan(i: &Inputs) -> StepPlan {
-    let mut plan = StepPlan::new(StepId::IamUsersCleanup);
+    let mut plan = StepPlan::new(ID);
     let fates: Vec<Fate> = i
         .users
         .iter()
@@ -201,15 +215,12 @@ pub(crate) fn plan(i: &Inputs) -> StepPlan {
         Some(Guard::Admin(who)) => plan
             .notes
             .push(format!("lockout guard: {who}; IAM users may go")),
-        Some(Guard::Nobody(why)) if i.admin_planned => {
-            // A dry run of a run that creates the administrator: the real
-            // run stops here, and so does its preview.
-            plan.blocker = Some(
-                UserError::new(format!(
-                    "no IAM user is deleted in the run that creates the administrator ({why} yet)"
-                ))
-                .hint("apply the other steps; once the new administrator has signed in (`aws sso login`), run `ssosetup iam-users-cleanup`"),
-            );
+        Some(Guard::NotYet(users)) => {
+            plan.waits = Some(waits_for_sign_in(users));
+            return plan;
+        }
+        Some(Guard::Nobody(_)) if !i.planned_admins.is_empty() => {
+            plan.waits = Some(waits_for_sign_in(&i.planned_admins));
             return plan;
         }
         Some(Guard::Nobody(why)) => {
@@ -244,38 +255,132 @@ pub(crate) fn plan(i: &Inputs) -> StepPlan {
     plan
 }
 
-pub(crate) async fn check(ctx: &Ctx, facts: &mut Facts) -> Result<StepPlan> {
-    let cleanup = ctx.config.config.cleanup();
-    let users = observe(ctx, facts).await?;
-    let ic_users = if users.is_empty() {
-        Vec::new()
-    } else {
-        identity_center_users(ctx, facts).await?
-    };
-    let any_doomed = users
-        .iter()
-        .any(|u| fate(u, &cleanup, &facts.caller) == Fate::Delete);
-    let guard = if any_doomed {
-        Some(guard(ctx, facts, &ic_users).await?)
-    } else {
-        None
-    };
-    let admin_planned = ctx.dry_run
-        && (!facts.created_groups.is_empty() || facts.users.values().any(Option::is_none));
-    Ok(plan(&Inputs {
-        users: &users,
-        ic_users: &ic_users,
-        cleanup: &cleanup,
-        caller: &facts.caller,
-        guard,
-        backup_dir: cleanup.backup_dir(ctx.config.base_dir()),
-        admin_planned,
-    }))
+pub(crate) const ID: StepId = StepId::new("iam-users-cleanup");
+
+pub(crate) struct IamUsersCleanup;
+
+/// Every IAM user with its dependents, the Identity Center users, and the
+/// lockout guard (looked at only when something would be deleted).
+pub(crate) struct Seen {
+    users: Vec<IamUser>,
+    ic_users: Vec<IcUser>,
+    guard: Option<Guard>,
+}
+
+impl Step for IamUsersCleanup {
+    type Observed = Seen;
+
+    fn id(&self) -> StepId {
+        ID
+    }
+
+    fn about(&self) -> &'static str {
+        "Inventory IAM users; back up and delete those [cleanup] iam_users names"
+    }
+
+    fn command(&self) -> clap::Command {
+        clap::Command::new(ID.name())
+            .about(self.about())
+            .long_about(
+                "Inventory IAM users; back up and delete those [cleanup] iam_users names\n\n\
+                 Each user is written to a backup file in [cleanup] backup_dir (default: \
+                 ssosetup-backups next to the config) before anything of it is removed. Nothing \
+                 is deleted while no Identity Center user holds AdministratorAccess on the \
+                 management account.",
+            )
+            .arg(
+                clap::Arg::new("restore")
+                    .long("restore")
+                    .value_name("FILE")
+                    .value_parser(clap::value_parser!(std::path::PathBuf))
+                    .help("Recreate a deleted user from its backup file (iam-user-NAME-TIME.json) instead"),
+            )
+    }
+
+    fn observe<'a>(&'a self, cx: &'a Cx, facts: &'a mut Facts) -> LocalBoxFuture<'a, Result<Seen>> {
+        Box::pin(async move {
+            let cleanup = cx.config.config.cleanup();
+            let users = observe(cx, facts).await?;
+            let ic_users = if users.is_empty() {
+                Vec::new()
+            } else {
+                identity_center_users(cx, facts).await?
+            };
+            let any_doomed = users
+                .iter()
+                .any(|u| fate(u, &cleanup, &facts.caller) == Fate::Delete);
+            let guard = if any_doomed {
+                Some(guard(cx, facts, &ic_users).await?)
+            } else {
+                None
+            };
+            Ok(Seen {
+                users,
+                ic_users,
+                guard,
+            })
+        })
+    }
+
+    fn plan(&self, seen: &Seen, desired: &LoadedConfig, facts: &Facts) -> StepPlan {
+        let cleanup = desired.config.cleanup();
+        plan(&Inputs {
+            users: &seen.users,
+            ic_users: &seen.ic_users,
+            cleanup: &cleanup,
+            caller: &facts.caller,
+            guard: seen.guard.clone(),
+            backup_dir: cleanup.backup_dir(desired.base_dir()),
+            planned_admins: guard::planned_admins(&desired.config, facts),
+        })
+    }
+
+    fn apply<'a>(
+        &'a self,
+        cx: &'a Cx,
+        facts: &'a Mutex<&mut Facts>,
+        action: &'a Action,
+    ) -> LocalBoxFuture<'a, Result<()>> {
+        Box::pin(async move {
+            match action {
+                Action::DeleteIamUser {
+                    user_name,
+                    backup_dir,
+                    ..
+                } => delete(cx, facts, user_name, backup_dir).await,
+                Action::RestoreIamUser {
+                    file, user, marker, ..
+                } => restore_user(cx, file, user, marker).await,
+                other => unreachable!("not an iam-users-cleanup action: {other:?}"),
+            }
+        })
+    }
+
+    fn has_questions(&self) -> bool {
+        true
+    }
+
+    fn later_steps_need_it(&self) -> bool {
+        false
+    }
+
+    fn ask<'a, 'p: 'a>(
+        &'a self,
+        person: &'a mut Person<'p>,
+        force: bool,
+    ) -> LocalBoxFuture<'a, Result<()>> {
+        Box::pin(ask(person, force))
+    }
 }
 
 /// The wizard's question: which IAM users to delete. Never offers the
 /// caller or a kept user; the picks are saved to `[cleanup] iam_users`.
-pub(crate) async fn ask(ctx: &mut Ctx, facts: &mut Facts, force: bool) -> Result<()> {
+async fn ask(person: &mut Person<'_>, force: bool) -> Result<()> {
+    let Person {
+        cx: ctx,
+        prompt,
+        facts,
+    } = person;
     let cleanup = ctx.config.config.cleanup();
     if !cleanup.iam_users.is_empty() && !force {
         return Ok(());
@@ -313,7 +418,7 @@ pub(crate) async fn ask(ctx: &mut Ctx, facts: &mut Facts, force: bool) -> Result
         .iter()
         .map(|u| cleanup.deletes(&u.user_name))
         .collect();
-    let picked = ctx.prompt().multi_select(
+    let picked = prompt.multi_select(
         "IAM users to delete (each is backed up first; unticked ones are left alone)",
         &items,
         &chosen,
@@ -384,7 +489,7 @@ pub(super) mod tests {
         cleanup: &CleanupConfig,
         caller: &Caller,
         guard: Option<Guard>,
-        admin_planned: bool,
+        planned_admins: &[&str],
     ) -> StepPlan {
         plan(&Inputs {
             users,
@@ -393,7 +498,7 @@ pub(super) mod tests {
             caller,
             guard,
             backup_dir: PathBuf::from("backups"),
-            admin_planned,
+            planned_admins: planned_admins.iter().map(|s| s.to_string()).collect(),
         })
     }
 
@@ -405,7 +510,7 @@ pub(super) mod tests {
             &cleanup(&["OLD-ADMIN"], &["breakglass"]),
             &caller("arn:aws:iam::123456789012:user/admin"),
             Some(Guard::Admin("alice holds AdministratorAccess".into())),
-            false,
+            &[],
         );
         let names: Vec<String> = plan.actions.iter().map(Action::name).collect();
         assert_eq!(names, ["old-admin"]);
@@ -424,7 +529,7 @@ pub(super) mod tests {
             Some(Guard::Nobody(
                 "no permission set has the AdministratorAccess policy".into(),
             )),
-            false,
+            &[],
         );
         assert!(plan.actions.is_empty());
         let blocker = plan.blocker.expect("refused");
@@ -442,13 +547,15 @@ pub(super) mod tests {
             &cleanup(&["old-admin"], &[]),
             &caller("arn:aws:iam::123456789012:user/admin"),
             Some(Guard::Nobody("nobody yet".into())),
-            true,
+            &["alice"],
         );
         assert!(plan.actions.is_empty(), "the real run would not delete");
-        let blocker = plan.blocker.expect("the preview stops where the run would");
-        assert!(blocker
+        assert!(plan.blocker.is_none(), "the other steps go on");
+        let waits = plan.waits.expect("the preview stops where the run would");
+        assert!(waits
             .message
             .contains("in the run that creates the administrator"));
+        assert!(waits.message.contains("(alice) is created by this run"));
     }
 
     #[test]
@@ -459,7 +566,7 @@ pub(super) mod tests {
             &cleanup(&["old-admin"], &[]),
             &caller("arn:aws:iam::123456789012:user/admin"),
             None,
-            false,
+            &[],
         );
         assert!(plan.actions.is_empty());
         assert!(plan.blocker.is_some());
@@ -473,7 +580,7 @@ pub(super) mod tests {
             &cleanup(&["old-admin", "me"], &[]),
             &caller("arn:aws:iam::123456789012:user/me"),
             Some(Guard::Admin("alice".into())),
-            false,
+            &[],
         );
         assert!(plan.actions.is_empty(), "nothing half-applied");
         assert!(plan.blocker.unwrap().message.contains("signs in as"));
@@ -486,7 +593,7 @@ pub(super) mod tests {
             &cleanup(&["gone"], &[]),
             &caller("arn:aws:iam::123456789012:user/admin"),
             None,
-            false,
+            &[],
         );
         assert!(plan.blocker.is_none());
         assert!(plan

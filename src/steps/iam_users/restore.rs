@@ -4,6 +4,7 @@
 use super::backup::*;
 use super::*;
 use crate::model::Grant;
+use crate::run::{Mode, Session};
 
 /// A managed policy that makes its holder an administrator, or able to
 /// become one (IAMFullAccess grants itself anything). Any partition.
@@ -75,7 +76,7 @@ pub(crate) fn grants_admin(document: &str) -> bool {
 /// What the restore grants: every policy ARN, inline policy and group,
 /// with those that make an administrator marked (a group by its own
 /// policies, a customer managed policy by its document).
-async fn grants(ctx: &Ctx, user: &IamUser) -> Result<Vec<Grant>> {
+async fn grants(ctx: &Cx, user: &IamUser) -> Result<Vec<Grant>> {
     let client = &ctx.aws.iam;
     let mut out = Vec::new();
     for arn in &user.attached_policies {
@@ -115,7 +116,7 @@ async fn grants(ctx: &Ctx, user: &IamUser) -> Result<Vec<Grant>> {
 }
 
 /// Why a user of the backup's name that exists blocks the restore, if it does.
-async fn existing_user_blocker(ctx: &Ctx, backup: &Backup) -> Result<Option<UserError>> {
+async fn existing_user_blocker(ctx: &Cx, backup: &Backup) -> Result<Option<UserError>> {
     let client = &ctx.aws.iam;
     let name = &backup.user.user_name;
     if !iam::user_exists(client, name).await? {
@@ -146,11 +147,12 @@ async fn existing_user_blocker(ctx: &Ctx, backup: &Backup) -> Result<Option<User
 /// refers to (a group, a policy, the boundary) is gone, before changing
 /// anything. Administrator-equivalent grants are named and need their own
 /// confirmation at a terminal.
-pub(crate) async fn restore(ctx: &mut Ctx, file: &Path) -> Result<()> {
+pub(crate) async fn restore(s: &mut Session, file: &Path, mode: Mode) -> Result<()> {
     let backup = load_backup(file)?;
-    let mut facts = crate::steps::begin(ctx).await?;
+    let mut facts = crate::run::begin(s).await?;
+    let ctx = &s.cx;
     let caller = facts.caller.clone();
-    let mut plan = StepPlan::new(StepId::IamUsersCleanup);
+    let mut plan = StepPlan::new(super::ID);
     let user = &backup.user;
     let client = &ctx.aws.iam;
     let mut missing = Vec::new();
@@ -223,35 +225,59 @@ pub(crate) async fn restore(ctx: &mut Ctx, file: &Path) -> Result<()> {
                 .map(|s| format!("not restored: {s}")),
         );
     }
-    if !admin.is_empty() && !ctx.dry_run && plan.blocker.is_none() {
-        if let Err(e) = confirm_admin_grants(ctx, &user.user_name, &admin) {
-            plan.blocker = Some(e);
-        }
+    let mut plans = [plan];
+    if s.output == crate::ui::OutputFormat::Text {
+        crate::run::show(&s.cx, &plans);
     }
-    let outcome = crate::steps::present(ctx, &mut facts, &plan).await;
-    crate::steps::finish(ctx, &caller, std::slice::from_ref(&plan))?;
+    let outcome = apply_restore(s, &mut facts, &mut plans, &admin, mode).await;
+    crate::run::finish(s, &caller, &plans, mode)?;
     outcome
+}
+
+/// After the plan is shown: administrator-equivalent grants confirmed on
+/// their own, then the run's confirmation, then the restore.
+async fn apply_restore(
+    s: &mut Session,
+    facts: &mut Facts,
+    plans: &mut [StepPlan; 1],
+    admin: &[String],
+    mode: Mode,
+) -> Result<()> {
+    crate::run::preflight(plans)?;
+    if mode != Mode::Apply {
+        return Ok(());
+    }
+    let user_name = plans[0].actions[0].name();
+    if !admin.is_empty() {
+        confirm_admin_grants(s, &user_name, admin)?;
+    }
+    crate::run::confirm(s, plans)?;
+    crate::run::apply_plan(s, facts, &plans[0]).await
 }
 
 /// Administrator-equivalent grants are confirmed on their own: the person
 /// types the user's name at a terminal; `--yes` alone never does it.
-fn confirm_admin_grants(ctx: &Ctx, user_name: &str, admin: &[String]) -> Result<(), UserError> {
+fn confirm_admin_grants(
+    s: &mut Session,
+    user_name: &str,
+    admin: &[String],
+) -> Result<(), UserError> {
     let refused = || {
         UserError::new(format!(
             "restoring {user_name} would grant administrator-equivalent access: {}",
             admin.join(", ")
         ))
     };
-    if !ctx.prompt().interactive() {
+    if !s.prompt.interactive() {
         return Err(refused()
             .caused_by("--yes alone never confirms administrator-equivalent access")
             .hint("run the restore at a terminal to confirm it, or remove those entries from the backup file; nothing was changed"));
     }
-    ctx.out.warn(&format!(
+    s.cx.out.warn(&format!(
         "restoring {user_name} grants administrator-equivalent access: {}",
         admin.join(", ")
     ));
-    let typed = ctx.prompt().input(
+    let typed = s.prompt.input(
         &format!("Type {user_name} to confirm these grants (anything else declines)"),
         None,
         &|_| Ok(()),
@@ -309,7 +335,7 @@ fn public_keys_compare_by_their_material() {
 
 /// Recreates the user, then its policies, groups and public keys.
 pub(crate) async fn restore_user(
-    ctx: &Ctx,
+    ctx: &Cx,
     file: &Path,
     user: &IamUser,
     marker: &str,

@@ -6,9 +6,10 @@
 use anyhow::Result;
 use serde_json::json;
 
-use super::{check, whoami, Ctx, Facts, StepId};
-use crate::cli::OutputFormat;
+use super::{caller_lines, whoami, Session};
 use crate::plan::StepPlan;
+use crate::steps::{Facts, STEPS};
+use crate::ui::OutputFormat;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum State {
@@ -31,7 +32,7 @@ impl State {
 
 /// A step's state and a short reason, from its plan.
 pub(crate) fn state_of(plan: &StepPlan) -> (State, String) {
-    if let Some(b) = &plan.blocker {
+    if let Some(b) = plan.blocker.as_ref().or(plan.waits.as_ref()) {
         (State::ToDo, b.message.clone())
     } else if let Some(a) = plan.actions.first() {
         let more = plan.actions.len() - 1;
@@ -49,19 +50,20 @@ pub(crate) fn state_of(plan: &StepPlan) -> (State, String) {
     }
 }
 
-pub(crate) async fn status(ctx: &Ctx) -> Result<()> {
+pub(crate) async fn status(s: &Session) -> Result<()> {
+    let ctx = &s.cx;
     let caller = whoami(ctx).await?;
-    let mut facts = Facts::new(caller.clone());
+    let mut facts = Facts::new(caller.clone(), &ctx.aws.region);
     let mut rows = Vec::new();
-    for step in StepId::ALL {
-        let (state, detail) = match check(step, ctx, &mut facts).await {
+    for step in STEPS {
+        let (state, detail) = match step.check(ctx, &mut facts).await {
             Ok(plan) => state_of(&plan),
             Err(e) => (State::Unknown, format!("{e:#}")),
         };
-        rows.push((step, state, detail));
+        rows.push((step.id(), state, detail));
     }
     let portal = facts.active_instance().and_then(|i| i.default_portal_url());
-    if ctx.output == OutputFormat::Json {
+    if s.output == OutputFormat::Json {
         let steps: Vec<_> = rows
             .iter()
             .map(|(step, state, detail)| json!({"step": step.name(), "state": state.label(), "detail": detail}))
@@ -76,7 +78,7 @@ pub(crate) async fn status(ctx: &Ctx) -> Result<()> {
         ctx.out.data(&serde_json::to_string_pretty(&doc)?);
         return Ok(());
     }
-    for line in super::caller_lines(ctx, &caller) {
+    for line in caller_lines(ctx, &caller) {
         ctx.out.data(&line);
     }
     match facts.active_instance() {
@@ -95,11 +97,7 @@ pub(crate) async fn status(ctx: &Ctx) -> Result<()> {
         None => ctx.out.data("Instance:    none in this region"),
     }
     ctx.out.data("");
-    let width = StepId::ALL
-        .iter()
-        .map(|s| s.name().len())
-        .max()
-        .unwrap_or(0);
+    let width = STEPS.iter().map(|s| s.id().name().len()).max().unwrap_or(0);
     for (step, state, detail) in rows {
         ctx.out.data(&format!(
             "{:<width$}  {:<7}  {detail}",
@@ -116,7 +114,7 @@ mod tests {
 
     #[test]
     fn done_steps_show_every_note_so_unmanaged_sets_are_visible() {
-        let mut plan = StepPlan::new(StepId::PermissionSets);
+        let mut plan = StepPlan::new(crate::steps::permission_sets::ID);
         plan.notes = vec![
             "2 permission sets as configured".into(),
             "not in the config, left alone: Legacy".into(),

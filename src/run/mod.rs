@@ -1,0 +1,353 @@
+//! The driver: one run, over one step or all of them.
+//!
+//! observe every step -> plan every step (a later step plans against what
+//! an earlier one will create) -> pre-flight (a step that cannot go on
+//! stops the run before its first write) -> show the whole plan -> confirm
+//! once (deletions on their own terms) -> answer the plan's decisions ->
+//! apply, step by step -> summary or JSON.
+//!
+//! The run mode lives here and nowhere else: [`Mode::DryRun`] stops after
+//! the plan, [`Mode::Apply`] goes on; `status` and the wizard's first look
+//! only plan (see `status`). No step reads it.
+
+mod apply;
+pub(crate) mod status;
+
+use anyhow::Result;
+use console::Style;
+
+use crate::aws::sts::caller_identity;
+use crate::error::UserError;
+use crate::model::{plural, Caller};
+use crate::plan::{self, Action, ManualStep, Op, StepPlan};
+use crate::steps::{step, Cx, Facts, Person, StepId};
+use crate::ui::{OutputFormat, Prompter};
+
+pub(crate) use apply::apply_plan;
+
+/// What a run does after planning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// Show the plan, change nothing.
+    DryRun,
+    /// Show the plan, confirm, apply.
+    Apply,
+}
+
+/// Everything a run has: AWS and the desired state, the person (or the
+/// config standing in for them), and how to print the result.
+pub(crate) struct Session {
+    pub cx: Cx,
+    pub prompt: Box<dyn Prompter>,
+    pub output: OutputFormat,
+}
+
+impl Session {
+    /// The person's part, for questions and console steps.
+    pub(crate) fn person<'a>(&'a mut self, facts: &'a mut Facts) -> Person<'a> {
+        Person {
+            cx: &mut self.cx,
+            prompt: &mut *self.prompt,
+            facts,
+        }
+    }
+}
+
+/// Who is calling, with the loud warning when it is the root user.
+pub(crate) async fn whoami(cx: &Cx) -> Result<Caller> {
+    let caller = caller_identity(&cx.aws.sts).await.map_err(|e| {
+        anyhow::Error::new(e).context("cannot tell who the AWS credentials belong to")
+    })?;
+    if caller.is_root() {
+        cx.out.loud_warning(&[
+            format!("This run uses the ROOT USER of account {}.", caller.account),
+            "Root access keys are what ssosetup helps you retire: deleting them".to_string(),
+            "mid-run cuts this run off. Finish the Identity Center steps, then".to_string(),
+            "run again with the new Identity Center profile (aws sso login).".to_string(),
+        ]);
+    }
+    Ok(caller)
+}
+
+/// The header of every plan: who, with which credentials, where.
+pub(crate) fn caller_lines(cx: &Cx, caller: &Caller) -> Vec<String> {
+    let who = if caller.is_root() {
+        cx.out.out_style(
+            Style::new().red().bold(),
+            &format!("{} (ROOT USER)", caller.arn),
+        )
+    } else {
+        caller.arn.clone()
+    };
+    vec![
+        format!("Caller:      {who}"),
+        format!("Credentials: {}", cx.aws.credentials),
+        format!("Account:     {}", caller.account),
+        format!("Region:      {}", cx.aws.region),
+    ]
+}
+
+/// Who is calling (shown atop the plan): the start of every run.
+pub(crate) async fn begin(s: &Session) -> Result<Facts> {
+    let caller = whoami(&s.cx).await?;
+    if s.output == OutputFormat::Text {
+        for line in caller_lines(&s.cx, &caller) {
+            s.cx.out.data(&line);
+        }
+    }
+    Ok(Facts::new(caller, &s.cx.aws.region))
+}
+
+/// Observes and plans `steps` in order: the whole run's plan. A step that
+/// cannot go on and that later steps need ends the planning there: what
+/// comes after it would be planned against a state that cannot come about
+/// (and, for a member-account caller, could not even be read).
+pub(crate) async fn plan_all(
+    cx: &Cx,
+    facts: &mut Facts,
+    steps: &[StepId],
+) -> Result<Vec<StepPlan>> {
+    let mut plans = Vec::new();
+    for id in steps {
+        let the_step = step(*id);
+        let plan = the_step.check(cx, facts).await?;
+        let stop = plan.blocker.is_some() && the_step.later_steps_need_it();
+        plans.push(plan);
+        if stop {
+            break;
+        }
+    }
+    Ok(plans)
+}
+
+/// Runs `steps` through the whole pipeline in `mode`.
+pub(crate) async fn run(s: &mut Session, steps: &[StepId], mode: Mode) -> Result<()> {
+    let mut facts = begin(s).await?;
+    let mut plans = plan_all(&s.cx, &mut facts, steps).await?;
+    if s.output == OutputFormat::Text {
+        show(&s.cx, &plans);
+    }
+    let outcome = go(s, &mut facts, &mut plans, mode).await;
+    finish(s, &facts.caller, &plans, mode)?;
+    outcome
+}
+
+/// Every step's plan, for people.
+pub(crate) fn show(cx: &Cx, plans: &[StepPlan]) {
+    for plan in plans {
+        cx.out.data("");
+        for line in crate::ui::render::step_plan(plan, &cx.out) {
+            cx.out.data(&line);
+        }
+    }
+    if let Some((at, gate)) = gate(plans, false) {
+        let later: usize = plans[at + 1..].iter().map(|p| p.actions.len()).sum();
+        if later > 0 {
+            cx.out.data("");
+            cx.out.data(&format!(
+                "The run stops at the console step \"{}\": the {later} change{} after it wait{} until it is done.",
+                gate.title,
+                plural(later),
+                if later == 1 { "s" } else { "" }
+            ));
+        }
+    }
+}
+
+/// The first console step a later step needs, when no person can do it
+/// now: the run applies what comes before it and stops there.
+fn gate(plans: &[StepPlan], interactive: bool) -> Option<(usize, &ManualStep)> {
+    if interactive {
+        return None;
+    }
+    plans
+        .iter()
+        .enumerate()
+        .find_map(|(i, p)| p.manual.iter().find(|m| m.required).map(|m| (i, m)))
+}
+
+/// Pre-flight: a step that cannot go on (bad config found by a read, a
+/// member-account caller, a policy that does not exist...) stops the run
+/// before its first write. Its error is the run's.
+pub(crate) fn preflight(plans: &[StepPlan]) -> Result<(), UserError> {
+    let stops: Vec<&StepPlan> = plans.iter().filter(|p| p.blocker.is_some()).collect();
+    match stops.as_slice() {
+        [] => Ok(()),
+        [one] => Err(one.blocker.clone().expect("filtered")),
+        many => {
+            let mut error = UserError::new(format!(
+                "{} steps cannot go on; nothing was changed",
+                many.len()
+            ));
+            let mut hint = None;
+            for p in many {
+                let b = p.blocker.as_ref().expect("filtered");
+                error = error.caused_by(format!("{}: {}", p.step.name(), b.message));
+                hint = hint.or(b.hint.clone());
+            }
+            Err(match hint {
+                Some(h) => error.hint(h),
+                None => error,
+            })
+        }
+    }
+}
+
+async fn go(s: &mut Session, facts: &mut Facts, plans: &mut [StepPlan], mode: Mode) -> Result<()> {
+    preflight(plans)?;
+    if mode != Mode::Apply {
+        return Ok(());
+    }
+    confirm(s, plans)?;
+    decide(s, plans)?;
+    let mut waiting = Vec::new();
+    for plan in plans.iter() {
+        if let Some(w) = &plan.waits {
+            waiting.push(w.clone());
+            continue;
+        }
+        apply_plan(s, facts, plan).await?;
+    }
+    match waiting.into_iter().next() {
+        Some(w) => Err(w.into()),
+        None => Ok(()),
+    }
+}
+
+/// One question for the whole run; deletions of credentials or
+/// identities on their own terms (never yes by default; under `--yes`
+/// only what the config names).
+pub(crate) fn confirm(s: &mut Session, plans: &[StepPlan]) -> Result<()> {
+    let applied: Vec<&StepPlan> = plans.iter().filter(|p| p.waits.is_none()).collect();
+    let actions: Vec<&Action> = applied.iter().flat_map(|p| &p.actions).collect();
+    if actions.is_empty() {
+        return Ok(());
+    }
+    if actions.iter().any(|a| a.is_destructive()) {
+        return confirm_deletions(s, plans);
+    }
+    let steps = step_names(&applied);
+    let n = actions.len();
+    let removals = actions.iter().filter(|a| a.op() == Op::Delete).count();
+    let question = if removals > 0 {
+        format!(
+            "Apply {n} change{} ({steps}), including {removals} removal{} marked -?",
+            plural(n),
+            plural(removals)
+        )
+    } else {
+        format!("Apply {n} change{} ({steps})?", plural(n))
+    };
+    if s.prompt.confirm(&question, true)? {
+        Ok(())
+    } else {
+        Err(UserError::new(format!("declined: {steps} was not changed"))
+            .hint("run the step again when ready; --dry-run shows the plan without asking")
+            .into())
+    }
+}
+
+fn step_names(plans: &[&StepPlan]) -> String {
+    plans
+        .iter()
+        .filter(|p| !p.actions.is_empty())
+        .map(|p| p.step.name())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A plan that deletes credentials or identities is asked about on its
+/// own terms: never yes by default, and under `--yes` only what the config
+/// names (every deletion ssosetup plans comes from the config). Nothing to
+/// delete: nothing to ask.
+pub(crate) fn confirm_deletions(s: &mut Session, plans: &[StepPlan]) -> Result<()> {
+    let applied: Vec<&StepPlan> = plans.iter().filter(|p| p.waits.is_none()).collect();
+    let actions: Vec<&Action> = applied.iter().flat_map(|p| &p.actions).collect();
+    let doomed: Vec<String> = actions
+        .iter()
+        .filter(|a| a.is_destructive())
+        .map(|a| a.name())
+        .collect();
+    if doomed.is_empty() {
+        return Ok(());
+    }
+    let steps = step_names(&applied);
+    let n = actions.len();
+    let question = format!(
+        "Apply {n} change{} ({steps}), deleting for good: {}?",
+        plural(n),
+        doomed.join(", ")
+    );
+    if s.prompt.confirm_delete(&question, true)? {
+        Ok(())
+    } else {
+        Err(UserError::new(format!("declined: {steps} was not changed"))
+            .hint("nothing was deleted; run the step again when ready (--dry-run shows the plan without asking)")
+            .into())
+    }
+}
+
+/// Answers the plan's decisions before anything is applied: a change that
+/// discards something the config does not name (a profile section someone
+/// else wrote) is made only after an explicit yes.
+pub(crate) fn decide(s: &mut Session, plans: &mut [StepPlan]) -> Result<()> {
+    for plan in plans.iter_mut() {
+        for action in &mut plan.actions {
+            for choice in action.choices_mut() {
+                if let Some(shown) = &choice.shown {
+                    s.cx.out.say(shown);
+                }
+                choice.yes = s.prompt.confirm_delete(&choice.question, false)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The end of a run: the summary for people, or the whole plan as JSON.
+pub(crate) fn finish(s: &Session, caller: &Caller, plans: &[StepPlan], mode: Mode) -> Result<()> {
+    if s.output == OutputFormat::Text {
+        summarize(s, plans, mode);
+    } else {
+        let json = plan::to_json(
+            caller,
+            &s.cx.aws.credentials.to_string(),
+            &s.cx.aws.region,
+            plans,
+        );
+        s.cx.out.data(&serde_json::to_string_pretty(&json)?);
+    }
+    Ok(())
+}
+
+fn summarize(s: &Session, plans: &[StepPlan], mode: Mode) {
+    let out = &s.cx.out;
+    let changes: usize = plans.iter().map(|p| p.actions.len()).sum();
+    let manual: Vec<&ManualStep> = plans.iter().flat_map(|p| &p.manual).collect();
+    out.say("");
+    let blocked = plans
+        .iter()
+        .any(|p| p.blocker.is_some() || p.waits.is_some());
+    if mode != Mode::Apply {
+        out.say(&format!(
+            "Dry run: {changes} change{} and {} console step{} planned; nothing was changed.",
+            plural(changes),
+            manual.len(),
+            plural(manual.len())
+        ));
+    } else if changes == 0 && !blocked {
+        out.say(if manual.is_empty() {
+            "Everything matches the config; nothing was changed."
+        } else {
+            "Nothing to change through the API; nothing was changed."
+        });
+    }
+    // At a terminal each console step was walked through (and verified
+    // where AWS can tell) as it came; otherwise they are still to do.
+    if mode == Mode::Apply && !manual.is_empty() && !s.prompt.interactive() {
+        out.say("Console steps not confirmed yet (AWS has no API for them):");
+        for m in manual {
+            out.say(&format!("  {}: {} ({})", m.step, m.title, m.url));
+        }
+    }
+}

@@ -1,0 +1,155 @@
+//! `ssosetup init` at a terminal: the wizard. It looks first (every step,
+//! read-only), says what it will and will never do, then walks the steps in
+//! the guide's order: ask (defaults from what was observed and from the
+//! config), show the step's plan, then Apply / Change answers / Skip / Quit.
+//!
+//! It stays thin: each step's questions are its own (`Step::ask`), and the
+//! observe, plan and apply code is what the subcommands run. Every answer
+//! is saved to the config file as it is given, so the file is both the
+//! record and the replay (`ssosetup init --config FILE --yes`), and a later
+//! `init` continues where this one stopped.
+
+use anyhow::Result;
+
+use crate::error::one_line;
+use crate::run::status::{state_of, State};
+use crate::run::{apply_plan, caller_lines, confirm_deletions, decide, whoami, Session};
+use crate::steps::{Facts, STEPS};
+
+const WILL: &str = "\
+What this wizard does: one step at a time, it asks, shows exactly what it
+would change, and changes nothing until you choose Apply. Your answers are
+saved as you give them, so you can stop at any point (Quit or Ctrl-C) and
+run `ssosetup init` again to continue.
+It never deletes anything you did not choose, never works outside the
+Identity Center home region shown above, and never creates access keys.";
+
+enum Choice {
+    Apply,
+    Change,
+    Skip,
+    Quit,
+}
+
+/// The first look: every step, read-only (nothing is generated or written).
+async fn look(s: &Session, caller: &crate::model::Caller) {
+    let mut look = Facts::new(caller.clone(), &s.cx.aws.region);
+    for step in STEPS {
+        let (state, detail) = match step.check(&s.cx, &mut look).await {
+            Ok(plan) => state_of(&plan),
+            Err(e) => (State::Unknown, one_line(&e)),
+        };
+        s.cx.out.say(&format!(
+            "  {:<17} {:<7}  {detail}",
+            step.id().name(),
+            state.label()
+        ));
+    }
+}
+
+pub(crate) async fn run(s: &mut Session) -> Result<()> {
+    let caller = whoami(&s.cx).await?;
+    for line in caller_lines(&s.cx, &caller) {
+        s.cx.out.say(&line);
+    }
+    if s.cx.config.config.region.is_none() {
+        s.cx.config.config.region = Some(s.cx.aws.region.clone());
+        s.cx.config.save()?;
+    }
+    s.cx.out.say(&format!(
+        "Answers are saved in {}",
+        s.cx.config.path.display()
+    ));
+
+    s.cx.out.say("");
+    s.cx.out.heading("Where the account stands");
+    look(s, &caller).await;
+    s.cx.out.say("");
+    s.cx.out.say(WILL);
+
+    let mut facts = Facts::new(caller, &s.cx.aws.region);
+    for (n, step) in STEPS.iter().enumerate() {
+        let mut force = false;
+        s.cx.out.say("");
+        s.cx.out.heading(&format!(
+            "Step {} of {}: {}",
+            n + 1,
+            STEPS.len(),
+            step.id().name()
+        ));
+        loop {
+            step.ask(&mut s.person(&mut facts), force).await?;
+            let plan = step.check(&s.cx, &mut facts).await?;
+            for line in crate::ui::render::step_plan(&plan, &s.cx.out) {
+                s.cx.out.data(&line);
+            }
+            let stop = plan.blocker.clone();
+            if let Some(why) = stop
+                .clone()
+                .filter(|_| !step.later_steps_need_it())
+                .or(plan.waits.clone())
+            {
+                // Nothing later needs this step: say why it waits, and go on.
+                s.cx.out.warn(&format!(
+                    "{} waits: {}{}",
+                    step.id().name(),
+                    why.message,
+                    why.hint
+                        .as_ref()
+                        .map(|h| format!("\n  hint: {h}"))
+                        .unwrap_or_default()
+                ));
+                break;
+            }
+            if let Some(blocker) = stop {
+                return Err(blocker.into());
+            }
+            if plan.is_done() {
+                break;
+            }
+            let apply = if plan.actions.is_empty() {
+                "Do the console step now"
+            } else {
+                "Apply"
+            };
+            let mut options = vec![(apply, Choice::Apply)];
+            if step.has_questions() {
+                options.push(("Change answers", Choice::Change));
+            }
+            options.push(("Skip this step for now", Choice::Skip));
+            options.push(("Quit (your answers are saved)", Choice::Quit));
+            let labels: Vec<String> = options.iter().map(|(l, _)| l.to_string()).collect();
+            let picked = s.prompt.select("What now?", &labels, 0)?;
+            match options[picked].1 {
+                Choice::Apply => {
+                    let mut plans = [plan];
+                    confirm_deletions(s, &plans)?;
+                    decide(s, &mut plans)?;
+                    apply_plan(s, &mut facts, &plans[0]).await?;
+                    break;
+                }
+                Choice::Change => force = true,
+                Choice::Skip => {
+                    s.cx.out.say(&format!(
+                        "skipped {}; `ssosetup init` offers it again",
+                        step.id().name()
+                    ));
+                    break;
+                }
+                Choice::Quit => {
+                    s.cx.out.say(&format!(
+                        "Stopped. Your answers are in {}; run `ssosetup init` to continue.",
+                        s.cx.config.path.display()
+                    ));
+                    return Ok(());
+                }
+            }
+        }
+    }
+    s.cx.out.say("");
+    s.cx.out.say(&format!(
+        "The wizard is done. `ssosetup status` shows where each step stands; `ssosetup init --config {} --yes` replays it.",
+        s.cx.config.path.display()
+    ));
+    Ok(())
+}
