@@ -91,31 +91,7 @@ async fn run_command(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
     if let Some(file) = &restore {
         steps::iam_users::load_backup(file)?;
     }
-    if let Some(region) = &global.region {
-        if !is_region(region) {
-            return Err(UserError::new(format!(
-                "--region {} is not an AWS region name",
-                error::excerpt(region)
-            ))
-            .hint("pass a region such as us-east-1 or ap-southeast-1")
-            .into());
-        }
-        if let Some(file_region) = config.config.region.as_ref().filter(|r| *r != region) {
-            printer.warn(&format!(
-                "--region {region} overrides region = \"{file_region}\" from {}",
-                config.path.display()
-            ));
-        }
-    }
-    for warning in config::warnings(&config.config) {
-        printer.warn(&warning);
-    }
-    if !config.from_file && !matches!(cli.command, Command::Status) {
-        printer.say(&format!(
-            "No config file at {}: using the defaults.",
-            config.path.display()
-        ));
-    }
+    check_args(&cli, &config, printer)?;
 
     let mut prompt = ui::prompt::for_run(global.yes);
     let aws = connect(global, &config, &mut *prompt).await?;
@@ -146,6 +122,38 @@ async fn run_command(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
         }
         _ => run::run(&mut session, &steps, mode).await,
     }
+}
+
+/// The flags that the parser cannot check, and a word about the config.
+fn check_args(cli: &Cli, config: &LoadedConfig, printer: &Printer) -> anyhow::Result<()> {
+    let global = &cli.global;
+    if let Some(region) = &global.region {
+        if !is_region(region) {
+            return Err(UserError::new(format!(
+                "--region {} is not an AWS region name",
+                error::excerpt(region)
+            ))
+            .hint("pass a region such as us-east-1 or ap-southeast-1")
+            .into());
+        }
+        if let Some(file_region) = config.config.region.as_ref().filter(|r| *r != region) {
+            printer.warn(&format!(
+                "--region {region} overrides region = \"{file_region}\" from {}",
+                config.path.display()
+            ));
+        }
+    }
+    for warning in config::warnings(&config.config) {
+        printer.warn(&warning);
+    }
+    if !config.from_file && !matches!(cli.command, Command::Status) {
+        printer.say(&format!(
+            "No config file at {}: using the defaults.",
+            config.path.display()
+        ));
+    }
+
+    Ok(())
 }
 
 /// The AWS clients for the flags and the config. When nothing names a
@@ -263,4 +271,59 @@ fn init_tracing(verbose: u8, quiet: bool) {
         .with_ansi(color)
         .without_time()
         .try_init();
+}
+
+#[cfg(test)]
+mod layering {
+    //! The layers of docs/architecture.md, held by a test: a lower layer
+    //! never names a higher one.
+
+    use std::path::Path;
+
+    fn sources(dir: &Path) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                out.extend(sources(&path));
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push((
+                    path.display().to_string(),
+                    std::fs::read_to_string(&path).unwrap(),
+                ));
+            }
+        }
+        out
+    }
+
+    fn names(text: &str, module: &str) -> bool {
+        let needle = format!("crate::{module}");
+        text.match_indices(&needle).any(|(i, _)| {
+            !text[i + needle.len()..].starts_with(|c: char| c.is_alphanumeric() || c == '_')
+        })
+    }
+
+    #[test]
+    fn lower_layers_never_name_higher_ones() {
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut wrong = Vec::new();
+        for (dir, forbidden) in [
+            (
+                "model",
+                &["aws", "plan", "config", "steps", "run", "ui", "cli"][..],
+            ),
+            ("plan", &["aws", "steps", "run", "ui", "cli"][..]),
+            ("config", &["aws", "plan", "steps", "run", "ui", "cli"][..]),
+            ("aws", &["plan", "config", "steps", "run", "ui", "cli"][..]),
+        ] {
+            for (file, text) in sources(&src.join(dir)) {
+                for module in forbidden {
+                    if names(&text, module) {
+                        wrong.push(format!("{file} names crate::{module}"));
+                    }
+                }
+            }
+        }
+        assert!(wrong.is_empty(), "{wrong:#?}");
+    }
 }

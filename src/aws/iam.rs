@@ -501,6 +501,7 @@ where
 
 /// Removes one dependent of `user` (or, with `user` `None`, of the session's
 /// root user). The order of calls is the caller's business.
+/// Long by design: one arm per kind of dependent, each its own IAM call.
 pub(crate) async fn remove(
     iam: &Iam,
     user: Option<&str>,

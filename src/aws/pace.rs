@@ -2,7 +2,7 @@
 //! limited by AWS's rate instead of failing with `Rate exceeded`:
 //! sso-admin about 20 requests per second for all its APIs together,
 //! identitystore about 20 per second per API, and at most 10 outstanding
-//! account-assignment creations (AWS-FACTS.md, "Limits").
+//! account-assignment creations (the Identity Center quotas page).
 //!
 //! Requests are spaced evenly (no burst), which keeps any one-second window
 //! at or under the rate. Throttling that happens anyway is retried by the

@@ -1,9 +1,10 @@
 //! Who is calling, and where their credentials came from.
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 /// The identity whose credentials this run uses.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub(crate) struct Caller {
     pub account: String,
     pub arn: String,

@@ -3,12 +3,13 @@
 
 use std::collections::BTreeMap;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::plural;
 
 /// `GetAccountSummary`'s facts about the calling account's root user.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 pub(crate) struct RootSummary {
     pub access_keys: bool,
     pub mfa: bool,
@@ -18,7 +19,7 @@ pub(crate) struct RootSummary {
 
 /// The credential report: one row per user (the root user's is
 /// `<root_account>`), columns by their header names.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub(crate) struct CredentialReport {
     pub generated: Option<String>,
     pub rows: Vec<BTreeMap<String, String>>,
@@ -55,14 +56,14 @@ impl CredentialReport {
 }
 
 /// An IAM user as `ListUsers` gives it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub(crate) struct UserSummary {
     pub user_name: String,
     pub arn: String,
     pub path: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub(crate) struct AccessKey {
     pub id: String,
     pub status: String,
@@ -72,7 +73,7 @@ pub(crate) struct AccessKey {
     pub last_used_region: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub(crate) struct MfaDevice {
     pub serial: String,
     /// A virtual device (an authenticator app) is its own IAM resource and
@@ -80,13 +81,13 @@ pub(crate) struct MfaDevice {
     pub virtual_device: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub(crate) struct InlinePolicy {
     pub name: String,
     pub document: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub(crate) struct PublicKey {
     pub id: String,
     pub status: String,
@@ -94,7 +95,7 @@ pub(crate) struct PublicKey {
     pub body: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub(crate) struct ServiceCredential {
     pub id: String,
     pub service: String,
@@ -104,7 +105,7 @@ pub(crate) struct ServiceCredential {
 
 /// Everything about one IAM user that deleting it removes, and that
 /// restoring it needs (secrets excepted: AWS never shows them again).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub(crate) struct IamUser {
     pub user_name: String,
     pub user_id: String,
@@ -239,7 +240,7 @@ impl Dependent {
 }
 
 /// A member account's root credentials, as an audit session lists them.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, JsonSchema)]
 pub(crate) struct MemberRoot {
     pub access_keys: Vec<String>,
     pub signing_certificates: Vec<String>,
@@ -271,7 +272,7 @@ impl MemberRoot {
 }
 
 /// One thing a restore gives the user back, for the plan.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub(crate) struct Grant {
     /// e.g. `managed policy arn:aws:iam::aws:policy/ReadOnlyAccess`.
     pub what: String,

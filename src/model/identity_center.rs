@@ -1,9 +1,10 @@
 //! IAM Identity Center: the instance and its permission sets.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// An Identity Center instance as ListInstances shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub(crate) struct Instance {
     pub arn: String,
     pub identity_store_id: String,
@@ -33,7 +34,7 @@ impl Instance {
 }
 
 /// A permission set's own fields, as DescribePermissionSet shows them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub(crate) struct PermissionSet {
     pub arn: String,
     pub name: String,
@@ -43,7 +44,7 @@ pub(crate) struct PermissionSet {
 }
 
 /// The fields UpdatePermissionSet and CreatePermissionSet send.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub(crate) struct PermissionSetFields {
     pub description: Option<String>,
     pub session_duration: String,
@@ -51,13 +52,13 @@ pub(crate) struct PermissionSetFields {
 }
 
 /// A permissions boundary: an AWS managed policy, or a customer managed one by name and path.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub(crate) enum Boundary {
     Managed(String),
     CustomerManaged(CustomerManagedPolicy),
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct CustomerManagedPolicy {
     pub name: String,

@@ -1,8 +1,9 @@
 //! The AWS Organization and its accounts.
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub(crate) struct Organization {
     pub id: String,
     pub management_account_id: String,
@@ -11,7 +12,7 @@ pub(crate) struct Organization {
 }
 
 /// A member account of the organization.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub(crate) struct Account {
     pub id: String,
     pub name: String,

@@ -19,7 +19,8 @@ use console::Style;
 use crate::aws::sts::caller_identity;
 use crate::error::UserError;
 use crate::model::{plural, Caller};
-use crate::plan::{self, Action, ManualStep, Op, StepPlan};
+use crate::plan::json::PlanDocument;
+use crate::plan::{Action, ManualStep, Op, StepPlan};
 use crate::steps::{step, Cx, Facts, Person, StepId};
 use crate::ui::{OutputFormat, Prompter};
 
@@ -309,13 +310,13 @@ pub(crate) fn finish(s: &Session, caller: &Caller, plans: &[StepPlan], mode: Mod
     if s.output == OutputFormat::Text {
         summarize(s, plans, mode);
     } else {
-        let json = plan::to_json(
+        let document = PlanDocument::new(
             caller,
             &s.cx.aws.credentials.to_string(),
             &s.cx.aws.region,
             plans,
         );
-        s.cx.out.data(&serde_json::to_string_pretty(&json)?);
+        s.cx.out.data(&serde_json::to_string_pretty(&document)?);
     }
     Ok(())
 }

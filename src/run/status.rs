@@ -4,9 +4,9 @@
 //! the others are still shown.
 
 use anyhow::Result;
-use serde_json::json;
 
 use super::{caller_lines, whoami, Session};
+use crate::plan::json::{CallerInfo, StatusDocument, StepStatus};
 use crate::plan::StepPlan;
 use crate::steps::{Facts, STEPS};
 use crate::ui::OutputFormat;
@@ -64,17 +64,20 @@ pub(crate) async fn status(s: &Session) -> Result<()> {
     }
     let portal = facts.active_instance().and_then(|i| i.default_portal_url());
     if s.output == OutputFormat::Json {
-        let steps: Vec<_> = rows
-            .iter()
-            .map(|(step, state, detail)| json!({"step": step.name(), "state": state.label(), "detail": detail}))
-            .collect();
-        let doc = json!({
-            "caller": {"account": caller.account, "arn": caller.arn, "root": caller.is_root(), "credentials": ctx.aws.credentials.to_string()},
-            "region": ctx.aws.region,
-            "instance": facts.active_instance(),
-            "portal_url": portal,
-            "steps": steps,
-        });
+        let doc = StatusDocument {
+            caller: CallerInfo::new(&caller, &ctx.aws.credentials.to_string()),
+            region: ctx.aws.region.clone(),
+            instance: facts.active_instance().cloned(),
+            portal_url: portal,
+            steps: rows
+                .iter()
+                .map(|(step, state, detail)| StepStatus {
+                    step: *step,
+                    state: state.label(),
+                    detail: detail.clone(),
+                })
+                .collect(),
+        };
         ctx.out.data(&serde_json::to_string_pretty(&doc)?);
         return Ok(());
     }

@@ -163,6 +163,7 @@ struct MemberRoots {
     log: Vec<String>,
 }
 
+/// Long by design: a stand-in for IAM's own rules, one arm per operation.
 fn member_sessions(state: Arc<Mutex<MemberRoots>>) -> SessionIam {
     Arc::new(
         move |account: &str, creds: aws_credential_types::Credentials| {
@@ -554,6 +555,7 @@ impl FakeUser {
     }
 }
 
+/// Long by design: a stand-in for IAM's own rules, one arm per operation.
 fn fake_iam(state: Arc<Mutex<FakeUser>>) -> aws_sdk_iam::Client {
     macro_rules! op {
         ($op:ident, |$st:ident, $r:ident| $body:expr) => {{

@@ -291,7 +291,13 @@ async fn a_root_caller_is_recognised_and_marked_in_the_plan() {
         header.contains("arn:aws:iam::111111111111:root (ROOT USER)"),
         "{header}"
     );
-    let json = crate::plan::to_json(&caller, "profile test", "us-east-1", &[]);
+    let json = serde_json::to_value(crate::plan::json::PlanDocument::new(
+        &caller,
+        "profile test",
+        "us-east-1",
+        &[],
+    ))
+    .unwrap();
     assert_eq!(json["caller"]["root"], true);
 }
 

@@ -372,36 +372,13 @@ fn plan(seen: Option<&Seen>, config: &Config, facts: &Facts) -> StepPlan {
         );
         return plan;
     };
-    let mut pairs = seen.reached.clone();
-    // Planned in this run: what the config gives the user.
-    if let Some(u) = config.users.iter().find(|u| &u.user_name == user) {
-        let groups = facts.groups.clone().unwrap_or_default();
-        let planned = |w: &Wanted| {
-            seen.user_id.is_none()
-                || groups.get(&w.group).is_some_and(Option::is_none)
-                || seen
-                    .permission_sets
-                    .get(&w.permission_set)
-                    .is_some_and(Option::is_none)
-        };
-        for w in seen
-            .wanted
-            .iter()
-            .filter(|w| u.groups.contains(&w.group) && planned(w))
-        {
-            pairs.insert((w.account_id.clone(), w.permission_set.clone()));
+    let pairs = match pairs(seen, config, facts, user) {
+        Ok(pairs) => pairs,
+        Err(blocker) => {
+            plan.blocker = Some(blocker);
+            return plan;
         }
-    } else if seen.user_id.is_none() {
-        plan.blocker = Some(
-            UserError::new(format!(
-                "user {user} ([cli] user) is not in the identity store"
-            ))
-            .hint(
-                "add the user under [[users]] and run `ssosetup users`, or name an existing user",
-            ),
-        );
-        return plan;
-    }
+    };
     let reach: Vec<Reach> = pairs
         .into_iter()
         .map(|(account_id, permission_set)| Reach {
@@ -440,6 +417,42 @@ fn plan(seen: Option<&Seen>, config: &Config, facts: &Facts) -> StepPlan {
             .push(format!("  aws sts get-caller-identity --profile {p}"));
     }
     plan
+}
+
+/// (account, permission set) the `[cli]` user reaches now, and what the
+/// config's assignments give it in this run. Pure.
+fn pairs(
+    seen: &Seen,
+    config: &Config,
+    facts: &Facts,
+    user: &str,
+) -> Result<BTreeSet<(String, String)>, UserError> {
+    let mut pairs = seen.reached.clone();
+    // Planned in this run: what the config gives the user.
+    if let Some(u) = config.users.iter().find(|u| u.user_name == user) {
+        let groups = facts.groups.clone().unwrap_or_default();
+        let planned = |w: &Wanted| {
+            seen.user_id.is_none()
+                || groups.get(&w.group).is_some_and(Option::is_none)
+                || seen
+                    .permission_sets
+                    .get(&w.permission_set)
+                    .is_some_and(Option::is_none)
+        };
+        for w in seen
+            .wanted
+            .iter()
+            .filter(|w| u.groups.contains(&w.group) && planned(w))
+        {
+            pairs.insert((w.account_id.clone(), w.permission_set.clone()));
+        }
+    } else if seen.user_id.is_none() {
+        return Err(UserError::new(format!(
+            "user {user} ([cli] user) is not in the identity store"
+        ))
+        .hint("add the user under [[users]] and run `ssosetup users`, or name an existing user"));
+    }
+    Ok(pairs)
 }
 
 /// The write the sections need, if any: its diff (secrets masked), and

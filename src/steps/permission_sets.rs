@@ -373,109 +373,15 @@ pub(crate) fn plan(
         observed.iter().map(|o| (o.set.name.as_str(), o)).collect();
     let mut matching = 0;
     for d in desired {
-        let name = d.name.clone();
         let Some(o) = by_name.get(d.name.as_str()) else {
-            plan.actions.push(Action::CreatePermissionSet {
-                name: name.clone(),
-                fields: d.fields.clone(),
-            });
-            for arn in &d.managed {
-                plan.actions.push(Action::AttachManagedPolicy {
-                    permission_set: name.clone(),
-                    policy_arn: arn.clone(),
-                });
-            }
-            for p in &d.customer_managed {
-                plan.actions.push(Action::AttachCustomerManagedPolicy {
-                    permission_set: name.clone(),
-                    policy: p.clone(),
-                });
-            }
-            if let Some(doc) = &d.inline {
-                plan.actions.push(Action::PutInlinePolicy {
-                    permission_set: name.clone(),
-                    document: doc.clone(),
-                });
-            }
-            if let Some(b) = &d.boundary {
-                plan.actions.push(Action::PutPermissionsBoundary {
-                    permission_set: name.clone(),
-                    boundary: b.clone(),
-                });
-            }
+            plan_new(&mut plan, d);
             continue;
         };
         let before = plan.actions.len();
-        let mut changed = Vec::new();
-        if o.set.description != d.fields.description {
-            changed.push("description");
-        }
-        if !same_duration(
-            o.set.session_duration.as_deref(),
-            &d.fields.session_duration,
-        ) {
-            changed.push("session duration");
-        }
-        if o.set.relay_state != d.fields.relay_state {
-            changed.push("relay state");
-        }
-        if !changed.is_empty() {
-            plan.actions.push(Action::UpdatePermissionSet {
-                name: name.clone(),
-                fields: d.fields.clone(),
-                changed,
-            });
-        }
-        // Detach first: a set at its managed-policy quota can then take the new ones.
-        for arn in o.managed.difference(&d.managed) {
-            plan.actions.push(Action::DetachManagedPolicy {
-                permission_set: name.clone(),
-                policy_arn: arn.clone(),
-            });
-        }
-        for p in o.customer_managed.difference(&d.customer_managed) {
-            plan.actions.push(Action::DetachCustomerManagedPolicy {
-                permission_set: name.clone(),
-                policy: p.clone(),
-            });
-        }
-        for arn in d.managed.difference(&o.managed) {
-            plan.actions.push(Action::AttachManagedPolicy {
-                permission_set: name.clone(),
-                policy_arn: arn.clone(),
-            });
-        }
-        for p in d.customer_managed.difference(&o.customer_managed) {
-            plan.actions.push(Action::AttachCustomerManagedPolicy {
-                permission_set: name.clone(),
-                policy: p.clone(),
-            });
-        }
-        match (&d.inline, &o.inline) {
-            (Some(want), Some(have)) if same_policy(want, have) => {}
-            (Some(want), _) => plan.actions.push(Action::PutInlinePolicy {
-                permission_set: name.clone(),
-                document: want.clone(),
-            }),
-            (None, Some(_)) => plan.actions.push(Action::DeleteInlinePolicy {
-                permission_set: name.clone(),
-            }),
-            (None, None) => {}
-        }
-        match (&d.boundary, &o.boundary) {
-            (want, Some(have)) if want == have => {}
-            (Some(want), _) => plan.actions.push(Action::PutPermissionsBoundary {
-                permission_set: name.clone(),
-                boundary: want.clone(),
-            }),
-            (None, Some(Some(_))) => plan.actions.push(Action::DeletePermissionsBoundary {
-                permission_set: name.clone(),
-            }),
-            (None, _) => {}
-        }
+        plan_drift(&mut plan, d, o);
         if plan.actions.len() > before {
             plan.actions.push(Action::ProvisionPermissionSet {
-                permission_set: name,
+                permission_set: d.name.clone(),
             });
         } else {
             matching += 1;
@@ -498,6 +404,113 @@ pub(crate) fn plan(
         ));
     }
     plan
+}
+
+/// A set that does not exist: created with everything it needs.
+fn plan_new(plan: &mut StepPlan, d: &Desired) {
+    let name = d.name.clone();
+    plan.actions.push(Action::CreatePermissionSet {
+        name: name.clone(),
+        fields: d.fields.clone(),
+    });
+    for arn in &d.managed {
+        plan.actions.push(Action::AttachManagedPolicy {
+            permission_set: name.clone(),
+            policy_arn: arn.clone(),
+        });
+    }
+    for p in &d.customer_managed {
+        plan.actions.push(Action::AttachCustomerManagedPolicy {
+            permission_set: name.clone(),
+            policy: p.clone(),
+        });
+    }
+    if let Some(doc) = &d.inline {
+        plan.actions.push(Action::PutInlinePolicy {
+            permission_set: name.clone(),
+            document: doc.clone(),
+        });
+    }
+    if let Some(b) = &d.boundary {
+        plan.actions.push(Action::PutPermissionsBoundary {
+            permission_set: name.clone(),
+            boundary: b.clone(),
+        });
+    }
+}
+
+/// A set that exists: exactly the updates, detaches and attaches that make
+/// it match (detaches first: a set at its managed-policy quota can then take
+/// the new ones).
+fn plan_drift(plan: &mut StepPlan, d: &Desired, o: &ObservedSet) {
+    let name = d.name.clone();
+    let mut changed = Vec::new();
+    if o.set.description != d.fields.description {
+        changed.push("description");
+    }
+    if !same_duration(
+        o.set.session_duration.as_deref(),
+        &d.fields.session_duration,
+    ) {
+        changed.push("session duration");
+    }
+    if o.set.relay_state != d.fields.relay_state {
+        changed.push("relay state");
+    }
+    if !changed.is_empty() {
+        plan.actions.push(Action::UpdatePermissionSet {
+            name: name.clone(),
+            fields: d.fields.clone(),
+            changed,
+        });
+    }
+    // Detach first: a set at its managed-policy quota can then take the new ones.
+    for arn in o.managed.difference(&d.managed) {
+        plan.actions.push(Action::DetachManagedPolicy {
+            permission_set: name.clone(),
+            policy_arn: arn.clone(),
+        });
+    }
+    for p in o.customer_managed.difference(&d.customer_managed) {
+        plan.actions.push(Action::DetachCustomerManagedPolicy {
+            permission_set: name.clone(),
+            policy: p.clone(),
+        });
+    }
+    for arn in d.managed.difference(&o.managed) {
+        plan.actions.push(Action::AttachManagedPolicy {
+            permission_set: name.clone(),
+            policy_arn: arn.clone(),
+        });
+    }
+    for p in d.customer_managed.difference(&o.customer_managed) {
+        plan.actions.push(Action::AttachCustomerManagedPolicy {
+            permission_set: name.clone(),
+            policy: p.clone(),
+        });
+    }
+    match (&d.inline, &o.inline) {
+        (Some(want), Some(have)) if same_policy(want, have) => {}
+        (Some(want), _) => plan.actions.push(Action::PutInlinePolicy {
+            permission_set: name.clone(),
+            document: want.clone(),
+        }),
+        (None, Some(_)) => plan.actions.push(Action::DeleteInlinePolicy {
+            permission_set: name.clone(),
+        }),
+        (None, None) => {}
+    }
+    match (&d.boundary, &o.boundary) {
+        (want, Some(have)) if want == have => {}
+        (Some(want), _) => plan.actions.push(Action::PutPermissionsBoundary {
+            permission_set: name.clone(),
+            boundary: want.clone(),
+        }),
+        (None, Some(Some(_))) => plan.actions.push(Action::DeletePermissionsBoundary {
+            permission_set: name.clone(),
+        }),
+        (None, _) => {}
+    }
 }
 
 /// The AWS managed job policies the wizard offers, with their policy ARNs.
@@ -600,42 +613,7 @@ async fn ask(person: &mut Person<'_>, force: bool) -> Result<()> {
         }
     }
     if picked.contains(&(items.len() - 1)) {
-        loop {
-            let taken: Vec<String> = sets.iter().map(|s| s.name.clone()).collect();
-            let name = prompt.input("Name of the custom permission set", None, &|s| {
-                if !crate::config::is_aws_name(s, 32) {
-                    Err("1 to 32 characters: letters, digits and + = , . @ - _".into())
-                } else if taken.iter().any(|t| t == s) {
-                    Err("that name is already chosen".into())
-                } else {
-                    Ok(())
-                }
-            })?;
-            let arn = prompt.input(
-                "AWS managed policy ARN for it",
-                Some("arn:aws:iam::aws:policy/ReadOnlyAccess"),
-                &|s| {
-                    if s.starts_with("arn:aws:iam::aws:policy/") && s.len() > "arn:aws:iam::aws:policy/".len() {
-                        Ok(())
-                    } else {
-                        Err("an AWS managed policy ARN such as arn:aws:iam::aws:policy/ReadOnlyAccess".into())
-                    }
-                },
-            )?;
-            sets.push(PermissionSetConfig {
-                name,
-                description: None,
-                session_duration: None,
-                relay_state: None,
-                managed_policies: vec![arn],
-                customer_managed_policies: Vec::new(),
-                inline_policy: None,
-                permissions_boundary: None,
-            });
-            if !prompt.confirm("Add another custom permission set?", false)? {
-                break;
-            }
-        }
+        ask_custom(&mut **prompt, &mut sets)?;
     }
     let names: Vec<String> = sets.iter().map(|s| s.name.clone()).collect();
     ctx.config.config.permission_sets = sets;
@@ -646,6 +624,56 @@ async fn ask(person: &mut Person<'_>, force: bool) -> Result<()> {
         .retain(|a| names.contains(&a.permission_set));
     ctx.config.config.prune_user_groups();
     ctx.config.save()
+}
+
+/// Custom permission sets, one after another: a name not yet chosen and
+/// an AWS managed policy ARN for each.
+fn ask_custom(
+    prompt: &mut dyn crate::ui::Prompter,
+    sets: &mut Vec<PermissionSetConfig>,
+) -> Result<()> {
+    loop {
+        let taken: Vec<String> = sets.iter().map(|s| s.name.clone()).collect();
+        let name = prompt.input("Name of the custom permission set", None, &|s| {
+            if !crate::config::is_aws_name(s, 32) {
+                Err("1 to 32 characters: letters, digits and + = , . @ - _".into())
+            } else if taken.iter().any(|t| t == s) {
+                Err("that name is already chosen".into())
+            } else {
+                Ok(())
+            }
+        })?;
+        let arn = prompt.input(
+            "AWS managed policy ARN for it",
+            Some("arn:aws:iam::aws:policy/ReadOnlyAccess"),
+            &|s| {
+                if s.starts_with("arn:aws:iam::aws:policy/")
+                    && s.len() > "arn:aws:iam::aws:policy/".len()
+                {
+                    Ok(())
+                } else {
+                    Err(
+                        "an AWS managed policy ARN such as arn:aws:iam::aws:policy/ReadOnlyAccess"
+                            .into(),
+                    )
+                }
+            },
+        )?;
+        sets.push(PermissionSetConfig {
+            name,
+            description: None,
+            session_duration: None,
+            relay_state: None,
+            managed_policies: vec![arn],
+            customer_managed_policies: Vec::new(),
+            inline_policy: None,
+            permissions_boundary: None,
+        });
+        if !prompt.confirm("Add another custom permission set?", false)? {
+            break;
+        }
+    }
+    Ok(())
 }
 
 /// How long to wait for provisioning before giving up.
@@ -661,6 +689,7 @@ fn arn_of(facts: &Mutex<&mut Facts>, name: &str) -> Result<String> {
         .ok_or_else(|| anyhow::anyhow!("permission set {name} has no ARN yet"))
 }
 
+/// Long by design: one arm per kind of permission set action.
 async fn apply(ctx: &Cx, facts: &Mutex<&mut Facts>, action: &Action) -> Result<()> {
     let instance = instance_of(facts)?.arn;
     let aws = &ctx.aws;
@@ -785,6 +814,7 @@ async fn provision(ctx: &Cx, instance: &str, arn: &str, name: &str) -> Result<()
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plan::json::ResourceType;
 
     const ADMIN: &str = "arn:aws:iam::aws:policy/AdministratorAccess";
     const READ: &str = "arn:aws:iam::aws:policy/ReadOnlyAccess";
@@ -830,10 +860,10 @@ mod tests {
         assert_eq!(
             kinds,
             vec![
-                "permission-set",
-                "managed-policy",
-                "inline-policy",
-                "permissions-boundary"
+                ResourceType::PermissionSet,
+                ResourceType::ManagedPolicy,
+                ResourceType::InlinePolicy,
+                ResourceType::PermissionsBoundary
             ]
         );
         assert!(
@@ -928,7 +958,7 @@ mod tests {
         d.boundary = Some(Boundary::Managed(READ.into()));
         assert_eq!(
             plan(&[d], &[o], &[]).actions[0].resource_type(),
-            "permissions-boundary"
+            ResourceType::PermissionsBoundary
         );
     }
 

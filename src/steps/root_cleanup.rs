@@ -20,7 +20,6 @@
 use crate::model::plural;
 use anyhow::Result;
 use futures::stream::{self, StreamExt};
-use serde_json::json;
 
 use std::sync::Mutex;
 
@@ -37,6 +36,7 @@ use crate::error::{one_line, UserError};
 use crate::model::Caller;
 use crate::model::MemberRoot;
 use crate::model::{CredentialReport, Dependent, RootSummary};
+use crate::plan::json::{MemberAccounts, MemberAudit, Report, RootCleanupReport};
 use crate::plan::{Action, ManualStep, StepPlan};
 
 pub(crate) const ROOT_CREDENTIALS_URL: &str =
@@ -60,7 +60,7 @@ pub(crate) enum Members {
 
 /// The credential report as observed.
 #[derive(Debug, Clone)]
-pub(crate) enum Report {
+pub(crate) enum CredentialReportState {
     Read(CredentialReport),
     /// None from the last four hours: applying the plan generates one.
     Missing,
@@ -72,7 +72,7 @@ pub(crate) enum Report {
 pub(crate) struct Observed {
     pub account: String,
     pub summary: RootSummary,
-    pub report: Report,
+    pub report: CredentialReportState,
     /// The caller's account is the management account, or in no organization.
     pub management: bool,
     pub members: Members,
@@ -136,12 +136,12 @@ pub(crate) fn plan(obs: &Observed, cleanup: &CleanupConfig, caller: &Caller) -> 
         yes_no(s.signing_certificates, "PRESENT", "none"),
     ));
     match &obs.report {
-        Report::Read(r) => plan.notes.extend(report_lines(r)),
-        Report::Missing => {
+        CredentialReportState::Read(r) => plan.notes.extend(report_lines(r)),
+        CredentialReportState::Missing => {
             plan.notes.push("credential report not available: no credential report from the last four hours; applying generates one".to_string());
             plan.actions.push(Action::GenerateCredentialReport);
         }
-        Report::Unreadable(why) => plan
+        CredentialReportState::Unreadable(why) => plan
             .notes
             .push(format!("credential report not available: {why}")),
     }
@@ -150,6 +150,57 @@ pub(crate) fn plan(obs: &Observed, cleanup: &CleanupConfig, caller: &Caller) -> 
             "this run signs in as the root user: with its access keys, those are the very keys to delete. Delete them after this run, and from then on run ssosetup with the Identity Center profile (`aws sso login --profile NAME`, then `ssosetup --profile NAME ...`)".to_string(),
         );
     }
+    root_keys(&mut plan, s, cleanup);
+    member_roots(&mut plan, &obs.members, cleanup);
+    if obs.management && !cleanup.billing_access_confirmed {
+        plan.manual.push(ManualStep {
+            step: ID.name(),
+            title: "let IAM users and roles (and so Identity Center users) see Billing".to_string(),
+            url: BILLING_URL.to_string(),
+            checklist: vec![
+                "Sign in as the root user".to_string(),
+                "Account > IAM user and role access to Billing information > Edit".to_string(),
+                "Tick \"Activate IAM Access\" and choose Update".to_string(),
+            ],
+            required: false,
+        });
+    }
+
+    plan.report = Some(report(obs));
+    plan
+}
+
+/// What the step found, for `--output json`.
+fn report(obs: &Observed) -> Report {
+    Report::RootCleanup(RootCleanupReport {
+        account: obs.account.clone(),
+        root: obs.summary,
+        credential_report_root_row: match &obs.report {
+            CredentialReportState::Read(r) => r.root().cloned(),
+            _ => None,
+        },
+        member_accounts: match &obs.members {
+            Members::NotApplicable(why) => MemberAccounts::NotApplicable { why: why.clone() },
+            Members::Off { accounts } => MemberAccounts::Off {
+                accounts: accounts.clone(),
+            },
+            Members::On { audits } => MemberAccounts::On {
+                accounts: audits
+                    .iter()
+                    .map(|(account, r)| MemberAudit {
+                        account: account.clone(),
+                        root: r.as_ref().ok().cloned(),
+                        error: r.as_ref().err().cloned(),
+                    })
+                    .collect(),
+            },
+        },
+    })
+}
+
+/// The calling account's root user: its keys and certificates (a console
+/// step, required while they remain), and MFA.
+fn root_keys(plan: &mut StepPlan, s: RootSummary, cleanup: &CleanupConfig) {
     let password_item =
         "Password: a strong, unique one, kept in a password manager (Update password if not)";
     let mfa_item = "Multi-factor authentication (MFA): Assign MFA device, a security key or an authenticator app, kept safe";
@@ -202,8 +253,11 @@ pub(crate) fn plan(obs: &Observed, cleanup: &CleanupConfig, caller: &Caller) -> 
             required: false,
         });
     }
+}
 
-    match &obs.members {
+/// Member accounts' roots, through centralized root access.
+fn member_roots(plan: &mut StepPlan, members: &Members, cleanup: &CleanupConfig) {
+    match members {
         Members::NotApplicable(why) => plan.notes.push(format!("member accounts: {why}")),
         Members::Off { accounts } => match cleanup.centralized_root_access {
             Some(true) => {
@@ -264,38 +318,6 @@ pub(crate) fn plan(obs: &Observed, cleanup: &CleanupConfig, caller: &Caller) -> 
             ));
         }
     }
-
-    if obs.management && !cleanup.billing_access_confirmed {
-        plan.manual.push(ManualStep {
-            step: ID.name(),
-            title: "let IAM users and roles (and so Identity Center users) see Billing".to_string(),
-            url: BILLING_URL.to_string(),
-            checklist: vec![
-                "Sign in as the root user".to_string(),
-                "Account > IAM user and role access to Billing information > Edit".to_string(),
-                "Tick \"Activate IAM Access\" and choose Update".to_string(),
-            ],
-            required: false,
-        });
-    }
-
-    plan.report = Some(json!({
-        "account": obs.account,
-        "root": s,
-        "credential_report_root_row": match &obs.report { Report::Read(r) => r.root(), _ => None },
-        "member_accounts": match &obs.members {
-            Members::NotApplicable(why) => json!({"state": "not applicable", "why": why}),
-            Members::Off { accounts } => json!({"state": "centralized root access off", "accounts": accounts}),
-            Members::On { audits } => json!({
-                "state": "centralized root access on",
-                "accounts": audits.iter().map(|(a, r)| match r {
-                    Ok(root) => json!({"account": a, "root": root}),
-                    Err(why) => json!({"account": a, "error": why}),
-                }).collect::<Vec<_>>(),
-            }),
-        },
-    }));
-    plan
 }
 
 /// Lists a member account's root credentials through an audit session.
@@ -465,11 +487,13 @@ impl Step for RootCleanup {
 async fn observe(ctx: &Cx, facts: &mut Facts) -> Result<Observed> {
     let summary = iam::account_summary(&ctx.aws.iam).await?;
     let report = match iam::credential_report(&ctx.aws.iam, false).await {
-        Ok(r) => Report::Read(r),
-        Err(e) if e.is("ReportNotPresent") || e.is("ReportExpired") => Report::Missing,
+        Ok(r) => CredentialReportState::Read(r),
+        Err(e) if e.is("ReportNotPresent") || e.is("ReportExpired") => {
+            CredentialReportState::Missing
+        }
         Err(e) => {
             let hint = e.hint().map(|h| format!(" ({h})")).unwrap_or_default();
-            Report::Unreadable(format!("{e}{hint}"))
+            CredentialReportState::Unreadable(format!("{e}{hint}"))
         }
     };
     let members = observe_members(ctx, facts).await?;

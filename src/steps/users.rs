@@ -200,33 +200,12 @@ pub(crate) fn plan(
             }
             Some(have) => {
                 let want = new_user(u);
-                let differences: Vec<String> = [
-                    ("email", have.email.as_deref(), want.email.as_str()),
-                    (
-                        "display name",
-                        have.display_name.as_deref(),
-                        want.display_name.as_str(),
-                    ),
-                    (
-                        "given name",
-                        have.given_name.as_deref(),
-                        want.given_name.as_str(),
-                    ),
-                    (
-                        "family name",
-                        have.family_name.as_deref(),
-                        want.family_name.as_str(),
-                    ),
-                ]
-                .into_iter()
-                .filter(|(_, have, want)| !have.is_some_and(|h| h.eq_ignore_ascii_case(want)))
-                .map(|(field, have, want)| {
-                    format!(
-                        "{field} is {:?} in AWS, {want:?} in the config",
-                        have.unwrap_or("")
-                    )
-                })
-                .collect();
+                let differences: Vec<String> = differences(have, &want)
+                    .into_iter()
+                    .map(|(field, have, want)| {
+                        format!("{field} is {have:?} in AWS, {want:?} in the config")
+                    })
+                    .collect();
                 if !differences.is_empty() {
                     plan.notes.push(format!(
                         "user {} exists and differs ({}); existing users are not edited: change it in the console or the config",
@@ -278,6 +257,36 @@ pub(crate) fn plan(
         plan.notes.push("no users in the config yet".into());
     }
     plan
+}
+
+/// The attributes of an existing user that differ from the config: (field,
+/// value in AWS, value in the config). Case is not a difference. Pure.
+pub(crate) fn differences<'a>(
+    have: &'a User,
+    want: &'a NewUser,
+) -> Vec<(&'static str, &'a str, &'a str)> {
+    [
+        ("email", have.email.as_deref(), want.email.as_str()),
+        (
+            "display name",
+            have.display_name.as_deref(),
+            want.display_name.as_str(),
+        ),
+        (
+            "given name",
+            have.given_name.as_deref(),
+            want.given_name.as_str(),
+        ),
+        (
+            "family name",
+            have.family_name.as_deref(),
+            want.family_name.as_str(),
+        ),
+    ]
+    .into_iter()
+    .filter(|(_, have, want)| !have.is_some_and(|h| h.eq_ignore_ascii_case(want)))
+    .map(|(field, have, want)| (field, have.unwrap_or(""), want))
+    .collect()
 }
 
 /// What to tell people after the users step: the portal, and what each new

@@ -14,7 +14,7 @@ use anyhow::Result;
 use crate::error::one_line;
 use crate::run::status::{state_of, State};
 use crate::run::{apply_plan, caller_lines, confirm_deletions, decide, whoami, Session};
-use crate::steps::{Facts, STEPS};
+use crate::steps::{AnyStep, Facts, STEPS};
 
 const WILL: &str = "\
 What this wizard does: one step at a time, it asks, shows exactly what it
@@ -69,7 +69,6 @@ pub(crate) async fn run(s: &mut Session) -> Result<()> {
 
     let mut facts = Facts::new(caller, &s.cx.aws.region);
     for (n, step) in STEPS.iter().enumerate() {
-        let mut force = false;
         s.cx.out.say("");
         s.cx.out.heading(&format!(
             "Step {} of {}: {}",
@@ -77,73 +76,8 @@ pub(crate) async fn run(s: &mut Session) -> Result<()> {
             STEPS.len(),
             step.id().name()
         ));
-        loop {
-            step.ask(&mut s.person(&mut facts), force).await?;
-            let plan = step.check(&s.cx, &mut facts).await?;
-            for line in crate::ui::render::step_plan(&plan, &s.cx.out) {
-                s.cx.out.data(&line);
-            }
-            let stop = plan.blocker.clone();
-            if let Some(why) = stop
-                .clone()
-                .filter(|_| !step.later_steps_need_it())
-                .or(plan.waits.clone())
-            {
-                // Nothing later needs this step: say why it waits, and go on.
-                s.cx.out.warn(&format!(
-                    "{} waits: {}{}",
-                    step.id().name(),
-                    why.message,
-                    why.hint
-                        .as_ref()
-                        .map(|h| format!("\n  hint: {h}"))
-                        .unwrap_or_default()
-                ));
-                break;
-            }
-            if let Some(blocker) = stop {
-                return Err(blocker.into());
-            }
-            if plan.is_done() {
-                break;
-            }
-            let apply = if plan.actions.is_empty() {
-                "Do the console step now"
-            } else {
-                "Apply"
-            };
-            let mut options = vec![(apply, Choice::Apply)];
-            if step.has_questions() {
-                options.push(("Change answers", Choice::Change));
-            }
-            options.push(("Skip this step for now", Choice::Skip));
-            options.push(("Quit (your answers are saved)", Choice::Quit));
-            let labels: Vec<String> = options.iter().map(|(l, _)| l.to_string()).collect();
-            let picked = s.prompt.select("What now?", &labels, 0)?;
-            match options[picked].1 {
-                Choice::Apply => {
-                    let mut plans = [plan];
-                    confirm_deletions(s, &plans)?;
-                    decide(s, &mut plans)?;
-                    apply_plan(s, &mut facts, &plans[0]).await?;
-                    break;
-                }
-                Choice::Change => force = true,
-                Choice::Skip => {
-                    s.cx.out.say(&format!(
-                        "skipped {}; `ssosetup init` offers it again",
-                        step.id().name()
-                    ));
-                    break;
-                }
-                Choice::Quit => {
-                    s.cx.out.say(&format!(
-                        "Stopped. Your answers are in {}; run `ssosetup init` to continue.",
-                        s.cx.config.path.display()
-                    ));
-                    return Ok(());
-                }
-            }
+        if let Walk::Quit = walk(s, &mut facts, *step).await? {
+            return Ok(());
         }
     }
     s.cx.out.say("");
@@ -152,4 +86,84 @@ pub(crate) async fn run(s: &mut Session) -> Result<()> {
         s.cx.config.path.display()
     ));
     Ok(())
+}
+
+/// After one step: on to the next, or stop (Quit).
+enum Walk {
+    Next,
+    Quit,
+}
+
+/// One step: ask, show its plan, then Apply / Change answers / Skip / Quit
+/// until the person moves on.
+async fn walk(s: &mut Session, facts: &mut Facts, step: &dyn AnyStep) -> Result<Walk> {
+    let mut force = false;
+    loop {
+        step.ask(&mut s.person(facts), force).await?;
+        let plan = step.check(&s.cx, facts).await?;
+        for line in crate::ui::render::step_plan(&plan, &s.cx.out) {
+            s.cx.out.data(&line);
+        }
+        let stop = plan.blocker.clone();
+        if let Some(why) = stop
+            .clone()
+            .filter(|_| !step.later_steps_need_it())
+            .or(plan.waits.clone())
+        {
+            // Nothing later needs this step: say why it waits, and go on.
+            s.cx.out.warn(&format!(
+                "{} waits: {}{}",
+                step.id().name(),
+                why.message,
+                why.hint
+                    .as_ref()
+                    .map(|h| format!("\n  hint: {h}"))
+                    .unwrap_or_default()
+            ));
+            return Ok(Walk::Next);
+        }
+        if let Some(blocker) = stop {
+            return Err(blocker.into());
+        }
+        if plan.is_done() {
+            return Ok(Walk::Next);
+        }
+        let apply = if plan.actions.is_empty() {
+            "Do the console step now"
+        } else {
+            "Apply"
+        };
+        let mut options = vec![(apply, Choice::Apply)];
+        if step.has_questions() {
+            options.push(("Change answers", Choice::Change));
+        }
+        options.push(("Skip this step for now", Choice::Skip));
+        options.push(("Quit (your answers are saved)", Choice::Quit));
+        let labels: Vec<String> = options.iter().map(|(l, _)| l.to_string()).collect();
+        let picked = s.prompt.select("What now?", &labels, 0)?;
+        match options[picked].1 {
+            Choice::Apply => {
+                let mut plans = [plan];
+                confirm_deletions(s, &plans)?;
+                decide(s, &mut plans)?;
+                apply_plan(s, facts, &plans[0]).await?;
+                return Ok(Walk::Next);
+            }
+            Choice::Change => force = true,
+            Choice::Skip => {
+                s.cx.out.say(&format!(
+                    "skipped {}; `ssosetup init` offers it again",
+                    step.id().name()
+                ));
+                return Ok(Walk::Next);
+            }
+            Choice::Quit => {
+                s.cx.out.say(&format!(
+                    "Stopped. Your answers are in {}; run `ssosetup init` to continue.",
+                    s.cx.config.path.display()
+                ));
+                return Ok(Walk::Quit);
+            }
+        }
+    }
 }

@@ -10,6 +10,7 @@ mod cli;
 mod cli_profiles;
 mod moto;
 mod organization;
+mod plan_output;
 mod proxy;
 mod resilience;
 mod resources;

@@ -61,7 +61,7 @@ impl Moto {
             command
                 .args(["-H", "127.0.0.1", "-p", &port.to_string()])
                 .env("MOTO_ENABLE_RECORDING", "true")
-                // AWS managed policies exist only with this (AWS-FACTS: attach needs them).
+                // AWS managed policies exist only with this (attaching one needs it to exist).
                 .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
                 .env("MOTO_RECORDER_FILEPATH", &recording)
                 .stdin(Stdio::null())

@@ -3,6 +3,7 @@
 //! `--restore` after checking every field.
 
 use super::*;
+use crate::config::is_aws_name;
 
 /// A backup file: everything about one deleted user but its secrets.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -152,7 +153,7 @@ const MAX_BACKUP_BYTES: u64 = 4 * 1024 * 1024;
 /// Every field a restore sends to AWS, checked before any call: a file is
 /// input like any other (it may have been edited, or crafted). Pure.
 pub(crate) fn check_backup(b: &Backup) -> Vec<String> {
-    use crate::config::{is_account_id, is_aws_name};
+    use crate::config::is_account_id;
     let mut p = Vec::new();
     let mut bad = |field: &str, value: &str, allowed: &str| {
         p.push(format!(
@@ -200,6 +201,16 @@ pub(crate) fn check_backup(b: &Backup) -> Vec<String> {
             &format!("the ARN of this user name, path and account: {expected}"),
         );
     }
+    grants(u, &mut bad);
+    tags_and_keys(u, &mut bad);
+    p
+}
+
+/// One problem: the field, a short excerpt of its value, what is allowed.
+type Bad<'a> = dyn FnMut(&str, &str, &str) + 'a;
+
+/// The policies and groups a restore would grant.
+fn grants(u: &IamUser, bad: &mut Bad<'_>) {
     for (i, arn) in u.attached_policies.iter().enumerate() {
         if !is_policy_arn(arn) {
             bad(
@@ -243,6 +254,10 @@ pub(crate) fn check_backup(b: &Backup) -> Vec<String> {
             );
         }
     }
+}
+
+/// Tags, public keys and certificates.
+fn tags_and_keys(u: &IamUser, bad: &mut Bad<'_>) {
     if u.tags.len() > 50 {
         bad(
             "user.tags",
@@ -287,7 +302,6 @@ pub(crate) fn check_backup(b: &Backup) -> Vec<String> {
             }
         }
     }
-    p
 }
 
 fn is_iam_path(path: &str) -> bool {

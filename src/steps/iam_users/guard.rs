@@ -150,6 +150,47 @@ pub(crate) fn planned_admins(config: &crate::config::Config, facts: &Facts) -> V
     users
 }
 
+/// The permission sets with AdministratorAccess that nothing narrows
+/// (name, ARN), and those it is narrowed in, with why. Names and ids as the
+/// earlier steps of this run saw them (or looked up now).
+async fn admin_sets(
+    ctx: &Cx,
+    facts: &mut Facts,
+    instance: &str,
+) -> Result<(Vec<(String, String)>, Vec<String>)> {
+    let admin = admin_policy(&facts.caller);
+    let mut admin_sets = Vec::new();
+    let mut narrowed = Vec::new();
+    for (name, arn) in ensure_permission_sets(ctx, facts).await? {
+        let Some(arn) = arn else { continue };
+        if !sso::list_managed_policies(&ctx.aws, instance, &arn)
+            .await?
+            .contains(&admin)
+        {
+            continue;
+        }
+        let (inline, customer_managed) = futures::try_join!(
+            sso::get_inline_policy(&ctx.aws, instance, &arn),
+            sso::list_customer_managed_policies(&ctx.aws, instance, &arn),
+        )?;
+        let boundary = ctx
+            .aws
+            .optional_read(
+                "sso:GetPermissionsBoundaryForPermissionSet",
+                "permissions boundaries are left as they are, and the lockout guard cannot see them",
+                || sso::get_permissions_boundary(&ctx.aws, instance, &arn),
+            )
+            .await?;
+        let why = narrowed_by(inline.as_deref(), &customer_managed, boundary.as_ref());
+        if why.is_empty() {
+            admin_sets.push((name, arn));
+        } else {
+            narrowed.push(format!("{name} ({})", why.join("; ")));
+        }
+    }
+    Ok((admin_sets, narrowed))
+}
+
 /// The lockout guard: an Identity Center user holds a permission set with
 /// AdministratorAccess on the management account, directly or through a
 /// group.
@@ -165,38 +206,7 @@ pub(crate) async fn guard(ctx: &Cx, facts: &mut Facts, ic_users: &[IcUser]) -> R
         .management_account()
         .unwrap_or(&facts.caller.account)
         .to_string();
-    // Names and ids as the earlier steps of this run saw them (or looked up
-    // now). A set counts only when nothing can narrow AdministratorAccess.
-    let admin = admin_policy(&facts.caller);
-    let mut admin_sets = Vec::new();
-    let mut narrowed = Vec::new();
-    for (name, arn) in ensure_permission_sets(ctx, facts).await? {
-        let Some(arn) = arn else { continue };
-        if !sso::list_managed_policies(&ctx.aws, &instance.arn, &arn)
-            .await?
-            .contains(&admin)
-        {
-            continue;
-        }
-        let (inline, customer_managed) = futures::try_join!(
-            sso::get_inline_policy(&ctx.aws, &instance.arn, &arn),
-            sso::list_customer_managed_policies(&ctx.aws, &instance.arn, &arn),
-        )?;
-        let boundary = ctx
-            .aws
-            .optional_read(
-                "sso:GetPermissionsBoundaryForPermissionSet",
-                "permissions boundaries are left as they are, and the lockout guard cannot see them",
-                || sso::get_permissions_boundary(&ctx.aws, &instance.arn, &arn),
-            )
-            .await?;
-        let why = narrowed_by(inline.as_deref(), &customer_managed, boundary.as_ref());
-        if why.is_empty() {
-            admin_sets.push((name, arn));
-        } else {
-            narrowed.push(format!("{name} ({})", why.join("; ")));
-        }
-    }
+    let (admin_sets, narrowed) = admin_sets(ctx, facts, &instance.arn).await?;
     if admin_sets.is_empty() {
         return Ok(Guard::Nobody(if narrowed.is_empty() {
             "no permission set has the AdministratorAccess policy".to_string()

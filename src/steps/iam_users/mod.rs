@@ -17,7 +17,10 @@
 //! ListServiceSpecificCredentials; for the guard sso ListPermissionSets,
 //! DescribePermissionSet, ListManagedPoliciesInPermissionSet,
 //! ListAccountAssignments, identitystore ListUsers, ListGroupMemberships.
-//! Changes: the deletions of AWS-FACTS row 11, in its order.
+//! Changes: the user's dependents, in the order DeleteUser needs them gone
+//! (login profile, access keys, certificates, SSH keys, service-specific
+//! credentials, MFA devices, inline and attached policies, groups), then
+//! the user.
 
 use crate::model::plural;
 use std::collections::BTreeMap;
@@ -29,7 +32,6 @@ use std::time::{Duration, SystemTime};
 use anyhow::{Context, Result};
 use futures::stream::{self, StreamExt, TryStreamExt};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 use futures::future::LocalBoxFuture;
 
@@ -46,6 +48,7 @@ use crate::error::UserError;
 use crate::model::Caller;
 use crate::model::User as IcUser;
 use crate::model::{Dependent, IamUser};
+use crate::plan::json::{IamUserReport, IamUsersReport, Report};
 use crate::plan::{Action, StepPlan};
 
 mod backup;
@@ -140,6 +143,41 @@ pub(crate) struct Inputs<'a> {
     pub planned_admins: Vec<String>,
 }
 
+/// What the lockout guard says, in the plan: deletions go on only when
+/// someone else (who is not new in this run) administers the account.
+fn lockout_guard_lets_go(plan: &mut StepPlan, i: &Inputs) -> bool {
+    match &i.guard {
+        Some(Guard::Admin(who)) => {
+            plan.notes
+                .push(format!("lockout guard: {who}; IAM users may go"));
+            true
+        }
+        Some(Guard::NotYet(users)) => {
+            plan.waits = Some(waits_for_sign_in(users));
+            false
+        }
+        Some(Guard::Nobody(_)) if !i.planned_admins.is_empty() => {
+            plan.waits = Some(waits_for_sign_in(&i.planned_admins));
+            false
+        }
+        Some(Guard::Nobody(why)) => {
+            plan.blocker = Some(
+                UserError::new(format!(
+                    "no IAM user is deleted while nobody else is known to be able to administer the account: {why}"
+                ))
+                .hint("an Identity Center user needs AdministratorAccess on the management account (`ssosetup init`, or `permission-sets`, `assignments`, `users`); have them sign in once (`aws sso login`: ssosetup cannot see that, best run cleanup with their profile), then run `ssosetup iam-users-cleanup` again"),
+            );
+            false
+        }
+        None => {
+            plan.blocker = Some(UserError::new(
+                "the lockout guard was not checked: nothing is deleted",
+            ));
+            false
+        }
+    }
+}
+
 /// Cleanup waits for a later run than the one that creates the
 /// administrator: nobody can have signed in as them yet.
 fn waits_for_sign_in(users: &[String]) -> UserError {
@@ -158,12 +196,17 @@ pub(crate) fn plan(i: &Inputs) -> StepPlan {
         .iter()
         .map(|u| fate(u, i.cleanup, i.caller))
         .collect();
-    plan.report = Some(json!({
-        "iam_users": i.users.iter().zip(&fates).map(|(u, f)| json!({
-            "user": u,
-            "identity_center_user": replaced_by(u, i.ic_users).map(|r| &r.user_name),
-            "plan": f.label(),
-        })).collect::<Vec<_>>(),
+    plan.report = Some(Report::IamUsersCleanup(IamUsersReport {
+        iam_users: i
+            .users
+            .iter()
+            .zip(&fates)
+            .map(|(u, f)| IamUserReport {
+                user: u.clone(),
+                identity_center_user: replaced_by(u, i.ic_users).map(|r| r.user_name.clone()),
+                plan: f.label(),
+            })
+            .collect(),
     }));
     if i.users.is_empty() {
         plan.notes
@@ -211,33 +254,8 @@ pub(crate) fn plan(i: &Inputs) -> StepPlan {
     if doomed.is_empty() {
         return plan;
     }
-    match &i.guard {
-        Some(Guard::Admin(who)) => plan
-            .notes
-            .push(format!("lockout guard: {who}; IAM users may go")),
-        Some(Guard::NotYet(users)) => {
-            plan.waits = Some(waits_for_sign_in(users));
-            return plan;
-        }
-        Some(Guard::Nobody(_)) if !i.planned_admins.is_empty() => {
-            plan.waits = Some(waits_for_sign_in(&i.planned_admins));
-            return plan;
-        }
-        Some(Guard::Nobody(why)) => {
-            plan.blocker = Some(
-                UserError::new(format!(
-                    "no IAM user is deleted while nobody else is known to be able to administer the account: {why}"
-                ))
-                .hint("an Identity Center user needs AdministratorAccess on the management account (`ssosetup init`, or `permission-sets`, `assignments`, `users`); have them sign in once (`aws sso login`: ssosetup cannot see that, best run cleanup with their profile), then run `ssosetup iam-users-cleanup` again"),
-            );
-            return plan;
-        }
-        None => {
-            plan.blocker = Some(UserError::new(
-                "the lockout guard was not checked: nothing is deleted",
-            ));
-            return plan;
-        }
+    if !lockout_guard_lets_go(&mut plan, i) {
+        return plan;
     }
     if !i.caller.arn.contains(":assumed-role/AWSReservedSSO_") {
         plan.notes.push(format!(

@@ -141,6 +141,26 @@ async fn existing_user_blocker(ctx: &Cx, backup: &Backup) -> Result<Option<UserE
     })
 }
 
+/// The groups and policies (and boundary) the user referred to that are gone.
+async fn missing_references(client: &aws_sdk_iam::Client, user: &IamUser) -> Result<Vec<String>> {
+    let mut missing = Vec::new();
+    for g in &user.groups {
+        if !iam::group_exists(client, g).await? {
+            missing.push(format!("group {g}"));
+        }
+    }
+    for arn in user
+        .attached_policies
+        .iter()
+        .chain(&user.permissions_boundary)
+    {
+        if !iam::policy_exists(client, arn).await? {
+            missing.push(format!("policy {arn}"));
+        }
+    }
+    Ok(missing)
+}
+
 /// `iam-users-cleanup --restore FILE`: plans the re-creation, shows it,
 /// asks, applies. Refuses when the user exists (unless it is this backup's
 /// own interrupted restore), was already restored from it, or something it
@@ -155,7 +175,6 @@ pub(crate) async fn restore(s: &mut Session, file: &Path, mode: Mode) -> Result<
     let mut plan = StepPlan::new(super::ID);
     let user = &backup.user;
     let client = &ctx.aws.iam;
-    let mut missing = Vec::new();
     if backup.account != caller.account {
         plan.blocker = Some(
             UserError::new(format!(
@@ -169,20 +188,7 @@ pub(crate) async fn restore(s: &mut Session, file: &Path, mode: Mode) -> Result<
     } else if let Some(blocker) = existing_user_blocker(ctx, &backup).await? {
         plan.blocker = Some(blocker);
     } else {
-        for g in &user.groups {
-            if !iam::group_exists(client, g).await? {
-                missing.push(format!("group {g}"));
-            }
-        }
-        for arn in user
-            .attached_policies
-            .iter()
-            .chain(&user.permissions_boundary)
-        {
-            if !iam::policy_exists(client, arn).await? {
-                missing.push(format!("policy {arn}"));
-            }
-        }
+        let missing = missing_references(client, user).await?;
         if !missing.is_empty() {
             plan.blocker = Some(
                 UserError::new(format!(

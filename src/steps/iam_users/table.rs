@@ -29,6 +29,29 @@ pub(super) fn day(t: Option<&str>) -> String {
         .unwrap_or_else(|| "never".to_string())
 }
 
+/// When the user last used a key (with the service) or the console.
+fn last_used(u: &IamUser) -> String {
+    match u
+        .access_keys
+        .iter()
+        .filter(|k| k.last_used.is_some())
+        .max_by(|a, b| a.last_used.cmp(&b.last_used))
+    {
+        Some(k) if k.last_used.as_deref() >= u.password_last_used.as_deref() => format!(
+            "{} key{}",
+            day(k.last_used.as_deref()),
+            k.last_used_service
+                .as_deref()
+                .map(|s| format!(" {s}"))
+                .unwrap_or_default()
+        ),
+        _ if u.password_last_used.is_some() => {
+            format!("{} console", day(u.password_last_used.as_deref()))
+        }
+        _ => "never".to_string(),
+    }
+}
+
 /// The inventory as table rows (header first).
 pub(crate) fn table(users: &[IamUser], ic: &[IcUser], fates: &[Fate]) -> Vec<String> {
     let mut rows = vec![[
@@ -62,25 +85,7 @@ pub(crate) fn table(users: &[IamUser], ic: &[IcUser], fates: &[Fate]) -> Vec<Str
         } else {
             "no".to_string()
         };
-        let last = match u
-            .access_keys
-            .iter()
-            .filter(|k| k.last_used.is_some())
-            .max_by(|a, b| a.last_used.cmp(&b.last_used))
-        {
-            Some(k) if k.last_used.as_deref() >= u.password_last_used.as_deref() => format!(
-                "{} key{}",
-                day(k.last_used.as_deref()),
-                k.last_used_service
-                    .as_deref()
-                    .map(|s| format!(" {s}"))
-                    .unwrap_or_default()
-            ),
-            _ if u.password_last_used.is_some() => {
-                format!("{} console", day(u.password_last_used.as_deref()))
-            }
-            _ => "never".to_string(),
-        };
+        let last = last_used(u);
         rows.push(vec![
             u.user_name.clone(),
             password,

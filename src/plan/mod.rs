@@ -1,24 +1,28 @@
 //! A plan is data: what a step would change, as [`Action`]s that carry
-//! everything they need, plus console-only [`ManualStep`]s.
+//! everything they need, console-only [`ManualStep`]s, decisions
+//! ([`Choice`]) answered before apply, and why a step cannot go on.
 //!
-//! `--dry-run` prints the plan and stops; applying is one `match` over the
-//! actions (in `steps::apply_action`). Rendering is here: text for people
-//! (`+ create ...`, `~ update ...`, `- delete ...`) and the JSON of
-//! INTERFACE.md for scripts.
+//! The driver (src/run) shows a run's plans and, unless it is a dry
+//! run, applies them; each step applies its own actions. The text people
+//! read is rendered in src/ui/render.rs; the JSON scripts read is typed
+//! in [`json`] (its schema: docs/plan.schema.json).
 
 use serde::Serialize;
-use serde_json::json;
+
+pub(crate) mod json;
+
+use json::ResourceType;
 
 use std::path::PathBuf;
 
 use crate::error::UserError;
 use crate::ini::Section;
 use crate::model::{
-    plural, Boundary, Caller, CustomerManagedPolicy, Grant, IamUser, MemberRoot, NewUser,
+    plural, Boundary, CustomerManagedPolicy, Grant, IamUser, MemberRoot, NewUser,
     PermissionSetFields, StepId,
 };
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub(crate) enum Op {
     Create,
@@ -177,29 +181,29 @@ impl Action {
     }
 
     /// The resource type, as in the JSON `type` field.
-    pub(crate) fn resource_type(&self) -> &'static str {
+    pub(crate) fn resource_type(&self) -> ResourceType {
         use Action::*;
         match self {
-            CreateOrganization { .. } => "organization",
-            CreatePermissionSet { .. } | UpdatePermissionSet { .. } => "permission-set",
-            AttachManagedPolicy { .. } | DetachManagedPolicy { .. } => "managed-policy",
+            CreateOrganization { .. } => ResourceType::Organization,
+            CreatePermissionSet { .. } | UpdatePermissionSet { .. } => ResourceType::PermissionSet,
+            AttachManagedPolicy { .. } | DetachManagedPolicy { .. } => ResourceType::ManagedPolicy,
             AttachCustomerManagedPolicy { .. } | DetachCustomerManagedPolicy { .. } => {
-                "customer-managed-policy"
+                ResourceType::CustomerManagedPolicy
             }
-            PutInlinePolicy { .. } | DeleteInlinePolicy { .. } => "inline-policy",
+            PutInlinePolicy { .. } | DeleteInlinePolicy { .. } => ResourceType::InlinePolicy,
             PutPermissionsBoundary { .. } | DeletePermissionsBoundary { .. } => {
-                "permissions-boundary"
+                ResourceType::PermissionsBoundary
             }
-            ProvisionPermissionSet { .. } => "provisioning",
-            CreateGroup { .. } => "group",
-            CreateAssignment { .. } => "account-assignment",
-            CreateUser { .. } => "user",
-            AddMembership { .. } => "group-membership",
-            WriteAwsConfig { .. } => "aws-config-file",
-            GenerateCredentialReport => "credential-report",
-            DeleteIamUser { .. } | RestoreIamUser { .. } => "iam-user",
-            EnableCentralizedRootAccess => "centralized-root-access",
-            DeleteMemberRootCredentials { .. } => "root-credentials",
+            ProvisionPermissionSet { .. } => ResourceType::Provisioning,
+            CreateGroup { .. } => ResourceType::Group,
+            CreateAssignment { .. } => ResourceType::AccountAssignment,
+            CreateUser { .. } => ResourceType::User,
+            AddMembership { .. } => ResourceType::GroupMembership,
+            WriteAwsConfig { .. } => ResourceType::AwsConfigFile,
+            GenerateCredentialReport => ResourceType::CredentialReport,
+            DeleteIamUser { .. } | RestoreIamUser { .. } => ResourceType::IamUser,
+            EnableCentralizedRootAccess => ResourceType::CentralizedRootAccess,
+            DeleteMemberRootCredentials { .. } => ResourceType::RootCredentials,
         }
     }
 
@@ -277,72 +281,8 @@ impl Action {
         }
     }
 
-    pub(crate) fn detail(&self) -> serde_json::Value {
-        use Action::*;
-        match self {
-            CreateOrganization {
-                management_account_id,
-            } => {
-                json!({"feature_set": "ALL", "management_account_id": management_account_id})
-            }
-            CreatePermissionSet { fields, .. } => json!(fields),
-            UpdatePermissionSet {
-                fields, changed, ..
-            } => json!({"fields": fields, "changed": changed}),
-            AttachManagedPolicy { policy_arn, .. } | DetachManagedPolicy { policy_arn, .. } => {
-                json!({"policy_arn": policy_arn})
-            }
-            AttachCustomerManagedPolicy { policy, .. }
-            | DetachCustomerManagedPolicy { policy, .. } => json!(policy),
-            PutInlinePolicy { document, .. } => json!({"document": document}),
-            PutPermissionsBoundary { boundary, .. } => json!(boundary),
-            DeleteInlinePolicy { .. }
-            | DeletePermissionsBoundary { .. }
-            | ProvisionPermissionSet { .. }
-            | GenerateCredentialReport => json!({}),
-            CreateGroup { description, .. } => json!({"description": description}),
-            CreateAssignment {
-                group,
-                permission_set,
-                account_id,
-            } => json!({
-                "principal_type": "GROUP", "group": group, "permission_set": permission_set, "account_id": account_id
-            }),
-            CreateUser { user } => json!(user),
-            AddMembership { user_name, group } => json!({"user_name": user_name, "group": group}),
-            WriteAwsConfig {
-                path,
-                changes,
-                conflicts,
-                stale,
-                diff,
-                ..
-            } => json!({
-                "path": path, "changes": changes,
-                "conflicts_kept_unless_confirmed": conflicts.iter().map(|c| &c.subject).collect::<Vec<_>>(),
-                "stale_kept_unless_confirmed": stale.iter().map(|c| &c.subject).collect::<Vec<_>>(),
-                "diff": diff
-            }),
-            DeleteIamUser {
-                dependents,
-                backup_dir,
-                ..
-            } => json!({"dependents": dependents, "backup_dir": backup_dir}),
-            RestoreIamUser {
-                file, user, grants, ..
-            } => {
-                json!({"backup_file": file, "user": user, "grants": grants})
-            }
-            EnableCentralizedRootAccess => json!({
-                "service_access": "iam.amazonaws.com", "features": ["RootCredentialsManagement"]
-            }),
-            DeleteMemberRootCredentials { found, login, .. } => {
-                json!({"found": found, "password_and_mfa": login})
-            }
-        }
-    }
-
     /// The line a person reads, after the `+`/`~`/`-`.
+    /// Long by design: one arm per kind of action.
     pub(crate) fn describe(&self) -> String {
         use Action::*;
         match self {
@@ -480,7 +420,7 @@ pub(crate) struct StepPlan {
     /// `status` leaves them out.
     pub details: Vec<String>,
     /// What the step found, for `--output json` (under `reports.<step>`).
-    pub report: Option<serde_json::Value>,
+    pub report: Option<json::Report>,
 }
 
 impl StepPlan {
@@ -506,55 +446,10 @@ impl StepPlan {
     }
 }
 
-/// The plan of a whole run (one or more steps), as JSON.
-pub(crate) fn to_json(
-    caller: &Caller,
-    credentials: &str,
-    region: &str,
-    plans: &[StepPlan],
-) -> serde_json::Value {
-    let changes: Vec<_> = plans
-        .iter()
-        .flat_map(|p| {
-            p.actions.iter().map(|a| {
-                json!({
-                    "step": p.step.name(),
-                    "op": a.op(),
-                    "type": a.resource_type(),
-                    "name": a.name(),
-                    "detail": a.detail(),
-                })
-            })
-        })
-        .collect();
-    let manual: Vec<_> = plans.iter().flat_map(|p| p.manual.iter()).collect();
-    let blocked: Vec<_> = plans
-        .iter()
-        .flat_map(|p| {
-            let stop = p.blocker.as_ref().map(|b| (b, "stop"));
-            let wait = p.waits.as_ref().map(|b| (b, "wait"));
-            stop.into_iter().chain(wait).map(|(b, kind)| {
-                json!({"step": p.step.name(), "kind": kind, "reason": b.message, "hint": b.hint})
-            })
-        })
-        .collect();
-    let reports: serde_json::Map<String, serde_json::Value> = plans
-        .iter()
-        .filter_map(|p| p.report.clone().map(|r| (p.step.name().to_string(), r)))
-        .collect();
-    json!({
-        "caller": {"account": caller.account, "arn": caller.arn, "root": caller.is_root(), "credentials": credentials},
-        "region": region,
-        "changes": changes,
-        "manual": manual,
-        "blocked": blocked,
-        "reports": reports,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Caller;
 
     fn caller() -> Caller {
         Caller {
@@ -577,7 +472,13 @@ mod tests {
             checklist: vec!["Click Enable".into()],
             required: true,
         });
-        let json = to_json(&caller(), "profile prod", "us-east-1", &[plan, ic]);
+        let json = serde_json::to_value(json::PlanDocument::new(
+            &caller(),
+            "profile prod",
+            "us-east-1",
+            &[plan, ic],
+        ))
+        .unwrap();
         assert_eq!(json["changes"][0]["step"], "organization");
         assert_eq!(json["changes"][0]["op"], "create");
         assert_eq!(json["changes"][0]["type"], "organization");

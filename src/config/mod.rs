@@ -1,0 +1,448 @@
+//! The desired-state file (`ssosetup.toml`): parsing and validation.
+//!
+//! Validation runs before any AWS call and reports every problem at once, each
+//! with its field path, the value found and what is allowed, so one edit can
+//! fix them all. The schema is the contract README.md documents; a field this
+//! file does not know is an error (a typo must not silently fall back to a
+//! default).
+
+mod names;
+mod validate;
+
+use crate::model::plural;
+use std::collections::BTreeSet;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::UserError;
+pub(crate) use crate::model::CustomerManagedPolicy;
+pub(crate) use names::*;
+pub(crate) use validate::{read_inline_policy, validate};
+
+/// A config file larger than this is not a config file: refused unread.
+const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Config {
+    /// The Identity Center home region.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    #[serde(default)]
+    pub organization: OrganizationConfig,
+    /// Console-only settings the person confirmed (no API can read them).
+    #[serde(default, skip_serializing_if = "AuthenticationConfig::is_default")]
+    pub authentication: AuthenticationConfig,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub permission_sets: Vec<PermissionSetConfig>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub assignments: Vec<AssignmentConfig>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub users: Vec<UserConfig>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cli: Option<CliConfig>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cleanup: Option<CleanupConfig>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct OrganizationConfig {
+    /// Create an organization (all features) when the account has none.
+    #[serde(default = "yes")]
+    pub create: bool,
+}
+
+impl Default for OrganizationConfig {
+    fn default() -> Self {
+        Self { create: true }
+    }
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Config {
+    /// The `[cleanup]` table, or its defaults when the file has none.
+    pub(crate) fn cleanup(&self) -> CleanupConfig {
+        self.cleanup.clone().unwrap_or_default()
+    }
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+/// The `authentication` step is console-only; this records that the person
+/// confirmed it, so later runs do not ask again.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AuthenticationConfig {
+    /// "Send email OTP" is on and MFA is set as the checklist says.
+    #[serde(default)]
+    pub confirmed: bool,
+}
+
+impl AuthenticationConfig {
+    fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PermissionSetConfig {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_duration: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub relay_state: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub managed_policies: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub customer_managed_policies: Vec<CustomerManagedPolicy>,
+    /// A path to a JSON policy document, relative to the config file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inline_policy: Option<PathBuf>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permissions_boundary: Option<PermissionsBoundary>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PermissionsBoundary {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub managed_policy_arn: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_managed_policy: Option<CustomerManagedPolicy>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AssignmentConfig {
+    pub permission_set: String,
+    pub accounts: Vec<String>,
+    /// One group for every account; default: one group per account, named
+    /// `<permission_set>-<account id>` as in the guide.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct UserConfig {
+    pub user_name: String,
+    pub given_name: String,
+    pub family_name: String,
+    pub email: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CliConfig {
+    pub session_name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_region: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile_names: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CleanupConfig {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub iam_users: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub keep_iam_users: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backup_dir: Option<PathBuf>,
+    #[serde(default = "yes")]
+    pub root_access_keys: bool,
+    /// Centralized root access for member accounts: `true` enables it and
+    /// removes member accounts' root access keys and signing certificates;
+    /// `false` leaves it off; unset: not decided (the wizard asks).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub centralized_root_access: Option<bool>,
+    /// Also delete member accounts' root passwords and root MFA devices.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub delete_member_root_passwords: bool,
+    /// The person confirmed the console-only Billing access setting.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub billing_access_confirmed: bool,
+}
+
+impl Default for CleanupConfig {
+    fn default() -> Self {
+        Self {
+            iam_users: Vec::new(),
+            keep_iam_users: Vec::new(),
+            backup_dir: None,
+            root_access_keys: true,
+            centralized_root_access: None,
+            delete_member_root_passwords: false,
+            billing_access_confirmed: false,
+        }
+    }
+}
+
+impl CleanupConfig {
+    /// Where backups of deleted IAM users go, relative to the config file.
+    pub(crate) fn backup_dir(&self, base: &Path) -> PathBuf {
+        base.join(
+            self.backup_dir
+                .clone()
+                .unwrap_or_else(|| PathBuf::from("ssosetup-backups")),
+        )
+    }
+
+    /// Whether `user` is named for deletion (IAM user names ignore case).
+    pub(crate) fn deletes(&self, user: &str) -> bool {
+        self.iam_users.iter().any(|n| n.eq_ignore_ascii_case(user))
+    }
+
+    pub(crate) fn keeps(&self, user: &str) -> bool {
+        self.keep_iam_users
+            .iter()
+            .any(|n| n.eq_ignore_ascii_case(user))
+    }
+}
+
+/// One thing wrong with the config file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ConfigProblem {
+    /// Where, e.g. `permission_sets[0].session_duration`.
+    pub path: String,
+    /// What was found, rendered as it would be written in TOML.
+    pub value: String,
+    /// What is allowed instead.
+    pub allowed: String,
+}
+
+impl fmt::Display for ConfigProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} = {}: {}", self.path, self.value, self.allowed)
+    }
+}
+
+/// A config file that was read, parsed and validated.
+#[derive(Debug, Clone)]
+pub(crate) struct LoadedConfig {
+    pub config: Config,
+    /// The file it came from, or where it would be written.
+    pub path: PathBuf,
+    /// False when no file existed and defaults are in use.
+    pub from_file: bool,
+}
+
+impl LoadedConfig {
+    /// Loads `path`. A missing file is fine unless it was named explicitly:
+    /// read-only commands and the wizard work without one.
+    pub(crate) fn load(path: Option<&Path>) -> Result<Self, UserError> {
+        let explicit = path.is_some();
+        let path = path
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("ssosetup.toml"));
+        let text = match crate::files::read_text(&path, MAX_CONFIG_BYTES) {
+            Ok(text) => text,
+            Err(crate::files::ReadError::Missing) if !explicit => {
+                return Ok(Self {
+                    config: Config::default(),
+                    path,
+                    from_file: false,
+                })
+            }
+            Err(e) => {
+                return Err(UserError::new(format!(
+                    "cannot read the config file {}",
+                    path.display()
+                ))
+                .caused_by(e.to_string())
+                .hint("pass an existing file with --config FILE, or leave --config out to start from defaults"))
+            }
+        };
+        let config = parse(&text).map_err(|e| {
+            UserError::new(format!(
+                "the config file {} is not valid TOML for ssosetup",
+                path.display()
+            ))
+            .caused_by(e)
+            .hint("the file format is described in README.md (section \"The config file\") and examples/ssosetup.toml")
+        })?;
+        let base_dir = path.parent().unwrap_or(Path::new("."));
+        let problems = validate(&config, base_dir);
+        if !problems.is_empty() {
+            return Err(invalid_config_error(&path, &problems));
+        }
+        Ok(Self {
+            config,
+            path,
+            from_file: true,
+        })
+    }
+}
+
+impl LoadedConfig {
+    /// Writes the config back (a temporary file, then rename), after
+    /// checking it, so the file is always a valid replay of the answers.
+    pub(crate) fn save(&mut self) -> anyhow::Result<()> {
+        use anyhow::Context;
+        let problems = validate(&self.config, self.base_dir());
+        if !problems.is_empty() {
+            return Err(invalid_config_error(&self.path, &problems).into());
+        }
+        let text = format!(
+            "# ssosetup's desired state: written by `ssosetup init` from your answers.\n# Replay it with `ssosetup init --config {} --yes`.\n\n{}",
+            self.path.display(),
+            toml::to_string(&self.config)?
+        );
+        // Through a symlink (dotfiles), atomically, keeping the file's mode.
+        crate::files::write_atomically(&self.path, text.as_bytes(), 0o600)
+            .with_context(|| format!("cannot write the config file {}", self.path.display()))?;
+        self.from_file = true;
+        Ok(())
+    }
+
+    /// The directory relative paths in the config are resolved against.
+    pub(crate) fn base_dir(&self) -> &Path {
+        match self.path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        }
+    }
+}
+
+pub(crate) fn invalid_config_error(path: &Path, problems: &[ConfigProblem]) -> UserError {
+    let mut error = UserError::new(format!(
+        "the config file {} has {} problem{}; nothing was changed",
+        path.display(),
+        problems.len(),
+        plural(problems.len())
+    ));
+    for p in problems {
+        error = error.caused_by(p.to_string());
+    }
+    error.hint("fix each field named above and run the command again")
+}
+
+/// Parses the TOML. An error names its line and column and quotes at most
+/// a short excerpt of the line (toml's own message would repeat the whole
+/// line, however long).
+pub(crate) fn parse(text: &str) -> Result<Config, String> {
+    toml::from_str(text).map_err(|e| {
+        let message = e.message().trim_end();
+        let Some(span) = e.span() else {
+            return message.to_string();
+        };
+        let start = span.start.min(text.len());
+        let before = &text[..start];
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let column = text[line_start..start].chars().count() + 1;
+        let line_text = text[line_start..].lines().next().unwrap_or("");
+        format!(
+            "line {line}, column {column}: {message} (the line: {})",
+            crate::error::excerpt(line_text)
+        )
+    })
+}
+
+impl UserConfig {
+    pub(crate) fn display_name_or_default(&self) -> String {
+        self.display_name
+            .clone()
+            .unwrap_or_else(|| format!("{} {}", self.given_name, self.family_name))
+    }
+}
+
+/// The group names users may join: those of the assignments. Explicit
+/// `group`s and `<permission set>-<account id>` for each account named; for
+/// "management" and "all" the ids are known only from AWS, so any
+/// `<permission set>-<12 digits>` of such an assignment.
+pub(crate) struct AssignmentGroups {
+    pub named: BTreeSet<String>,
+    open_prefixes: BTreeSet<String>,
+}
+
+impl AssignmentGroups {
+    pub(crate) fn of(config: &Config) -> Self {
+        let mut named = BTreeSet::new();
+        let mut open_prefixes = BTreeSet::new();
+        for a in &config.assignments {
+            match &a.group {
+                Some(g) => {
+                    named.insert(g.clone());
+                }
+                None => {
+                    for acct in &a.accounts {
+                        if is_account_id(acct) {
+                            named.insert(default_group_name(&a.permission_set, acct));
+                        } else {
+                            open_prefixes.insert(format!("{}-", a.permission_set));
+                        }
+                    }
+                }
+            }
+        }
+        Self {
+            named,
+            open_prefixes,
+        }
+    }
+
+    pub(crate) fn contains(&self, group: &str) -> bool {
+        self.named.contains(group)
+            || self.open_prefixes.iter().any(|prefix| {
+                group
+                    .strip_prefix(prefix.as_str())
+                    .is_some_and(is_account_id)
+            })
+    }
+}
+
+impl Config {
+    /// Drops user groups no assignment gives any more (after the wizard
+    /// changed permission sets or accounts), so the file stays valid.
+    pub(crate) fn prune_user_groups(&mut self) {
+        let groups = AssignmentGroups::of(self);
+        for u in &mut self.users {
+            u.groups.retain(|g| groups.contains(g));
+        }
+    }
+}
+
+/// The guide's group naming: one group per permission set and account.
+pub(crate) fn default_group_name(permission_set: &str, account_id: &str) -> String {
+    format!("{permission_set}-{account_id}")
+}
+
+/// Things in a valid config worth a word before anything runs.
+pub(crate) fn warnings(config: &Config) -> Vec<String> {
+    let mut w = Vec::new();
+    if let Some(url) = config.cli.as_ref().and_then(|c| c.start_url.as_deref()) {
+        if !is_usual_start_url(url) {
+            w.push(format!(
+                "[cli] start_url {} is not of the usual form https://<alias or d-id>.awsapps.com/start: check it against Settings in the Identity Center console",
+                crate::error::excerpt(url)
+            ));
+        }
+    }
+    w
+}
+
+#[cfg(test)]
+mod tests;

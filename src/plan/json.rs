@@ -1,0 +1,509 @@
+//! What `--output json` prints, as types: the plan of a run, what the
+//! cleanup steps found, and `status`. These are the interface scripts rely
+//! on (`{"changes": [...], "manual": [...]}` and more); their JSON Schema
+//! is `docs/plan.schema.json`, generated from these types and held in step
+//! by a test.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use schemars::JsonSchema;
+use serde::Serialize;
+
+use super::{Action, Op, StepPlan};
+use crate::model::{
+    Boundary, Caller, CustomerManagedPolicy, Grant, IamUser, Instance, MemberRoot, NewUser,
+    PermissionSetFields, RootSummary, StepId,
+};
+
+/// The plan of a run (one step or all of them).
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(
+    title = "ssosetup plan",
+    description = "What `ssosetup ... --output json` prints: the whole run's plan."
+)]
+pub(crate) struct PlanDocument {
+    pub caller: CallerInfo,
+    /// The Identity Center home region.
+    pub region: String,
+    /// Every change the run makes (an empty list: the account matches the config).
+    pub changes: Vec<Change>,
+    /// Console-only steps not known to be done (AWS has no API for them).
+    pub manual: Vec<ManualEntry>,
+    /// Steps that cannot go on (`stop`: nothing is changed) or wait for a later run.
+    pub blocked: Vec<Blocked>,
+    /// What the cleanup steps found, by step.
+    pub reports: Reports,
+}
+
+/// Who the run acts as.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub(crate) struct CallerInfo {
+    pub account: String,
+    pub arn: String,
+    /// The run signs in as the account's root user.
+    pub root: bool,
+    /// Where the credentials came from, e.g. "profile prod".
+    pub credentials: String,
+}
+
+impl CallerInfo {
+    pub(crate) fn new(caller: &Caller, credentials: &str) -> Self {
+        Self {
+            account: caller.account.clone(),
+            arn: caller.arn.clone(),
+            root: caller.is_root(),
+            credentials: credentials.to_string(),
+        }
+    }
+}
+
+/// One change.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub(crate) struct Change {
+    pub step: StepId,
+    pub op: Op,
+    #[serde(rename = "type")]
+    pub resource_type: ResourceType,
+    /// What is changed (a permission set's name for its parts).
+    pub name: String,
+    pub detail: Detail,
+}
+
+/// The kind of thing a change is made to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) enum ResourceType {
+    Organization,
+    PermissionSet,
+    ManagedPolicy,
+    CustomerManagedPolicy,
+    InlinePolicy,
+    PermissionsBoundary,
+    Provisioning,
+    Group,
+    AccountAssignment,
+    User,
+    GroupMembership,
+    AwsConfigFile,
+    IamUser,
+    CentralizedRootAccess,
+    RootCredentials,
+    CredentialReport,
+}
+
+/// A console-only step.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub(crate) struct ManualEntry {
+    pub step: String,
+    pub title: String,
+    pub url: String,
+    /// What to click, in order.
+    pub checklist: Vec<String>,
+}
+
+/// Why a step cannot go on now.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub(crate) struct Blocked {
+    pub step: StepId,
+    pub kind: BlockKind,
+    pub reason: String,
+    pub hint: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum BlockKind {
+    /// The whole run stops before its first write.
+    Stop,
+    /// This step waits for a later run; the others apply.
+    Wait,
+}
+
+/// What a change carries, by its type.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub(crate) enum Detail {
+    Organization(OrganizationDetail),
+    PermissionSet(PermissionSetFields),
+    PermissionSetUpdate(PermissionSetUpdate),
+    ManagedPolicy(ManagedPolicyDetail),
+    CustomerManagedPolicy(CustomerManagedPolicy),
+    InlinePolicy(InlinePolicyDetail),
+    PermissionsBoundary(Boundary),
+    Group(GroupDetail),
+    Assignment(AssignmentDetail),
+    User(NewUser),
+    Membership(MembershipDetail),
+    AwsConfigFile(AwsConfigFileDetail),
+    DeleteIamUser(DeleteIamUserDetail),
+    RestoreIamUser(Box<RestoreIamUserDetail>),
+    CentralizedRootAccess(CentralizedRootAccessDetail),
+    MemberRoot(MemberRootDetail),
+    /// Nothing more than the type and name say.
+    Nothing(Nothing),
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct OrganizationDetail {
+    /// Always "ALL".
+    pub feature_set: &'static str,
+    pub management_account_id: String,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PermissionSetUpdate {
+    /// Every field is sent (UpdatePermissionSet clears what it is not sent).
+    pub fields: PermissionSetFields,
+    pub changed: Vec<&'static str>,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ManagedPolicyDetail {
+    pub policy_arn: String,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct InlinePolicyDetail {
+    pub document: String,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct GroupDetail {
+    pub description: String,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AssignmentDetail {
+    /// Always "GROUP".
+    pub principal_type: &'static str,
+    pub group: String,
+    pub permission_set: String,
+    pub account_id: String,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct MembershipDetail {
+    pub user_name: String,
+    pub group: String,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AwsConfigFileDetail {
+    pub path: PathBuf,
+    /// `+ [section]` or `~ [section]`.
+    pub changes: Vec<String>,
+    /// Same-named sections ssosetup did not write: kept unless confirmed.
+    pub conflicts_kept_unless_confirmed: Vec<String>,
+    /// Sections ssosetup wrote for an assignment that is gone: kept unless confirmed.
+    pub stale_kept_unless_confirmed: Vec<String>,
+    /// A unified diff, secrets masked.
+    pub diff: String,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct DeleteIamUserDetail {
+    pub dependents: Vec<String>,
+    pub backup_dir: PathBuf,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RestoreIamUserDetail {
+    pub backup_file: PathBuf,
+    pub user: IamUser,
+    pub grants: Vec<Grant>,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CentralizedRootAccessDetail {
+    pub service_access: &'static str,
+    pub features: Vec<&'static str>,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct MemberRootDetail {
+    /// What an audit session found; null when it is listed as it runs.
+    pub found: Option<MemberRoot>,
+    pub password_and_mfa: bool,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Nothing {}
+
+/// What the cleanup steps found (present when the step ran).
+#[derive(Debug, Clone, Default, Serialize, JsonSchema)]
+pub(crate) struct Reports {
+    #[serde(rename = "root-cleanup", skip_serializing_if = "Option::is_none")]
+    pub root_cleanup: Option<RootCleanupReport>,
+    #[serde(rename = "iam-users-cleanup", skip_serializing_if = "Option::is_none")]
+    pub iam_users_cleanup: Option<IamUsersReport>,
+}
+
+/// A step's report, kept in its plan.
+#[derive(Debug, Clone)]
+pub(crate) enum Report {
+    RootCleanup(RootCleanupReport),
+    IamUsersCleanup(IamUsersReport),
+}
+
+/// The root user of the calling account, and member accounts' roots.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub(crate) struct RootCleanupReport {
+    pub account: String,
+    pub root: RootSummary,
+    /// The root user's row of the credential report, by column.
+    pub credential_report_root_row: Option<BTreeMap<String, String>>,
+    pub member_accounts: MemberAccounts,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(tag = "state")]
+pub(crate) enum MemberAccounts {
+    #[serde(rename = "not applicable")]
+    NotApplicable { why: String },
+    #[serde(rename = "centralized root access off")]
+    Off { accounts: Vec<String> },
+    #[serde(rename = "centralized root access on")]
+    On { accounts: Vec<MemberAudit> },
+}
+
+/// One member account's root, or why it could not be audited.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub(crate) struct MemberAudit {
+    pub account: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub root: Option<MemberRoot>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// Every IAM user, and what the plan does with it.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub(crate) struct IamUsersReport {
+    pub iam_users: Vec<IamUserReport>,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub(crate) struct IamUserReport {
+    pub user: IamUser,
+    /// The Identity Center user that plausibly replaces it.
+    pub identity_center_user: Option<String>,
+    pub plan: &'static str,
+}
+
+impl PlanDocument {
+    pub(crate) fn new(
+        caller: &Caller,
+        credentials: &str,
+        region: &str,
+        plans: &[StepPlan],
+    ) -> Self {
+        let changes = plans
+            .iter()
+            .flat_map(|p| {
+                p.actions.iter().map(|a| Change {
+                    step: p.step,
+                    op: a.op(),
+                    resource_type: a.resource_type(),
+                    name: a.name(),
+                    detail: detail(a),
+                })
+            })
+            .collect();
+        let manual = plans
+            .iter()
+            .flat_map(|p| &p.manual)
+            .map(|m| ManualEntry {
+                step: m.step.to_string(),
+                title: m.title.clone(),
+                url: m.url.clone(),
+                checklist: m.checklist.clone(),
+            })
+            .collect();
+        let blocked = plans
+            .iter()
+            .flat_map(|p| {
+                let stop = p.blocker.as_ref().map(|b| (b, BlockKind::Stop));
+                let wait = p.waits.as_ref().map(|b| (b, BlockKind::Wait));
+                stop.into_iter().chain(wait).map(|(b, kind)| Blocked {
+                    step: p.step,
+                    kind,
+                    reason: b.message.clone(),
+                    hint: b.hint.clone(),
+                })
+            })
+            .collect();
+        let mut reports = Reports::default();
+        for p in plans {
+            match &p.report {
+                Some(Report::RootCleanup(r)) => reports.root_cleanup = Some(r.clone()),
+                Some(Report::IamUsersCleanup(r)) => reports.iam_users_cleanup = Some(r.clone()),
+                None => {}
+            }
+        }
+        Self {
+            caller: CallerInfo::new(caller, credentials),
+            region: region.to_string(),
+            changes,
+            manual,
+            blocked,
+            reports,
+        }
+    }
+}
+
+fn names(choices: &[super::Choice]) -> Vec<String> {
+    choices.iter().map(|c| c.subject.clone()).collect()
+}
+
+/// What a change carries.
+/// Long by design: one arm per kind of action.
+fn detail(action: &Action) -> Detail {
+    use Action::*;
+    match action {
+        CreateOrganization {
+            management_account_id,
+        } => Detail::Organization(OrganizationDetail {
+            feature_set: "ALL",
+            management_account_id: management_account_id.clone(),
+        }),
+        CreatePermissionSet { fields, .. } => Detail::PermissionSet(fields.clone()),
+        UpdatePermissionSet {
+            fields, changed, ..
+        } => Detail::PermissionSetUpdate(PermissionSetUpdate {
+            fields: fields.clone(),
+            changed: changed.clone(),
+        }),
+        AttachManagedPolicy { policy_arn, .. } | DetachManagedPolicy { policy_arn, .. } => {
+            Detail::ManagedPolicy(ManagedPolicyDetail {
+                policy_arn: policy_arn.clone(),
+            })
+        }
+        AttachCustomerManagedPolicy { policy, .. } | DetachCustomerManagedPolicy { policy, .. } => {
+            Detail::CustomerManagedPolicy(policy.clone())
+        }
+        PutInlinePolicy { document, .. } => Detail::InlinePolicy(InlinePolicyDetail {
+            document: document.clone(),
+        }),
+        PutPermissionsBoundary { boundary, .. } => Detail::PermissionsBoundary(boundary.clone()),
+        DeleteInlinePolicy { .. }
+        | DeletePermissionsBoundary { .. }
+        | ProvisionPermissionSet { .. }
+        | GenerateCredentialReport => Detail::Nothing(Nothing {}),
+        CreateGroup { description, .. } => Detail::Group(GroupDetail {
+            description: description.clone(),
+        }),
+        CreateAssignment {
+            group,
+            permission_set,
+            account_id,
+        } => Detail::Assignment(AssignmentDetail {
+            principal_type: "GROUP",
+            group: group.clone(),
+            permission_set: permission_set.clone(),
+            account_id: account_id.clone(),
+        }),
+        CreateUser { user } => Detail::User(user.clone()),
+        AddMembership { user_name, group } => Detail::Membership(MembershipDetail {
+            user_name: user_name.clone(),
+            group: group.clone(),
+        }),
+        WriteAwsConfig {
+            path,
+            changes,
+            conflicts,
+            stale,
+            diff,
+            ..
+        } => Detail::AwsConfigFile(AwsConfigFileDetail {
+            path: path.clone(),
+            changes: changes.clone(),
+            conflicts_kept_unless_confirmed: names(conflicts),
+            stale_kept_unless_confirmed: names(stale),
+            diff: diff.clone(),
+        }),
+        DeleteIamUser {
+            dependents,
+            backup_dir,
+            ..
+        } => Detail::DeleteIamUser(DeleteIamUserDetail {
+            dependents: dependents.clone(),
+            backup_dir: backup_dir.clone(),
+        }),
+        RestoreIamUser {
+            file, user, grants, ..
+        } => Detail::RestoreIamUser(Box::new(RestoreIamUserDetail {
+            backup_file: file.clone(),
+            user: (**user).clone(),
+            grants: grants.clone(),
+        })),
+        EnableCentralizedRootAccess => Detail::CentralizedRootAccess(CentralizedRootAccessDetail {
+            service_access: "iam.amazonaws.com",
+            features: vec!["RootCredentialsManagement"],
+        }),
+        DeleteMemberRootCredentials { found, login, .. } => Detail::MemberRoot(MemberRootDetail {
+            found: found.clone(),
+            password_and_mfa: *login,
+        }),
+    }
+}
+
+/// What `ssosetup status --output json` prints.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub(crate) struct StatusDocument {
+    pub caller: CallerInfo,
+    pub region: String,
+    /// The ACTIVE instance in the home region, if any.
+    pub instance: Option<Instance>,
+    pub portal_url: Option<String>,
+    pub steps: Vec<StepStatus>,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub(crate) struct StepStatus {
+    pub step: StepId,
+    /// done, to do, manual, not set up, unknown.
+    pub state: &'static str,
+    pub detail: String,
+}
+
+/// The plan document's JSON Schema (docs/plan.schema.json).
+#[cfg(test)]
+pub(crate) fn plan_schema() -> String {
+    let schema = schemars::schema_for!(PlanDocument);
+    serde_json::to_string_pretty(&schema).expect("a schema serializes") + "\n"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// docs/plan.schema.json is what these types say; refresh it with
+    /// `SSOSETUP_WRITE_SCHEMA=1 cargo test plan_schema`.
+    #[test]
+    fn plan_schema_in_docs_is_current() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/plan.schema.json");
+        let schema = plan_schema();
+        if std::env::var_os("SSOSETUP_WRITE_SCHEMA").is_some() {
+            std::fs::write(&path, &schema).unwrap();
+        }
+        let shipped = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            shipped == schema,
+            "docs/plan.schema.json is out of date: run `SSOSETUP_WRITE_SCHEMA=1 cargo test plan_schema`"
+        );
+    }
+}
