@@ -89,7 +89,6 @@ pub(crate) enum ResourceType {
     IamUser,
     CentralizedRootAccess,
     RootCredentials,
-    CredentialReport,
 }
 
 /// A console-only step.
@@ -401,8 +400,7 @@ fn detail(action: &Action) -> Detail {
         PutPermissionsBoundary { boundary, .. } => Detail::PermissionsBoundary(boundary.clone()),
         DeleteInlinePolicy { .. }
         | DeletePermissionsBoundary { .. }
-        | ProvisionPermissionSet { .. }
-        | GenerateCredentialReport => Detail::Nothing(Nothing {}),
+        | ProvisionPermissionSet { .. } => Detail::Nothing(Nothing {}),
         CreateGroup { description, .. } => Detail::Group(GroupDetail {
             description: description.clone(),
         }),

@@ -117,9 +117,7 @@ pub(crate) enum Action {
         stale: Vec<Choice>,
         diff: String,
     },
-    /// iam:GenerateCredentialReport, then the report's root row (the last
-    /// use of root keys and password) is read and shown.
-    GenerateCredentialReport,
+
     /// Backs the IAM user up, then removes its dependents in the order AWS
     /// requires and the user. Only for users the config names.
     DeleteIamUser {
@@ -175,8 +173,7 @@ impl Action {
             | PutPermissionsBoundary { .. }
             | ProvisionPermissionSet { .. }
             | AddMembership { .. }
-            | WriteAwsConfig { .. }
-            | GenerateCredentialReport => Op::Update,
+            | WriteAwsConfig { .. } => Op::Update,
         }
     }
 
@@ -200,7 +197,6 @@ impl Action {
             CreateUser { .. } => ResourceType::User,
             AddMembership { .. } => ResourceType::GroupMembership,
             WriteAwsConfig { .. } => ResourceType::AwsConfigFile,
-            GenerateCredentialReport => ResourceType::CredentialReport,
             DeleteIamUser { .. } | RestoreIamUser { .. } => ResourceType::IamUser,
             EnableCentralizedRootAccess => ResourceType::CentralizedRootAccess,
             DeleteMemberRootCredentials { .. } => ResourceType::RootCredentials,
@@ -240,7 +236,6 @@ impl Action {
             CreateUser { user } => user.user_name.clone(),
             AddMembership { user_name, group } => format!("{user_name}/{group}"),
             WriteAwsConfig { path, .. } => path.display().to_string(),
-            GenerateCredentialReport => "credential-report".to_string(),
             DeleteIamUser { user_name, .. } => user_name.clone(),
             RestoreIamUser { user, .. } => user.user_name.clone(),
             EnableCentralizedRootAccess => "organization".to_string(),
@@ -269,7 +264,6 @@ impl Action {
             CreateUser { user } => format!("user:{}", user.user_name),
             AddMembership { user_name, .. } => format!("user:{user_name}"),
             WriteAwsConfig { .. } => "aws-config".to_string(),
-            GenerateCredentialReport => "credential-report".to_string(),
             DeleteIamUser { user_name, .. } => format!("iam-user:{user_name}"),
             RestoreIamUser { user, .. } => format!("iam-user:{}", user.user_name),
             // Member accounts' cleanup needs centralized root access first.
@@ -368,7 +362,6 @@ impl Action {
                 "delete the root user's access keys and signing certificates{} in member account {account_id} (listed once centralized root access is on)",
                 if *login { ", password and MFA devices" } else { "" }
             ),
-            GenerateCredentialReport => "generate IAM's credential report (read-only for your resources; it shows when root's keys and password were last used)".to_string(),
         }
     }
 }

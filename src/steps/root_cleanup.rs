@@ -137,10 +137,9 @@ pub(crate) fn plan(obs: &Observed, cleanup: &CleanupConfig, caller: &Caller) -> 
     ));
     match &obs.report {
         CredentialReportState::Read(r) => plan.notes.extend(report_lines(r)),
-        CredentialReportState::Missing => {
-            plan.notes.push("credential report not available: no credential report from the last four hours; applying generates one".to_string());
-            plan.actions.push(Action::GenerateCredentialReport);
-        }
+        CredentialReportState::Missing => plan.notes.push(
+            "credential report not available: no credential report from the last four hours (the console step reads one when you do it at a terminal)".to_string(),
+        ),
         CredentialReportState::Unreadable(why) => plan
             .notes
             .push(format!("credential report not available: {why}")),
@@ -207,7 +206,7 @@ fn root_keys(plan: &mut StepPlan, s: RootSummary, cleanup: &CleanupConfig) {
     if cleanup.root_access_keys && (s.access_keys || s.signing_certificates) {
         let mut checklist = vec![
             "Sign in as the root user (the account's email address and password)".to_string(),
-            "Access keys: check the last use shown above; make sure nothing still uses a key (a script, a CI job, a server), then Actions > Delete".to_string(),
+            "Access keys: check their last use (shown above when you do this step at a terminal); make sure nothing still uses a key (a script, a CI job, a server), then Actions > Delete".to_string(),
         ];
         if s.signing_certificates {
             checklist.push("X.509 certificates: delete each one".to_string());
@@ -446,7 +445,6 @@ impl Step for RootCleanup {
     ) -> LocalBoxFuture<'a, Result<()>> {
         Box::pin(async move {
             match action {
-                Action::GenerateCredentialReport => generate_report(cx).await,
                 Action::EnableCentralizedRootAccess => enable_centralized(cx).await,
                 Action::DeleteMemberRootCredentials {
                     account_id, login, ..
@@ -510,14 +508,23 @@ async fn observe(ctx: &Cx, facts: &mut Facts) -> Result<Observed> {
     })
 }
 
-/// Generates the credential report (IAM makes at most one per four hours)
-/// and shows the root user's row: when its keys and password were last used.
-async fn generate_report(ctx: &Cx) -> Result<()> {
-    let report = iam::credential_report(&ctx.aws.iam, true).await?;
-    for line in report_lines(&report) {
-        ctx.out.say(&line);
+/// Reads the credential report, generating one when there is none from
+/// the last four hours, and shows the root user's row: when its keys and
+/// password were last used. Only when a person is about to delete root
+/// keys (the console step): what they need to check first. A run without
+/// a person never creates a report.
+async fn show_last_use(ctx: &Cx) {
+    match iam::credential_report(&ctx.aws.iam, true).await {
+        Ok(report) => {
+            for line in report_lines(&report) {
+                ctx.out.say(&line);
+            }
+        }
+        Err(e) => ctx.out.warn(&format!(
+            "cannot show when the root keys were last used: {}",
+            one_line(&anyhow::Error::new(e))
+        )),
     }
-    Ok(())
 }
 
 /// The wizard's question: whether to manage member accounts' root
@@ -628,6 +635,9 @@ async fn console_step(person: &mut Person<'_>, step: &ManualStep) -> Result<()> 
         prompt,
         facts,
     } = person;
+    if step.required {
+        show_last_use(ctx).await;
+    }
     loop {
         super::show_console_step(&ctx.out, step);
         prompt.pause("Press Enter when done in the console (ssosetup then checks)")?;

@@ -73,10 +73,8 @@ async fn dry_run_shows_the_plan_and_sends_no_write() {
     );
     assert!(
         text.stderr
-            // The organization, and the credential report root-cleanup
-            // reads (a dry run never generates it); console steps:
             // authentication; root MFA (moto's root never has it); Billing access
-            .contains("Dry run: 2 changes and 3 console steps planned"),
+            .contains("Dry run: 1 change and 3 console steps planned"),
         "{}",
         text.stderr
     );
