@@ -71,10 +71,40 @@ pub struct GlobalArgs {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run every step in order (the wizard)
-    Init,
+    Init {
+        /// Also remove what ssosetup manages and the config no longer names
+        /// (never implied by --yes)
+        #[arg(long)]
+        prune: bool,
+    },
     /// One step (the steps come from the step table, in the guide's order)
     #[command(flatten)]
     Step(StepCommand),
+    /// Write the config from what exists (for accounts set up partly by hand)
+    ///
+    /// Reads the live Identity Center: every permission set with its fields
+    /// and policies (an inline policy into policies/<set>.json beside the
+    /// config), every group's assignments, every user and their groups.
+    /// Replaying the file (`init --dry-run`) plans no change. What the config
+    /// cannot express is listed and left alone.
+    Import {
+        /// Replace an existing config file (backed up first)
+        #[arg(long)]
+        force: bool,
+    },
+    /// Remove a person: group memberships, direct assignments, the
+    /// Identity Center user, and their entry in the config
+    ///
+    /// Shows the plan first; refused when it would leave nobody to
+    /// administer the account. With --iam-user, an IAM user of theirs is
+    /// backed up and deleted through iam-users-cleanup.
+    Offboard {
+        /// The Identity Center user name
+        user_name: String,
+        /// Also delete this IAM user of theirs (backed up first)
+        #[arg(long, value_name = "NAME")]
+        iam_user: Option<String>,
+    },
     /// Show where each step stands (read-only)
     Status,
     /// Print a shell completion script to stdout
@@ -93,6 +123,8 @@ pub struct StepCommand {
     pub(crate) step: StepId,
     /// `iam-users-cleanup --restore FILE`.
     pub restore: Option<PathBuf>,
+    /// `--prune` on the steps that have it.
+    pub prune: bool,
 }
 
 impl clap::FromArgMatches for StepCommand {
@@ -107,9 +139,16 @@ impl clap::FromArgMatches for StepCommand {
             .ok()
             .flatten()
             .cloned();
+        let prune = sub
+            .try_get_one::<bool>("prune")
+            .ok()
+            .flatten()
+            .copied()
+            .unwrap_or(false);
         Ok(Self {
             step: step.id(),
             restore,
+            prune,
         })
     }
 

@@ -23,6 +23,7 @@ mod aws;
 mod config;
 mod error;
 mod files;
+mod import;
 mod ini;
 mod model;
 mod plan;
@@ -76,14 +77,23 @@ async fn run_command(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
             clap_mangen::Man::new(Cli::command()).render(&mut out)?;
             return Ok(out.flush()?);
         }
-        Command::Init => steps::STEPS.iter().map(|s| s.id()).collect(),
+        Command::Init { .. } => steps::STEPS.iter().map(|s| s.id()).collect(),
         Command::Step(c) => vec![c.step],
-        Command::Status => Vec::new(),
+        Command::Status | Command::Import { .. } | Command::Offboard { .. } => Vec::new(),
     };
     let global = &cli.global;
 
     // Everything the user gave is checked before the first AWS call.
-    let config = LoadedConfig::load(global.config.as_deref())?;
+    let mut config = if matches!(cli.command, Command::Import { .. }) {
+        LoadedConfig::load_or_new(global.config.as_deref())?
+    } else {
+        LoadedConfig::load(global.config.as_deref())?
+    };
+    config.prune = match &cli.command {
+        Command::Init { prune } => *prune,
+        Command::Step(c) => c.prune,
+        _ => false,
+    };
     let restore = match &cli.command {
         Command::Step(c) => c.restore.clone(),
         _ => None,
@@ -111,13 +121,18 @@ async fn run_command(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
     };
     match cli.command {
         Command::Status => run::status::status(&session).await,
+        Command::Import { force } => import::import(&mut session, force, global.dry_run).await,
+        Command::Offboard {
+            user_name,
+            iam_user,
+        } => steps::offboard::offboard(&mut session, &user_name, iam_user.as_deref(), mode).await,
         _ if restore.is_some() => {
             let file = restore.expect("checked");
             steps::iam_users::restore(&mut session, &file, mode).await
         }
         // At a terminal, `init` is the wizard; with --yes or --dry-run it
         // runs the config through the same steps without questions.
-        Command::Init if mode == Mode::Apply && session.prompt.interactive() => {
+        Command::Init { .. } if mode == Mode::Apply && session.prompt.interactive() => {
             wizard::run(&mut session).await
         }
         _ => run::run(&mut session, &steps, mode).await,
@@ -146,7 +161,7 @@ fn check_args(cli: &Cli, config: &LoadedConfig, printer: &Printer) -> anyhow::Re
     for warning in config::warnings(&config.config) {
         printer.warn(&warning);
     }
-    if !config.from_file && !matches!(cli.command, Command::Status) {
+    if !config.from_file && !matches!(cli.command, Command::Status | Command::Import { .. }) {
         printer.say(&format!(
             "No config file at {}: using the defaults.",
             config.path.display()

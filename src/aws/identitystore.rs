@@ -2,8 +2,10 @@
 //! Listing is by pages of 100 (one call per page), not one lookup per name.
 
 use super::{all_pages, classify, Aws, AwsError, AwsErrorKind};
-use crate::model::{Group, NewUser, User};
-use aws_sdk_identitystore::types::{AlternateIdentifier, Email, MemberId, Name, UniqueAttribute};
+use crate::model::{Group, NewUser, User, UserChange, UserField};
+use aws_sdk_identitystore::types::{
+    AlternateIdentifier, AttributeOperation, Email, MemberId, Name, UniqueAttribute,
+};
 use aws_smithy_types::Document;
 
 pub(crate) async fn list_groups(aws: &Aws, store: &str) -> Result<Vec<Group>, AwsError> {
@@ -24,6 +26,7 @@ pub(crate) async fn list_groups(aws: &Aws, store: &str) -> Result<Vec<Group>, Aw
             .map(|g| Group {
                 id: g.group_id().to_string(),
                 display_name: g.display_name().unwrap_or_default().to_string(),
+                description: g.description().map(str::to_string),
             })
             .collect();
         Ok((items, page.next_token().map(str::to_string)))
@@ -260,6 +263,103 @@ pub(crate) async fn list_memberships_of(
     .await
 }
 
+/// `(group id, membership id)` of every group `user_id` is in.
+pub(crate) async fn memberships_of(
+    aws: &Aws,
+    store: &str,
+    user_id: &str,
+) -> Result<Vec<(String, String)>, AwsError> {
+    all_pages(|token| async move {
+        aws.pacer
+            .identitystore("ListGroupMembershipsForMember")
+            .await;
+        let page = aws
+            .identitystore
+            .list_group_memberships_for_member()
+            .identity_store_id(store)
+            .member_id(MemberId::UserId(user_id.to_string()))
+            .max_results(100)
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(|e| classify("identitystore:ListGroupMembershipsForMember", e))?;
+        let items: Vec<_> = page
+            .group_memberships()
+            .iter()
+            .filter_map(|m| Some((m.group_id()?.to_string(), m.membership_id().to_string())))
+            .collect();
+        Ok((items, page.next_token().map(str::to_string)))
+    })
+    .await
+}
+
+/// Removes a membership; one already gone counts as removed.
+pub(crate) async fn delete_membership(
+    aws: &Aws,
+    store: &str,
+    membership_id: &str,
+) -> Result<(), AwsError> {
+    gone_is_done(
+        super::retry_conflicts(|| async {
+            aws.pacer.identitystore("DeleteGroupMembership").await;
+            aws.identitystore
+                .delete_group_membership()
+                .identity_store_id(store)
+                .membership_id(membership_id)
+                .send()
+                .await
+                .map(drop)
+                .map_err(|e| classify("identitystore:DeleteGroupMembership", e))
+        })
+        .await,
+    )
+}
+
+/// Deletes a group (its memberships go with it); one already gone counts.
+pub(crate) async fn delete_group(aws: &Aws, store: &str, group_id: &str) -> Result<(), AwsError> {
+    gone_is_done(
+        super::retry_conflicts(|| async {
+            aws.pacer.identitystore("DeleteGroup").await;
+            aws.identitystore
+                .delete_group()
+                .identity_store_id(store)
+                .group_id(group_id)
+                .send()
+                .await
+                .map(drop)
+                .map_err(|e| classify("identitystore:DeleteGroup", e))
+        })
+        .await,
+    )
+}
+
+/// Deletes a user; one already gone counts as deleted.
+pub(crate) async fn delete_user(aws: &Aws, store: &str, user_id: &str) -> Result<(), AwsError> {
+    gone_is_done(
+        super::retry_conflicts(|| async {
+            aws.pacer.identitystore("DeleteUser").await;
+            aws.identitystore
+                .delete_user()
+                .identity_store_id(store)
+                .user_id(user_id)
+                .send()
+                .await
+                .map(drop)
+                .map_err(|e| classify("identitystore:DeleteUser", e))
+        })
+        .await,
+    )
+}
+
+/// A deletion whose target is already gone has done its job (a repeat, or
+/// a lost answer).
+fn gone_is_done(r: Result<(), AwsError>) -> Result<(), AwsError> {
+    match r {
+        Err(e) if e.kind == AwsErrorKind::NotFound => Ok(()),
+        other => other,
+    }
+}
+
 /// Adds `user_id` to `group_id`; an existing membership (a conflict that is
 /// not a concurrent modification) counts as done.
 pub(crate) async fn create_membership(
@@ -288,5 +388,55 @@ pub(crate) async fn create_membership(
             Ok(groups.iter().any(|g| g == group_id).then_some(()))
         },
     )
+    .await
+}
+
+/// Sets the changed attributes of an existing user (UpdateUser with one
+/// operation per attribute; the email as the one primary work address).
+/// Setting a value again is harmless, so a lost answer is simply retried.
+pub(crate) async fn update_user(
+    aws: &Aws,
+    store: &str,
+    user_id: &str,
+    changes: &[UserChange],
+) -> Result<(), AwsError> {
+    let operations: Vec<AttributeOperation> = changes
+        .iter()
+        .map(|c| {
+            let (path, value) = match c.field {
+                UserField::DisplayName => ("displayName", Document::String(c.to.clone())),
+                UserField::GivenName => ("name.givenName", Document::String(c.to.clone())),
+                UserField::FamilyName => ("name.familyName", Document::String(c.to.clone())),
+                UserField::Email => (
+                    "emails",
+                    Document::Array(vec![Document::Object(
+                        [
+                            ("value".to_string(), Document::String(c.to.clone())),
+                            ("type".to_string(), Document::String("work".to_string())),
+                            ("primary".to_string(), Document::Bool(true)),
+                        ]
+                        .into(),
+                    )]),
+                ),
+            };
+            AttributeOperation::builder()
+                .attribute_path(path)
+                .attribute_value(value)
+                .build()
+                .expect("the path is set")
+        })
+        .collect();
+    super::retry_conflicts(|| async {
+        aws.pacer.identitystore("UpdateUser").await;
+        aws.identitystore
+            .update_user()
+            .identity_store_id(store)
+            .user_id(user_id)
+            .set_operations(Some(operations.clone()))
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| classify("identitystore:UpdateUser", e))
+    })
     .await
 }

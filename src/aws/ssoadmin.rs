@@ -233,6 +233,10 @@ pub(crate) async fn get_permissions_boundary(
     }
 }
 
+/// The tag every permission set ssosetup creates carries: prune removes
+/// only sets that carry it.
+pub(crate) const MANAGED_TAG: &str = "ssosetup:managed";
+
 pub(crate) async fn create_permission_set(
     aws: &Aws,
     instance: &str,
@@ -252,6 +256,13 @@ pub(crate) async fn create_permission_set(
                 // a number without it that the SDK cannot parse.
                 .session_duration(&fields.session_duration)
                 .set_relay_state(fields.relay_state.clone())
+                .tags(
+                    aws_sdk_ssoadmin::types::Tag::builder()
+                        .key(MANAGED_TAG)
+                        .value("true")
+                        .build()
+                        .expect("key and value are set"),
+                )
                 .customize()
                 .config_override(no_sdk_retries!(aws_sdk_ssoadmin))
                 .send()
@@ -724,4 +735,136 @@ pub(crate) async fn list_account_assignments_for_principal(
         Ok((items, page.next_token().map(str::to_string)))
     })
     .await
+}
+
+/// Whether permission set `ps` carries ssosetup's [`MANAGED_TAG`].
+pub(crate) async fn made_by_ssosetup(
+    aws: &Aws,
+    instance: &str,
+    ps: &str,
+) -> Result<bool, AwsError> {
+    let tags = all_pages(|token| async move {
+        aws.pacer.ssoadmin().await;
+        let page = aws
+            .ssoadmin
+            .list_tags_for_resource()
+            .instance_arn(instance)
+            .resource_arn(ps)
+            .set_next_token(token)
+            .customize()
+            .config_override(few_retries!(aws_sdk_ssoadmin))
+            .send()
+            .await
+            .map_err(|e| classify("sso:ListTagsForResource", e))?;
+        let items: Vec<_> = page
+            .tags()
+            .iter()
+            .map(|t| (t.key().to_string(), t.value().to_string()))
+            .collect();
+        Ok((items, page.next_token().map(str::to_string)))
+    })
+    .await?;
+    Ok(tags.iter().any(|(k, v)| k == MANAGED_TAG && v == "true"))
+}
+
+/// Deletes an assignment (a principal's permission set on an account) and
+/// waits until AWS says it is gone; one already gone counts as deleted.
+pub(crate) async fn delete_assignment(
+    aws: &Aws,
+    instance: &str,
+    account: &str,
+    ps: &str,
+    principal_type: &str,
+    principal_id: &str,
+) -> Result<(), AwsError> {
+    let status = retry_conflicts(|| async {
+        aws.pacer.ssoadmin().await;
+        let out = aws
+            .ssoadmin
+            .delete_account_assignment()
+            .instance_arn(instance)
+            .target_id(account)
+            .target_type(TargetType::AwsAccount)
+            .permission_set_arn(ps)
+            .principal_type(PrincipalType::from(principal_type))
+            .principal_id(principal_id)
+            .send()
+            .await
+            .map_err(|e| classify("sso:DeleteAccountAssignment", e))?;
+        let s = out.account_assignment_deletion_status();
+        Ok(async_status(
+            s.and_then(|s| s.status()),
+            s.and_then(|s| s.request_id()),
+            s.and_then(|s| s.failure_reason()),
+        ))
+    })
+    .await;
+    let mut status = match status {
+        Err(e) if e.kind == AwsErrorKind::NotFound => return Ok(()),
+        other => other?,
+    };
+    let mut delay = std::time::Duration::from_millis(500);
+    for _ in 0..120 {
+        match status {
+            AsyncStatus::Succeeded => return Ok(()),
+            AsyncStatus::Failed(reason) => {
+                return Err(AwsError {
+                    action: "sso:DeleteAccountAssignment",
+                    kind: AwsErrorKind::Other,
+                    code: Some("FAILED".into()),
+                    message: reason,
+                })
+            }
+            AsyncStatus::InProgress(request_id) => {
+                tokio::time::sleep(delay).await;
+                delay = (delay * 3 / 2).min(std::time::Duration::from_secs(5));
+                aws.pacer.ssoadmin().await;
+                let out = aws
+                    .ssoadmin
+                    .describe_account_assignment_deletion_status()
+                    .instance_arn(instance)
+                    .account_assignment_deletion_request_id(&request_id)
+                    .send()
+                    .await
+                    .map_err(|e| classify("sso:DescribeAccountAssignmentDeletionStatus", e))?;
+                let s = out.account_assignment_deletion_status();
+                status = async_status(
+                    s.and_then(|s| s.status()),
+                    Some(&request_id),
+                    s.and_then(|s| s.failure_reason()),
+                );
+            }
+        }
+    }
+    Err(AwsError {
+        action: "sso:DeleteAccountAssignment",
+        kind: AwsErrorKind::Other,
+        code: None,
+        message: "the deletion is still IN_PROGRESS after ten minutes".into(),
+    })
+}
+
+/// Deletes a permission set (its assignments must be gone first); one
+/// already gone counts as deleted.
+pub(crate) async fn delete_permission_set(
+    aws: &Aws,
+    instance: &str,
+    ps: &str,
+) -> Result<(), AwsError> {
+    match retry_conflicts(|| async {
+        aws.pacer.ssoadmin().await;
+        aws.ssoadmin
+            .delete_permission_set()
+            .instance_arn(instance)
+            .permission_set_arn(ps)
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| classify("sso:DeletePermissionSet", e))
+    })
+    .await
+    {
+        Err(e) if e.kind == AwsErrorKind::NotFound => Ok(()),
+        other => other,
+    }
 }

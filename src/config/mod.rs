@@ -243,6 +243,9 @@ impl fmt::Display for ConfigProblem {
 #[derive(Debug, Clone)]
 pub(crate) struct LoadedConfig {
     pub config: Config,
+    /// `--prune`: the config is exhaustive for what ssosetup manages, so
+    /// what it no longer names goes.
+    pub prune: bool,
     /// The file it came from, or where it would be written.
     pub path: PathBuf,
     /// False when no file existed and defaults are in use.
@@ -262,6 +265,7 @@ impl LoadedConfig {
             Err(crate::files::ReadError::Missing) if !explicit => {
                 return Ok(Self {
                     config: Config::default(),
+                    prune: false,
                     path,
                     from_file: false,
                 })
@@ -290,6 +294,7 @@ impl LoadedConfig {
         }
         Ok(Self {
             config,
+            prune: false,
             path,
             from_file: true,
         })
@@ -297,6 +302,23 @@ impl LoadedConfig {
 }
 
 impl LoadedConfig {
+    /// Like [`LoadedConfig::load`], but a file that does not exist yet is
+    /// fine even when named (`import` writes it).
+    pub(crate) fn load_or_new(path: Option<&Path>) -> Result<Self, UserError> {
+        let target = path
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("ssosetup.toml"));
+        if std::fs::symlink_metadata(&target).is_err() {
+            return Ok(Self {
+                config: Config::default(),
+                prune: false,
+                path: target,
+                from_file: false,
+            });
+        }
+        Self::load(path)
+    }
+
     /// Writes the config back (a temporary file, then rename), after
     /// checking it, so the file is always a valid replay of the answers.
     pub(crate) fn save(&mut self) -> anyhow::Result<()> {
@@ -306,7 +328,7 @@ impl LoadedConfig {
             return Err(invalid_config_error(&self.path, &problems).into());
         }
         let text = format!(
-            "# ssosetup's desired state: written by `ssosetup init` from your answers.\n# Replay it with `ssosetup init --config {} --yes`.\n\n{}",
+            "# ssosetup's desired state, written by ssosetup (from the wizard's answers or by\n# `ssosetup import`). Replay it with `ssosetup init --config {} --yes`.\n\n{}",
             self.path.display(),
             toml::to_string(&self.config)?
         );

@@ -7,6 +7,20 @@ use serde::Serialize;
 pub(crate) struct Group {
     pub id: String,
     pub display_name: String,
+    pub description: Option<String>,
+}
+
+/// The mark in the description of every group ssosetup creates: prune
+/// removes only groups that carry it.
+pub(crate) const GROUP_MARK: &str = "(managed by ssosetup)";
+
+impl Group {
+    /// Whether ssosetup created this group.
+    pub(crate) fn made_by_ssosetup(&self) -> bool {
+        self.description
+            .as_deref()
+            .is_some_and(|d| d.contains(GROUP_MARK))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
@@ -28,4 +42,35 @@ pub(crate) struct NewUser {
     pub given_name: String,
     pub family_name: String,
     pub email: String,
+}
+
+/// An attribute of an Identity Center user ssosetup sets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum UserField {
+    DisplayName,
+    GivenName,
+    FamilyName,
+    Email,
+}
+
+impl UserField {
+    /// For people: "display name".
+    pub(crate) fn label(self) -> &'static str {
+        match self {
+            UserField::DisplayName => "display name",
+            UserField::GivenName => "given name",
+            UserField::FamilyName => "family name",
+            UserField::Email => "email",
+        }
+    }
+}
+
+/// One attribute of an existing user set to the config's value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub(crate) struct UserChange {
+    pub field: UserField,
+    /// The value in AWS now.
+    pub from: String,
+    pub to: String,
 }

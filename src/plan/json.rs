@@ -10,10 +10,10 @@ use std::path::PathBuf;
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use super::{Action, Op, StepPlan};
+use super::{Action, Op, Principal, StepPlan};
 use crate::model::{
     Boundary, Caller, CustomerManagedPolicy, Grant, IamUser, Instance, MemberRoot, NewUser,
-    PermissionSetFields, RootSummary, StepId,
+    PermissionSetFields, RootSummary, StepId, UserChange,
 };
 
 /// The plan of a run (one step or all of them).
@@ -89,6 +89,8 @@ pub(crate) enum ResourceType {
     IamUser,
     CentralizedRootAccess,
     RootCredentials,
+    /// An entry of the config file.
+    ConfigEntry,
 }
 
 /// A console-only step.
@@ -117,6 +119,8 @@ pub(crate) enum BlockKind {
     Stop,
     /// This step waits for a later run; the others apply.
     Wait,
+    /// This step's removals wait for a question to be answered yes.
+    Ask,
 }
 
 /// What a change carries, by its type.
@@ -133,12 +137,16 @@ pub(crate) enum Detail {
     Group(GroupDetail),
     Assignment(AssignmentDetail),
     User(NewUser),
+    UserUpdate(UserUpdateDetail),
     Membership(MembershipDetail),
     AwsConfigFile(AwsConfigFileDetail),
     DeleteIamUser(DeleteIamUserDetail),
     RestoreIamUser(Box<RestoreIamUserDetail>),
     CentralizedRootAccess(CentralizedRootAccessDetail),
     MemberRoot(MemberRootDetail),
+    Unassign(UnassignDetail),
+    Membership2(RemoveMembershipDetail),
+    Removal(RemovalDetail),
     /// Nothing more than the type and name say.
     Nothing(Nothing),
 }
@@ -185,6 +193,12 @@ pub(crate) struct AssignmentDetail {
     pub group: String,
     pub permission_set: String,
     pub account_id: String,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct UserUpdateDetail {
+    pub changes: Vec<UserChange>,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -236,6 +250,31 @@ pub(crate) struct MemberRootDetail {
     /// What an audit session found; null when it is listed as it runs.
     pub found: Option<MemberRoot>,
     pub password_and_mfa: bool,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct UnassignDetail {
+    pub principal: Principal,
+    pub permission_set: String,
+    pub account_id: String,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RemoveMembershipDetail {
+    pub user_name: String,
+    pub group: String,
+    /// The membership goes; the user and the group stay.
+    pub removes_membership: bool,
+}
+
+/// A group or permission set deleted with its assignments.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RemovalDetail {
+    /// What is unassigned first: "<permission set or group> on <account>".
+    pub unassigned_first: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -337,12 +376,21 @@ impl PlanDocument {
             .flat_map(|p| {
                 let stop = p.blocker.as_ref().map(|b| (b, BlockKind::Stop));
                 let wait = p.waits.as_ref().map(|b| (b, BlockKind::Wait));
-                stop.into_iter().chain(wait).map(|(b, kind)| Blocked {
+                let gate = p.gate.as_ref().filter(|g| !g.yes).map(|g| Blocked {
                     step: p.step,
-                    kind,
-                    reason: b.message.clone(),
-                    hint: b.hint.clone(),
-                })
+                    kind: BlockKind::Ask,
+                    reason: g.shown.clone().unwrap_or_default(),
+                    hint: Some(g.question.clone()),
+                });
+                stop.into_iter()
+                    .chain(wait)
+                    .map(|(b, kind)| Blocked {
+                        step: p.step,
+                        kind,
+                        reason: b.message.clone(),
+                        hint: b.hint.clone(),
+                    })
+                    .chain(gate)
             })
             .collect();
         let mut reports = Reports::default();
@@ -415,6 +463,9 @@ fn detail(action: &Action) -> Detail {
             account_id: account_id.clone(),
         }),
         CreateUser { user } => Detail::User(user.clone()),
+        UpdateUser { changes, .. } => Detail::UserUpdate(UserUpdateDetail {
+            changes: changes.clone(),
+        }),
         AddMembership { user_name, group } => Detail::Membership(MembershipDetail {
             user_name: user_name.clone(),
             group: group.clone(),
@@ -452,6 +503,32 @@ fn detail(action: &Action) -> Detail {
             service_access: "iam.amazonaws.com",
             features: vec!["RootCredentialsManagement"],
         }),
+        DeleteAssignment {
+            principal,
+            permission_set,
+            account_id,
+            ..
+        } => Detail::Unassign(UnassignDetail {
+            principal: principal.clone(),
+            permission_set: permission_set.clone(),
+            account_id: account_id.clone(),
+        }),
+        RemoveMembership {
+            user_name, group, ..
+        } => Detail::Membership2(RemoveMembershipDetail {
+            user_name: user_name.clone(),
+            group: group.clone(),
+            removes_membership: true,
+        }),
+        DeleteGroup { assignments, .. } | DeletePermissionSet { assignments, .. } => {
+            Detail::Removal(RemovalDetail {
+                unassigned_first: assignments
+                    .iter()
+                    .map(|(what, _, account)| format!("{what} on {account}"))
+                    .collect(),
+            })
+        }
+        DeleteUser { .. } | RemoveUserFromConfig { .. } => Detail::Nothing(Nothing {}),
         DeleteMemberRootCredentials { found, login, .. } => Detail::MemberRoot(MemberRootDetail {
             found: found.clone(),
             password_and_mfa: *login,

@@ -19,7 +19,7 @@ use crate::error::UserError;
 use crate::ini::Section;
 use crate::model::{
     plural, Boundary, CustomerManagedPolicy, Grant, IamUser, MemberRoot, NewUser,
-    PermissionSetFields, StepId,
+    PermissionSetFields, StepId, UserChange,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
@@ -99,6 +99,11 @@ pub(crate) enum Action {
     CreateUser {
         user: NewUser,
     },
+    /// identitystore:UpdateUser: the attributes that differ from the config.
+    UpdateUser {
+        user_name: String,
+        changes: Vec<UserChange>,
+    },
     AddMembership {
         user_name: String,
         group: String,
@@ -118,6 +123,48 @@ pub(crate) enum Action {
         diff: String,
     },
 
+    /// Removes an assignment (a group's or a user's permission set on an
+    /// account) and waits until it is gone: `--prune` for what the config
+    /// dropped, `offboard` for a person's direct assignments.
+    DeleteAssignment {
+        principal: Principal,
+        permission_set: String,
+        permission_set_arn: String,
+        account_id: String,
+    },
+    /// Removes a user from a group (`--prune`, `offboard`).
+    RemoveMembership {
+        user_name: String,
+        group: String,
+        membership_id: String,
+    },
+    /// Deletes a group ssosetup created that the config no longer names,
+    /// after removing its assignments (`--prune`).
+    DeleteGroup {
+        name: String,
+        group_id: String,
+        /// (permission set, its ARN, account) removed first.
+        assignments: Vec<(String, String, String)>,
+    },
+    /// Deletes a permission set ssosetup created that the config no longer
+    /// names, after removing its assignments and waiting for them, as AWS
+    /// requires (`--prune`).
+    DeletePermissionSet {
+        name: String,
+        arn: String,
+        /// The groups that hold it, by (name, id, account), removed first.
+        assignments: Vec<(String, String, String)>,
+    },
+    /// Deletes an Identity Center user (`offboard`).
+    DeleteUser {
+        user_name: String,
+        user_id: String,
+    },
+    /// Takes a user out of the config file (`offboard`), once the rest is done.
+    RemoveUserFromConfig {
+        path: PathBuf,
+        user_name: String,
+    },
     /// Backs the IAM user up, then removes its dependents in the order AWS
     /// requires and the user. Only for users the config names.
     DeleteIamUser {
@@ -149,6 +196,16 @@ pub(crate) enum Action {
     },
 }
 
+/// Who holds an assignment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+pub(crate) struct Principal {
+    /// "GROUP" or "USER".
+    pub kind: &'static str,
+    pub name: String,
+    #[serde(skip)]
+    pub id: String,
+}
+
 impl Action {
     pub(crate) fn op(&self) -> Op {
         use Action::*;
@@ -163,7 +220,13 @@ impl Action {
             | DeleteInlinePolicy { .. }
             | DeletePermissionsBoundary { .. }
             | DeleteIamUser { .. }
-            | DeleteMemberRootCredentials { .. } => Op::Delete,
+            | DeleteMemberRootCredentials { .. }
+            | DeleteAssignment { .. }
+            | RemoveMembership { .. }
+            | DeleteGroup { .. }
+            | DeletePermissionSet { .. }
+            | DeleteUser { .. }
+            | RemoveUserFromConfig { .. } => Op::Delete,
             RestoreIamUser { .. } => Op::Create,
             EnableCentralizedRootAccess => Op::Update,
             UpdatePermissionSet { .. }
@@ -173,6 +236,7 @@ impl Action {
             | PutPermissionsBoundary { .. }
             | ProvisionPermissionSet { .. }
             | AddMembership { .. }
+            | UpdateUser { .. }
             | WriteAwsConfig { .. } => Op::Update,
         }
     }
@@ -193,8 +257,13 @@ impl Action {
             }
             ProvisionPermissionSet { .. } => ResourceType::Provisioning,
             CreateGroup { .. } => ResourceType::Group,
-            CreateAssignment { .. } => ResourceType::AccountAssignment,
-            CreateUser { .. } => ResourceType::User,
+            CreateAssignment { .. } | DeleteAssignment { .. } => ResourceType::AccountAssignment,
+            RemoveMembership { .. } => ResourceType::GroupMembership,
+            DeleteGroup { .. } => ResourceType::Group,
+            DeletePermissionSet { .. } => ResourceType::PermissionSet,
+            DeleteUser { .. } => ResourceType::User,
+            RemoveUserFromConfig { .. } => ResourceType::ConfigEntry,
+            CreateUser { .. } | UpdateUser { .. } => ResourceType::User,
             AddMembership { .. } => ResourceType::GroupMembership,
             WriteAwsConfig { .. } => ResourceType::AwsConfigFile,
             DeleteIamUser { .. } | RestoreIamUser { .. } => ResourceType::IamUser,
@@ -208,7 +277,13 @@ impl Action {
     pub(crate) fn is_destructive(&self) -> bool {
         matches!(
             self,
-            Action::DeleteIamUser { .. } | Action::DeleteMemberRootCredentials { .. }
+            Action::DeleteIamUser { .. }
+                | Action::DeleteMemberRootCredentials { .. }
+                | Action::DeleteAssignment { .. }
+                | Action::RemoveMembership { .. }
+                | Action::DeleteGroup { .. }
+                | Action::DeletePermissionSet { .. }
+                | Action::DeleteUser { .. }
         )
     }
 
@@ -234,9 +309,23 @@ impl Action {
                 account_id,
             } => format!("{group}/{permission_set}/{account_id}"),
             CreateUser { user } => user.user_name.clone(),
+            UpdateUser { user_name, .. } => user_name.clone(),
             AddMembership { user_name, group } => format!("{user_name}/{group}"),
             WriteAwsConfig { path, .. } => path.display().to_string(),
             DeleteIamUser { user_name, .. } => user_name.clone(),
+            DeleteAssignment {
+                principal,
+                permission_set,
+                account_id,
+                ..
+            } => format!("{}/{permission_set}/{account_id}", principal.name),
+            RemoveMembership {
+                user_name, group, ..
+            } => format!("{user_name}/{group}"),
+            DeleteGroup { name, .. } | DeletePermissionSet { name, .. } => name.clone(),
+            DeleteUser { user_name, .. } | RemoveUserFromConfig { user_name, .. } => {
+                user_name.clone()
+            }
             RestoreIamUser { user, .. } => user.user_name.clone(),
             EnableCentralizedRootAccess => "organization".to_string(),
             DeleteMemberRootCredentials { account_id, .. } => account_id.clone(),
@@ -262,9 +351,22 @@ impl Action {
             CreateGroup { name, .. } => format!("group:{name}"),
             CreateAssignment { .. } => format!("assignment:{}", self.name()),
             CreateUser { user } => format!("user:{}", user.user_name),
+            UpdateUser { user_name, .. } => format!("user:{user_name}"),
             AddMembership { user_name, .. } => format!("user:{user_name}"),
             WriteAwsConfig { .. } => "aws-config".to_string(),
             DeleteIamUser { user_name, .. } => format!("iam-user:{user_name}"),
+            // A person's own assignments go before the person (offboard).
+            DeleteAssignment { principal, .. } if principal.kind == "USER" => {
+                format!("user:{}", principal.name)
+            }
+            DeleteAssignment { .. } => format!("unassign:{}", self.name()),
+            RemoveMembership { user_name, .. } => format!("user:{user_name}"),
+            DeleteGroup { name, .. } => format!("group:{name}"),
+            DeletePermissionSet { name, .. } => format!("permission-set:{name}"),
+            // A person's removals before the user goes; the config entry last.
+            DeleteUser { user_name, .. } | RemoveUserFromConfig { user_name, .. } => {
+                format!("user:{user_name}")
+            }
             RestoreIamUser { user, .. } => format!("iam-user:{}", user.user_name),
             // Member accounts' cleanup needs centralized root access first.
             EnableCentralizedRootAccess | DeleteMemberRootCredentials { found: None, .. } => {
@@ -315,6 +417,14 @@ impl Action {
             }
             CreateUser { user } => format!("create user {} ({}, {})", user.user_name, user.display_name, user.email),
             AddMembership { user_name, group } => format!("add {user_name} to group {group}"),
+            UpdateUser { user_name, changes } => format!(
+                "update user {user_name}: {}",
+                changes
+                    .iter()
+                    .map(|c| format!("{} {:?} -> {:?}", c.field.label(), c.from, c.to))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
             WriteAwsConfig { path, changes, conflicts, stale, diff, .. } => {
                 let mut lines = vec![format!("write {}", path.display())];
                 lines.extend(changes.iter().map(|c| format!("    {c}")));
@@ -322,6 +432,49 @@ impl Action {
                 lines.extend(stale.iter().map(|c| format!("    ? [{}] was written by ssosetup for an assignment that is gone: kept unless you confirm", c.subject)));
                 lines.extend(diff.lines().map(|l| format!("    {l}")));
                 lines.join("\n")
+            }
+            DeleteAssignment { principal, permission_set, account_id, .. } => format!(
+                "unassign {permission_set} on account {account_id} from {} {}{}",
+                principal.kind.to_lowercase(),
+                principal.name,
+                if principal.kind == "GROUP" { " (not in the config)" } else { "" }
+            ),
+            RemoveMembership { user_name, group, .. } => {
+                format!("remove {user_name} from group {group}")
+            }
+            DeleteGroup { name, assignments, .. } => {
+                let with = if assignments.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        ", after unassigning {}",
+                        assignments
+                            .iter()
+                            .map(|(ps, _, account)| format!("{ps} on {account}"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                };
+                format!("delete group {name}, which ssosetup created and the config no longer names{with}")
+            }
+            DeletePermissionSet { name, assignments, .. } => {
+                let with = if assignments.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        ", after unassigning it from {}",
+                        assignments
+                            .iter()
+                            .map(|(group, _, account)| format!("{group} on {account}"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                };
+                format!("delete permission set {name}, which ssosetup created and the config no longer names{with}")
+            }
+            DeleteUser { user_name, .. } => format!("delete Identity Center user {user_name}"),
+            RemoveUserFromConfig { path, user_name } => {
+                format!("remove user {user_name} from {}", path.display())
             }
             DeleteIamUser { user_name, dependents, backup_dir } => {
                 let with = if dependents.is_empty() {
@@ -405,6 +558,10 @@ pub(crate) struct StepPlan {
     /// creates the administrator): the other steps apply, this one is
     /// skipped, and the run ends with this as its error.
     pub waits: Option<UserError>,
+    /// A question this step's removals wait for (a read came back empty
+    /// where there must be content): on no (and under `--yes`), they are
+    /// withheld and the step waits.
+    pub gate: Option<Choice>,
     /// What was found, for people (e.g. "organization o-abc, all features").
     pub notes: Vec<String>,
     /// Said after the plan was applied (e.g. what new users do next).
@@ -424,6 +581,7 @@ impl StepPlan {
             manual: Vec::new(),
             blocker: None,
             waits: None,
+            gate: None,
             notes: Vec::new(),
             closing: Vec::new(),
             details: Vec::new(),

@@ -124,11 +124,22 @@ pub(crate) async fn plan_all(
 /// Runs `steps` through the whole pipeline in `mode`.
 pub(crate) async fn run(s: &mut Session, steps: &[StepId], mode: Mode) -> Result<()> {
     let mut facts = begin(s).await?;
-    let mut plans = plan_all(&s.cx, &mut facts, steps).await?;
+    let plans = plan_all(&s.cx, &mut facts, steps).await?;
+    execute(s, &mut facts, plans, mode).await
+}
+
+/// The rest of a run once its plans are made: show, pre-flight, confirm,
+/// decide, apply, and the summary or JSON.
+pub(crate) async fn execute(
+    s: &mut Session,
+    facts: &mut Facts,
+    mut plans: Vec<StepPlan>,
+    mode: Mode,
+) -> Result<()> {
     if s.output == OutputFormat::Text {
         show(&s.cx, &plans);
     }
-    let outcome = go(s, &mut facts, &mut plans, mode).await;
+    let outcome = go(s, facts, &mut plans, mode).await;
     finish(s, &facts.caller, &plans, mode)?;
     outcome
 }
@@ -199,6 +210,7 @@ async fn go(s: &mut Session, facts: &mut Facts, plans: &mut [StepPlan], mode: Mo
     if mode != Mode::Apply {
         return Ok(());
     }
+    gates(s, plans)?;
     confirm(s, plans)?;
     decide(s, plans)?;
     let mut waiting = Vec::new();
@@ -300,6 +312,32 @@ pub(crate) fn decide(s: &mut Session, plans: &mut [StepPlan]) -> Result<()> {
                 }
                 choice.yes = s.prompt.confirm_delete(&choice.question, false)?;
             }
+        }
+    }
+    Ok(())
+}
+
+/// A step whose removals rest on a read that came back empty where there
+/// must be content asks first, before the run's question: under `--yes`,
+/// or on a no, its removals are withheld and the whole step waits for a
+/// run whose read can be trusted.
+pub(crate) fn gates(s: &mut Session, plans: &mut [StepPlan]) -> Result<()> {
+    for plan in plans.iter_mut() {
+        let Some(gate) = plan.gate.as_mut() else {
+            continue;
+        };
+        if let Some(shown) = &gate.shown {
+            s.cx.out.warn(shown);
+        }
+        gate.yes = s.prompt.confirm_delete(&gate.question, false)?;
+        if !gate.yes {
+            let why = gate.shown.clone().unwrap_or_default();
+            plan.actions.retain(|a| !a.is_destructive());
+            plan.waits = Some(
+                UserError::new(format!("{}: no removal was made", plan.step.name()))
+                    .caused_by(why)
+                    .hint("run it again; if the read really is right, confirm at a terminal"),
+            );
         }
     }
     Ok(())

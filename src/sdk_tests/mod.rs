@@ -31,6 +31,7 @@ use crate::ui::OutputFormat;
 use crate::ui::{Printer, Prompter};
 
 mod cleanup;
+mod prune;
 mod resources;
 
 pub(super) const MANAGEMENT: &str = "111111111111";
@@ -114,6 +115,7 @@ pub(super) fn ctx(aws: Aws, prompt: Box<dyn Prompter>) -> Session {
             aws,
             config: LoadedConfig {
                 config: Config::default(),
+                prune: false,
                 path: "ssosetup.toml".into(),
                 from_file: false,
             },
@@ -131,6 +133,7 @@ pub(super) async fn apply_one(
     plan: crate::plan::StepPlan,
 ) -> anyhow::Result<()> {
     let mut plans = [plan];
+    crate::run::gates(s, &mut plans)?;
     crate::run::confirm(s, &plans)?;
     crate::run::decide(s, &mut plans)?;
     crate::run::apply_plan(s, facts, &plans[0]).await

@@ -457,3 +457,110 @@ async fn throttling_is_retried_with_backoff() {
     assert!(groups.is_empty());
     assert_eq!(throttled_then_ok.num_calls(), 3);
 }
+
+/// moto has no UpdateUser: a user whose email and family name drifted is
+/// brought back to the config with one UpdateUser, the email sent as the
+/// one primary work address.
+#[tokio::test]
+async fn a_drifted_user_is_updated_to_the_config() {
+    use aws_sdk_identitystore::operation::list_group_memberships_for_member::ListGroupMembershipsForMemberOutput;
+    use aws_sdk_identitystore::operation::list_users::ListUsersOutput;
+    use aws_sdk_identitystore::operation::update_user::UpdateUserOutput;
+    use aws_sdk_identitystore::types::{Email, Name, User};
+    use aws_smithy_types::Document;
+
+    let users = mock!(aws_sdk_identitystore::Client::list_users).then_output(|| {
+        ListUsersOutput::builder()
+            .users(
+                User::builder()
+                    .user_id("u-alice")
+                    .user_arn("arn:aws:identitystore::111111111111:identitystore/d-1234567890/user/u-alice")
+                    .revision("1")
+                    .identity_store_id("d-1234567890")
+                    .user_name("alice")
+                    .display_name("Alice Doe")
+                    .name(Name::builder().given_name("Alice").family_name("Roe").build())
+                    .emails(Email::builder().value("old@example.com").primary(true).build())
+                    .build()
+                    .unwrap(),
+            )
+            .build()
+            .unwrap()
+    });
+    let groups = mock!(aws_sdk_identitystore::Client::list_groups).then_output(|| {
+        ListGroupsOutput::builder()
+            .set_groups(Some(vec![]))
+            .build()
+            .unwrap()
+    });
+    let memberships = mock!(aws_sdk_identitystore::Client::list_group_memberships_for_member)
+        .then_output(|| {
+            ListGroupMembershipsForMemberOutput::builder()
+                .set_group_memberships(Some(vec![]))
+                .build()
+                .unwrap()
+        });
+    let update = mock!(aws_sdk_identitystore::Client::update_user)
+        .match_requests(|r| {
+            let ops = r.operations();
+            let path = |i: usize| ops[i].attribute_path();
+            let email = ops[0].attribute_value().and_then(|v| match v {
+                Document::Array(items) => items.first().cloned(),
+                _ => None,
+            });
+            r.user_id() == Some("u-alice")
+                && ops.len() == 2
+                && path(0) == "emails"
+                && email
+                    == Some(Document::Object(
+                        [
+                            (
+                                "value".to_string(),
+                                Document::String("alice@example.com".into()),
+                            ),
+                            ("type".to_string(), Document::String("work".into())),
+                            ("primary".to_string(), Document::Bool(true)),
+                        ]
+                        .into(),
+                    ))
+                && path(1) == "name.familyName"
+                && ops[1].attribute_value() == Some(&Document::String("Doe".into()))
+        })
+        .then_output(|| {
+            UpdateUserOutput::builder()
+                .identity_store_id("d-1234567890")
+                .user_id("u-alice")
+                .user_arn(
+                    "arn:aws:identitystore::111111111111:identitystore/d-1234567890/user/u-alice",
+                )
+                .revision("2")
+                .build()
+                .unwrap()
+        });
+    let store = mock_client!(
+        aws_sdk_identitystore,
+        RuleMode::MatchAny,
+        [&users, &groups, &memberships, &update]
+    );
+    let aws = Aws::from_clients(
+        "us-east-1",
+        management_caller(),
+        organizations_with_dev(),
+        super::ssoadmin(&[&list_instances(vec![instance(InstanceStatus::Active)])]),
+        store,
+        regions_with_instance_in(None),
+    );
+    let mut ctx = ctx(aws, Box::new(AutoYes));
+    ctx.cx.config.config = parse(
+        "[[users]]\nuser_name = \"alice\"\ngiven_name = \"Alice\"\nfamily_name = \"Doe\"\nemail = \"alice@example.com\"\n",
+    )
+    .unwrap();
+    crate::run::run(
+        &mut ctx,
+        &[crate::steps::users::ID],
+        crate::run::Mode::Apply,
+    )
+    .await
+    .unwrap();
+    assert_eq!(update.num_calls(), 1, "one UpdateUser with both attributes");
+}

@@ -31,7 +31,7 @@ use crate::error::UserError;
 use crate::model::exist_count;
 use crate::model::Account;
 use crate::model::AsyncStatus;
-use crate::plan::{Action, StepPlan};
+use crate::plan::{Action, Principal, StepPlan};
 
 /// One (group, permission set, account) the config asks for.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -212,6 +212,9 @@ pub(crate) struct Seen {
     permission_sets: BTreeMap<String, Option<String>>,
     groups: BTreeMap<String, Option<String>>,
     existing: HashMap<(String, String), HashSet<String>>,
+    /// With `--prune`: what the groups the config manages hold of the
+    /// configured permission sets, as (group, group id, set, set ARN, account).
+    held: Vec<(String, String, String, String, String)>,
 }
 
 impl Step for Assignments {
@@ -225,24 +228,41 @@ impl Step for Assignments {
         "Ensure each group holds its permission set on its accounts, exactly once"
     }
 
+    fn command(&self) -> clap::Command {
+        super::with_prune(clap::Command::new(ID.name()).about(self.about()))
+    }
+
     fn observe<'a>(&'a self, cx: &'a Cx, facts: &'a mut Facts) -> LocalBoxFuture<'a, Result<Seen>> {
         Box::pin(observe(cx, facts))
     }
 
-    fn plan(&self, seen: &Seen, _desired: &LoadedConfig, _facts: &Facts) -> StepPlan {
+    fn plan(&self, seen: &Seen, desired: &LoadedConfig, facts: &Facts) -> StepPlan {
         match &seen.wanted {
             Err(blocker) => {
                 let mut plan = StepPlan::new(ID);
                 plan.blocker = Some(blocker.clone());
                 plan
             }
-            Ok(w) if w.is_empty() => {
+            Ok(w) if w.is_empty() && !desired.prune => {
                 let mut plan = StepPlan::new(ID);
                 plan.notes.push("no assignments in the config yet".into());
                 plan
             }
-            Ok(w) => plan(w, &seen.permission_sets, &seen.groups, &seen.existing),
+            Ok(w) => {
+                let mut plan = plan(w, &seen.permission_sets, &seen.groups, &seen.existing);
+                if desired.prune {
+                    prune_plan(&mut plan, seen, w, facts);
+                }
+                plan
+            }
         }
+    }
+
+    fn record(&self, _seen: &Seen, plan: &StepPlan, facts: &mut Facts) {
+        let groups = facts.groups.clone().unwrap_or_default();
+        facts
+            .pruned
+            .add(&plan.actions, |g| groups.get(g).cloned().flatten());
     }
 
     fn apply<'a>(
@@ -258,6 +278,24 @@ impl Step for Assignments {
                     permission_set,
                     account_id,
                 } => create(cx, facts, group, permission_set, account_id).await,
+                Action::DeleteAssignment {
+                    principal,
+                    permission_set_arn,
+                    account_id,
+                    ..
+                } => {
+                    let instance = instance_of(facts)?.arn;
+                    crate::aws::ssoadmin::delete_assignment(
+                        &cx.aws,
+                        &instance,
+                        account_id,
+                        permission_set_arn,
+                        principal.kind,
+                        &principal.id,
+                    )
+                    .await?;
+                    Ok(())
+                }
                 other => unreachable!("not an assignment action: {other:?}"),
             }
         })
@@ -279,7 +317,7 @@ impl Step for Assignments {
 async fn observe(ctx: &Cx, facts: &mut Facts) -> Result<Seen> {
     let wanted = wanted(ctx, facts).await?;
     let w = match &wanted {
-        Ok(w) if !w.is_empty() => w.clone(),
+        Ok(w) if !w.is_empty() || ctx.config.prune => w.clone(),
         // Nothing to look up: the plan says why (a blocker, or no assignments).
         _ => {
             return Ok(Seen {
@@ -287,6 +325,7 @@ async fn observe(ctx: &Cx, facts: &mut Facts) -> Result<Seen> {
                 permission_sets: BTreeMap::new(),
                 groups: BTreeMap::new(),
                 existing: HashMap::new(),
+                held: Vec::new(),
             })
         }
     };
@@ -328,12 +367,102 @@ async fn observe(ctx: &Cx, facts: &mut Facts) -> Result<Seen> {
         progress.finish();
         existing.extend(found);
     }
+    let held = if ctx.config.prune {
+        held(ctx, facts, &permission_sets).await?
+    } else {
+        Vec::new()
+    };
     Ok(Seen {
         wanted,
         permission_sets,
         groups,
         existing,
+        held,
     })
+}
+
+/// With `--prune`: every assignment of a configured permission set that a
+/// group the config manages holds (one call per group, of every group in
+/// the identity store: an account dropped from `accounts` leaves its
+/// `<set>-<account>` group out of the config).
+async fn held(
+    ctx: &Cx,
+    facts: &mut Facts,
+    permission_sets: &BTreeMap<String, Option<String>>,
+) -> Result<Vec<(String, String, String, String, String)>> {
+    let Some(instance) = ensure_instance(ctx, facts).await? else {
+        return Ok(Vec::new());
+    };
+    let managed = super::prune::ManagedGroups::of(&ctx.config.config);
+    let configured: BTreeMap<String, String> = ctx
+        .config
+        .config
+        .permission_sets
+        .iter()
+        .filter_map(|p| {
+            let arn = permission_sets.get(&p.name).cloned().flatten()?;
+            Some((arn, p.name.clone()))
+        })
+        .collect();
+    let mut held = Vec::new();
+    for g in super::ensure_group_list(ctx, facts).await? {
+        let (group, id) = (&g.display_name, &g.id);
+        if !managed.contains(group) || facts.pruned.groups.contains(id) {
+            continue;
+        }
+        for (account, arn) in crate::aws::ssoadmin::list_account_assignments_for_principal(
+            &ctx.aws,
+            &instance.arn,
+            "GROUP",
+            id,
+        )
+        .await?
+        {
+            if let Some(set) = configured.get(&arn) {
+                held.push((group.clone(), id.clone(), set.clone(), arn, account));
+            }
+        }
+    }
+    crate::steps::iam_users::ensure_admin_paths(ctx, facts).await?;
+    Ok(held)
+}
+
+/// The removals of assignments the config no longer lists (of configured
+/// permission sets, held by groups it manages). A read of the organization's
+/// accounts that came back empty gates them behind a question. Pure.
+fn prune_plan(plan: &mut StepPlan, seen: &Seen, wanted: &[Wanted], facts: &Facts) {
+    let wanted: HashSet<(&str, &str, &str)> = wanted
+        .iter()
+        .map(|w| {
+            (
+                w.group.as_str(),
+                w.permission_set.as_str(),
+                w.account_id.as_str(),
+            )
+        })
+        .collect();
+    for (group, group_id, set, arn, account) in &seen.held {
+        if wanted.contains(&(group.as_str(), set.as_str(), account.as_str())) {
+            continue;
+        }
+        plan.actions.push(Action::DeleteAssignment {
+            principal: Principal {
+                kind: "GROUP",
+                name: group.clone(),
+                id: group_id.clone(),
+            },
+            permission_set: set.clone(),
+            permission_set_arn: arn.clone(),
+            account_id: account.clone(),
+        });
+    }
+    super::prune::gate_on_empty_accounts(plan, facts);
+    let mut pruned = facts.pruned.clone();
+    let groups = facts.groups.clone().unwrap_or_default();
+    pruned.add(&plan.actions, |g| groups.get(g).cloned().flatten());
+    if let Some(Ok(paths)) = &facts.admin_paths {
+        super::prune::keep_an_administrator(plan, paths, &pruned);
+    }
 }
 
 /// The missing assignments. `existing` maps (permission set ARN, account)

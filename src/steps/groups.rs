@@ -20,8 +20,12 @@ use super::{ensure_groups, instance_of, Cx, Facts, Person, Step, StepId};
 use crate::aws::identitystore::create_group;
 use crate::config::LoadedConfig;
 use crate::error::UserError;
-use crate::model::exist_count;
+use crate::model::{exist_count, Group, GROUP_MARK};
 use crate::plan::{Action, StepPlan};
+
+/// A group ssosetup created that the config no longer names, with what it
+/// holds: (permission set name, its ARN, account).
+type Prunable = (Group, Vec<(String, String, String)>);
 
 pub(crate) const ID: StepId = StepId::new("groups");
 
@@ -32,6 +36,9 @@ pub(crate) struct Groups;
 pub(crate) struct Seen {
     wanted: Result<Vec<Wanted>, UserError>,
     existing: BTreeMap<String, Option<String>>,
+    /// With `--prune`: groups ssosetup created that the config no longer
+    /// names, with their assignments (permission set, its ARN, account).
+    prunable: Vec<Prunable>,
 }
 
 impl Step for Groups {
@@ -45,6 +52,10 @@ impl Step for Groups {
         "Ensure the group of every assignment exists (<PermissionSet>-<AccountId> by default)"
     }
 
+    fn command(&self) -> clap::Command {
+        super::with_prune(clap::Command::new(ID.name()).about(self.about()))
+    }
+
     fn observe<'a>(&'a self, cx: &'a Cx, facts: &'a mut Facts) -> LocalBoxFuture<'a, Result<Seen>> {
         Box::pin(async move {
             let wanted = wanted(cx, facts).await?;
@@ -52,16 +63,24 @@ impl Step for Groups {
                 Ok(w) if !w.is_empty() => ensure_groups(cx, facts).await?,
                 _ => BTreeMap::new(),
             };
-            Ok(Seen { wanted, existing })
+            let prunable = match &wanted {
+                Ok(w) if cx.config.prune => prunable(cx, facts, w).await?,
+                _ => Vec::new(),
+            };
+            Ok(Seen {
+                wanted,
+                existing,
+                prunable,
+            })
         })
     }
 
-    fn plan(&self, seen: &Seen, _desired: &LoadedConfig, _facts: &Facts) -> StepPlan {
-        match &seen.wanted {
+    fn plan(&self, seen: &Seen, desired: &LoadedConfig, facts: &Facts) -> StepPlan {
+        let mut plan = match &seen.wanted {
             Err(blocker) => {
                 let mut plan = StepPlan::new(ID);
                 plan.blocker = Some(blocker.clone());
-                plan
+                return plan;
             }
             Ok(w) if w.is_empty() => {
                 let mut plan = StepPlan::new(ID);
@@ -70,10 +89,18 @@ impl Step for Groups {
                 plan
             }
             Ok(w) => plan(w, &seen.existing),
+        };
+        if desired.prune {
+            prune_plan(&mut plan, &seen.prunable, facts);
         }
+        plan
     }
 
     fn record(&self, _seen: &Seen, plan: &StepPlan, facts: &mut Facts) {
+        let known = facts.groups.clone().unwrap_or_default();
+        facts
+            .pruned
+            .add(&plan.actions, |g| known.get(g).cloned().flatten());
         let groups = facts.groups.get_or_insert_with(BTreeMap::new);
         for action in &plan.actions {
             if let Action::CreateGroup { name, .. } = action {
@@ -93,6 +120,11 @@ impl Step for Groups {
                 Action::CreateGroup { name, description } => {
                     create(cx, facts, name, description).await
                 }
+                Action::DeleteGroup {
+                    name,
+                    group_id,
+                    assignments,
+                } => delete(cx, facts, name, group_id, assignments).await,
                 other => unreachable!("not a group action: {other:?}"),
             }
         })
@@ -114,14 +146,114 @@ impl Step for Groups {
     }
 }
 
+/// With `--prune`: the groups ssosetup created (the mark in their
+/// description) that the config no longer names, none of AWS's own, with
+/// their assignments.
+async fn prunable(cx: &Cx, facts: &mut Facts, wanted: &[Wanted]) -> Result<Vec<Prunable>> {
+    let Some(instance) = super::ensure_instance(cx, facts).await? else {
+        return Ok(Vec::new());
+    };
+    let named: BTreeSet<&str> = wanted.iter().map(|w| w.group.as_str()).collect();
+    let candidates: Vec<Group> = super::ensure_group_list(cx, facts)
+        .await?
+        .into_iter()
+        .filter(|g| {
+            g.made_by_ssosetup()
+                && !named.contains(g.display_name.as_str())
+                && !crate::import::is_aws_owned(&g.display_name)
+        })
+        .collect();
+    if candidates.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sets: BTreeMap<String, String> = super::ensure_permission_sets(cx, facts)
+        .await?
+        .into_iter()
+        .filter_map(|(name, arn)| Some((arn?, name)))
+        .collect();
+    let mut out = Vec::new();
+    for g in candidates {
+        let mut held = Vec::new();
+        for (account, arn) in crate::aws::ssoadmin::list_account_assignments_for_principal(
+            &cx.aws,
+            &instance.arn,
+            "GROUP",
+            &g.id,
+        )
+        .await?
+        {
+            let name = sets.get(&arn).cloned().unwrap_or_else(|| arn.clone());
+            held.push((name, arn, account));
+        }
+        out.push((g, held));
+    }
+    crate::steps::iam_users::ensure_admin_paths(cx, facts).await?;
+    Ok(out)
+}
+
+/// The removals of groups ssosetup created and the config dropped, each
+/// with its assignments first; a group holding one of AWS's own sets stays.
+/// Pure.
+fn prune_plan(plan: &mut StepPlan, prunable: &[Prunable], facts: &Facts) {
+    for (g, held) in prunable {
+        if let Some((aws_set, _, account)) = held
+            .iter()
+            .find(|(set, ..)| crate::import::is_aws_owned(set))
+        {
+            plan.notes.push(format!(
+                "{} was created by ssosetup and the config no longer names it, but it holds {aws_set} on {account}, which is AWS's own: kept",
+                g.display_name
+            ));
+            continue;
+        }
+        plan.actions.push(Action::DeleteGroup {
+            name: g.display_name.clone(),
+            group_id: g.id.clone(),
+            assignments: held.clone(),
+        });
+    }
+    super::prune::gate_on_empty_accounts(plan, facts);
+    let mut pruned = facts.pruned.clone();
+    let groups = facts.groups.clone().unwrap_or_default();
+    pruned.add(&plan.actions, |g| groups.get(g).cloned().flatten());
+    if let Some(Ok(paths)) = &facts.admin_paths {
+        super::prune::keep_an_administrator(plan, paths, &pruned);
+    }
+}
+
+/// Removes a group's assignments (each waited for), then the group.
+async fn delete(
+    cx: &Cx,
+    facts: &Mutex<&mut Facts>,
+    name: &str,
+    group_id: &str,
+    assignments: &[(String, String, String)],
+) -> Result<()> {
+    let instance = instance_of(facts)?;
+    for (_, arn, account) in assignments {
+        crate::aws::ssoadmin::delete_assignment(
+            &cx.aws,
+            &instance.arn,
+            account,
+            arn,
+            "GROUP",
+            group_id,
+        )
+        .await?;
+    }
+    crate::aws::identitystore::delete_group(&cx.aws, &instance.identity_store_id, group_id).await?;
+    cx.out.say(&format!("deleted group {name}"));
+    Ok(())
+}
+
 fn description(w: &Wanted) -> String {
     if w.default_naming {
         format!(
-            "{} on account {} (managed by ssosetup)",
+            "{} on account {} {GROUP_MARK}",
             w.permission_set, w.account_id
         )
     } else {
-        format!("{} (managed by ssosetup)", w.permission_set)
+        format!("{} {GROUP_MARK}", w.permission_set)
     }
 }
 

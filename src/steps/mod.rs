@@ -19,8 +19,10 @@ pub(crate) mod cli_profiles;
 pub(crate) mod groups;
 pub(crate) mod iam_users;
 pub(crate) mod identity_center;
+pub(crate) mod offboard;
 pub(crate) mod organization;
 pub(crate) mod permission_sets;
+pub(crate) mod prune;
 pub(crate) mod root_cleanup;
 pub(crate) mod users;
 
@@ -36,7 +38,7 @@ use crate::aws::Aws;
 use crate::config::LoadedConfig;
 use crate::error::UserError;
 pub(crate) use crate::model::StepId;
-use crate::model::{Account, Caller, IamUser, Instance, Organization};
+use crate::model::{Account, Caller, Group, IamUser, Instance, Organization, User};
 use crate::plan::{Action, ManualStep, StepPlan};
 use crate::ui::{Printer, Prompter};
 
@@ -54,12 +56,18 @@ pub(crate) static STEPS: [&dyn AnyStep; 10] = [
     &iam_users::IamUsersCleanup,
 ];
 
+/// Commands that plan and apply like steps but are not part of `init`.
+static OTHERS: [&dyn AnyStep; 1] = [&offboard::Offboard {
+    user_name: String::new(),
+}];
+
 /// The step called `id`.
 pub(crate) fn step(id: StepId) -> &'static dyn AnyStep {
     *STEPS
         .iter()
+        .chain(OTHERS.iter())
         .find(|s| s.id() == id)
-        .expect("every step id is in STEPS")
+        .expect("every step id is in STEPS or OTHERS")
 }
 
 /// The step called `name` (a subcommand), if there is one.
@@ -239,6 +247,17 @@ impl<S: Step> AnyStep for S {
     }
 }
 
+/// A step subcommand with `--prune` (remove what ssosetup manages and the
+/// config no longer names).
+pub(crate) fn with_prune(cmd: clap::Command) -> clap::Command {
+    cmd.arg(
+        clap::Arg::new("prune")
+            .long("prune")
+            .action(clap::ArgAction::SetTrue)
+            .help("Also remove what ssosetup manages and the config no longer names (never implied by --yes)"),
+    )
+}
+
 /// Shows a console step: its page and checklist.
 pub(crate) fn show_console_step(out: &Printer, step: &ManualStep) {
     out.say("");
@@ -307,6 +326,15 @@ pub(crate) struct Facts {
     /// Every IAM user with its dependents, once read (the wizard's question
     /// and the plan share one inventory).
     pub iam_users: Option<Vec<IamUser>>,
+    /// Every group with its description (who made it), once read.
+    pub group_list: Option<Vec<Group>>,
+    /// Every Identity Center user, once read.
+    pub ic_users: Option<Vec<User>>,
+    /// Who administers the management account now, once read (for the
+    /// lockout checks of removals).
+    pub admin_paths: Option<Result<Vec<prune::AdminPath>, String>>,
+    /// What this run's plans remove so far.
+    pub pruned: prune::Pruned,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -336,6 +364,10 @@ impl Facts {
             created_groups: BTreeSet::new(),
             created_users: BTreeSet::new(),
             iam_users: None,
+            group_list: None,
+            ic_users: None,
+            admin_paths: None,
+            pruned: prune::Pruned::default(),
         }
     }
 
@@ -418,19 +450,43 @@ pub(crate) async fn ensure_groups(
     facts: &mut Facts,
 ) -> Result<BTreeMap<String, Option<String>>> {
     if facts.groups.is_none() {
-        let map = match ensure_instance(cx, facts).await? {
+        let list = match ensure_instance(cx, facts).await? {
             Some(instance) => {
-                crate::aws::identitystore::list_groups(&cx.aws, &instance.identity_store_id)
-                    .await?
-                    .into_iter()
-                    .map(|g| (g.display_name, Some(g.id)))
-                    .collect()
+                crate::aws::identitystore::list_groups(&cx.aws, &instance.identity_store_id).await?
             }
-            None => BTreeMap::new(),
+            None => Vec::new(),
         };
-        facts.groups = Some(map);
+        facts.groups = Some(
+            list.iter()
+                .map(|g| (g.display_name.clone(), Some(g.id.clone())))
+                .collect(),
+        );
+        facts.group_list = Some(list);
     }
     Ok(facts.groups.clone().unwrap_or_default())
+}
+
+/// Every group with its description, unless this run read them already.
+pub(crate) async fn ensure_group_list(cx: &Cx, facts: &mut Facts) -> Result<Vec<Group>> {
+    if facts.group_list.is_none() {
+        facts.groups = None;
+        ensure_groups(cx, facts).await?;
+    }
+    Ok(facts.group_list.clone().unwrap_or_default())
+}
+
+/// Every Identity Center user, unless this run read them already.
+pub(crate) async fn ensure_ic_users(cx: &Cx, facts: &mut Facts) -> Result<Vec<User>> {
+    if facts.ic_users.is_none() {
+        let users = match ensure_instance(cx, facts).await? {
+            Some(instance) => {
+                crate::aws::identitystore::list_users(&cx.aws, &instance.identity_store_id).await?
+            }
+            None => Vec::new(),
+        };
+        facts.ic_users = Some(users);
+    }
+    Ok(facts.ic_users.clone().unwrap_or_default())
 }
 
 /// The instance an action works in; the step that planned it found it.

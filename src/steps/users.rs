@@ -20,11 +20,13 @@ use futures::stream::{self, StreamExt, TryStreamExt};
 use futures::future::LocalBoxFuture;
 
 use super::{ensure_groups, ensure_instance, instance_of, Cx, Facts, Person, Step, StepId};
-use crate::aws::identitystore::{create_membership, create_user, list_memberships_of, list_users};
+use crate::aws::identitystore::{
+    create_membership, create_user, delete_membership, list_users, memberships_of, update_user,
+};
 use crate::config::LoadedConfig;
 use crate::config::{Config, UserConfig};
 use crate::model::Instance;
-use crate::model::{NewUser, User};
+use crate::model::{NewUser, User, UserChange, UserField};
 use crate::plan::{Action, StepPlan};
 
 fn new_user(u: &UserConfig) -> NewUser {
@@ -47,9 +49,20 @@ pub(crate) struct Seen {
     /// The user names the config lists.
     configured: Vec<String>,
     existing: Vec<User>,
-    memberships: HashMap<String, Vec<String>>,
+    /// User id -> (group id, membership id).
+    memberships: HashMap<String, Vec<(String, String)>>,
     groups: BTreeMap<String, Option<String>>,
     instance: Option<Instance>,
+}
+
+impl Seen {
+    /// User id -> the group ids it is in.
+    fn group_ids(&self) -> HashMap<String, Vec<String>> {
+        self.memberships
+            .iter()
+            .map(|(u, ms)| (u.clone(), ms.iter().map(|(g, _)| g.clone()).collect()))
+            .collect()
+    }
 }
 
 impl Step for Users {
@@ -63,9 +76,16 @@ impl Step for Users {
         "Ensure the configured users exist and are in their groups"
     }
 
+    fn command(&self) -> clap::Command {
+        super::with_prune(clap::Command::new(ID.name()).about(self.about()))
+    }
+
     fn observe<'a>(&'a self, cx: &'a Cx, facts: &'a mut Facts) -> LocalBoxFuture<'a, Result<Seen>> {
         Box::pin(async move {
             let instance = ensure_instance(cx, facts).await?;
+            if cx.config.prune && instance.is_some() {
+                crate::steps::iam_users::ensure_admin_paths(cx, facts).await?;
+            }
             let (existing, memberships, groups) =
                 match (&instance, cx.config.config.users.is_empty()) {
                     (Some(instance), false) => observe(cx, facts, instance).await?,
@@ -91,14 +111,21 @@ impl Step for Users {
         })
     }
 
-    fn plan(&self, seen: &Seen, desired: &LoadedConfig, _facts: &Facts) -> StepPlan {
+    fn plan(&self, seen: &Seen, desired: &LoadedConfig, facts: &Facts) -> StepPlan {
         let config = &desired.config;
-        let mut plan = plan(config, &seen.existing, &seen.memberships, &seen.groups);
+        let mut plan = plan(config, &seen.existing, &seen.group_ids(), &seen.groups);
+        if desired.prune {
+            prune_plan(&mut plan, seen, config, facts);
+        }
         plan.closing = closing(config, seen.instance.as_ref(), &plan);
         plan
     }
 
-    fn record(&self, seen: &Seen, _plan: &StepPlan, facts: &mut Facts) {
+    fn record(&self, seen: &Seen, plan: &StepPlan, facts: &mut Facts) {
+        let groups = facts.groups.clone().unwrap_or_default();
+        facts
+            .pruned
+            .add(&plan.actions, |g| groups.get(g).cloned().flatten());
         // The configured users: their ids, or None for those this run creates.
         for name in &seen.configured {
             let id = seen
@@ -119,8 +146,16 @@ impl Step for Users {
         Box::pin(async move {
             match action {
                 Action::CreateUser { user } => create(cx, facts, user).await,
+                Action::UpdateUser { user_name, changes } => {
+                    update(cx, facts, user_name, changes).await
+                }
                 Action::AddMembership { user_name, group } => {
                     add_membership(cx, facts, user_name, group).await
+                }
+                Action::RemoveMembership { membership_id, .. } => {
+                    let store = instance_of(facts)?.identity_store_id;
+                    delete_membership(&cx.aws, &store, membership_id).await?;
+                    Ok(())
                 }
                 other => unreachable!("not a users action: {other:?}"),
             }
@@ -140,10 +175,11 @@ impl Step for Users {
     }
 }
 
-/// The configured users that exist, their memberships, and the groups.
+/// The configured users that exist, their memberships (user id -> (group
+/// id, membership id)), and the groups.
 type Found = (
     Vec<User>,
-    HashMap<String, Vec<String>>,
+    HashMap<String, Vec<(String, String)>>,
     BTreeMap<String, Option<String>>,
 );
 
@@ -162,11 +198,11 @@ async fn observe(ctx: &Cx, facts: &mut Facts, instance: &Instance) -> Result<Fou
         .into_iter()
         .filter(|u| wanted.contains(&u.user_name.as_str()))
         .collect();
-    let memberships: HashMap<String, Vec<String>> = stream::iter(users.iter())
+    let memberships: HashMap<String, Vec<(String, String)>> = stream::iter(users.iter())
         .map(|u| async move {
             Ok::<_, crate::aws::AwsError>((
                 u.id.clone(),
-                list_memberships_of(&ctx.aws, store, &u.id).await?,
+                memberships_of(&ctx.aws, store, &u.id).await?,
             ))
         })
         .buffer_unordered(ctx.aws.pacer.concurrency)
@@ -200,18 +236,12 @@ pub(crate) fn plan(
             }
             Some(have) => {
                 let want = new_user(u);
-                let differences: Vec<String> = differences(have, &want)
-                    .into_iter()
-                    .map(|(field, have, want)| {
-                        format!("{field} is {have:?} in AWS, {want:?} in the config")
-                    })
-                    .collect();
-                if !differences.is_empty() {
-                    plan.notes.push(format!(
-                        "user {} exists and differs ({}); existing users are not edited: change it in the console or the config",
-                        u.user_name,
-                        differences.join("; ")
-                    ));
+                let changes = differences(have, &want);
+                if !changes.is_empty() {
+                    plan.actions.push(Action::UpdateUser {
+                        user_name: u.user_name.clone(),
+                        changes,
+                    });
                 }
                 let names: Vec<&str> = memberships
                     .get(&have.id)
@@ -259,33 +289,73 @@ pub(crate) fn plan(
     plan
 }
 
-/// The attributes of an existing user that differ from the config: (field,
-/// value in AWS, value in the config). Case is not a difference. Pure.
-pub(crate) fn differences<'a>(
-    have: &'a User,
-    want: &'a NewUser,
-) -> Vec<(&'static str, &'a str, &'a str)> {
+/// With `--prune`: a configured user leaves each group the config manages
+/// that its `groups` no longer lists (groups being deleted take their
+/// memberships with them). Pure.
+fn prune_plan(plan: &mut StepPlan, seen: &Seen, config: &Config, facts: &Facts) {
+    let managed = super::prune::ManagedGroups::of(config);
+    let names: HashMap<&str, &str> = seen
+        .groups
+        .iter()
+        .filter_map(|(name, id)| Some((id.as_deref()?, name.as_str())))
+        .collect();
+    for u in &config.users {
+        let Some(have) = seen.existing.iter().find(|e| e.user_name == u.user_name) else {
+            continue;
+        };
+        for (group_id, membership_id) in seen.memberships.get(&have.id).into_iter().flatten() {
+            let Some(group) = names.get(group_id.as_str()) else {
+                continue;
+            };
+            if managed.contains(group)
+                && !u.groups.iter().any(|g| g == group)
+                && !facts.pruned.groups.contains(group_id)
+            {
+                plan.actions.push(Action::RemoveMembership {
+                    user_name: u.user_name.clone(),
+                    group: group.to_string(),
+                    membership_id: membership_id.clone(),
+                });
+            }
+        }
+    }
+    let mut pruned = facts.pruned.clone();
+    let groups = facts.groups.clone().unwrap_or_default();
+    pruned.add(&plan.actions, |g| groups.get(g).cloned().flatten());
+    if let Some(Ok(paths)) = &facts.admin_paths {
+        super::prune::keep_an_administrator(plan, paths, &pruned);
+    }
+}
+
+/// The attributes of an existing user that differ from the config, as the
+/// changes that make them match. Case is not a difference (Identity Center
+/// keeps what was typed; sign-in ignores it). Pure.
+pub(crate) fn differences(have: &User, want: &NewUser) -> Vec<UserChange> {
     [
-        ("email", have.email.as_deref(), want.email.as_str()),
+        (UserField::Email, have.email.as_deref(), &want.email),
         (
-            "display name",
+            UserField::DisplayName,
             have.display_name.as_deref(),
-            want.display_name.as_str(),
+            &want.display_name,
         ),
         (
-            "given name",
+            UserField::GivenName,
             have.given_name.as_deref(),
-            want.given_name.as_str(),
+            &want.given_name,
         ),
         (
-            "family name",
+            UserField::FamilyName,
             have.family_name.as_deref(),
-            want.family_name.as_str(),
+            &want.family_name,
         ),
     ]
     .into_iter()
     .filter(|(_, have, want)| !have.is_some_and(|h| h.eq_ignore_ascii_case(want)))
-    .map(|(field, have, want)| (field, have.unwrap_or(""), want))
+    .map(|(field, have, want)| UserChange {
+        field,
+        from: have.unwrap_or("").to_string(),
+        to: want.clone(),
+    })
     .collect()
 }
 
@@ -332,6 +402,25 @@ async fn create(ctx: &Cx, facts: &Mutex<&mut Facts>, user: &NewUser) -> Result<(
     let mut facts = facts.lock().expect("facts lock");
     facts.users.insert(user.user_name.clone(), Some(id));
     facts.created_users.insert(user.user_name.clone());
+    Ok(())
+}
+
+async fn update(
+    ctx: &Cx,
+    facts: &Mutex<&mut Facts>,
+    user_name: &str,
+    changes: &[UserChange],
+) -> Result<()> {
+    let store = instance_of(facts)?.identity_store_id;
+    let user_id = facts
+        .lock()
+        .expect("facts lock")
+        .users
+        .get(user_name)
+        .cloned()
+        .flatten()
+        .ok_or_else(|| anyhow::anyhow!("user {user_name} has no id"))?;
+    update_user(&ctx.aws, &store, &user_id, changes).await?;
     Ok(())
 }
 
@@ -530,22 +619,36 @@ groups = ["Admin-111111111111"]
     }
 
     #[test]
-    fn a_missing_membership_is_added_and_attribute_drift_reported() {
+    fn attribute_drift_converges_and_a_missing_membership_is_added() {
         let config = parse(CONFIG).unwrap();
         let mut a = alice();
         a.email = Some("old@example.com".into());
+        a.display_name = Some("ALICE DOE".into()); // case is not drift
+        a.family_name = Some("Roe".into());
         let plan = plan(&config, &[a], &HashMap::new(), &groups());
         assert_eq!(
             plan.actions,
-            vec![Action::AddMembership {
-                user_name: "alice".into(),
-                group: "Admin-111111111111".into()
-            }]
-        );
-        assert!(
-            plan.notes[0].contains("email is \"old@example.com\" in AWS"),
-            "{:?}",
-            plan.notes
+            vec![
+                Action::UpdateUser {
+                    user_name: "alice".into(),
+                    changes: vec![
+                        UserChange {
+                            field: UserField::Email,
+                            from: "old@example.com".into(),
+                            to: "alice@example.com".into()
+                        },
+                        UserChange {
+                            field: UserField::FamilyName,
+                            from: "Roe".into(),
+                            to: "Doe".into()
+                        },
+                    ]
+                },
+                Action::AddMembership {
+                    user_name: "alice".into(),
+                    group: "Admin-111111111111".into()
+                }
+            ]
         );
     }
 }

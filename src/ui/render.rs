@@ -56,6 +56,13 @@ pub(crate) fn step_plan(plan: &StepPlan, printer: &Printer) -> Vec<String> {
             b.message
         ));
     }
+    if let Some(g) = &plan.gate {
+        lines.push(format!(
+            "  {} asks before removing: {}",
+            printer.out_style(Style::new().yellow().bold(), "?"),
+            g.shown.as_deref().unwrap_or(&g.question)
+        ));
+    }
     if let Some(w) = &plan.waits {
         lines.push(format!(
             "  {} waits for a later run: {}",

@@ -13,7 +13,7 @@ use anyhow::Result;
 
 use crate::error::one_line;
 use crate::run::status::{state_of, State};
-use crate::run::{apply_plan, caller_lines, confirm_deletions, decide, whoami, Session};
+use crate::run::{apply_plan, caller_lines, confirm_deletions, decide, gates, whoami, Session};
 use crate::steps::{AnyStep, Facts, STEPS};
 
 const WILL: &str = "\
@@ -52,6 +52,7 @@ pub(crate) async fn run(s: &mut Session) -> Result<()> {
     for line in caller_lines(&s.cx, &caller) {
         s.cx.out.say(&line);
     }
+    offer_import(s).await?;
     if s.cx.config.config.region.is_none() {
         s.cx.config.config.region = Some(s.cx.aws.region.clone());
         s.cx.config.save()?;
@@ -85,6 +86,55 @@ pub(crate) async fn run(s: &mut Session) -> Result<()> {
         "The wizard is done. `ssosetup status` shows where each step stands; `ssosetup init --config {} --yes` replays it.",
         s.cx.config.path.display()
     ));
+    Ok(())
+}
+
+/// With no config yet, on an account where part of the guide was done by
+/// hand: offers to start from what exists (`ssosetup import`), so every
+/// later question defaults to it and nothing that works is redone.
+async fn offer_import(s: &mut Session) -> Result<()> {
+    if s.cx.config.from_file {
+        return Ok(());
+    }
+    // No instance, or nothing readable: there is nothing to start from,
+    // and the steps say why in their own words.
+    let Ok(imported) = crate::import::prepare(&s.cx).await else {
+        return Ok(());
+    };
+    let c = &imported.config;
+    if c.permission_sets.is_empty() && c.assignments.is_empty() && c.users.is_empty() {
+        return Ok(());
+    }
+    s.cx.out.say("");
+    s.cx.out.say(&format!(
+        "Identity Center in {} already holds {} permission set{}, {} group assignment entr{} and {} user{}.",
+        s.cx.aws.region,
+        c.permission_sets.len(),
+        crate::model::plural(c.permission_sets.len()),
+        c.assignments.len(),
+        if c.assignments.len() == 1 { "y" } else { "ies" },
+        c.users.len(),
+        crate::model::plural(c.users.len()),
+    ));
+    if !s
+        .prompt
+        .confirm("Start from what exists (write it into the config)?", true)?
+    {
+        return Ok(());
+    }
+    let path = s.cx.config.path.clone();
+    let base = s.cx.config.base_dir().to_path_buf();
+    crate::import::write(&path, &base, &imported, false)?;
+    s.cx.config.config = imported.config;
+    s.cx.config.from_file = true;
+    s.cx.out.say(&format!("wrote {}", path.display()));
+    if !imported.left_alone.is_empty() {
+        s.cx.out
+            .say("Left alone (the config cannot express these; ssosetup never changes them):");
+        for l in &imported.left_alone {
+            s.cx.out.say(&format!("  {l}"));
+        }
+    }
     Ok(())
 }
 
@@ -144,6 +194,11 @@ async fn walk(s: &mut Session, facts: &mut Facts, step: &dyn AnyStep) -> Result<
         match options[picked].1 {
             Choice::Apply => {
                 let mut plans = [plan];
+                gates(s, &mut plans)?;
+                if let Some(waits) = &plans[0].waits {
+                    s.cx.out.warn(&waits.message);
+                    return Ok(Walk::Next);
+                }
                 confirm_deletions(s, &plans)?;
                 decide(s, &mut plans)?;
                 apply_plan(s, facts, &plans[0]).await?;

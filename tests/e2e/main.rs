@@ -3,6 +3,7 @@
 //! (read back through the SDK) and on the requests moto received, never on
 //! what the tool printed about itself alone.
 
+mod adopt;
 mod bad_input;
 mod bench;
 mod cleanup;

@@ -12,8 +12,8 @@ use crate::moto::ACCOUNT;
 use crate::resources::read_state;
 use crate::{run, ssosetup, Moto};
 
-const DOWN: &str = "\x1b[B";
-const CTRL_C: &str = "\x03";
+pub(crate) const DOWN: &str = "\x1b[B";
+pub(crate) const CTRL_C: &str = "\x03";
 
 type Wizard = expectrl::session::OsSession;
 
@@ -22,7 +22,7 @@ fn spawn(moto: &Moto, dir: &Path, config: &Path) -> Wizard {
 }
 
 /// ssosetup with `args` in a pseudo-terminal.
-fn spawn_args(moto: &Moto, dir: &Path, config: &Path, args: &[&str]) -> Wizard {
+pub(crate) fn spawn_args(moto: &Moto, dir: &Path, config: &Path, args: &[&str]) -> Wizard {
     let mut command = ssosetup(Some(moto), dir);
     command
         .env("AWS_CONFIG_FILE", config)
@@ -37,7 +37,7 @@ fn spawn_args(moto: &Moto, dir: &Path, config: &Path, args: &[&str]) -> Wizard {
 }
 
 /// Waits for `prompt`, then types `keys`.
-fn answer(w: &mut Wizard, prompt: &str, keys: &str) {
+pub(crate) fn answer(w: &mut Wizard, prompt: &str, keys: &str) {
     w.expect(prompt)
         .unwrap_or_else(|e| panic!("waiting for {prompt:?}: {e}"));
     // dialoguer draws the prompt, then reads keys: give it a moment.
@@ -45,7 +45,7 @@ fn answer(w: &mut Wizard, prompt: &str, keys: &str) {
     w.send(keys).unwrap();
 }
 
-fn exit_code(w: &mut Wizard) -> i32 {
+pub(crate) fn exit_code(w: &mut Wizard) -> i32 {
     let _ = w.expect(Eof);
     match w.get_process_mut().wait().unwrap() {
         WaitStatus::Exited(_, code) => code,

@@ -2,6 +2,8 @@
 //! be able to administer the account through Identity Center.
 
 use super::*;
+use crate::steps::ensure_ic_users;
+use crate::steps::prune::AdminPath;
 
 /// The AWS managed policy that makes a permission set an administrator's,
 /// in the caller's partition (`aws`, `aws-cn`, `aws-us-gov`).
@@ -191,12 +193,31 @@ async fn admin_sets(
     Ok((admin_sets, narrowed))
 }
 
-/// The lockout guard: an Identity Center user holds a permission set with
-/// AdministratorAccess on the management account, directly or through a
-/// group.
-pub(crate) async fn guard(ctx: &Cx, facts: &mut Facts, ic_users: &[IcUser]) -> Result<Guard> {
+/// Who administers the management account now: every user holding an
+/// unnarrowed AdministratorAccess permission set there, directly or
+/// through a group; `Err` says why there is nobody to look at (no
+/// instance, no such permission set). Read once a run.
+pub(crate) async fn admin_paths(
+    ctx: &Cx,
+    facts: &mut Facts,
+) -> Result<Result<Vec<AdminPath>, String>> {
+    if let Some(known) = &facts.admin_paths {
+        return Ok(known.clone());
+    }
+    let paths = read_admin_paths(ctx, facts).await?;
+    facts.admin_paths = Some(paths.clone());
+    Ok(paths)
+}
+
+/// Reads who administers the account into `facts` (for the lockout checks
+/// of removals, which look there).
+pub(crate) async fn ensure_admin_paths(ctx: &Cx, facts: &mut Facts) -> Result<()> {
+    admin_paths(ctx, facts).await.map(drop)
+}
+
+async fn read_admin_paths(ctx: &Cx, facts: &mut Facts) -> Result<Result<Vec<AdminPath>, String>> {
     let Some(instance) = ensure_instance(ctx, facts).await? else {
-        return Ok(Guard::Nobody(format!(
+        return Ok(Err(format!(
             "IAM Identity Center has no ACTIVE instance in {}",
             ctx.aws.region
         )));
@@ -208,7 +229,7 @@ pub(crate) async fn guard(ctx: &Cx, facts: &mut Facts, ic_users: &[IcUser]) -> R
         .to_string();
     let (admin_sets, narrowed) = admin_sets(ctx, facts, &instance.arn).await?;
     if admin_sets.is_empty() {
-        return Ok(Guard::Nobody(if narrowed.is_empty() {
+        return Ok(Err(if narrowed.is_empty() {
             "no permission set has the AdministratorAccess policy".to_string()
         } else {
             format!(
@@ -217,42 +238,90 @@ pub(crate) async fn guard(ctx: &Cx, facts: &mut Facts, ic_users: &[IcUser]) -> R
             )
         }));
     }
-    let store = &instance.identity_store_id;
-    let users: BTreeMap<&str, &str> = ic_users
-        .iter()
-        .map(|u| (u.id.as_str(), u.user_name.as_str()))
+    let store = instance.identity_store_id.clone();
+    let users: BTreeMap<String, String> = ensure_ic_users(ctx, facts)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.user_name))
         .collect();
+    let mut paths = Vec::new();
+    for (_, ps) in &admin_sets {
+        for (kind, id) in
+            sso::list_account_assignments(&ctx.aws, &instance.arn, &management, ps).await?
+        {
+            let (holders, group_id) = match kind.as_str() {
+                "USER" => (vec![id.clone()], None),
+                "GROUP" => (
+                    ids::list_group_members(&ctx.aws, &store, &id).await?,
+                    Some(id.clone()),
+                ),
+                _ => continue,
+            };
+            for user_id in holders {
+                if let Some(user_name) = users.get(&user_id) {
+                    paths.push(AdminPath {
+                        user_id,
+                        user_name: user_name.clone(),
+                        set_arn: ps.clone(),
+                        account: management.clone(),
+                        group_id: group_id.clone(),
+                    });
+                }
+            }
+        }
+    }
+    Ok(Ok(paths))
+}
+
+/// The lockout guard: an Identity Center user holds a permission set with
+/// AdministratorAccess on the management account, directly or through a
+/// group, and was not created by this run.
+pub(crate) async fn guard(ctx: &Cx, facts: &mut Facts) -> Result<Guard> {
+    let paths = match admin_paths(ctx, facts).await? {
+        Ok(paths) => paths,
+        Err(why) => return Ok(Guard::Nobody(why)),
+    };
+    let management = facts
+        .management_account()
+        .unwrap_or(&facts.caller.account)
+        .to_string();
     let groups: BTreeMap<String, String> = ensure_groups(ctx, facts)
         .await?
         .into_iter()
         .filter_map(|(name, id)| id.map(|id| (id, name)))
         .collect();
+    let set_names: BTreeMap<String, String> = facts
+        .permission_sets
+        .clone()
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|(name, arn)| arn.map(|arn| (arn, name)))
+        .collect();
     // Administrators made by this run have never signed in: they prove nothing.
     let mut just_created = Vec::new();
-    for (name, ps) in &admin_sets {
-        let on = format!("{name} on the management account {management}");
-        for (kind, id) in
-            sso::list_account_assignments(&ctx.aws, &instance.arn, &management, ps).await?
-        {
-            let (holders, via) = match kind.as_str() {
-                "USER" => (vec![id.clone()], String::new()),
-                "GROUP" => (
-                    ids::list_group_members(&ctx.aws, store, &id).await?,
-                    format!(
-                        " (group {})",
-                        groups.get(&id).map(String::as_str).unwrap_or(&id)
-                    ),
-                ),
-                _ => continue,
-            };
-            for user in holders.iter().filter_map(|h| users.get(h.as_str())) {
-                if facts.created_users.contains(*user) {
-                    just_created.push(user.to_string());
-                } else {
-                    return Ok(Guard::Admin(format!("{user} holds {on}{via}")));
-                }
-            }
+    for p in &paths {
+        if facts.created_users.contains(&p.user_name) {
+            just_created.push(p.user_name.clone());
+            continue;
         }
+        let via = p
+            .group_id
+            .as_ref()
+            .map(|g| {
+                format!(
+                    " (group {})",
+                    groups.get(g).map(String::as_str).unwrap_or(g)
+                )
+            })
+            .unwrap_or_default();
+        return Ok(Guard::Admin(format!(
+            "{} holds {} on the management account {management}{via}",
+            p.user_name,
+            set_names
+                .get(&p.set_arn)
+                .map(String::as_str)
+                .unwrap_or(&p.set_arn)
+        )));
     }
     if !just_created.is_empty() {
         just_created.sort();

@@ -61,7 +61,7 @@ pub(crate) use backup::load_backup;
 pub(crate) use delete::delete;
 #[cfg(test)]
 pub(crate) use delete::delete_in_order;
-pub(crate) use guard::{guard, Guard};
+pub(crate) use guard::{ensure_admin_paths, guard, Guard};
 pub(crate) use restore::{restore, restore_user};
 use table::{day, replaced_by, table};
 
@@ -328,7 +328,7 @@ impl Step for IamUsersCleanup {
                 .iter()
                 .any(|u| fate(u, &cleanup, &facts.caller) == Fate::Delete);
             let guard = if any_doomed {
-                Some(guard(cx, facts, &ic_users).await?)
+                Some(guard(cx, facts).await?)
             } else {
                 None
             };

@@ -21,6 +21,8 @@ use futures::stream::{self, StreamExt, TryStreamExt};
 
 use futures::future::LocalBoxFuture;
 
+mod ask;
+
 use super::{ensure_instance, instance_of, Cx, Facts, Person, Step, StepId};
 use crate::aws::ssoadmin::{self as sso};
 use crate::aws::AwsError;
@@ -107,7 +109,7 @@ fn desired_one(ps: &PermissionSetConfig, base_dir: &std::path::Path) -> Result<D
 }
 
 /// Every permission set of the instance, described concurrently.
-async fn describe_all(ctx: &Cx, instance: &str) -> Result<Vec<PermissionSet>, AwsError> {
+pub(crate) async fn describe_all(ctx: &Cx, instance: &str) -> Result<Vec<PermissionSet>, AwsError> {
     let arns = sso::list_permission_sets(&ctx.aws, instance).await?;
     let progress = crate::ui::progress::bar(&ctx.out, arns.len() as u64, "reading");
     let sets = stream::iter(arns)
@@ -138,7 +140,7 @@ pub(crate) async fn observe_names(
         .collect())
 }
 
-async fn observe_details(
+pub(crate) async fn observe_details(
     ctx: &Cx,
     instance: &str,
     set: PermissionSet,
@@ -180,6 +182,17 @@ pub(crate) struct Seen {
     unmanaged: BTreeMap<String, String>,
     /// (field path, ARN) of configured managed policies IAM does not know.
     missing_policies: Vec<(String, String)>,
+    /// With `--prune`: the sets ssosetup created that the config no longer
+    /// names, with who holds them where.
+    prunable: Vec<PrunableSet>,
+}
+
+/// A permission set ssosetup created and the config dropped.
+pub(crate) struct PrunableSet {
+    name: String,
+    arn: String,
+    /// (principal type, id, name, account).
+    holders: Vec<(String, String, String, String)>,
 }
 
 impl Step for PermissionSets {
@@ -193,20 +206,31 @@ impl Step for PermissionSets {
         "Ensure the configured permission sets exist exactly as configured"
     }
 
+    fn command(&self) -> clap::Command {
+        super::with_prune(clap::Command::new(ID.name()).about(self.about()))
+    }
+
     fn observe<'a>(&'a self, cx: &'a Cx, facts: &'a mut Facts) -> LocalBoxFuture<'a, Result<Seen>> {
         Box::pin(observe(cx, facts))
     }
 
-    fn plan(&self, seen: &Seen, _desired: &LoadedConfig, _facts: &Facts) -> StepPlan {
+    fn plan(&self, seen: &Seen, desired: &LoadedConfig, facts: &Facts) -> StepPlan {
         let unmanaged: Vec<String> = seen.unmanaged.keys().cloned().collect();
         let mut plan = plan(&seen.desired, &seen.existing, &unmanaged);
         if !seen.missing_policies.is_empty() {
             plan.blocker = Some(missing_policies_error(&seen.missing_policies));
         }
+        if desired.prune {
+            prune_plan(&mut plan, &seen.prunable, facts);
+        }
         plan
     }
 
-    fn record(&self, seen: &Seen, _plan: &StepPlan, facts: &mut Facts) {
+    fn record(&self, seen: &Seen, plan: &StepPlan, facts: &mut Facts) {
+        let groups = facts.groups.clone().unwrap_or_default();
+        facts
+            .pruned
+            .add(&plan.actions, |g| groups.get(g).cloned().flatten());
         let mut names: BTreeMap<String, Option<String>> = seen
             .unmanaged
             .iter()
@@ -241,7 +265,7 @@ impl Step for PermissionSets {
         person: &'a mut Person<'p>,
         force: bool,
     ) -> LocalBoxFuture<'a, Result<()>> {
-        Box::pin(ask(person, force))
+        Box::pin(ask::ask(person, force))
     }
 }
 
@@ -266,12 +290,119 @@ async fn observe(ctx: &Cx, facts: &mut Facts) -> Result<Seen> {
         }
     };
     let missing_policies = missing_policies(ctx, &existing).await?;
+    let prunable = if ctx.config.prune {
+        prunable(ctx, facts, &unmanaged).await?
+    } else {
+        Vec::new()
+    };
     Ok(Seen {
         desired,
         existing,
         unmanaged,
         missing_policies,
+        prunable,
     })
+}
+
+/// With `--prune`: of the sets the config does not name, those ssosetup
+/// created (its tag; an endpoint that cannot list tags shows none), with
+/// every assignment that holds them; and who administers the account now.
+async fn prunable(
+    ctx: &Cx,
+    facts: &mut Facts,
+    unmanaged: &BTreeMap<String, String>,
+) -> Result<Vec<PrunableSet>> {
+    let Some(instance) = ensure_instance(ctx, facts).await? else {
+        return Ok(Vec::new());
+    };
+    let candidates: Vec<(&String, &String)> = unmanaged
+        .iter()
+        .filter(|(name, _)| !crate::import::is_aws_owned(name))
+        .collect();
+    if candidates.is_empty() {
+        return Ok(Vec::new());
+    }
+    let groups: BTreeMap<String, String> = super::ensure_group_list(ctx, facts)
+        .await?
+        .into_iter()
+        .map(|g| (g.id, g.display_name))
+        .collect();
+    let users: BTreeMap<String, String> = super::ensure_ic_users(ctx, facts)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.user_name))
+        .collect();
+    let mut out = Vec::new();
+    for (name, arn) in candidates {
+        let ours = ctx
+            .aws
+            .optional_read(
+                "sso:ListTagsForResource",
+                "permission sets ssosetup created cannot be told apart, so none is pruned",
+                || sso::made_by_ssosetup(&ctx.aws, &instance.arn, arn),
+            )
+            .await?
+            .unwrap_or(false);
+        if !ours {
+            continue;
+        }
+        let mut holders = Vec::new();
+        for account in
+            sso::list_accounts_for_provisioned_permission_set(&ctx.aws, &instance.arn, arn).await?
+        {
+            for (kind, id) in
+                sso::list_account_assignments(&ctx.aws, &instance.arn, &account, arn).await?
+            {
+                let who = if kind == "GROUP" { &groups } else { &users };
+                let shown = who.get(&id).cloned().unwrap_or_else(|| id.clone());
+                holders.push((kind, id, shown, account.clone()));
+            }
+        }
+        out.push(PrunableSet {
+            name: name.clone(),
+            arn: arn.clone(),
+            holders,
+        });
+    }
+    crate::steps::iam_users::ensure_admin_paths(ctx, facts).await?;
+    Ok(out)
+}
+
+/// The removals of sets ssosetup created and the config dropped: each with
+/// its groups' assignments first; a set someone assigned to a user directly
+/// stays (ssosetup never removes a direct user assignment). Pure.
+fn prune_plan(plan: &mut StepPlan, prunable: &[PrunableSet], facts: &Facts) {
+    for set in prunable {
+        let direct: Vec<String> = set
+            .holders
+            .iter()
+            .filter(|(kind, ..)| kind != "GROUP")
+            .map(|(_, _, who, account)| format!("{who} on {account}"))
+            .collect();
+        if !direct.is_empty() {
+            plan.notes.push(format!(
+                "{} was created by ssosetup and the config no longer names it, but it is assigned directly to {}: kept (remove those by hand first)",
+                set.name,
+                direct.join(", ")
+            ));
+            continue;
+        }
+        plan.actions.push(Action::DeletePermissionSet {
+            name: set.name.clone(),
+            arn: set.arn.clone(),
+            assignments: set
+                .holders
+                .iter()
+                .map(|(_, id, who, account)| (who.clone(), id.clone(), account.clone()))
+                .collect(),
+        });
+    }
+    let mut pruned = facts.pruned.clone();
+    let groups = facts.groups.clone().unwrap_or_default();
+    pruned.add(&plan.actions, |g| groups.get(g).cloned().flatten());
+    if let Some(Ok(paths)) = &facts.admin_paths {
+        super::prune::keep_an_administrator(plan, paths, &pruned);
+    }
 }
 
 /// The configured AWS managed policies (and boundaries) that IAM does not
@@ -542,140 +673,6 @@ pub(crate) const COMMON: [(&str, &str, &str); 5] = [
     ),
 ];
 
-/// The wizard's questions: which permission sets, common ones or custom.
-async fn ask(person: &mut Person<'_>, force: bool) -> Result<()> {
-    let Person {
-        cx: ctx, prompt, ..
-    } = person;
-    if !ctx.config.config.permission_sets.is_empty() && !force {
-        return Ok(());
-    }
-    let configured: Vec<String> = ctx
-        .config
-        .config
-        .permission_sets
-        .iter()
-        .map(|p| p.name.clone())
-        .collect();
-    let mut items: Vec<String> = COMMON
-        .iter()
-        .map(|(name, _, what)| format!("{name}: {what}"))
-        .collect();
-    let mut chosen: Vec<bool> = COMMON
-        .iter()
-        .map(|(name, _, _)| {
-            configured.iter().any(|c| c == name)
-                || (configured.is_empty() && *name == "AdministratorAccess")
-        })
-        .collect();
-    let custom: Vec<String> = configured
-        .iter()
-        .filter(|c| !COMMON.iter().any(|(n, _, _)| n == *c))
-        .cloned()
-        .collect();
-    for name in &custom {
-        items.push(format!("{name} (custom, in the config)"));
-        chosen.push(true);
-    }
-    items.push("another one of my own (custom)".into());
-    chosen.push(false);
-    let picked = prompt.multi_select("Which permission sets?", &items, &chosen)?;
-    let mut sets = Vec::new();
-    for i in &picked {
-        if *i < COMMON.len() {
-            let (name, arn, what) = COMMON[*i];
-            let kept = ctx
-                .config
-                .config
-                .permission_sets
-                .iter()
-                .find(|p| p.name == name)
-                .cloned();
-            sets.push(kept.unwrap_or(PermissionSetConfig {
-                name: name.to_string(),
-                description: Some(what.to_string()),
-                session_duration: None,
-                relay_state: None,
-                managed_policies: vec![arn.to_string()],
-                customer_managed_policies: Vec::new(),
-                inline_policy: None,
-                permissions_boundary: None,
-            }));
-        } else if let Some(name) = custom.get(i - COMMON.len()) {
-            sets.extend(
-                ctx.config
-                    .config
-                    .permission_sets
-                    .iter()
-                    .find(|p| &p.name == name)
-                    .cloned(),
-            );
-        }
-    }
-    if picked.contains(&(items.len() - 1)) {
-        ask_custom(&mut **prompt, &mut sets)?;
-    }
-    let names: Vec<String> = sets.iter().map(|s| s.name.clone()).collect();
-    ctx.config.config.permission_sets = sets;
-    // Assignments and user groups of sets no longer chosen go with them.
-    ctx.config
-        .config
-        .assignments
-        .retain(|a| names.contains(&a.permission_set));
-    ctx.config.config.prune_user_groups();
-    ctx.config.save()
-}
-
-/// Custom permission sets, one after another: a name not yet chosen and
-/// an AWS managed policy ARN for each.
-fn ask_custom(
-    prompt: &mut dyn crate::ui::Prompter,
-    sets: &mut Vec<PermissionSetConfig>,
-) -> Result<()> {
-    loop {
-        let taken: Vec<String> = sets.iter().map(|s| s.name.clone()).collect();
-        let name = prompt.input("Name of the custom permission set", None, &|s| {
-            if !crate::config::is_aws_name(s, 32) {
-                Err("1 to 32 characters: letters, digits and + = , . @ - _".into())
-            } else if taken.iter().any(|t| t == s) {
-                Err("that name is already chosen".into())
-            } else {
-                Ok(())
-            }
-        })?;
-        let arn = prompt.input(
-            "AWS managed policy ARN for it",
-            Some("arn:aws:iam::aws:policy/ReadOnlyAccess"),
-            &|s| {
-                if s.starts_with("arn:aws:iam::aws:policy/")
-                    && s.len() > "arn:aws:iam::aws:policy/".len()
-                {
-                    Ok(())
-                } else {
-                    Err(
-                        "an AWS managed policy ARN such as arn:aws:iam::aws:policy/ReadOnlyAccess"
-                            .into(),
-                    )
-                }
-            },
-        )?;
-        sets.push(PermissionSetConfig {
-            name,
-            description: None,
-            session_duration: None,
-            relay_state: None,
-            managed_policies: vec![arn],
-            customer_managed_policies: Vec::new(),
-            inline_policy: None,
-            permissions_boundary: None,
-        });
-        if !prompt.confirm("Add another custom permission set?", false)? {
-            break;
-        }
-    }
-    Ok(())
-}
-
 /// How long to wait for provisioning before giving up.
 const PROVISION_TIMEOUT: Duration = Duration::from_secs(600);
 
@@ -763,6 +760,19 @@ async fn apply(ctx: &Cx, facts: &Mutex<&mut Facts>, action: &Action) -> Result<(
         Action::DeletePermissionsBoundary { permission_set } => {
             sso::delete_permissions_boundary(aws, &instance, &arn_of(facts, permission_set)?)
                 .await?
+        }
+        Action::DeletePermissionSet {
+            name,
+            arn,
+            assignments,
+        } => {
+            // AWS refuses to delete a set that still has assignments: each
+            // goes first, and is waited for.
+            for (_, group_id, account) in assignments {
+                sso::delete_assignment(aws, &instance, account, arn, "GROUP", group_id).await?;
+            }
+            sso::delete_permission_set(aws, &instance, arn).await?;
+            ctx.out.say(&format!("deleted permission set {name}"));
         }
         Action::ProvisionPermissionSet { permission_set } => {
             provision(

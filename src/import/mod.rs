@@ -1,0 +1,502 @@
+//! `ssosetup import`: the config written from what exists, for accounts
+//! where part of the guide was clicked by hand.
+//!
+//! Reads the organization's accounts and the live Identity Center: every
+//! permission set with its fields and policies, every group's assignments,
+//! every user and their groups. Writes the config in the shape of
+//! `examples/ssosetup.toml` (an inline policy into `policies/<set>.json`
+//! beside it), so that replaying it (`init --yes`) plans no change. What the
+//! config cannot express (assignments made directly to users, groups with
+//! no assignment, Control Tower's `AWS...` sets and groups, users it cannot
+//! describe) is listed by name and left alone.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use futures::stream::{self, StreamExt, TryStreamExt};
+use schemars::JsonSchema;
+use serde::Serialize;
+
+use crate::aws::identitystore::{list_groups, list_memberships_of, list_users};
+use crate::aws::organizations::list_accounts;
+use crate::aws::ssoadmin::{list_account_assignments_for_principal, list_instances};
+use crate::config::{
+    check_email, check_user_name, default_group_name, AssignmentConfig, Config, LoadedConfig,
+    PermissionSetConfig, PermissionsBoundary, UserConfig,
+};
+use crate::error::UserError;
+use crate::model::{plural, Boundary, Group, User};
+use crate::run::{whoami, Session};
+use crate::steps::permission_sets::{describe_all, observe_details, ObservedSet};
+use crate::steps::Cx;
+use crate::ui::OutputFormat;
+
+/// Names AWS and Control Tower keep for themselves: never imported, never
+/// pruned.
+pub(crate) fn is_aws_owned(name: &str) -> bool {
+    name.starts_with("AWS")
+}
+
+/// What exists, as import reads it.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Found {
+    pub region: String,
+    /// The permission sets with their parts.
+    pub sets: Vec<ObservedSet>,
+    pub groups: Vec<Group>,
+    pub users: Vec<User>,
+    /// User id -> the group ids it is in.
+    pub memberships: BTreeMap<String, Vec<String>>,
+    /// (group id, account, permission set ARN).
+    pub group_assignments: Vec<(String, String, String)>,
+    /// (user id, account, permission set ARN): assigned directly.
+    pub user_assignments: Vec<(String, String, String)>,
+}
+
+/// The config import writes, the policy files beside it, and what it left.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Imported {
+    pub config: Config,
+    /// (path relative to the config, JSON text).
+    pub policy_files: Vec<(PathBuf, String)>,
+    /// What the config cannot express, by name.
+    pub left_alone: Vec<String>,
+}
+
+/// The config that describes `found`, keeping `keep`'s sections import
+/// cannot read (cli, cleanup, authentication, organization). Pure.
+pub(crate) fn config_from(found: &Found, keep: &Config) -> Imported {
+    let mut left_alone = Vec::new();
+    let set_names: BTreeMap<&str, &str> = found
+        .sets
+        .iter()
+        .map(|o| (o.set.arn.as_str(), o.set.name.as_str()))
+        .collect();
+    let group_names: BTreeMap<&str, &str> = found
+        .groups
+        .iter()
+        .map(|g| (g.id.as_str(), g.display_name.as_str()))
+        .collect();
+    let user_names: BTreeMap<&str, &str> = found
+        .users
+        .iter()
+        .map(|u| (u.id.as_str(), u.user_name.as_str()))
+        .collect();
+
+    let (permission_sets, policy_files) = permission_sets(found, &mut left_alone);
+    let assignments = assignments(found, &set_names, &group_names, &mut left_alone);
+    let assigned: BTreeSet<String> = crate::config::AssignmentGroups::of(&Config {
+        assignments: assignments.clone(),
+        ..Config::default()
+    })
+    .named;
+    for g in &found.groups {
+        if !assigned.contains(&g.display_name) && !is_aws_owned(&g.display_name) {
+            left_alone.push(format!(
+                "group {}: it holds no permission set the config can express",
+                g.display_name
+            ));
+        }
+    }
+    let users = users(found, &group_names, &assigned, &mut left_alone);
+    for (user, account, arn) in &found.user_assignments {
+        left_alone.push(format!(
+            "{} assigned directly to user {} on account {account} (the config assigns to groups)",
+            set_names.get(arn.as_str()).copied().unwrap_or(arn),
+            user_names.get(user.as_str()).copied().unwrap_or(user),
+        ));
+    }
+    let config = Config {
+        region: Some(found.region.clone()),
+        organization: keep.organization.clone(),
+        authentication: keep.authentication.clone(),
+        permission_sets,
+        assignments,
+        users,
+        cli: keep.cli.clone(),
+        cleanup: keep.cleanup.clone(),
+    };
+    Imported {
+        config,
+        policy_files,
+        left_alone,
+    }
+}
+
+/// Every permission set but AWS's own, with all its fields; an inline
+/// policy goes to `policies/<set>.json`.
+fn permission_sets(
+    found: &Found,
+    left_alone: &mut Vec<String>,
+) -> (Vec<PermissionSetConfig>, Vec<(PathBuf, String)>) {
+    let mut sets = Vec::new();
+    let mut files = Vec::new();
+    let mut sorted: Vec<&ObservedSet> = found.sets.iter().collect();
+    sorted.sort_by(|a, b| a.set.name.cmp(&b.set.name));
+    for o in sorted {
+        if is_aws_owned(&o.set.name) {
+            left_alone.push(format!(
+                "permission set {} (AWS's or Control Tower's own)",
+                o.set.name
+            ));
+            continue;
+        }
+        let (set, file) = set_config(o);
+        sets.push(set);
+        files.extend(file);
+    }
+    (sets, files)
+}
+
+/// The config entry that describes permission set `o` as it is, and its
+/// inline policy as the file it names (`policies/<set>.json`). Pure.
+pub(crate) fn set_config(o: &ObservedSet) -> (PermissionSetConfig, Option<(PathBuf, String)>) {
+    let name = &o.set.name;
+    let file = o.inline.as_ref().map(|doc| {
+        let path = PathBuf::from("policies").join(format!("{name}.json"));
+        let pretty = serde_json::from_str::<serde_json::Value>(doc)
+            .and_then(|v| serde_json::to_string_pretty(&v))
+            .unwrap_or_else(|_| doc.clone());
+        (path, pretty + "\n")
+    });
+    let permissions_boundary = o.boundary.clone().flatten().map(|b| match b {
+        Boundary::Managed(arn) => PermissionsBoundary {
+            managed_policy_arn: Some(arn),
+            customer_managed_policy: None,
+        },
+        Boundary::CustomerManaged(p) => PermissionsBoundary {
+            managed_policy_arn: None,
+            customer_managed_policy: Some(p),
+        },
+    });
+    let set = PermissionSetConfig {
+        name: name.clone(),
+        description: o.set.description.clone(),
+        // PT1H is the config's default: written only when it differs.
+        session_duration: o
+            .set
+            .session_duration
+            .clone()
+            .filter(|d| crate::config::session_duration_seconds(d) != Some(3600)),
+        relay_state: o.set.relay_state.clone(),
+        managed_policies: o.managed.iter().cloned().collect(),
+        customer_managed_policies: o.customer_managed.iter().cloned().collect(),
+        inline_policy: file.as_ref().map(|(path, _)| path.clone()),
+        permissions_boundary,
+    };
+    (set, file)
+}
+
+/// The groups' assignments: groups named the guide's way
+/// (`<PermissionSet>-<AccountId>` on that account) collapse into one entry
+/// per permission set; any other group keeps its name.
+fn assignments(
+    found: &Found,
+    set_names: &BTreeMap<&str, &str>,
+    group_names: &BTreeMap<&str, &str>,
+    left_alone: &mut Vec<String>,
+) -> Vec<AssignmentConfig> {
+    // (set, group or None for default naming) -> accounts
+    let mut entries: BTreeMap<(String, Option<String>), BTreeSet<String>> = BTreeMap::new();
+    for (group_id, account, arn) in &found.group_assignments {
+        let (Some(set), Some(group)) = (
+            set_names.get(arn.as_str()),
+            group_names.get(group_id.as_str()),
+        ) else {
+            continue;
+        };
+        if is_aws_owned(set) || is_aws_owned(group) {
+            left_alone.push(format!(
+                "{set} assigned to group {group} on account {account} (AWS's or Control Tower's own)"
+            ));
+            continue;
+        }
+        let key = if *group == default_group_name(set, account) {
+            (set.to_string(), None)
+        } else {
+            (set.to_string(), Some(group.to_string()))
+        };
+        entries.entry(key).or_default().insert(account.clone());
+    }
+    entries
+        .into_iter()
+        .map(|((permission_set, group), accounts)| AssignmentConfig {
+            permission_set,
+            accounts: accounts.into_iter().collect(),
+            group,
+        })
+        .collect()
+}
+
+/// Every user the config can describe, in the groups the assignments give.
+fn users(
+    found: &Found,
+    group_names: &BTreeMap<&str, &str>,
+    assigned: &BTreeSet<String>,
+    left_alone: &mut Vec<String>,
+) -> Vec<UserConfig> {
+    let mut users = Vec::new();
+    let mut sorted: Vec<&User> = found.users.iter().collect();
+    sorted.sort_by(|a, b| a.user_name.cmp(&b.user_name));
+    for u in sorted {
+        let given = u.given_name.clone().unwrap_or_default();
+        let family = u.family_name.clone().unwrap_or_default();
+        let email = u.email.clone().unwrap_or_default();
+        if check_user_name(&u.user_name).is_err()
+            || given.trim().is_empty()
+            || family.trim().is_empty()
+            || u.display_name
+                .as_deref()
+                .is_none_or(|d| d.trim().is_empty())
+            || check_email(&email).is_err()
+        {
+            left_alone.push(format!(
+                "user {}: the config needs a user name, display, given and family name and one email ssosetup accepts",
+                u.user_name
+            ));
+            continue;
+        }
+        let mut groups = Vec::new();
+        for g in found.memberships.get(&u.id).into_iter().flatten() {
+            let Some(name) = group_names.get(g.as_str()) else {
+                continue;
+            };
+            if assigned.contains(*name) {
+                groups.push(name.to_string());
+            } else {
+                left_alone.push(format!(
+                    "{} is in group {name}, which the config does not hold",
+                    u.user_name
+                ));
+            }
+        }
+        groups.sort();
+        let default_display = format!("{given} {family}");
+        users.push(UserConfig {
+            user_name: u.user_name.clone(),
+            display_name: u.display_name.clone().filter(|d| *d != default_display),
+            given_name: given,
+            family_name: family,
+            email,
+            groups,
+        });
+    }
+    users
+}
+
+/// Reads everything import describes.
+async fn observe(cx: &Cx) -> Result<Found> {
+    let instance = list_instances(&cx.aws.ssoadmin)
+        .await?
+        .into_iter()
+        .find(|i| i.is_active())
+        .ok_or_else(|| {
+            UserError::new(format!(
+                "there is no ACTIVE IAM Identity Center instance in {} to import from",
+                cx.aws.region
+            ))
+            .hint("pass the home region with --region, or enable Identity Center first (`ssosetup init`)")
+        })?;
+    // The organization's accounts are not needed to describe the
+    // assignments, but a caller that cannot read them cannot run init either.
+    let _accounts = list_accounts(&cx.aws.organizations).await?;
+    let store = &instance.identity_store_id;
+    let sets: Vec<ObservedSet> = stream::iter(describe_all(cx, &instance.arn).await?)
+        .map(|set| observe_details(cx, &instance.arn, set))
+        .buffer_unordered(4)
+        .try_collect()
+        .await?;
+    let groups = list_groups(&cx.aws, store).await?;
+    let users = list_users(&cx.aws, store).await?;
+    let mut found = Found {
+        region: cx.aws.region.clone(),
+        sets,
+        groups,
+        users,
+        ..Found::default()
+    };
+    for g in &found.groups {
+        for (account, arn) in
+            list_account_assignments_for_principal(&cx.aws, &instance.arn, "GROUP", &g.id).await?
+        {
+            found.group_assignments.push((g.id.clone(), account, arn));
+        }
+    }
+    for u in &found.users {
+        found.memberships.insert(
+            u.id.clone(),
+            list_memberships_of(&cx.aws, store, &u.id).await?,
+        );
+        for (account, arn) in
+            list_account_assignments_for_principal(&cx.aws, &instance.arn, "USER", &u.id).await?
+        {
+            found.user_assignments.push((u.id.clone(), account, arn));
+        }
+    }
+    Ok(found)
+}
+
+/// What `import --output json` prints.
+#[derive(Debug, Serialize, JsonSchema)]
+struct ImportReport {
+    config: PathBuf,
+    written: bool,
+    permission_sets: Vec<String>,
+    assignments: usize,
+    users: Vec<String>,
+    policy_files: Vec<PathBuf>,
+    left_alone: Vec<String>,
+}
+
+/// `ssosetup import [--force]`: reads, writes the config (an existing file
+/// only with `--force`, after a backup), says what it left alone.
+pub(crate) async fn import(s: &mut Session, force: bool, dry_run: bool) -> Result<()> {
+    let path = s.cx.config.path.clone();
+    if s.cx.config.from_file && !force {
+        return Err(UserError::new(format!("{} exists already", path.display()))
+            .hint("pass --force to replace it (it is backed up first; [cli], [cleanup] and your confirmations are kept), or --config NEW_FILE")
+            .into());
+    }
+    whoami(&s.cx).await?;
+    let imported = prepare(&s.cx).await?;
+    let written = !dry_run;
+    if written {
+        let base = s.cx.config.base_dir().to_path_buf();
+        write(&path, &base, &imported, s.cx.config.from_file)?;
+    }
+    report(s, &path, &imported, written)
+}
+
+/// Reads what exists and the config that describes it (keeping the loaded
+/// config's sections import cannot read), validated before anything is
+/// written.
+pub(crate) async fn prepare(cx: &Cx) -> Result<Imported> {
+    let found = observe(cx).await?;
+    let imported = config_from(&found, &cx.config.config);
+    let problems = check(&imported)?;
+    if !problems.is_empty() {
+        return Err(crate::config::invalid_config_error(&cx.config.path, &problems)
+            .caused_by("the config import would write does not validate: this is a bug, please report it")
+            .into());
+    }
+    Ok(imported)
+}
+
+/// Validates the config as it would be written, its policy files beside it
+/// (in a scratch directory: nothing is written yet).
+fn check(imported: &Imported) -> Result<Vec<crate::config::ConfigProblem>> {
+    let scratch = tempfile::tempdir()?;
+    for (rel, text) in &imported.policy_files {
+        let file = scratch.path().join(rel);
+        crate::files::write_atomically(&file, text.as_bytes(), 0o644)?;
+    }
+    Ok(crate::config::validate(&imported.config, scratch.path()))
+}
+
+/// Writes an inline policy beside the config; a file already there with
+/// other content is backed up first.
+pub(crate) fn write_policy_file(base: &Path, rel: &Path, text: &str) -> Result<()> {
+    let file = base.join(rel);
+    match std::fs::read_to_string(&file) {
+        Ok(old) if old == text => return Ok(()),
+        Ok(_) => {
+            let backup = crate::files::backup_copy(&file)
+                .with_context(|| format!("cannot back up {}", file.display()))?;
+            eprintln!(
+                "the previous {} is kept as {}",
+                rel.display(),
+                backup.display()
+            );
+        }
+        Err(_) => {}
+    }
+    crate::files::write_atomically(&file, text.as_bytes(), 0o644)
+        .with_context(|| format!("cannot write {}", file.display()))?;
+    Ok(())
+}
+
+pub(crate) fn write(path: &Path, base: &Path, imported: &Imported, exists: bool) -> Result<()> {
+    if exists {
+        let backup = crate::files::backup_copy(path)
+            .with_context(|| format!("cannot back up {}", path.display()))?;
+        eprintln!("the previous config is kept as {}", backup.display());
+    }
+    for (rel, text) in &imported.policy_files {
+        write_policy_file(base, rel, text)?;
+    }
+    let mut loaded = LoadedConfig {
+        config: imported.config.clone(),
+        prune: false,
+        path: path.to_path_buf(),
+        from_file: exists,
+    };
+    loaded.save()
+}
+
+fn report(s: &Session, path: &Path, imported: &Imported, written: bool) -> Result<()> {
+    let c = &imported.config;
+    if s.output == OutputFormat::Json {
+        let doc = ImportReport {
+            config: path.to_path_buf(),
+            written,
+            permission_sets: c.permission_sets.iter().map(|p| p.name.clone()).collect(),
+            assignments: c.assignments.len(),
+            users: c.users.iter().map(|u| u.user_name.clone()).collect(),
+            policy_files: imported
+                .policy_files
+                .iter()
+                .map(|(p, _)| p.clone())
+                .collect(),
+            left_alone: imported.left_alone.clone(),
+        };
+        s.cx.out.data(&serde_json::to_string_pretty(&doc)?);
+        return Ok(());
+    }
+    let out = &s.cx.out;
+    if !written {
+        out.data(&toml::to_string(c)?);
+    }
+    out.say(&format!(
+        "{} {}: {} permission set{}, {} assignment entr{}, {} user{}{}",
+        if written {
+            "wrote"
+        } else {
+            "would write (--dry-run)"
+        },
+        path.display(),
+        c.permission_sets.len(),
+        plural(c.permission_sets.len()),
+        c.assignments.len(),
+        if c.assignments.len() == 1 { "y" } else { "ies" },
+        c.users.len(),
+        plural(c.users.len()),
+        if imported.policy_files.is_empty() {
+            String::new()
+        } else {
+            format!(
+                ", and {}",
+                imported
+                    .policy_files
+                    .iter()
+                    .map(|(p, _)| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        }
+    ));
+    if !imported.left_alone.is_empty() {
+        out.say("Left alone (the config cannot express these; ssosetup never changes them):");
+        for l in &imported.left_alone {
+            out.say(&format!("  {l}"));
+        }
+    }
+    out.say(&format!(
+        "Check it with `ssosetup init --config {} --dry-run`: it should plan no change.",
+        path.display()
+    ));
+    Ok(())
+}
+
+#[cfg(test)]
+mod roundtrip;

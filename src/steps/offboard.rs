@@ -1,0 +1,290 @@
+//! `ssosetup offboard USER_NAME`: a person leaves. Their group memberships
+//! and the assignments made to them directly are removed, the Identity
+//! Center user is deleted, and the config stops naming them; with
+//! `--iam-user NAME`, an IAM user of theirs goes through the cleanup (its
+//! backup and lockout guard). Refused when it would leave nobody to
+//! administer the account.
+//!
+//! Reads: identitystore GetUserId, ListGroupMembershipsForMember, ListGroups;
+//! sso ListAccountAssignmentsForPrincipal and the permission sets; who
+//! administers the management account. Changes: DeleteGroupMembership,
+//! DeleteAccountAssignment (waited for), DeleteUser, then the config file.
+//! Idempotent: what is already gone is not asked for again; a second run
+//! finds nothing to do.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+use anyhow::Result;
+use futures::future::LocalBoxFuture;
+
+use super::prune::keep_an_administrator;
+use super::{ensure_group_list, ensure_instance, ensure_permission_sets, Cx, Facts, Step, StepId};
+use crate::aws::identitystore::{delete_user, get_user_id, memberships_of};
+use crate::aws::ssoadmin::list_account_assignments_for_principal;
+use crate::config::LoadedConfig;
+use crate::error::UserError;
+use crate::plan::{Action, Principal, StepPlan};
+use crate::run::{Mode, Session};
+
+pub(crate) const ID: StepId = StepId::new("offboard");
+
+/// Offboarding one person; the empty name is the table's instance, which
+/// only applies (every action carries what it needs).
+pub(crate) struct Offboard {
+    pub user_name: String,
+}
+
+/// What the person has now.
+pub(crate) struct Seen {
+    instance: bool,
+    user_id: Option<String>,
+    /// (group name, group id, membership id).
+    memberships: Vec<(String, String, String)>,
+    /// (permission set, its ARN, account) assigned to the person directly.
+    direct: Vec<(String, String, String)>,
+}
+
+impl Step for Offboard {
+    type Observed = Seen;
+
+    fn id(&self) -> StepId {
+        ID
+    }
+
+    fn about(&self) -> &'static str {
+        "Remove a person: their memberships, direct assignments and user, and the config entry"
+    }
+
+    fn observe<'a>(&'a self, cx: &'a Cx, facts: &'a mut Facts) -> LocalBoxFuture<'a, Result<Seen>> {
+        Box::pin(observe(cx, facts, &self.user_name))
+    }
+
+    fn plan(&self, seen: &Seen, desired: &LoadedConfig, facts: &Facts) -> StepPlan {
+        plan(&self.user_name, seen, desired, facts)
+    }
+
+    fn record(&self, _seen: &Seen, plan: &StepPlan, facts: &mut Facts) {
+        let groups = facts.groups.clone().unwrap_or_default();
+        facts
+            .pruned
+            .add(&plan.actions, |g| groups.get(g).cloned().flatten());
+    }
+
+    fn apply<'a>(
+        &'a self,
+        cx: &'a Cx,
+        facts: &'a Mutex<&mut Facts>,
+        action: &'a Action,
+    ) -> LocalBoxFuture<'a, Result<()>> {
+        Box::pin(apply(cx, facts, action))
+    }
+}
+
+async fn observe(cx: &Cx, facts: &mut Facts, user_name: &str) -> Result<Seen> {
+    let Some(instance) = ensure_instance(cx, facts).await? else {
+        return Ok(Seen {
+            instance: false,
+            user_id: None,
+            memberships: Vec::new(),
+            direct: Vec::new(),
+        });
+    };
+    let user_id = get_user_id(&cx.aws, &instance.identity_store_id, user_name).await?;
+    let mut memberships = Vec::new();
+    let mut direct = Vec::new();
+    if let Some(id) = &user_id {
+        let groups: BTreeMap<String, String> = ensure_group_list(cx, facts)
+            .await?
+            .into_iter()
+            .map(|g| (g.id, g.display_name))
+            .collect();
+        for (group_id, membership_id) in
+            memberships_of(&cx.aws, &instance.identity_store_id, id).await?
+        {
+            let name = groups
+                .get(&group_id)
+                .cloned()
+                .unwrap_or_else(|| group_id.clone());
+            memberships.push((name, group_id, membership_id));
+        }
+        let sets: BTreeMap<String, String> = ensure_permission_sets(cx, facts)
+            .await?
+            .into_iter()
+            .filter_map(|(name, arn)| Some((arn?, name)))
+            .collect();
+        for (account, arn) in
+            list_account_assignments_for_principal(&cx.aws, &instance.arn, "USER", id).await?
+        {
+            let name = sets.get(&arn).cloned().unwrap_or_else(|| arn.clone());
+            direct.push((name, arn, account));
+        }
+        super::iam_users::ensure_admin_paths(cx, facts).await?;
+    }
+    Ok(Seen {
+        instance: true,
+        user_id,
+        memberships,
+        direct,
+    })
+}
+
+/// Everything of the person, the user last and the config entry after it.
+/// Pure.
+fn plan(user_name: &str, seen: &Seen, desired: &LoadedConfig, facts: &Facts) -> StepPlan {
+    let mut plan = StepPlan::new(ID);
+    if !seen.instance {
+        plan.blocker = Some(
+            UserError::new("there is no ACTIVE IAM Identity Center instance in this region")
+                .hint("pass the home region with --region"),
+        );
+        return plan;
+    }
+    let in_config = desired
+        .config
+        .users
+        .iter()
+        .any(|u| u.user_name.eq_ignore_ascii_case(user_name));
+    let Some(user_id) = &seen.user_id else {
+        plan.notes.push(format!(
+            "{user_name} is not an Identity Center user (already offboarded?)"
+        ));
+        if in_config {
+            plan.actions.push(Action::RemoveUserFromConfig {
+                path: desired.path.clone(),
+                user_name: user_name.to_string(),
+            });
+        }
+        return plan;
+    };
+    for (group, _, membership_id) in &seen.memberships {
+        plan.actions.push(Action::RemoveMembership {
+            user_name: user_name.to_string(),
+            group: group.clone(),
+            membership_id: membership_id.clone(),
+        });
+    }
+    for (set, arn, account) in &seen.direct {
+        plan.actions.push(Action::DeleteAssignment {
+            principal: Principal {
+                kind: "USER",
+                name: user_name.to_string(),
+                id: user_id.clone(),
+            },
+            permission_set: set.clone(),
+            permission_set_arn: arn.clone(),
+            account_id: account.clone(),
+        });
+    }
+    plan.actions.push(Action::DeleteUser {
+        user_name: user_name.to_string(),
+        user_id: user_id.clone(),
+    });
+    if in_config {
+        plan.actions.push(Action::RemoveUserFromConfig {
+            path: desired.path.clone(),
+            user_name: user_name.to_string(),
+        });
+    } else {
+        plan.notes
+            .push(format!("{user_name} is not in {}", desired.path.display()));
+    }
+    let mut pruned = facts.pruned.clone();
+    let groups = facts.groups.clone().unwrap_or_default();
+    pruned.add(&plan.actions, |g| groups.get(g).cloned().flatten());
+    if let Some(Ok(paths)) = &facts.admin_paths {
+        keep_an_administrator(&mut plan, paths, &pruned);
+    }
+    plan
+}
+
+/// Long by design: one arm per kind of removal.
+async fn apply(cx: &Cx, facts: &Mutex<&mut Facts>, action: &Action) -> Result<()> {
+    let instance = super::instance_of(facts);
+    match action {
+        Action::RemoveMembership { membership_id, .. } => {
+            crate::aws::identitystore::delete_membership(
+                &cx.aws,
+                &instance?.identity_store_id,
+                membership_id,
+            )
+            .await?
+        }
+        Action::DeleteAssignment {
+            principal,
+            permission_set_arn,
+            account_id,
+            ..
+        } => {
+            crate::aws::ssoadmin::delete_assignment(
+                &cx.aws,
+                &instance?.arn,
+                account_id,
+                permission_set_arn,
+                principal.kind,
+                &principal.id,
+            )
+            .await?
+        }
+        Action::DeleteUser { user_name, user_id } => {
+            delete_user(&cx.aws, &instance?.identity_store_id, user_id).await?;
+            cx.out
+                .say(&format!("deleted Identity Center user {user_name}"));
+        }
+        Action::RemoveUserFromConfig { path, user_name } => {
+            let mut config = LoadedConfig::load(Some(path))?;
+            config
+                .config
+                .users
+                .retain(|u| !u.user_name.eq_ignore_ascii_case(user_name));
+            if let Some(cli) = config.config.cli.as_mut() {
+                if cli
+                    .user
+                    .as_deref()
+                    .is_some_and(|u| u.eq_ignore_ascii_case(user_name))
+                {
+                    cli.user = None;
+                    cx.out.warn(&format!(
+                        "[cli] user was {user_name}: cleared; name another user there before the next cli-profiles"
+                    ));
+                }
+            }
+            config.save()?;
+            cx.out
+                .say(&format!("removed {user_name} from {}", path.display()));
+        }
+        other => unreachable!("not an offboard action: {other:?}"),
+    }
+    Ok(())
+}
+
+/// `ssosetup offboard USER_NAME [--iam-user NAME]`: the plan of the person's
+/// removal (and, when asked, of their IAM user's cleanup), shown, confirmed
+/// and applied as every run is.
+pub(crate) async fn offboard(
+    s: &mut Session,
+    user_name: &str,
+    iam_user: Option<&str>,
+    mode: Mode,
+) -> Result<()> {
+    let mut facts = crate::run::begin(s).await?;
+    let step = Offboard {
+        user_name: user_name.to_string(),
+    };
+    let mut plans = vec![super::AnyStep::check(&step, &s.cx, &mut facts).await?];
+    if let Some(name) = iam_user {
+        // Through the cleanup, with its backup and guard, as if the config
+        // named it (the file is not changed for it).
+        let mut cleanup = s.cx.config.config.cleanup();
+        if !cleanup.deletes(name) {
+            cleanup.iam_users.push(name.to_string());
+        }
+        s.cx.config.config.cleanup = Some(cleanup);
+        plans.push(
+            super::step(super::iam_users::ID)
+                .check(&s.cx, &mut facts)
+                .await?,
+        );
+    }
+    crate::run::execute(s, &mut facts, plans, mode).await
+}

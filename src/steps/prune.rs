@@ -1,0 +1,283 @@
+//! `--prune`: removing what ssosetup manages and the config no longer names.
+//!
+//! What counts as managed, and the rules every pruning step follows:
+//! - a permission set only if ssosetup created it (its `ssosetup:managed`
+//!   tag) and the config no longer names it;
+//! - a group only if ssosetup created it (the mark in its description) and
+//!   the config no longer names it;
+//! - an assignment only of a configured permission set to a group the
+//!   config manages (named, or named the guide's way `<set>-<account>` for a
+//!   set with such assignments) on an account the config no longer lists;
+//! - a membership only of a configured user in a group the config manages;
+//! - never anything whose name starts with `AWS` (Control Tower's and AWS's
+//!   own), never an assignment made directly to a user, never the last
+//!   administrator (the lockout guard's rule), and nothing on a read that
+//!   came back empty where there must be content (ask instead).
+
+use std::collections::BTreeSet;
+
+use crate::config::{default_group_name, is_account_id, Config};
+use crate::error::UserError;
+use crate::import::is_aws_owned;
+use crate::plan::{Action, Choice, StepPlan};
+
+/// What this run's plans remove, by id, for the lockout check of the
+/// steps after them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Pruned {
+    pub sets: BTreeSet<String>,
+    pub groups: BTreeSet<String>,
+    /// (principal id, permission set ARN, account).
+    pub assignments: BTreeSet<(String, String, String)>,
+    /// (user name, group id).
+    pub memberships: BTreeSet<(String, String)>,
+    pub users: BTreeSet<String>,
+}
+
+impl Pruned {
+    /// Notes what `actions` remove.
+    pub(crate) fn add(&mut self, actions: &[Action], group_id: impl Fn(&str) -> Option<String>) {
+        for a in actions {
+            match a {
+                Action::DeletePermissionSet { arn, .. } => {
+                    self.sets.insert(arn.clone());
+                }
+                Action::DeleteGroup { group_id, .. } => {
+                    self.groups.insert(group_id.clone());
+                }
+                Action::DeleteAssignment {
+                    principal,
+                    permission_set_arn,
+                    account_id,
+                    ..
+                } => {
+                    self.assignments.insert((
+                        principal.id.clone(),
+                        permission_set_arn.clone(),
+                        account_id.clone(),
+                    ));
+                }
+                Action::RemoveMembership {
+                    user_name, group, ..
+                } => {
+                    if let Some(id) = group_id(group) {
+                        self.memberships.insert((user_name.clone(), id));
+                    }
+                }
+                Action::DeleteUser { user_name, .. } => {
+                    self.users.insert(user_name.clone());
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// The groups the config manages: those it names, and for a permission set
+/// with assignments named the guide's way, every `<set>-<12 digits>` (so an
+/// account dropped from `accounts` still counts as its group's).
+pub(crate) struct ManagedGroups {
+    named: BTreeSet<String>,
+    by_pattern: BTreeSet<String>,
+}
+
+impl ManagedGroups {
+    pub(crate) fn of(config: &Config) -> Self {
+        let mut named = BTreeSet::new();
+        let mut by_pattern = BTreeSet::new();
+        for a in &config.assignments {
+            match &a.group {
+                Some(g) => {
+                    named.insert(g.clone());
+                }
+                None => {
+                    by_pattern.insert(a.permission_set.clone());
+                    for acct in a.accounts.iter().filter(|a| is_account_id(a)) {
+                        named.insert(default_group_name(&a.permission_set, acct));
+                    }
+                }
+            }
+        }
+        Self { named, by_pattern }
+    }
+
+    pub(crate) fn contains(&self, group: &str) -> bool {
+        !is_aws_owned(group)
+            && (self.named.contains(group)
+                || self.by_pattern.iter().any(|set| {
+                    group
+                        .strip_prefix(set.as_str())
+                        .and_then(|rest| rest.strip_prefix('-'))
+                        .is_some_and(is_account_id)
+                }))
+    }
+}
+
+/// One way someone administers the management account: a user holding an
+/// unnarrowed AdministratorAccess permission set there, directly or
+/// through a group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct AdminPath {
+    pub user_id: String,
+    pub user_name: String,
+    pub set_arn: String,
+    pub account: String,
+    /// The group it comes through (`None`: assigned to the user directly).
+    pub group_id: Option<String>,
+}
+
+/// Whether some administrator remains once `pruned` is removed. Pure.
+pub(crate) fn an_administrator_remains(paths: &[AdminPath], pruned: &Pruned) -> bool {
+    paths.iter().any(|p| {
+        let principal = p.group_id.as_deref().unwrap_or(&p.user_id);
+        !pruned.sets.contains(&p.set_arn)
+            && !pruned.users.contains(&p.user_name)
+            && !pruned.assignments.contains(&(
+                principal.to_string(),
+                p.set_arn.clone(),
+                p.account.clone(),
+            ))
+            && p.group_id.as_ref().is_none_or(|g| {
+                !pruned.groups.contains(g)
+                    && !pruned
+                        .memberships
+                        .contains(&(p.user_name.clone(), g.clone()))
+            })
+    })
+}
+
+/// The lockout guard for removals: a plan that would leave nobody to
+/// administer the account (where someone does now) stops the run.
+pub(crate) fn keep_an_administrator(plan: &mut StepPlan, paths: &[AdminPath], pruned: &Pruned) {
+    if paths.is_empty() || an_administrator_remains(paths, pruned) {
+        return;
+    }
+    let who: BTreeSet<&str> = paths.iter().map(|p| p.user_name.as_str()).collect();
+    plan.blocker = Some(
+        UserError::new(
+            "these removals would leave nobody who can administer the account through Identity Center; nothing was changed",
+        )
+        .caused_by(format!(
+            "administrators now: {}",
+            who.into_iter().collect::<Vec<_>>().join(", ")
+        ))
+        .hint("keep an AdministratorAccess assignment on the management account for someone in the config, or give it to someone else first"),
+    );
+}
+
+/// Whether the organization exists but its list of accounts came back
+/// empty: there is always the management account, so the read is wrong,
+/// and every account would look dropped from `accounts = ["all"]`.
+pub(crate) fn accounts_read_empty(facts: &crate::steps::Facts) -> bool {
+    matches!(facts.organization, crate::steps::OrgState::Exists(_))
+        && facts.accounts.as_ref().is_some_and(Vec::is_empty)
+}
+
+/// Gates `plan`'s removals when the account list came back empty.
+pub(crate) fn gate_on_empty_accounts(plan: &mut StepPlan, facts: &crate::steps::Facts) {
+    if accounts_read_empty(facts) && plan.actions.iter().any(Action::is_destructive) {
+        plan.gate = Some(empty_read_gate("The list of the organization's accounts"));
+    }
+}
+
+/// A question that gates a step's removals because a read came back empty
+/// where there must be content; under `--yes` the removals are withheld.
+pub(crate) fn empty_read_gate(what: &str) -> Choice {
+    Choice {
+        subject: "empty read".into(),
+        question: "Remove them anyway?".into(),
+        shown: Some(format!(
+            "{what} came back empty, though there must be some: the removals planned from it may come from a bad read"
+        )),
+        yes: false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::Principal;
+
+    fn path(user: &str, group: Option<&str>) -> AdminPath {
+        AdminPath {
+            user_id: format!("id-{user}"),
+            user_name: user.into(),
+            set_arn: "ps-admin".into(),
+            account: "111111111111".into(),
+            group_id: group.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn the_last_administrator_is_never_pruned() {
+        let paths = [path("alice", Some("g-admins")), path("bob", None)];
+        let mut pruned = Pruned::default();
+        assert!(an_administrator_remains(&paths, &pruned));
+        pruned.groups.insert("g-admins".into());
+        assert!(an_administrator_remains(&paths, &pruned), "bob is left");
+        pruned
+            .assignments
+            .insert(("id-bob".into(), "ps-admin".into(), "111111111111".into()));
+        assert!(!an_administrator_remains(&paths, &pruned));
+        let mut only_set = Pruned::default();
+        only_set.sets.insert("ps-admin".into());
+        assert!(!an_administrator_remains(&paths, &only_set));
+        let mut membership = Pruned::default();
+        membership
+            .memberships
+            .insert(("alice".into(), "g-admins".into()));
+        membership.users.insert("bob".into());
+        assert!(!an_administrator_remains(&paths, &membership));
+    }
+
+    #[test]
+    fn pruned_notes_every_kind_of_removal() {
+        let mut pruned = Pruned::default();
+        pruned.add(
+            &[Action::DeleteAssignment {
+                principal: Principal {
+                    kind: "GROUP",
+                    name: "Ops".into(),
+                    id: "g-ops".into(),
+                },
+                permission_set: "Admin".into(),
+                permission_set_arn: "ps-admin".into(),
+                account_id: "111111111111".into(),
+            }],
+            |_| None,
+        );
+        assert!(pruned.assignments.contains(&(
+            "g-ops".into(),
+            "ps-admin".into(),
+            "111111111111".into()
+        )));
+    }
+
+    #[test]
+    fn managed_groups_are_named_or_follow_the_pattern_never_aws() {
+        let config = crate::config::parse(
+            r#"
+[[permission_sets]]
+name = "Admin"
+[[assignments]]
+permission_set = "Admin"
+accounts = ["111111111111"]
+[[assignments]]
+permission_set = "Admin"
+accounts = ["all"]
+group = "Ops"
+"#,
+        )
+        .unwrap();
+        let m = ManagedGroups::of(&config);
+        assert!(m.contains("Ops"));
+        assert!(m.contains("Admin-111111111111"));
+        assert!(
+            m.contains("Admin-222222222222"),
+            "an account dropped from the list"
+        );
+        assert!(!m.contains("Admin-22"));
+        assert!(!m.contains("Readers"));
+        assert!(!m.contains("AWSControlTowerAdmins"));
+    }
+}
