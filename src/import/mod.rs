@@ -237,6 +237,7 @@ fn users(
     left_alone: &mut Vec<String>,
 ) -> Vec<UserConfig> {
     let mut users = Vec::new();
+    let mut emails: BTreeMap<String, String> = BTreeMap::new();
     let mut sorted: Vec<&User> = found.users.iter().collect();
     sorted.sort_by(|a, b| a.user_name.cmp(&b.user_name));
     for u in sorted {
@@ -257,6 +258,14 @@ fn users(
             ));
             continue;
         }
+        if let Some(first) = emails.get(&email.to_lowercase()) {
+            left_alone.push(format!(
+                "user {}: email {email} is {first}'s too (the config keeps emails unique, as sign-in needs)",
+                u.user_name
+            ));
+            continue;
+        }
+        emails.insert(email.to_lowercase(), u.user_name.clone());
         let mut groups = Vec::new();
         for g in found.memberships.get(&u.id).into_iter().flatten() {
             let Some(name) = group_names.get(g.as_str()) else {
