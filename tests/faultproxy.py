@@ -179,7 +179,13 @@ class Tracked:
         if ARGS.assignment_seconds is not None:
             if now - self.t0 < ARGS.assignment_seconds:
                 return "IN_PROGRESS"
-        elif self.kind == "creation" and POLLS.get(self.rid, 0) > 0:
+        elif (
+            self.kind == "creation"
+            and POLLS.get(self.rid, 0) > 0
+            and now - self.t0 < ARGS.in_progress_seconds
+        ):
+            # --in-progress-polls: IN_PROGRESS until polled N times, or
+            # until it completes on its own, whichever comes first
             return "IN_PROGRESS"
         return "FAILED" if self.failure else "SUCCEEDED"
 
@@ -569,6 +575,9 @@ class Proxy(BaseHTTPRequestHandler):
                 rid = params.get("AccountAssignmentCreationRequestId")
                 with LOCK:
                     left = POLLS.get(rid, 0)
+                    rec = TRACKED.get(("creation", rid))
+                    if rec is not None and time.monotonic() - rec.t0 >= ARGS.in_progress_seconds:
+                        left = 0  # completed on its own, polled or not
                     if left > 0:
                         POLLS[rid] = left - 1
                 if left > 0:

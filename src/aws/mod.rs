@@ -12,6 +12,7 @@ pub(crate) mod pace;
 pub(crate) mod profile;
 pub(crate) mod regions;
 pub(crate) mod ssoadmin;
+pub(crate) mod status;
 pub(crate) mod sts;
 
 use std::fmt;
@@ -62,6 +63,9 @@ pub(crate) struct Aws {
     pub identitystore: aws_sdk_identitystore::Client,
     pub iam: aws_sdk_iam::Client,
     pub pacer: Arc<pace::Pacer>,
+    /// Assignment creations and deletions waiting for AWS, polled together.
+    pub creations: Arc<status::StatusBoard>,
+    pub deletions: Arc<status::StatusBoard>,
     regional_ssoadmin: RegionalSsoAdmin,
     session_iam: SessionIam,
     /// Operations this endpoint answered as not implemented: not asked again.
@@ -162,6 +166,8 @@ impl Aws {
             identitystore: aws_sdk_identitystore::Client::new(sdk),
             iam: aws_sdk_iam::Client::new(sdk),
             pacer: Arc::new(pace::Pacer::from_env()),
+            creations: Arc::new(status::StatusBoard::new(status::Kind::Creation)),
+            deletions: Arc::new(status::StatusBoard::new(status::Kind::Deletion)),
             unsupported: Arc::default(),
             regional_ssoadmin: Arc::new({
                 let base = base.clone();
@@ -261,7 +267,9 @@ impl Aws {
                 )
             },
             // Mocks answer at once; pacing is tested on its own.
-            pacer: Arc::new(pace::Pacer::new(10_000.0, 10_000.0, 10)),
+            pacer: Arc::new(pace::Pacer::new(10_000.0, 10_000.0, 15)),
+            creations: Arc::new(status::StatusBoard::new(status::Kind::Creation)),
+            deletions: Arc::new(status::StatusBoard::new(status::Kind::Deletion)),
             unsupported: Arc::default(),
             regional_ssoadmin: regional,
             session_iam: Arc::new(|account: &str, _| {

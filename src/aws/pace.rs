@@ -1,8 +1,9 @@
 //! Client-side pacing to AWS's documented rates, so large organizations are
 //! limited by AWS's rate instead of failing with `Rate exceeded`:
 //! sso-admin about 20 requests per second for all its APIs together,
-//! identitystore about 20 per second per API, and at most 10 outstanding
-//! account-assignment creations (the Identity Center quotas page).
+//! identitystore about 20 per second per API, and at most 15 outstanding
+//! account-assignment creations (the Identity Center quotas page; not
+//! adjustable).
 //!
 //! Requests are spaced evenly (no burst), which keeps any one-second window
 //! at or under the rate. Throttling that happens anyway is retried by the
@@ -20,13 +21,15 @@ use governor::{Quota, RateLimiter};
 use tokio::sync::Semaphore;
 
 const DEFAULT_RPS: f64 = 20.0;
-const DEFAULT_ASSIGNMENT_CREATIONS: usize = 10;
+const DEFAULT_ASSIGNMENT_CREATIONS: usize = 15;
 
 pub(crate) struct Pacer {
     ssoadmin: RateLimiter<NotKeyed, InMemoryState, DefaultClock>,
     identitystore: RateLimiter<&'static str, HashMapStateStore<&'static str>, DefaultClock>,
     /// Permits for outstanding CreateAccountAssignment requests (create + poll).
     pub assignment_creations: Semaphore,
+    /// How many permits `assignment_creations` has.
+    pub creations_limit: usize,
     /// How many independent requests to keep in flight at once.
     pub concurrency: usize,
 }
@@ -52,6 +55,7 @@ impl Pacer {
             ssoadmin: RateLimiter::direct(evenly(ssoadmin_rps)),
             identitystore: RateLimiter::hashmap(evenly(identitystore_rps)),
             assignment_creations: Semaphore::new(assignment_creations.max(1)),
+            creations_limit: assignment_creations.max(1),
             // Enough in flight to keep the fastest limit busy at AWS latencies.
             concurrency: 16,
         }

@@ -40,7 +40,7 @@ use aws_sdk_ssoadmin::types::{
 
 use super::{change_checked, few_retries, no_sdk_retries, retry_conflicts, Aws, AwsErrorKind};
 
-fn async_status(
+pub(crate) fn async_status(
     status: Option<&StatusValues>,
     request_id: Option<&str>,
     reason: Option<&str>,
@@ -679,28 +679,6 @@ pub(crate) async fn create_group_assignment(
     .await
 }
 
-pub(crate) async fn describe_assignment_creation(
-    aws: &Aws,
-    instance: &str,
-    request_id: &str,
-) -> Result<AsyncStatus, AwsError> {
-    aws.pacer.ssoadmin().await;
-    let out = aws
-        .ssoadmin
-        .describe_account_assignment_creation_status()
-        .instance_arn(instance)
-        .account_assignment_creation_request_id(request_id)
-        .send()
-        .await
-        .map_err(|e| classify("sso:DescribeAccountAssignmentCreationStatus", e))?;
-    let s = out.account_assignment_creation_status();
-    Ok(async_status(
-        s.and_then(|s| s.status()),
-        Some(request_id),
-        s.and_then(|s| s.failure_reason()),
-    ))
-}
-
 /// (account, permission set ARN) pairs that principal `id` (`USER` or
 /// `GROUP`) holds directly.
 pub(crate) async fn list_account_assignments_for_principal(
@@ -799,53 +777,33 @@ pub(crate) async fn delete_assignment(
         ))
     })
     .await;
-    let mut status = match status {
+    let status = match status {
         Err(e) if e.kind == AwsErrorKind::NotFound => return Ok(()),
         other => other?,
     };
-    let mut delay = std::time::Duration::from_millis(500);
-    for _ in 0..120 {
-        match status {
-            AsyncStatus::Succeeded => return Ok(()),
-            AsyncStatus::Failed(reason) => {
-                return Err(AwsError {
-                    action: "sso:DeleteAccountAssignment",
-                    kind: AwsErrorKind::Other,
-                    code: Some("FAILED".into()),
-                    message: reason,
-                })
-            }
-            AsyncStatus::InProgress(request_id) => {
-                tokio::time::sleep(delay).await;
-                delay = (delay * 3 / 2).min(std::time::Duration::from_secs(5));
-                aws.pacer.ssoadmin().await;
-                let out = aws
-                    .ssoadmin
-                    .describe_account_assignment_deletion_status()
-                    .instance_arn(instance)
-                    .account_assignment_deletion_request_id(&request_id)
-                    .send()
-                    .await
-                    .map_err(|e| classify("sso:DescribeAccountAssignmentDeletionStatus", e))?;
-                let s = out.account_assignment_deletion_status();
-                status = async_status(
-                    s.and_then(|s| s.status()),
-                    Some(&request_id),
-                    s.and_then(|s| s.failure_reason()),
-                );
-            }
+    let status = match status {
+        AsyncStatus::InProgress(request_id) => {
+            aws.deletions.wait(aws, instance, &request_id).await?
         }
+        done => done,
+    };
+    match status {
+        AsyncStatus::Succeeded => Ok(()),
+        AsyncStatus::Failed(reason) => Err(AwsError {
+            action: "sso:DeleteAccountAssignment",
+            kind: AwsErrorKind::Other,
+            code: Some("FAILED".into()),
+            message: reason,
+        }),
+        AsyncStatus::InProgress(_) => Err(AwsError {
+            action: "sso:DeleteAccountAssignment",
+            kind: AwsErrorKind::Other,
+            code: None,
+            message: "the deletion is still IN_PROGRESS after ten minutes".into(),
+        }),
     }
-    Err(AwsError {
-        action: "sso:DeleteAccountAssignment",
-        kind: AwsErrorKind::Other,
-        code: None,
-        message: "the deletion is still IN_PROGRESS after ten minutes".into(),
-    })
 }
 
-/// Deletes a permission set (its assignments must be gone first); one
-/// already gone counts as deleted.
 pub(crate) async fn delete_permission_set(
     aws: &Aws,
     instance: &str,

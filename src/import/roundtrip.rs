@@ -289,7 +289,6 @@ fn replay(found: &Found, config: &Config, base: &std::path::Path) -> Vec<String>
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
     #[test]
     fn an_imported_state_replays_with_no_change(found in found()) {

@@ -377,6 +377,55 @@ impl Action {
         }
     }
 
+    /// The chains (see [`Action::chain_key`]) of other steps this action
+    /// needs finished first: an assignment needs its permission set (with
+    /// its policies) and its group; a membership needs its group. The user
+    /// of a membership is in the membership's own chain.
+    pub(crate) fn needs(&self) -> Vec<String> {
+        match self {
+            Action::CreateAssignment {
+                group,
+                permission_set,
+                ..
+            } => vec![
+                format!("permission-set:{permission_set}"),
+                format!("group:{group}"),
+            ],
+            Action::AddMembership { group, .. } => vec![format!("group:{group}")],
+            _ => Vec::new(),
+        }
+    }
+
+    /// The rate bucket the action's calls are paced in: sso-admin's one
+    /// budget for all its APIs, identitystore's one per API, or another.
+    pub(crate) fn bucket(&self) -> &'static str {
+        use Action::*;
+        match self {
+            CreatePermissionSet { .. }
+            | UpdatePermissionSet { .. }
+            | AttachManagedPolicy { .. }
+            | DetachManagedPolicy { .. }
+            | AttachCustomerManagedPolicy { .. }
+            | DetachCustomerManagedPolicy { .. }
+            | PutInlinePolicy { .. }
+            | DeleteInlinePolicy { .. }
+            | PutPermissionsBoundary { .. }
+            | DeletePermissionsBoundary { .. }
+            | ProvisionPermissionSet { .. }
+            | CreateAssignment { .. }
+            | DeleteAssignment { .. }
+            | DeletePermissionSet { .. } => "sso-admin",
+            CreateGroup { .. } => "identitystore:CreateGroup",
+            DeleteGroup { .. } => "identitystore:DeleteGroup",
+            CreateUser { .. } => "identitystore:CreateUser",
+            UpdateUser { .. } => "identitystore:UpdateUser",
+            AddMembership { .. } => "identitystore:CreateGroupMembership",
+            RemoveMembership { .. } => "identitystore:DeleteGroupMembership",
+            DeleteUser { .. } => "identitystore:DeleteUser",
+            _ => "other",
+        }
+    }
+
     /// The line a person reads, after the `+`/`~`/`-`.
     /// Long by design: one arm per kind of action.
     pub(crate) fn describe(&self) -> String {

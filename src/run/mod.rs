@@ -214,17 +214,47 @@ async fn go(s: &mut Session, facts: &mut Facts, plans: &mut [StepPlan], mode: Mo
     confirm(s, plans)?;
     decide(s, plans)?;
     let mut waiting = Vec::new();
+    let mut segment: Vec<&StepPlan> = Vec::new();
     for plan in plans.iter() {
         if let Some(w) = &plan.waits {
             waiting.push(w.clone());
             continue;
         }
+        if step(plan.step).joins_the_graph() && plan.manual.is_empty() {
+            segment.push(plan);
+            continue;
+        }
+        apply_segment(s, facts, &mut segment).await?;
         apply_plan(s, facts, plan).await?;
     }
+    apply_segment(s, facts, &mut segment).await?;
     match waiting.into_iter().next() {
         Some(w) => Err(w.into()),
         None => Ok(()),
     }
+}
+
+/// Consecutive steps whose actions form one dependency graph, applied
+/// together (each action starts once what it needs exists), then their
+/// closing words in order.
+async fn apply_segment(
+    s: &mut Session,
+    facts: &mut Facts,
+    segment: &mut Vec<&StepPlan>,
+) -> Result<()> {
+    if segment.is_empty() {
+        return Ok(());
+    }
+    let plans = std::mem::take(segment);
+    if plans.iter().any(|p| !p.actions.is_empty()) {
+        apply::apply_graph(&s.cx, facts, &plans).await?;
+    }
+    for plan in plans {
+        for line in &plan.closing {
+            s.cx.out.say(line);
+        }
+    }
+    Ok(())
 }
 
 /// One question for the whole run; deletions of credentials or

@@ -6,8 +6,8 @@ use aws_sdk_identitystore::operation::list_users::ListUsersOutput;
 use aws_sdk_organizations::operation::list_accounts::ListAccountsOutput;
 use aws_sdk_ssoadmin::operation::delete_account_assignment::DeleteAccountAssignmentOutput;
 use aws_sdk_ssoadmin::operation::delete_permission_set::DeletePermissionSetOutput;
-use aws_sdk_ssoadmin::operation::describe_account_assignment_deletion_status::DescribeAccountAssignmentDeletionStatusOutput;
 use aws_sdk_ssoadmin::operation::describe_permission_set::DescribePermissionSetOutput;
+use aws_sdk_ssoadmin::operation::list_account_assignment_deletion_status::ListAccountAssignmentDeletionStatusOutput;
 use aws_sdk_ssoadmin::operation::list_account_assignments::ListAccountAssignmentsOutput;
 use aws_sdk_ssoadmin::operation::list_account_assignments_for_principal::ListAccountAssignmentsForPrincipalOutput;
 use aws_sdk_ssoadmin::operation::list_accounts_for_provisioned_permission_set::ListAccountsForProvisionedPermissionSetOutput;
@@ -321,14 +321,12 @@ async fn prune_removes_only_the_tagged_set_and_its_assignment_first() {
                 .build()
         });
     let seen = order.clone();
-    let deletion_status =
-        mock!(aws_sdk_ssoadmin::Client::describe_account_assignment_deletion_status)
-            .then_compute_output(move |_| {
-                seen.lock().unwrap().push("waited");
-                DescribeAccountAssignmentDeletionStatusOutput::builder()
-                    .account_assignment_deletion_status(deletion(StatusValues::Succeeded))
-                    .build()
-            });
+    let deletion_status = mock!(aws_sdk_ssoadmin::Client::list_account_assignment_deletion_status)
+        .then_compute_output(move |_| {
+            // Nothing IN_PROGRESS, nothing FAILED: the deletion is done.
+            seen.lock().unwrap().push("waited");
+            ListAccountAssignmentDeletionStatusOutput::builder().build()
+        });
     let seen = order.clone();
     let delete_set = mock!(aws_sdk_ssoadmin::Client::delete_permission_set)
         .match_requests(|r| r.permission_set_arn() == Some(OLD))
@@ -371,7 +369,7 @@ async fn prune_removes_only_the_tagged_set_and_its_assignment_first() {
     assert_eq!(delete_set.num_calls(), 1, "only Old");
     assert_eq!(
         *order.lock().unwrap(),
-        ["assignment", "waited", "set"],
-        "the assignment goes first and is waited for"
+        ["assignment", "waited", "waited", "set"],
+        "the assignment goes first and is waited for (IN_PROGRESS, then FAILED listed)"
     );
 }

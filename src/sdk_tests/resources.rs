@@ -148,8 +148,17 @@ permission_set = "Admin"
 accounts = ["management", "222222222222"]
 "#;
 
+/// Two creations answered IN_PROGRESS: the board lists what is still in
+/// progress for both at once (the management account's stays for one
+/// poll), finds the dev account's among the FAILED, and describes only
+/// that one, for AWS's reason.
 #[tokio::test]
-async fn assignments_in_progress_are_polled_and_a_failure_is_reported_while_the_other_succeeds() {
+async fn assignments_in_progress_are_polled_together_and_only_a_failure_is_described() {
+    use aws_sdk_ssoadmin::operation::list_account_assignment_creation_status::ListAccountAssignmentCreationStatusOutput;
+    use aws_sdk_ssoadmin::types::AccountAssignmentOperationStatusMetadata;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
     let create =
         mock!(aws_sdk_ssoadmin::Client::create_account_assignment).then_compute_output(|input| {
             let request = format!("req-{}", input.target_id().unwrap());
@@ -161,29 +170,51 @@ async fn assignments_in_progress_are_polled_and_a_failure_is_reported_while_the_
                 ))
                 .build()
         });
-    // The management account's creation is IN_PROGRESS once, then SUCCEEDED;
-    // the dev account's FAILS with a reason.
-    let polls = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let seen = polls.clone();
-    let status = mock!(aws_sdk_ssoadmin::Client::describe_account_assignment_creation_status)
+    let in_progress_lists = Arc::new(AtomicUsize::new(0));
+    let seen = in_progress_lists.clone();
+    let list = mock!(aws_sdk_ssoadmin::Client::list_account_assignment_creation_status)
         .then_compute_output(move |input| {
+            let status = input.filter().and_then(|f| f.status()).cloned();
+            let ids: Vec<String> = match status {
+                Some(StatusValues::InProgress) => {
+                    // The management account's creation is in progress at
+                    // the first look only.
+                    if seen.fetch_add(1, Ordering::SeqCst) == 0 {
+                        vec![format!("req-{MANAGEMENT}")]
+                    } else {
+                        vec![]
+                    }
+                }
+                Some(StatusValues::Failed) => vec![format!("req-{DEV}"), "req-someone-else".into()],
+                _ => panic!("the board always filters by status"),
+            };
+            let mut out = ListAccountAssignmentCreationStatusOutput::builder();
+            for id in ids {
+                out = out.account_assignments_creation_status(
+                    AccountAssignmentOperationStatusMetadata::builder()
+                        .request_id(id)
+                        .build(),
+                );
+            }
+            out.build()
+        });
+    let describe = mock!(aws_sdk_ssoadmin::Client::describe_account_assignment_creation_status)
+        .then_compute_output(|input| {
             let request = input
                 .account_assignment_creation_request_id()
                 .unwrap()
                 .to_string();
-            let s = if request == format!("req-{DEV}") {
-                creation(
+            assert_eq!(
+                request,
+                format!("req-{DEV}"),
+                "only the failure is described"
+            );
+            DescribeAccountAssignmentCreationStatusOutput::builder()
+                .account_assignment_creation_status(creation(
                     StatusValues::Failed,
                     &request,
                     Some("Received a 404 status error: Not supported account"),
-                )
-            } else if seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
-                creation(StatusValues::InProgress, &request, None)
-            } else {
-                creation(StatusValues::Succeeded, &request, None)
-            };
-            DescribeAccountAssignmentCreationStatusOutput::builder()
-                .account_assignment_creation_status(s)
+                ))
                 .build()
         });
     let mut rules = admin_set_rules();
@@ -192,7 +223,8 @@ async fn assignments_in_progress_are_polled_and_a_failure_is_reported_while_the_
             .then_output(|| ListAccountAssignmentsOutput::builder().build()),
     );
     rules.push(create.clone());
-    rules.push(status.clone());
+    rules.push(list.clone());
+    rules.push(describe.clone());
     let aws = Aws::from_clients(
         "us-east-1",
         management_caller(),
@@ -221,11 +253,81 @@ async fn assignments_in_progress_are_polled_and_a_failure_is_reported_while_the_
     );
     assert_eq!(exit_code(&err), exit::USER);
     assert_eq!(create.num_calls(), 2, "both were tried");
-    assert_eq!(
-        polls.load(std::sync::atomic::Ordering::SeqCst),
-        2,
-        "IN_PROGRESS was polled until SUCCEEDED"
+    assert_eq!(describe.num_calls(), 1, "one Describe, for the failure");
+    assert!(
+        in_progress_lists.load(Ordering::SeqCst) >= 2,
+        "IN_PROGRESS was listed until the management account's left it"
     );
+}
+
+/// A policy without the list permission: each request is described on its
+/// own, with no error.
+#[tokio::test]
+async fn without_the_list_permission_each_creation_is_described() {
+    use aws_sdk_ssoadmin::operation::list_account_assignment_creation_status::ListAccountAssignmentCreationStatusError;
+    use aws_sdk_ssoadmin::types::error::AccessDeniedException;
+
+    let create =
+        mock!(aws_sdk_ssoadmin::Client::create_account_assignment).then_compute_output(|input| {
+            let request = format!("req-{}", input.target_id().unwrap());
+            CreateAccountAssignmentOutput::builder()
+                .account_assignment_creation_status(creation(
+                    StatusValues::InProgress,
+                    &request,
+                    None,
+                ))
+                .build()
+        });
+    let list =
+        mock!(aws_sdk_ssoadmin::Client::list_account_assignment_creation_status).then_error(|| {
+            ListAccountAssignmentCreationStatusError::AccessDeniedException(
+                AccessDeniedException::builder()
+                    .message("not authorized to perform sso:ListAccountAssignmentCreationStatus")
+                    .meta(meta(
+                        "AccessDeniedException",
+                        "not authorized to perform sso:ListAccountAssignmentCreationStatus",
+                    ))
+                    .build(),
+            )
+        });
+    let describe = mock!(aws_sdk_ssoadmin::Client::describe_account_assignment_creation_status)
+        .then_compute_output(|input| {
+            let request = input.account_assignment_creation_request_id().unwrap();
+            DescribeAccountAssignmentCreationStatusOutput::builder()
+                .account_assignment_creation_status(creation(
+                    StatusValues::Succeeded,
+                    request,
+                    None,
+                ))
+                .build()
+        });
+    let mut rules = admin_set_rules();
+    rules.push(
+        mock!(aws_sdk_ssoadmin::Client::list_account_assignments)
+            .then_output(|| ListAccountAssignmentsOutput::builder().build()),
+    );
+    rules.push(create.clone());
+    rules.push(list.clone());
+    rules.push(describe.clone());
+    let aws = Aws::from_clients(
+        "us-east-1",
+        management_caller(),
+        organizations_with_dev(),
+        ssoadmin_any(&rules),
+        identitystore(&[&groups_exist(&["Admin-111111111111", "Admin-222222222222"])]),
+        regions_with_instance_in(None),
+    );
+    let mut ctx = ctx(aws, Box::new(AutoYes));
+    ctx.cx.config.config = parse(ADMIN_ON_TWO_ACCOUNTS).unwrap();
+    crate::run::run(
+        &mut ctx,
+        &[crate::steps::assignments::ID],
+        crate::run::Mode::Apply,
+    )
+    .await
+    .unwrap();
+    assert_eq!(create.num_calls(), 2);
+    assert_eq!(describe.num_calls(), 2, "one Describe per creation");
 }
 
 #[tokio::test]

@@ -11,7 +11,6 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Mutex;
-use std::time::Duration;
 
 use anyhow::Result;
 use futures::stream::{self, StreamExt, TryStreamExt};
@@ -22,9 +21,7 @@ use super::{
     ensure_accounts, ensure_groups, ensure_instance, ensure_organization, ensure_permission_sets,
     instance_of, Cx, Facts, Person, Step, StepId,
 };
-use crate::aws::ssoadmin::{
-    create_group_assignment, describe_assignment_creation, list_account_assignments,
-};
+use crate::aws::ssoadmin::{create_group_assignment, list_account_assignments};
 use crate::config::LoadedConfig;
 use crate::config::{default_group_name, is_account_id, Config};
 use crate::error::UserError;
@@ -305,6 +302,10 @@ impl Step for Assignments {
         true
     }
 
+    fn joins_the_graph(&self) -> bool {
+        true
+    }
+
     fn ask<'a, 'p: 'a>(
         &'a self,
         person: &'a mut Person<'p>,
@@ -334,7 +335,7 @@ async fn observe(ctx: &Cx, facts: &mut Facts) -> Result<Seen> {
     let mut existing = HashMap::new();
     if let Some(instance) = ensure_instance(ctx, facts).await? {
         // What this run creates holds no assignment yet: nothing to list.
-        let pairs: BTreeSet<(String, String)> = w
+        let known: Vec<(String, String, String)> = w
             .iter()
             .filter(|w| {
                 !facts.created_permission_sets.contains(&w.permission_set)
@@ -342,30 +343,49 @@ async fn observe(ctx: &Cx, facts: &mut Facts) -> Result<Seen> {
             })
             .filter_map(|w| {
                 let arn = permission_sets.get(&w.permission_set).cloned().flatten()?;
-                Some((arn, w.account_id.clone()))
+                let group_id = groups.get(&w.group).cloned().flatten()?;
+                Some((group_id, arn, w.account_id.clone()))
             })
             .collect();
-        let progress = crate::ui::progress::bar(&ctx.out, pairs.len() as u64, "reading");
-        let found: Vec<((String, String), HashSet<String>)> = stream::iter(pairs)
-            .map(|(arn, account)| {
+        let reads = reads(&known);
+        let progress = crate::ui::progress::bar(&ctx.out, reads.len() as u64, "reading");
+        let found: Vec<Vec<((String, String), String)>> = stream::iter(reads)
+            .map(|read| {
                 let (instance, progress) = (&instance.arn, &progress);
                 async move {
-                    let principals =
-                        list_account_assignments(&ctx.aws, instance, &account, &arn).await?;
+                    let held = match read {
+                        Read::Pair(arn, account) => {
+                            list_account_assignments(&ctx.aws, instance, &account, &arn)
+                                .await?
+                                .into_iter()
+                                .filter(|(kind, _)| kind == "GROUP")
+                                .map(|(_, id)| ((arn.clone(), account.clone()), id))
+                                .collect()
+                        }
+                        Read::Group(id) => {
+                            crate::aws::ssoadmin::list_account_assignments_for_principal(
+                                &ctx.aws, instance, "GROUP", &id,
+                            )
+                            .await?
+                            .into_iter()
+                            .map(|(account, arn)| ((arn, account), id.clone()))
+                            .collect()
+                        }
+                    };
                     progress.inc();
-                    let groups = principals
-                        .into_iter()
-                        .filter(|(kind, _)| kind == "GROUP")
-                        .map(|(_, id)| id)
-                        .collect();
-                    Ok::<_, crate::aws::AwsError>(((arn, account), groups))
+                    Ok::<_, crate::aws::AwsError>(held)
                 }
             })
             .buffer_unordered(ctx.aws.pacer.concurrency)
             .try_collect()
             .await?;
+        for (pair, group) in found.into_iter().flatten() {
+            existing
+                .entry(pair)
+                .or_insert_with(HashSet::new)
+                .insert(group);
+        }
         progress.finish();
-        existing.extend(found);
     }
     let held = if ctx.config.prune {
         held(ctx, facts, &permission_sets).await?
@@ -379,6 +399,34 @@ async fn observe(ctx: &Cx, facts: &mut Facts) -> Result<Seen> {
         existing,
         held,
     })
+}
+
+/// One read of what exists: who holds a (permission set ARN, account)
+/// pair, or everything a group holds.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Read {
+    Pair(String, String),
+    Group(String),
+}
+
+/// The fewest reads that say whether each (group id, set ARN, account) is
+/// held: a group wanted on several accounts is one paged read of what it
+/// holds (100 a page) instead of one per account; the rest are read by
+/// pair, each pair once whatever groups want it. Pure.
+fn reads(known: &[(String, String, String)]) -> Vec<Read> {
+    let mut per_group: BTreeMap<&str, usize> = BTreeMap::new();
+    for (group, ..) in known {
+        *per_group.entry(group).or_default() += 1;
+    }
+    let mut reads: BTreeSet<Read> = BTreeSet::new();
+    for (group, arn, account) in known {
+        if per_group[group.as_str()] > 1 {
+            reads.insert(Read::Group(group.clone()));
+        } else {
+            reads.insert(Read::Pair(arn.clone(), account.clone()));
+        }
+    }
+    reads.into_iter().collect()
 }
 
 /// With `--prune`: every assignment of a configured permission set that a
@@ -500,9 +548,6 @@ pub(crate) fn plan(
     plan
 }
 
-/// How long one assignment may stay IN_PROGRESS.
-const CREATION_TIMEOUT: Duration = Duration::from_secs(600);
-
 async fn create(
     ctx: &Cx,
     facts: &Mutex<&mut Facts>,
@@ -526,33 +571,29 @@ async fn create(
     let ps_arn = ps_arn
         .ok_or_else(|| anyhow::anyhow!("permission set {permission_set} does not exist yet"))?;
     let group_id = group_id.ok_or_else(|| anyhow::anyhow!("group {group} does not exist yet"))?;
-    // AWS allows about 10 outstanding creations; the permit covers create and poll.
+    // AWS allows 15 outstanding creations; the permit covers the creation
+    // until AWS says it is done.
     let _permit = ctx.aws.pacer.assignment_creations.acquire().await?;
-    let mut status =
-        create_group_assignment(&ctx.aws, &instance, account, &ps_arn, &group_id).await?;
-    let deadline = tokio::time::Instant::now() + CREATION_TIMEOUT;
-    let mut delay = Duration::from_millis(500);
-    loop {
-        match status {
-            AsyncStatus::Succeeded => return Ok(()),
-            AsyncStatus::Failed(reason) => {
-                return Err(UserError::new("AWS reported the assignment FAILED")
-                    .caused_by(reason)
-                    .into())
-            }
+    let status =
+        match create_group_assignment(&ctx.aws, &instance, account, &ps_arn, &group_id).await? {
             AsyncStatus::InProgress(request_id) => {
-                if tokio::time::Instant::now() >= deadline {
-                    return Err(UserError::new(
-                        "the assignment is still IN_PROGRESS after 10 minutes",
-                    )
-                    .hint("check it in the Identity Center console, then run the step again")
-                    .into());
-                }
-                tokio::time::sleep(delay).await;
-                delay = (delay * 3 / 2).min(Duration::from_secs(5));
-                status = describe_assignment_creation(&ctx.aws, &instance, &request_id).await?;
+                ctx.aws
+                    .creations
+                    .wait(&ctx.aws, &instance, &request_id)
+                    .await?
             }
-        }
+            done => done,
+        };
+    match status {
+        AsyncStatus::Succeeded => Ok(()),
+        AsyncStatus::Failed(reason) => Err(UserError::new("AWS reported the assignment FAILED")
+            .caused_by(reason)
+            .into()),
+        AsyncStatus::InProgress(_) => Err(UserError::new(
+            "the assignment is still IN_PROGRESS after 10 minutes",
+        )
+        .hint("check it in the Identity Center console, then run the step again")
+        .into()),
     }
 }
 
@@ -560,6 +601,28 @@ async fn create(
 mod tests {
     use super::*;
     use crate::config::parse;
+
+    #[test]
+    fn a_group_on_many_accounts_is_one_read_and_single_pairs_are_read_once() {
+        let t = |g: &str, a: &str, acct: &str| (g.to_string(), a.to_string(), acct.to_string());
+        let known = vec![
+            t("g-admins", "ps-admin", "111111111111"),
+            t("g-admins", "ps-admin", "222222222222"),
+            t("g-admins", "ps-admin", "333333333333"),
+            t("g-ro-1", "ps-ro", "111111111111"),
+            t("g-ro-2", "ps-ro", "222222222222"),
+            // Another group wanting the same pair: the pair is read once.
+            t("g-ro-2b", "ps-ro", "222222222222"),
+        ];
+        assert_eq!(
+            reads(&known),
+            vec![
+                Read::Pair("ps-ro".into(), "111111111111".into()),
+                Read::Pair("ps-ro".into(), "222222222222".into()),
+                Read::Group("g-admins".into()),
+            ]
+        );
+    }
 
     fn accounts() -> Vec<Account> {
         vec![

@@ -134,6 +134,10 @@ impl Step for Groups {
         true
     }
 
+    fn joins_the_graph(&self) -> bool {
+        true
+    }
+
     /// Groups follow from the accounts chosen for each permission set, so
     /// that question comes with the groups step (and again on "Change
     /// answers" at the assignments step).

@@ -144,6 +144,14 @@ pub(crate) trait Step: Sync {
         true
     }
 
+    /// Whether `init --yes` applies this step's actions in one dependency
+    /// graph with its neighbours that do too (the Identity Center
+    /// resources: each action starts once what it needs exists, whatever
+    /// step it belongs to). Steps with console work or files stay apart.
+    fn joins_the_graph(&self) -> bool {
+        false
+    }
+
     /// The wizard's questions; every answer is saved to the config. `force`:
     /// ask again although the config has answers ("Change answers").
     fn ask<'a, 'p: 'a>(
@@ -186,6 +194,7 @@ pub(crate) trait AnyStep: Sync {
     ) -> LocalBoxFuture<'a, Result<()>>;
     fn has_questions(&self) -> bool;
     fn later_steps_need_it(&self) -> bool;
+    fn joins_the_graph(&self) -> bool;
     fn ask<'a, 'p: 'a>(
         &'a self,
         person: &'a mut Person<'p>,
@@ -230,6 +239,9 @@ impl<S: Step> AnyStep for S {
     }
     fn later_steps_need_it(&self) -> bool {
         Step::later_steps_need_it(self)
+    }
+    fn joins_the_graph(&self) -> bool {
+        Step::joins_the_graph(self)
     }
     fn ask<'a, 'p: 'a>(
         &'a self,

@@ -166,6 +166,10 @@ impl Step for Users {
         true
     }
 
+    fn joins_the_graph(&self) -> bool {
+        true
+    }
+
     fn ask<'a, 'p: 'a>(
         &'a self,
         person: &'a mut Person<'p>,

@@ -260,6 +260,10 @@ impl Step for PermissionSets {
         true
     }
 
+    fn joins_the_graph(&self) -> bool {
+        true
+    }
+
     fn ask<'a, 'p: 'a>(
         &'a self,
         person: &'a mut Person<'p>,
