@@ -4,7 +4,8 @@
     faultproxy.py --upstream http://127.0.0.1:PORT --log FILE [options]
 
 Prints "PORT <n>" on its first line of stdout once it listens on loopback.
-Appends one JSON line per request to FILE: {"op", "service", "fault"}, plus
+Appends one JSON line per request to FILE: {"op", "service", "fault", "at"
+(Unix time the answer was decided)}, plus
 "why" when the request was refused as invalid (fault "invalid"), "by":
 "proxy" when the proxy answered without moto, "unknown" listing members the
 model does not know (accepted: AWS's JSON services ignore them), and
@@ -394,7 +395,7 @@ class Proxy(BaseHTTPRequestHandler):
         pass
 
     def record(self, op, service, fault, **extra):
-        entry = {"op": op, "service": service, "fault": fault}
+        entry = {"op": op, "service": service, "fault": fault, "at": round(time.time(), 3)}
         entry.update({k: v for k, v in extra.items() if v is not None})
         with LOCK:
             with open(ARGS.log, "a") as f:

@@ -783,7 +783,9 @@ pub(crate) async fn delete_assignment(
     };
     let status = match status {
         AsyncStatus::InProgress(request_id) => {
-            aws.deletions.wait(aws, instance, &request_id).await?
+            aws.deletions
+                .wait(aws, instance, &request_id, || ())
+                .await?
         }
         done => done,
     };

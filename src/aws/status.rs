@@ -33,17 +33,24 @@ pub(crate) enum Kind {
 /// How often the board lists what is still in progress while anything
 /// waits: at one second per assignment (what AWS takes), a quarter second
 /// adds an eighth of a second on average and costs four calls a second.
-const CADENCE: Duration = Duration::from_millis(250);
+const CADENCE: Duration = Duration::from_millis(200);
+
+/// How often finished requests are checked against the FAILED list: their
+/// slot is free already, so this can wait for a few to gather.
+const OUTCOME_CADENCE: Duration = Duration::from_millis(1000);
 
 /// How long one request may stay IN_PROGRESS.
 pub(crate) const TIMEOUT: Duration = Duration::from_secs(600);
 
 #[derive(Default)]
 struct Board {
-    /// Request id -> when it joined.
-    waiting: HashMap<String, Instant>,
-    finished: HashMap<String, AsyncStatus>,
+    /// Requests IN_PROGRESS (or not seen otherwise yet): id -> when it joined.
+    running: HashMap<String, Instant>,
+    /// Requests that left IN_PROGRESS, outcome not known yet.
+    finished: HashSet<String>,
+    outcomes: HashMap<String, AsyncStatus>,
     last_poll: Option<Instant>,
+    last_outcomes: Option<Instant>,
     /// The instance the requests belong to (one per run).
     instance: String,
 }
@@ -79,88 +86,135 @@ impl StatusBoard {
         }
     }
 
-    /// Waits until request `id` is no longer IN_PROGRESS; its outcome.
+    /// Waits until request `id` is no longer IN_PROGRESS (AWS's limit of
+    /// outstanding requests counts only those), then for its outcome.
+    /// `finished` runs in between: the caller frees its slot there.
     pub(crate) async fn wait(
         &self,
         aws: &Aws,
         instance: &str,
         id: &str,
+        finished: impl FnOnce(),
     ) -> Result<AsyncStatus, AwsError> {
         let joined = Instant::now();
         {
             let mut b = self.board.lock().expect("status board");
             b.instance = instance.to_string();
-            b.waiting.insert(id.to_string(), joined);
+            b.running.insert(id.to_string(), joined);
         }
-        let result = self.wait_joined(aws, id, joined).await;
+        let result = self.until_finished(aws, id, joined).await;
+        finished();
+        let result = match result {
+            Ok(None) => self.until_known(aws, id).await,
+            other => other.map(|s| s.expect("known")),
+        };
         let mut b = self.board.lock().expect("status board");
-        b.waiting.remove(id);
+        b.running.remove(id);
         b.finished.remove(id);
+        b.outcomes.remove(id);
         result
     }
 
-    async fn wait_joined(
+    /// Until `id` left IN_PROGRESS: `None`, or its outcome when that is
+    /// known already (described, or the timeout).
+    async fn until_finished(
         &self,
         aws: &Aws,
         id: &str,
         joined: Instant,
-    ) -> Result<AsyncStatus, AwsError> {
+    ) -> Result<Option<AsyncStatus>, AwsError> {
         loop {
             if self.describe_each.load(Ordering::Relaxed) {
-                return self.describe_until_done(aws, id, joined).await;
+                return self.describe_until_done(aws, id, joined).await.map(Some);
             }
-            let polled = self.polled.notified();
-            tokio::pin!(polled);
-            polled.as_mut().enable();
-            if let Some(done) = self.board.lock().expect("status board").finished.remove(id) {
-                return Ok(done);
+            if !self
+                .board
+                .lock()
+                .expect("status board")
+                .running
+                .contains_key(id)
+            {
+                return Ok(None);
             }
             if joined.elapsed() > TIMEOUT {
-                return Ok(AsyncStatus::InProgress(id.to_string()));
+                return Ok(Some(AsyncStatus::InProgress(id.to_string())));
             }
-            match self.polling.try_lock() {
-                Ok(_turn) => {
-                    let next = self
-                        .board
-                        .lock()
-                        .expect("status board")
-                        .last_poll
-                        .map_or(joined + CADENCE, |at| at + CADENCE)
-                        .max(joined + CADENCE);
-                    tokio::time::sleep_until(next).await;
-                    let outcome = self.poll(aws).await;
-                    self.polled.notify_waiters();
-                    match outcome {
-                        Ok(()) => {}
-                        Err(e) if unusable(&e) => {
-                            tracing::debug!(
-                                "{}: {e}; describing each request",
-                                self.action("list")
-                            );
-                            self.describe_each.store(true, Ordering::Relaxed);
-                        }
-                        Err(e) => return Err(e),
+            self.take_a_turn(aws).await?;
+        }
+    }
+
+    /// Until the outcome of finished request `id` is known.
+    async fn until_known(&self, aws: &Aws, id: &str) -> Result<AsyncStatus, AwsError> {
+        loop {
+            if let Some(done) = self.board.lock().expect("status board").outcomes.remove(id) {
+                return Ok(done);
+            }
+            if self.describe_each.load(Ordering::Relaxed) {
+                let instance = self.board.lock().expect("status board").instance.clone();
+                return self.describe(aws, &instance, id).await;
+            }
+            self.take_a_turn(aws).await?;
+        }
+    }
+
+    /// Polls for everyone if nobody is, on the board's cadence; else waits
+    /// for whoever is to say they did.
+    async fn take_a_turn(&self, aws: &Aws) -> Result<(), AwsError> {
+        let polled = self.polled.notified();
+        tokio::pin!(polled);
+        polled.as_mut().enable();
+        match self.polling.try_lock() {
+            Ok(_turn) => {
+                let next = {
+                    let b = self.board.lock().expect("status board");
+                    let first = b
+                        .running
+                        .values()
+                        .min()
+                        .copied()
+                        .unwrap_or_else(Instant::now);
+                    b.last_poll.map_or(first, |at| at.max(first)) + CADENCE
+                };
+                tokio::time::sleep_until(next).await;
+                // What left IN_PROGRESS is told at once (its slot is free);
+                // outcomes after, on their own cadence.
+                let outcome = match self.poll_running(aws).await {
+                    Ok(()) => {
+                        self.polled.notify_waiters();
+                        self.poll_outcomes(aws).await
                     }
+                    Err(e) => Err(e),
+                };
+                self.polled.notify_waiters();
+                match outcome {
+                    Ok(()) => Ok(()),
+                    Err(e) if unusable(&e) => {
+                        tracing::debug!("{}: {e}; describing each request", self.action("list"));
+                        self.describe_each.store(true, Ordering::Relaxed);
+                        Ok(())
+                    }
+                    Err(e) => Err(e),
                 }
-                // Someone else polls: their list answers for this request too.
-                Err(_) => {
-                    let _ = tokio::time::timeout(CADENCE * 8, polled).await;
-                }
+            }
+            // Someone else polls: their lists answer for this request too.
+            Err(_) => {
+                let _ = tokio::time::timeout(CADENCE * 8, polled).await;
+                Ok(())
             }
         }
     }
 
-    /// One look for everyone waiting: what is still IN_PROGRESS, and of
-    /// what is not, what FAILED (described, for the reason).
-    async fn poll(&self, aws: &Aws) -> Result<(), AwsError> {
+    /// One look for everyone waiting: what is still IN_PROGRESS. A request
+    /// that joined after the look began is not judged by it.
+    async fn poll_running(&self, aws: &Aws) -> Result<(), AwsError> {
         let started = Instant::now();
         let (instance, asked): (String, Vec<String>) = {
             let mut b = self.board.lock().expect("status board");
             b.last_poll = Some(started);
             let asked = b
-                .waiting
+                .running
                 .iter()
-                .filter(|(id, _)| !b.finished.contains_key(*id))
+                .filter(|(_, joined)| **joined < started)
                 .map(|(id, _)| id.clone())
                 .collect();
             (b.instance.clone(), asked)
@@ -169,16 +223,32 @@ impl StatusBoard {
             return Ok(());
         }
         let running = self.list(aws, &instance, StatusValues::InProgress).await?;
-        let done: Vec<String> = asked
-            .into_iter()
-            .filter(|id| !running.contains(id))
-            .collect();
-        if done.is_empty() {
-            return Ok(());
+        let mut b = self.board.lock().expect("status board");
+        for id in asked.into_iter().filter(|id| !running.contains(id)) {
+            b.running.remove(&id);
+            b.finished.insert(id);
         }
+        Ok(())
+    }
+
+    /// On its own slower cadence (at once when nothing runs any more):
+    /// which finished requests FAILED (described, for the reason), and so
+    /// which SUCCEEDED.
+    async fn poll_outcomes(&self, aws: &Aws) -> Result<(), AwsError> {
+        let now = Instant::now();
+        let (instance, settle): (String, Vec<String>) = {
+            let mut b = self.board.lock().expect("status board");
+            let due = b.running.is_empty()
+                || b.last_outcomes.is_none_or(|at| now - at >= OUTCOME_CADENCE);
+            if !due || b.finished.is_empty() {
+                return Ok(());
+            }
+            b.last_outcomes = Some(now);
+            (b.instance.clone(), b.finished.iter().cloned().collect())
+        };
         let failed = self.list(aws, &instance, StatusValues::Failed).await?;
         let mut outcomes = Vec::new();
-        for id in done {
+        for id in settle {
             let outcome = if failed.contains(&id) {
                 // Only a failure is described: its reason is worth a call.
                 self.describe(aws, &instance, &id).await?
@@ -187,11 +257,11 @@ impl StatusBoard {
             };
             outcomes.push((id, outcome));
         }
-        self.board
-            .lock()
-            .expect("status board")
-            .finished
-            .extend(outcomes);
+        let mut b = self.board.lock().expect("status board");
+        for (id, outcome) in outcomes {
+            b.finished.remove(&id);
+            b.outcomes.insert(id, outcome);
+        }
         Ok(())
     }
 

@@ -135,10 +135,12 @@ fn graph<'p>(plans: &[&'p StepPlan]) -> Vec<Node<'p>> {
 
 /// How many actions of one rate bucket may be in flight: enough to keep
 /// the bucket at its rate over a slow round trip. sso-admin also holds an
-/// action for each outstanding assignment creation while AWS works on it.
+/// action for each outstanding assignment creation while AWS works on it,
+/// and for each finished one until its outcome is known (its slot among
+/// AWS's outstanding creations is free by then): room for both, and more.
 fn in_flight_limit(cx: &Cx, bucket: &str) -> usize {
     match bucket {
-        "sso-admin" => cx.aws.pacer.creations_limit + 8,
+        "sso-admin" => 3 * cx.aws.pacer.creations_limit + 8,
         "other" => cx.aws.pacer.concurrency,
         _ => 8,
     }

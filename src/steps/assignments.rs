@@ -572,14 +572,14 @@ async fn create(
         .ok_or_else(|| anyhow::anyhow!("permission set {permission_set} does not exist yet"))?;
     let group_id = group_id.ok_or_else(|| anyhow::anyhow!("group {group} does not exist yet"))?;
     // AWS allows 15 outstanding creations; the permit covers the creation
-    // until AWS says it is done.
-    let _permit = ctx.aws.pacer.assignment_creations.acquire().await?;
+    // until it leaves IN_PROGRESS.
+    let permit = ctx.aws.pacer.assignment_creations.acquire().await?;
     let status =
         match create_group_assignment(&ctx.aws, &instance, account, &ps_arn, &group_id).await? {
             AsyncStatus::InProgress(request_id) => {
                 ctx.aws
                     .creations
-                    .wait(&ctx.aws, &instance, &request_id)
+                    .wait(&ctx.aws, &instance, &request_id, || drop(permit))
                     .await?
             }
             done => done,

@@ -73,6 +73,22 @@ impl FaultProxy {
             .collect()
     }
 
+    /// Every request's operation and when the proxy decided its answer
+    /// (Unix seconds), in order: where a run's time went.
+    pub fn request_times(&self) -> Vec<(String, f64)> {
+        std::fs::read_to_string(&self.log)
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .map(|v| {
+                (
+                    v["op"].as_str().unwrap_or("").to_string(),
+                    v["at"].as_f64().unwrap_or(0.0),
+                )
+            })
+            .collect()
+    }
+
     /// Requests AWS would have refused: (operation, why).
     pub fn invalid(&self) -> Vec<(String, String)> {
         std::fs::read_to_string(&self.log)

@@ -436,25 +436,26 @@ async fn missing_policies(ctx: &Cx, existing: &[ObservedSet]) -> Result<Vec<(Str
             ));
         }
     }
-    let mut known: BTreeMap<String, bool> = BTreeMap::new();
-    let mut missing = Vec::new();
-    for (at, arn) in wanted {
-        if attached.contains(arn.as_str()) {
-            continue;
-        }
-        let exists = match known.get(&arn) {
-            Some(e) => *e,
-            None => {
-                let e = crate::aws::iam::policy_exists(&ctx.aws.iam, &arn).await?;
-                known.insert(arn.clone(), e);
-                e
-            }
-        };
-        if !exists {
-            missing.push((at, arn));
-        }
-    }
-    Ok(missing)
+    // Each distinct policy asked about once, all at once.
+    let ask: BTreeSet<&str> = wanted
+        .iter()
+        .map(|(_, arn)| arn.as_str())
+        .filter(|arn| !attached.contains(arn))
+        .collect();
+    let known: BTreeMap<&str, bool> = stream::iter(ask)
+        .map(|arn| async move {
+            crate::aws::iam::policy_exists(&ctx.aws.iam, arn)
+                .await
+                .map(|e| (arn, e))
+        })
+        .buffer_unordered(8)
+        .try_collect()
+        .await?;
+    Ok(wanted
+        .iter()
+        .filter(|(_, arn)| known.get(arn.as_str()) == Some(&false))
+        .cloned()
+        .collect())
 }
 
 fn missing_policies_error(missing: &[(String, String)]) -> UserError {
