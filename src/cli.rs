@@ -105,6 +105,43 @@ pub enum Command {
         #[arg(long, value_name = "NAME")]
         iam_user: Option<String>,
     },
+    /// Sign in to Identity Center (the device code flow); the token is
+    /// cached where the AWS CLI v2 and the SDKs look for it
+    ///
+    /// Signs in to --sso-session NAME, or to the session of --profile NAME,
+    /// or to [cli] session_name from the config, or to the only
+    /// [sso-session] in the AWS CLI config. Prints the page to open and the
+    /// code to check there, and opens a browser unless --no-browser (or
+    /// there is no display).
+    Login {
+        /// The [sso-session NAME] of the AWS CLI config to sign in to
+        #[arg(long, value_name = "NAME")]
+        sso_session: Option<String>,
+        /// Print the page to open; do not open a browser
+        #[arg(long)]
+        no_browser: bool,
+    },
+    /// Print credential_process JSON for an SSO profile (--profile NAME)
+    ///
+    /// For tools that cannot read an SSO profile:
+    /// `credential_process = ssosetup credentials --profile NAME`. Uses the
+    /// cached sign-in (refreshed when it is about to expire); not signed in,
+    /// it exits 1 and says to run `ssosetup login`.
+    Credentials,
+    /// Run a command with an SSO profile's role credentials (--profile NAME)
+    ///
+    /// Sets AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN and,
+    /// when the profile has a region, AWS_REGION and AWS_DEFAULT_REGION;
+    /// exits with the command's exit code.
+    Exec {
+        /// The command and its arguments, after --
+        #[arg(
+            trailing_var_arg = true,
+            allow_hyphen_values = true,
+            value_name = "COMMAND"
+        )]
+        command: Vec<String>,
+    },
     /// Show where each step stands (read-only)
     Status,
     /// Print a shell completion script to stdout

@@ -124,6 +124,21 @@ pub(crate) fn write_atomically(
     bytes: &[u8],
     new_mode: u32,
 ) -> std::io::Result<PathBuf> {
+    write_with_mode(path, bytes, |existing| existing.unwrap_or(new_mode))
+}
+
+/// [`write_atomically`] for a file that holds a secret (a token): mode
+/// 0600 when new, and never wider than 0600 (an existing file's extra
+/// permissions are dropped).
+pub(crate) fn write_secret(path: &Path, bytes: &[u8]) -> std::io::Result<PathBuf> {
+    write_with_mode(path, bytes, |existing| existing.unwrap_or(0o600) & 0o600)
+}
+
+fn write_with_mode(
+    path: &Path,
+    bytes: &[u8],
+    mode_of: impl FnOnce(Option<u32>) -> u32,
+) -> std::io::Result<PathBuf> {
     use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
     let target = write_target(path)?;
     let dir = match target.parent() {
@@ -136,11 +151,11 @@ pub(crate) fn write_atomically(
             .mode(0o700)
             .create(&dir)?;
     }
-    let mode = match std::fs::metadata(&target) {
-        Ok(m) => m.permissions().mode() & 0o7777,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => new_mode,
+    let mode = mode_of(match std::fs::metadata(&target) {
+        Ok(m) => Some(m.permissions().mode() & 0o7777),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
         Err(e) => return Err(e),
-    };
+    });
     let mut tmp = tempfile::NamedTempFile::new_in(&dir)?;
     std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(mode))?;
     tmp.write_all(bytes)?;

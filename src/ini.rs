@@ -245,6 +245,37 @@ impl ConfigFile {
         }
     }
 
+    /// The names of every section, in file order.
+    pub(crate) fn section_names(&self) -> Vec<&str> {
+        self.blocks
+            .iter()
+            .filter_map(|b| b.name.as_deref())
+            .collect()
+    }
+
+    /// The value of `key` in section `name`, as the AWS CLI reads it: a
+    /// `key = value` line at the section's top level (indented lines are
+    /// sub-settings), comments and blank lines skipped; the last one wins.
+    pub(crate) fn value(&self, name: &str, key: &str) -> Option<String> {
+        let raw = self.section_text(name)?;
+        let mut found = None;
+        for line in raw.lines().skip(1) {
+            if line.starts_with([' ', '\t']) {
+                continue;
+            }
+            let t = line.trim();
+            if t.is_empty() || t.starts_with(['#', ';']) {
+                continue;
+            }
+            if let Some((k, v)) = t.split_once('=') {
+                if k.trim() == key {
+                    found = Some(v.trim().to_string());
+                }
+            }
+        }
+        found
+    }
+
     /// Removes section `name` and the blank lines that followed it.
     pub(crate) fn remove(&mut self, name: &str) {
         if let Some(i) = self.find(name) {
@@ -256,6 +287,36 @@ impl ConfigFile {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn values_are_read_as_the_aws_cli_reads_them() {
+        let file = ConfigFile::parse(
+            "[default]\nregion = eu-west-1\n[profile dev]\n# a comment\nsso_session = corp\nsso_account_id=111111111111\ns3 =\n  max_concurrent_requests = 20\nsso_role_name = Admin\n[sso-session corp]\nsso_start_url = https://d-1234567890.awsapps.com/start\n",
+        );
+        assert_eq!(
+            file.section_names(),
+            ["default", "profile dev", "sso-session corp"]
+        );
+        assert_eq!(
+            file.value("profile dev", "sso_session").as_deref(),
+            Some("corp")
+        );
+        assert_eq!(
+            file.value("profile dev", "sso_account_id").as_deref(),
+            Some("111111111111")
+        );
+        assert_eq!(
+            file.value("profile dev", "sso_role_name").as_deref(),
+            Some("Admin")
+        );
+        assert_eq!(
+            file.value("profile dev", "max_concurrent_requests"),
+            None,
+            "a sub-setting"
+        );
+        assert_eq!(file.value("profile dev", "region"), None);
+        assert_eq!(file.value("profile nope", "region"), None);
+    }
 
     fn profile(name: &str, account: &str) -> Section {
         Section::new(

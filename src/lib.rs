@@ -30,6 +30,7 @@ mod plan;
 mod run;
 #[cfg(test)]
 mod sdk_tests;
+mod signin;
 mod steps;
 mod ui;
 mod wizard;
@@ -51,8 +52,13 @@ pub async fn run(cli: Cli) -> u8 {
     init_tracing(cli.global.verbose, cli.global.quiet);
     let printer = Printer::new(cli.global.quiet);
     exit_on_ctrl_c();
-    match run_command(cli, &printer).await {
-        Ok(()) => exit::OK,
+    let outcome = match &cli.command {
+        // The command's own exit code, passed on.
+        Command::Exec { command } => signin::exec(cli.global.profile.as_deref(), command).await,
+        _ => run_command(cli, &printer).await.map(|()| exit::OK),
+    };
+    match outcome {
+        Ok(code) => code,
         Err(e) => {
             let code = error::exit_code(&e);
             if code == exit::INTERRUPTED {
@@ -77,6 +83,14 @@ async fn run_command(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
             clap_mangen::Man::new(Cli::command()).render(&mut out)?;
             return Ok(out.flush()?);
         }
+        Command::Login {
+            sso_session,
+            no_browser,
+        } => {
+            return login(&cli.global, sso_session.as_deref(), *no_browser, printer).await;
+        }
+        Command::Credentials => return signin::credentials(cli.global.profile.as_deref()).await,
+        Command::Exec { .. } => unreachable!("exec is run before"),
         Command::Init { .. } => steps::STEPS.iter().map(|s| s.id()).collect(),
         Command::Step(c) => vec![c.step],
         Command::Status | Command::Import { .. } | Command::Offboard { .. } => Vec::new(),
@@ -137,6 +151,33 @@ async fn run_command(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
         }
         _ => run::run(&mut session, &steps, mode).await,
     }
+}
+
+/// `ssosetup login`: signs in to the session the flags, the config or the
+/// AWS CLI config name (no AWS credentials needed).
+async fn login(
+    global: &cli::GlobalArgs,
+    sso_session: Option<&str>,
+    no_browser: bool,
+    printer: &Printer,
+) -> anyhow::Result<()> {
+    if sso_session.is_some() && global.profile.is_some() {
+        return Err(
+            UserError::new("login takes --sso-session or --profile, not both")
+                .hint("--profile NAME signs in to that profile's sso-session")
+                .into(),
+        );
+    }
+    let config = LoadedConfig::load_or_new(global.config.as_deref())?;
+    let configured = config.config.cli.as_ref().map(|c| c.session_name.clone());
+    let mut prompt = ui::prompt::for_run(global.yes);
+    let session = signin::choose_session(
+        sso_session,
+        global.profile.as_deref(),
+        configured.as_deref(),
+        &mut *prompt,
+    )?;
+    signin::login(&session, no_browser, printer).await
 }
 
 /// The flags that the parser cannot check, and a word about the config.

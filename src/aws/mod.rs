@@ -11,6 +11,7 @@ pub(crate) mod organizations;
 pub(crate) mod pace;
 pub(crate) mod profile;
 pub(crate) mod regions;
+pub(crate) mod signin;
 pub(crate) mod ssoadmin;
 pub(crate) mod status;
 pub(crate) mod sts;

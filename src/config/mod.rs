@@ -160,6 +160,10 @@ pub(crate) struct CliConfig {
     pub output: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile_names: Option<String>,
+    /// Also write `[profile NAME-legacy]` with `credential_process` (and no
+    /// `sso_*` key), for tools that cannot read an SSO profile.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub legacy_profiles: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

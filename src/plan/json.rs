@@ -544,6 +544,10 @@ pub(crate) struct StatusDocument {
     /// The ACTIVE instance in the home region, if any.
     pub instance: Option<Instance>,
     pub portal_url: Option<String>,
+    /// The `[cli]` session's sign-in: whether a token is cached and until
+    /// when (never the token).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sign_in: Option<String>,
     pub steps: Vec<StepStatus>,
 }
 

@@ -63,12 +63,19 @@ pub(crate) async fn status(s: &Session) -> Result<()> {
         rows.push((step.id(), state, detail));
     }
     let portal = facts.active_instance().and_then(|i| i.default_portal_url());
+    let sign_in = ctx
+        .config
+        .config
+        .cli
+        .as_ref()
+        .map(|c| crate::signin::token_state(&c.session_name));
     if s.output == OutputFormat::Json {
         let doc = StatusDocument {
             caller: CallerInfo::new(&caller, &ctx.aws.credentials.to_string()),
             region: ctx.aws.region.clone(),
             instance: facts.active_instance().cloned(),
             portal_url: portal,
+            sign_in,
             steps: rows
                 .iter()
                 .map(|(step, state, detail)| StepStatus {
@@ -98,6 +105,9 @@ pub(crate) async fn status(s: &Session) -> Result<()> {
             ));
         }
         None => ctx.out.data("Instance:    none in this region"),
+    }
+    if let Some(line) = &sign_in {
+        ctx.out.data(&format!("Sign-in:     {line}"));
     }
     ctx.out.data("");
     let width = STEPS.iter().map(|s| s.id().name().len()).max().unwrap_or(0);

@@ -97,11 +97,14 @@ pub(crate) fn profile_names(template: &str, reach: &[Reach]) -> Result<Vec<Strin
 }
 
 /// The sections to write. Pure.
+/// `exe` is this ssosetup's absolute path, for the legacy profiles'
+/// `credential_process`.
 pub(crate) fn sections(
     cli: &CliConfig,
     start_url: &str,
     sso_region: &str,
     reach: &[Reach],
+    exe: Option<&str>,
 ) -> Result<Vec<Section>, UserError> {
     let names = profile_names(
         cli.profile_names.as_deref().unwrap_or(DEFAULT_TEMPLATE),
@@ -138,7 +141,50 @@ pub(crate) fn sections(
         }
         out.push(Section::new(Section::profile_header(name), entries).map_err(unsafe_value)?);
     }
+    if cli.legacy_profiles {
+        let exe = credential_process_program(exe).map_err(unsafe_value)?;
+        for name in &names {
+            // No sso_* key: SDKs that take the SSO path on sight of one
+            // (and fail on an sso-session) never see one here.
+            let mut entries = vec![(
+                "credential_process".to_string(),
+                format!("{exe} credentials --profile {name}"),
+            )];
+            if let Some(region) = &cli.default_region {
+                entries.push(("region".into(), region.clone()));
+            }
+            if let Some(output) = &cli.output {
+                entries.push(("output".into(), output.clone()));
+            }
+            out.push(
+                Section::new(Section::profile_header(&format!("{name}-legacy")), entries)
+                    .map_err(unsafe_value)?,
+            );
+        }
+    }
     Ok(out)
+}
+
+/// This program's path as `credential_process` runs it: the AWS CLI and the
+/// SDKs split the line as a POSIX shell does, so a path with spaces is
+/// quoted; one with quotes or backslashes is refused. Pure.
+fn credential_process_program(exe: Option<&str>) -> Result<String, String> {
+    let exe = exe.ok_or("the path of this ssosetup binary is not known")?;
+    if !exe.starts_with('/') {
+        return Err(format!(
+            "the path of this ssosetup binary is not absolute: {exe}"
+        ));
+    }
+    if exe.contains(['"', '\\', '\'', '$', '`']) {
+        return Err(format!(
+            "the path of this ssosetup binary has characters a shell would read: {exe}"
+        ));
+    }
+    Ok(if exe.contains(char::is_whitespace) {
+        format!("\"{exe}\"")
+    } else {
+        exe.to_string()
+    })
 }
 
 /// What writing `sections` into `file` would do, without the changes that
@@ -224,6 +270,8 @@ pub(crate) struct Seen {
     path: PathBuf,
     /// The file's text; `None` when there is no file.
     file: Option<String>,
+    /// This program's absolute path (for legacy profiles).
+    exe: Option<String>,
 }
 
 impl Step for CliProfiles {
@@ -334,6 +382,9 @@ async fn observe(ctx: &Cx, facts: &mut Facts) -> Result<Option<Seen>> {
         account_names,
         path,
         file,
+        exe: std::env::current_exe()
+            .ok()
+            .map(|p| p.display().to_string()),
     }))
 }
 
@@ -396,7 +447,7 @@ fn plan(seen: Option<&Seen>, config: &Config, facts: &Facts) -> StepPlan {
             "user {user} has no assignments yet: no profiles to write"
         ));
     }
-    let sections = match sections(cli, &start_url, &facts.region, &reach) {
+    let sections = match sections(cli, &start_url, &facts.region, &reach, seen.exe.as_deref()) {
         Ok(s) => s,
         Err(e) => {
             plan.blocker = Some(e);
@@ -409,12 +460,18 @@ fn plan(seen: Option<&Seen>, config: &Config, facts: &Facts) -> StepPlan {
         .map(|s| s.name().trim_start_matches("profile ").to_string());
     plan.closing = vec![
         String::new(),
-        "Sign in once, then use any of the profiles:".into(),
-        format!("  aws sso login --sso-session {}", cli.session_name),
+        "Sign in once a day, then use any of the profiles:".into(),
+        format!(
+            "  ssosetup login --sso-session {0}    (or: aws sso login --sso-session {0})",
+            cli.session_name
+        ),
     ];
     if let Some(p) = first_profile {
         plan.closing
             .push(format!("  aws sts get-caller-identity --profile {p}"));
+        plan.closing.push(format!(
+            "  ssosetup exec --profile {p} -- <a tool that cannot read SSO profiles>"
+        ));
     }
     plan
 }
@@ -687,7 +744,11 @@ async fn ask(person: &mut Person<'_>, force: bool) -> Result<()> {
         user: Some(users[user].clone()),
         default_region: Some(default_region),
         output: previous.as_ref().and_then(|c| c.output.clone()),
-        profile_names: previous.and_then(|c| c.profile_names),
+        profile_names: previous.as_ref().and_then(|c| c.profile_names.clone()),
+        legacy_profiles: prompt.confirm(
+            "Do you use tools that cannot sign in with SSO, such as Terraform before 0.14? (adds NAME-legacy profiles that get credentials through ssosetup)",
+            previous.is_some_and(|c| c.legacy_profiles),
+        )?,
     });
     ctx.config.save()
 }
@@ -712,6 +773,54 @@ mod tests {
             default_region: Some("eu-west-1".into()),
             output: Some("json".into()),
             profile_names: template.map(str::to_string),
+            legacy_profiles: false,
+        }
+    }
+
+    #[test]
+    fn legacy_profiles_get_credential_process_and_no_sso_key() {
+        let mut c = cli(None);
+        c.legacy_profiles = true;
+        let reach = [
+            reach("111111111111", "Admin"),
+            reach("222222222222", "ReadOnly"),
+        ];
+        let s = sections(
+            &c,
+            "https://x",
+            "us-east-1",
+            &reach,
+            Some("/opt/ss o/ssosetup"),
+        )
+        .unwrap();
+        let legacy: Vec<&Section> = s.iter().filter(|s| s.name().ends_with("-legacy")).collect();
+        assert_eq!(legacy.len(), 2);
+        let first = legacy[0];
+        let profile = s[1].name().trim_start_matches("profile ");
+        assert_eq!(first.name(), format!("profile {profile}-legacy"));
+        assert_eq!(
+            first.entries()[0],
+            (
+                "credential_process".to_string(),
+                format!("\"/opt/ss o/ssosetup\" credentials --profile {profile}")
+            )
+        );
+        assert!(first.entries().iter().all(|(k, _)| !k.starts_with("sso_")));
+        assert!(first
+            .entries()
+            .iter()
+            .any(|(k, v)| k == "region" && v == "eu-west-1"));
+        // A path a shell would read otherwise is refused, not written.
+        for bad in [
+            None,
+            Some("ssosetup"),
+            Some("/tmp/$(x)/ssosetup"),
+            Some("/a\"b"),
+        ] {
+            assert!(
+                sections(&c, "https://x", "us-east-1", &reach, bad).is_err(),
+                "{bad:?}"
+            );
         }
     }
 
@@ -722,6 +831,7 @@ mod tests {
             "https://d-1234567890.awsapps.com/start",
             "us-east-1",
             &[reach("111111111111", "Admin")],
+            None,
         )
         .unwrap();
         assert_eq!(s[0].name(), "sso-session personal");
@@ -768,8 +878,14 @@ mod tests {
         let file = ConfigFile::parse("[profile Admin-1]\nregion = x\n");
         let mut old = file.clone();
         old.put(&Section::new("profile Gone", vec![]).unwrap(), "personal");
-        let wanted =
-            sections(&cli(None), "https://x", "us-east-1", &[reach("1", "Admin")]).unwrap();
+        let wanted = sections(
+            &cli(None),
+            "https://x",
+            "us-east-1",
+            &[reach("1", "Admin")],
+            None,
+        )
+        .unwrap();
         let (merged, conflicts, stale) = merge(&old, "personal", &wanted);
         assert_eq!(conflicts, vec!["profile Admin-1"]);
         assert_eq!(stale, vec!["profile Gone"]);

@@ -15,6 +15,7 @@ mod plan_output;
 mod proxy;
 mod resilience;
 mod resources;
+mod signin;
 mod trust;
 mod wizard;
 

@@ -86,6 +86,7 @@ fn walk_everything(w: &mut Wizard) {
         "AWS access portal URL",
         "https://d-1234567890.awsapps.com/start\r",
     );
+    answer(w, "Do you use tools that cannot sign in with SSO", "n");
     answer(w, "What now?", "\r"); // cli-profiles
                                   // root-cleanup: moto's root user has no keys and never gets MFA.
     answer(w, "What now?", "\r"); // do the console steps now

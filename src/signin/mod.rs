@@ -1,0 +1,353 @@
+//! Every day after setup: `login` (the device authorization grant, its
+//! token written where the AWS CLI v2 and the SDKs look), `credentials`
+//! (credential_process JSON for an SSO profile, for tools that cannot read
+//! one) and `exec` (a command run with a role's credentials).
+//!
+//! Tokens, client secrets and role keys are secrets: none is ever printed
+//! or logged, at any verbosity; `credentials` writes only its JSON, to
+//! stdout, because that is its job.
+
+pub(crate) mod cache;
+pub(crate) mod profile;
+
+use std::time::{Duration, SystemTime};
+
+use anyhow::Result;
+use serde::Serialize;
+
+use crate::aws::signin::{Poll, Registration, RoleCredentials, SignIn};
+use crate::error::UserError;
+use crate::ini::ConfigFile;
+use crate::ui::{Printer, Prompter};
+use cache::CachedToken;
+use profile::{SsoProfile, SsoSession};
+
+/// A token this close to its end is refreshed first: botocore asks again
+/// within 15 minutes of a credential's expiry, so what ssosetup hands out
+/// must outlive that.
+const REFRESH_WINDOW: Duration = Duration::from_secs(15 * 60);
+/// A client registration this close to its end is not reused.
+const REGISTRATION_MARGIN: Duration = Duration::from_secs(24 * 3600);
+
+/// The AWS CLI config file, parsed.
+fn aws_config() -> Result<ConfigFile, UserError> {
+    let path = crate::steps::cli_profiles::config_path()?;
+    match crate::files::read_text(&path, 1024 * 1024) {
+        Ok(text) => Ok(ConfigFile::parse(&text)),
+        Err(crate::files::ReadError::Missing) => Ok(ConfigFile::parse("")),
+        Err(e) => {
+            Err(UserError::new(format!("cannot read {}", path.display())).caused_by(e.to_string()))
+        }
+    }
+}
+
+/// Which session `login` signs in to: `--sso-session`, else `--profile`'s,
+/// else `[cli] session_name` from ssosetup's config, else the only
+/// `[sso-session]` in the AWS config, else the person picks one.
+pub(crate) fn choose_session(
+    sso_session: Option<&str>,
+    profile: Option<&str>,
+    configured: Option<&str>,
+    prompt: &mut dyn Prompter,
+) -> Result<SsoSession> {
+    let file = aws_config()?;
+    if let Some(name) = sso_session {
+        return Ok(profile::session(&file, name)?);
+    }
+    if let Some(name) = profile {
+        return Ok(profile::profile(&file, name)?.session);
+    }
+    if let Some(name) = configured {
+        return Ok(profile::session(&file, name)?);
+    }
+    let known = profile::sessions(&file);
+    match known.as_slice() {
+        [] => Err(
+            UserError::new("the AWS CLI config has no [sso-session] to sign in to")
+                .hint("run `ssosetup cli-profiles` first (or pass --sso-session NAME)")
+                .into(),
+        ),
+        [one] => Ok(profile::session(&file, one)?),
+        many if prompt.interactive() => {
+            let i = prompt.select("Sign in to which SSO session?", many, 0)?;
+            Ok(profile::session(&file, &many[i])?)
+        }
+        many => Err(
+            UserError::new("the AWS CLI config has several SSO sessions")
+                .caused_by(format!("sessions: {}", many.join(", ")))
+                .hint("pass --sso-session NAME")
+                .into(),
+        ),
+    }
+}
+
+/// Whether a browser can be opened here.
+fn has_display() -> bool {
+    cfg!(target_os = "macos")
+        || ["DISPLAY", "WAYLAND_DISPLAY"]
+            .iter()
+            .any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()))
+}
+
+/// `ssosetup login`: the device authorization grant for `session`; the
+/// token is written to the shared cache.
+pub(crate) async fn login(session: &SsoSession, no_browser: bool, out: &Printer) -> Result<()> {
+    let key = session.cache_key();
+    let cached = cache::read(key).unwrap_or_else(|e| {
+        out.warn(&format!("{}; signing in again", e.message));
+        None
+    });
+    let api = SignIn::new(&session.region).await;
+    // The client registration is reused until it is about to expire.
+    let client = match cached
+        .as_ref()
+        .filter(|t| t.start_url == session.start_url)
+        .and_then(|t| t.registration(REGISTRATION_MARGIN))
+    {
+        Some(c) => c,
+        None => api.register().await?,
+    };
+    let auth = api.start(&client, &session.start_url).await?;
+    let url = auth
+        .verification_uri_complete
+        .clone()
+        .unwrap_or_else(|| auth.verification_uri.clone());
+    out.say(&format!(
+        "To sign in to {}, open this page and check that it shows the code {}:",
+        session.start_url, auth.user_code
+    ));
+    out.say(&format!("  {url}"));
+    if !no_browser && has_display() && webbrowser::open(&url).is_err() {
+        out.say("(no browser could be opened: open the page yourself)");
+    }
+    out.say("Waiting for the sign-in to be confirmed in the browser...");
+    let mut interval = Duration::from_secs(auth.interval.max(1));
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(auth.expires_in.max(60));
+    let token = loop {
+        tokio::time::sleep(interval).await;
+        match api.poll(&client, &auth.device_code).await? {
+            Poll::Token(t) => break t,
+            Poll::Pending if tokio::time::Instant::now() < deadline => {}
+            Poll::SlowDown => interval += Duration::from_secs(5),
+            Poll::Pending | Poll::Expired => {
+                return Err(UserError::new("the sign-in code expired before it was confirmed")
+                    .hint("run `ssosetup login` again and confirm the code in the browser within a few minutes")
+                    .into())
+            }
+            Poll::Denied => {
+                return Err(UserError::new("the sign-in was denied in the browser")
+                    .hint("run `ssosetup login` again and choose Allow")
+                    .into())
+            }
+        }
+    };
+    let expires = SystemTime::now() + Duration::from_secs(token.expires_in);
+    let mut entry = cached.unwrap_or_else(|| CachedToken {
+        start_url: String::new(),
+        region: String::new(),
+        access_token: String::new(),
+        expires_at: String::new(),
+        client_id: None,
+        client_secret: None,
+        registration_expires_at: None,
+        refresh_token: None,
+        other: Default::default(),
+    });
+    entry.start_url = session.start_url.clone();
+    entry.region = session.region.clone();
+    entry.access_token = token.access_token;
+    entry.expires_at = cache::rfc3339(expires);
+    entry.refresh_token = token.refresh_token;
+    set_registration(&mut entry, &client);
+    let path = cache::write(key, &entry)?;
+    out.say(&format!(
+        "Signed in; the session lasts until {} (cached in {}).",
+        entry.expires_at,
+        path.display()
+    ));
+    Ok(())
+}
+
+fn set_registration(entry: &mut CachedToken, client: &Registration) {
+    entry.client_id = Some(client.client_id.clone());
+    entry.client_secret = Some(client.client_secret.clone());
+    entry.registration_expires_at = Some(cache::rfc3339(
+        SystemTime::UNIX_EPOCH + Duration::from_secs(client.expires_at.max(0) as u64),
+    ));
+}
+
+fn not_signed_in(session: &SsoSession, why: impl Into<String>) -> anyhow::Error {
+    UserError::new(format!(
+        "not signed in to {}",
+        session
+            .name
+            .as_deref()
+            .map(|n| format!("SSO session {n}"))
+            .unwrap_or_else(|| session.start_url.clone())
+    ))
+    .caused_by(why)
+    .hint(format!("run `{}`", session.login_command()))
+    .into()
+}
+
+/// A valid access token for `session`: the cached one, refreshed (and
+/// written back) when it is expired or about to be.
+async fn access_token(api: &SignIn, session: &SsoSession) -> Result<String> {
+    let key = session.cache_key();
+    let Some(mut token) = cache::read(key)? else {
+        return Err(not_signed_in(session, "no token in the cache"));
+    };
+    if token.start_url != session.start_url {
+        return Err(not_signed_in(
+            session,
+            "the cached token is for another start URL",
+        ));
+    }
+    if token.valid_for(REFRESH_WINDOW) {
+        return Ok(token.access_token);
+    }
+    let client = token.registration(Duration::ZERO);
+    let (Some(client), Some(refresh)) = (client, token.refresh_token.clone()) else {
+        return Err(not_signed_in(
+            session,
+            "the token expired and cannot be refreshed",
+        ));
+    };
+    let fresh = api
+        .refresh(&client, &refresh)
+        .await
+        .map_err(|e| not_signed_in(session, format!("the token could not be refreshed: {e}")))?;
+    token.access_token = fresh.access_token;
+    token.expires_at = cache::rfc3339(SystemTime::now() + Duration::from_secs(fresh.expires_in));
+    if fresh.refresh_token.is_some() {
+        token.refresh_token = fresh.refresh_token;
+    }
+    cache::write(key, &token)?;
+    tracing::info!(
+        "refreshed the token of {key}; now valid until {}",
+        token.expires_at
+    );
+    Ok(token.access_token)
+}
+
+/// The role credentials of SSO profile `name`.
+async fn role_credentials(name: &str) -> Result<(SsoProfile, RoleCredentials)> {
+    let profile = profile::profile(&aws_config()?, name)?;
+    let api = SignIn::new(&profile.session.region).await;
+    let token = access_token(&api, &profile.session).await?;
+    let creds = api
+        .role_credentials(&token, &profile.account_id, &profile.role_name)
+        .await
+        .map_err(|e| match e.kind {
+            crate::aws::AwsErrorKind::Credentials => {
+                not_signed_in(&profile.session, "the token was not accepted")
+            }
+            _ => anyhow::Error::new(e).context(format!(
+                "cannot get credentials for {} on account {}",
+                profile.role_name, profile.account_id
+            )),
+        })?;
+    Ok((profile, creds))
+}
+
+/// What `credential_process` reads (its documented shape, version 1).
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct ProcessCredentials<'a> {
+    version: u8,
+    access_key_id: &'a str,
+    secret_access_key: &'a str,
+    session_token: &'a str,
+    expiration: String,
+}
+
+fn expiration(c: &RoleCredentials) -> String {
+    cache::rfc3339(SystemTime::UNIX_EPOCH + Duration::from_millis(c.expiration_ms.max(0) as u64))
+}
+
+/// `ssosetup credentials --profile NAME`: credential_process JSON on stdout.
+pub(crate) async fn credentials(profile: Option<&str>) -> Result<()> {
+    let name = profile.ok_or_else(|| {
+        UserError::new("credentials needs --profile NAME (an SSO profile)")
+            .hint("for example `credential_process = ssosetup credentials --profile dev`")
+    })?;
+    let (_, c) = role_credentials(name).await?;
+    let doc = ProcessCredentials {
+        version: 1,
+        access_key_id: &c.access_key_id,
+        secret_access_key: &c.secret_access_key,
+        session_token: &c.session_token,
+        expiration: expiration(&c),
+    };
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    serde_json::to_writer(&mut stdout, &doc)?;
+    writeln!(stdout)?;
+    Ok(stdout.flush()?)
+}
+
+/// `ssosetup exec --profile NAME -- COMMAND...`: runs COMMAND with the
+/// role's credentials in its environment; its exit code is returned (a
+/// signal that ended it gives 128 + the signal, as shells do).
+pub(crate) async fn exec(profile: Option<&str>, command: &[String]) -> Result<u8> {
+    let name = profile.ok_or_else(|| {
+        UserError::new("exec needs --profile NAME (an SSO profile)")
+            .hint("ssosetup exec --profile dev -- aws s3 ls")
+    })?;
+    let Some((program, args)) = command.split_first() else {
+        return Err(UserError::new("exec needs a command to run after --")
+            .hint("ssosetup exec --profile dev -- aws s3 ls")
+            .into());
+    };
+    let (profile, c) = role_credentials(name).await?;
+    let mut child = std::process::Command::new(program);
+    child
+        .args(args)
+        .env("AWS_ACCESS_KEY_ID", &c.access_key_id)
+        .env("AWS_SECRET_ACCESS_KEY", &c.secret_access_key)
+        .env("AWS_SESSION_TOKEN", &c.session_token)
+        .env("AWS_CREDENTIAL_EXPIRATION", expiration(&c))
+        // The keys are the credentials now: a profile must not override them.
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_DEFAULT_PROFILE");
+    if let Some(region) = &profile.region {
+        child
+            .env("AWS_REGION", region)
+            .env("AWS_DEFAULT_REGION", region);
+    }
+    let status = tokio::task::spawn_blocking(move || child.status())
+        .await?
+        .map_err(|e| {
+            UserError::new(format!("cannot run {}", crate::error::excerpt(program)))
+                .caused_by(e.to_string())
+                .hint("check the command name and your PATH")
+        })?;
+    use std::os::unix::process::ExitStatusExt;
+    Ok(match (status.code(), status.signal()) {
+        (Some(code), _) => u8::try_from(code).unwrap_or(1),
+        (None, Some(signal)) => u8::try_from(128 + signal).unwrap_or(1),
+        (None, None) => 1,
+    })
+}
+
+/// For `status`: whether session `name` has a token good now, and until
+/// when. Never the token itself.
+pub(crate) fn token_state(name: &str) -> String {
+    match cache::read(name) {
+        Ok(Some(t)) if t.valid_for(Duration::ZERO) => {
+            format!("signed in to {name} until {}", t.expires_at)
+        }
+        Ok(Some(t)) if t.refresh_token.is_some() && t.registration(Duration::ZERO).is_some() => {
+            format!(
+                "the token of {name} expired at {}; it is refreshed when next used",
+                t.expires_at
+            )
+        }
+        Ok(Some(t)) => format!(
+            "the token of {name} expired at {}: run `ssosetup login --sso-session {name}`",
+            t.expires_at
+        ),
+        Ok(None) => format!("not signed in to {name}: run `ssosetup login --sso-session {name}`"),
+        Err(e) => e.message,
+    }
+}
