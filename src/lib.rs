@@ -103,6 +103,7 @@ async fn run_command(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
     } else {
         LoadedConfig::load(global.config.as_deref())?
     };
+    config.region_flag = global.region.is_some();
     config.prune = match &cli.command {
         Command::Init { prune } => *prune,
         Command::Step(c) => c.prune,

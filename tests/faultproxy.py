@@ -38,6 +38,10 @@ Faults (all seeded, so a run can be repeated):
                      before the request is handled, half before the answer
                      is sent. --slow-ms N is the same option.
 
+Identity Center not enabled:
+  --no-instance      ListInstances answers no instance, in every region (moto
+                     always has one)
+
 AWS's asynchronous sso-admin operations:
   --assignment-seconds S
                      every CreateAccountAssignment and DeleteAccountAssignment
@@ -117,6 +121,7 @@ def parse_args():
     p.add_argument("--rtt-ms", "--slow-ms", dest="rtt_ms", type=int, default=0)
     p.add_argument("--assignment-seconds", type=float, default=None)
     p.add_argument("--fail-assignment", action="append", default=[])
+    p.add_argument("--no-instance", action="store_true")
     p.add_argument("--validate", action="store_true")
     p.add_argument("--exempt-pattern-member", action="append", default=[])
     p.add_argument("--seed", type=int, default=1)
@@ -516,7 +521,9 @@ class Proxy(BaseHTTPRequestHandler):
 
         # Answers the proxy makes itself (moto lacks them, or the proxy owns the status).
         local = None  # (status, doc, fault)
-        if service == "sso" and op in LISTS:
+        if service == "sso" and op == "ListInstances" and ARGS.no_instance:
+            local = (200, {"Instances": []}, None)
+        elif service == "sso" and op in LISTS:
             status, doc = list_tracked(op, params)
             local = (status, doc, None)
         elif service == "sso" and op in DESCRIBES:

@@ -71,6 +71,9 @@ pub(crate) struct Aws {
     session_iam: SessionIam,
     /// Operations this endpoint answered as not implemented: not asked again.
     unsupported: Arc<std::sync::Mutex<std::collections::BTreeSet<&'static str>>>,
+    /// How these clients were made (to make them again for another home
+    /// region); `None` for clients a test hands in.
+    settings: Option<AwsSettings>,
 }
 
 impl Aws {
@@ -147,9 +150,24 @@ impl Aws {
             }
             None => profile::default_source().await,
         };
-        Ok(sdk
-            .region()
-            .map(|region| Self::from_sdk_config(&sdk, region.to_string(), credentials)))
+        Ok(sdk.region().map(|region| {
+            let mut aws = Self::from_sdk_config(&sdk, region.to_string(), credentials);
+            aws.settings = Some(settings.clone());
+            aws
+        }))
+    }
+
+    /// The same clients for home region `region` (the person chose it, or
+    /// the instance lives there). `None` for clients a test handed in.
+    pub(crate) async fn in_region(&self, region: &str) -> Result<Option<Self>, ConnectError> {
+        let Some(settings) = &self.settings else {
+            return Ok(None);
+        };
+        let settings = AwsSettings {
+            region: Some(region.to_string()),
+            ..settings.clone()
+        };
+        Self::connect(&settings).await
     }
 
     fn from_sdk_config(
@@ -170,6 +188,7 @@ impl Aws {
             creations: Arc::new(status::StatusBoard::new(status::Kind::Creation)),
             deletions: Arc::new(status::StatusBoard::new(status::Kind::Deletion)),
             unsupported: Arc::default(),
+            settings: None,
             regional_ssoadmin: Arc::new({
                 let base = base.clone();
                 move |region: &str| {
@@ -272,6 +291,7 @@ impl Aws {
             creations: Arc::new(status::StatusBoard::new(status::Kind::Creation)),
             deletions: Arc::new(status::StatusBoard::new(status::Kind::Deletion)),
             unsupported: Arc::default(),
+            settings: None,
             regional_ssoadmin: regional,
             session_iam: Arc::new(|account: &str, _| {
                 panic!("no IAM session mock for account {account}")

@@ -45,6 +45,9 @@ pub(crate) struct Config {
     pub cli: Option<CliConfig>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cleanup: Option<CleanupConfig>,
+    /// The custom AWS access portal URL (`portal-url` step), once set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub portal_url: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -254,6 +257,8 @@ pub(crate) struct LoadedConfig {
     pub path: PathBuf,
     /// False when no file existed and defaults are in use.
     pub from_file: bool,
+    /// `--region` was given: the home region was chosen on the command line.
+    pub region_flag: bool,
 }
 
 impl LoadedConfig {
@@ -272,6 +277,7 @@ impl LoadedConfig {
                     prune: false,
                     path,
                     from_file: false,
+                    region_flag: false,
                 })
             }
             Err(e) => {
@@ -301,11 +307,18 @@ impl LoadedConfig {
             prune: false,
             path,
             from_file: true,
+            region_flag: false,
         })
     }
 }
 
 impl LoadedConfig {
+    /// Whether the Identity Center home region was chosen by the person (in
+    /// the config, or with --region), not taken from the environment.
+    pub(crate) fn region_chosen(&self) -> bool {
+        self.region_flag || self.config.region.is_some()
+    }
+
     /// Like [`LoadedConfig::load`], but a file that does not exist yet is
     /// fine even when named (`import` writes it).
     pub(crate) fn load_or_new(path: Option<&Path>) -> Result<Self, UserError> {
@@ -318,6 +331,7 @@ impl LoadedConfig {
                 prune: false,
                 path: target,
                 from_file: false,
+                region_flag: false,
             });
         }
         Self::load(path)

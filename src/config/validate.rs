@@ -48,6 +48,11 @@ pub(crate) fn validate(config: &Config, base_dir: &Path) -> Vec<ConfigProblem> {
             );
         }
     }
+    if let Some(url) = &config.portal_url {
+        if let Err(why) = check_start_url(url) {
+            p.add("portal_url", shown(url), why);
+        }
+    }
     let ps_names = permission_sets(&mut p, config, base_dir);
     assignments(&mut p, config, &ps_names);
     users(&mut p, config);

@@ -116,6 +116,7 @@ pub(crate) fn config_from(found: &Found, keep: &Config) -> Imported {
         users,
         cli: keep.cli.clone(),
         cleanup: keep.cleanup.clone(),
+        portal_url: keep.portal_url.clone(),
     };
     Imported {
         config,
@@ -439,6 +440,7 @@ pub(crate) fn write(path: &Path, base: &Path, imported: &Imported, exists: bool)
         prune: false,
         path: path.to_path_buf(),
         from_file: exists,
+        region_flag: false,
     };
     loaded.save()
 }

@@ -620,6 +620,9 @@ pub(crate) struct StepPlan {
     pub details: Vec<String>,
     /// What the step found, for `--output json` (under `reports.<step>`).
     pub report: Option<json::Report>,
+    /// The config asks nothing of this step yet (no permission sets, no
+    /// users, no [cli]...): "not set up", which is not done.
+    pub unconfigured: bool,
 }
 
 impl StepPlan {
@@ -635,6 +638,7 @@ impl StepPlan {
             closing: Vec::new(),
             details: Vec::new(),
             report: None,
+            unconfigured: false,
         }
     }
 

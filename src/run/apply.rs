@@ -18,6 +18,9 @@ use crate::steps::{step, Cx, Facts};
 pub(crate) async fn apply_plan(s: &mut Session, facts: &mut Facts, plan: &StepPlan) -> Result<()> {
     if !plan.actions.is_empty() {
         apply_actions(&s.cx, facts, plan).await?;
+        if let Some(line) = crate::ui::render::applied(plan) {
+            s.cx.out.say(&line);
+        }
     }
     for manual in &plan.manual {
         if !s.prompt.interactive() {

@@ -249,6 +249,11 @@ async fn apply_segment(
     if plans.iter().any(|p| !p.actions.is_empty()) {
         apply::apply_graph(&s.cx, facts, &plans).await?;
     }
+    for plan in &plans {
+        if let Some(line) = crate::ui::render::applied(plan) {
+            s.cx.out.say(&line);
+        }
+    }
     for plan in plans {
         for line in &plan.closing {
             s.cx.out.say(line);

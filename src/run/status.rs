@@ -1,5 +1,6 @@
-//! `ssosetup status`: read-only; one line per step (done / to do / manual /
-//! unknown), plus the caller, the region, the instance and its portal URL.
+//! `ssosetup status`: read-only; one line per step (done / not set up / to
+//! do / manual / unknown), plus the caller, the region, the instance, its
+//! portal URL and the sign-in, and a count of what is left.
 //! A step whose look failed (say AccessDenied) is `unknown` with the reason;
 //! the others are still shown.
 
@@ -14,6 +15,8 @@ use crate::ui::OutputFormat;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum State {
     Done,
+    /// Nothing in the config for it yet: not done, and not failing.
+    NotSetUp,
     ToDo,
     Manual,
     Unknown,
@@ -23,6 +26,7 @@ impl State {
     pub(crate) fn label(self) -> &'static str {
         match self {
             State::Done => "done",
+            State::NotSetUp => "not set up",
             State::ToDo => "to do",
             State::Manual => "manual",
             State::Unknown => "unknown",
@@ -44,6 +48,8 @@ pub(crate) fn state_of(plan: &StepPlan) -> (State, String) {
         (State::ToDo, detail)
     } else if let Some(m) = plan.manual.first() {
         (State::Manual, format!("{}: {}", m.title, m.url))
+    } else if plan.unconfigured {
+        (State::NotSetUp, plan.notes.join("; "))
     } else {
         // Every note: e.g. permission sets that exist but are not managed.
         (State::Done, plan.notes.join("; "))
@@ -111,19 +117,63 @@ pub(crate) async fn status(s: &Session) -> Result<()> {
     }
     ctx.out.data("");
     let width = STEPS.iter().map(|s| s.id().name().len()).max().unwrap_or(0);
-    for (step, state, detail) in rows {
+    for (step, state, detail) in &rows {
         ctx.out.data(&format!(
-            "{:<width$}  {:<7}  {detail}",
+            "{:<width$}  {:<10}  {detail}",
             step.name(),
             state.label()
         ));
     }
+    let states: Vec<State> = rows.iter().map(|(_, s, _)| *s).collect();
+    ctx.out.data("");
+    ctx.out.data(&summary(&states));
     Ok(())
+}
+
+/// One line: how many steps are done, and what is left (a step with
+/// nothing configured is left, not done). Pure.
+pub(crate) fn summary(states: &[State]) -> String {
+    let count = |s: State| states.iter().filter(|x| **x == s).count();
+    let mut left = Vec::new();
+    for (state, what) in [
+        (State::NotSetUp, "not set up"),
+        (State::ToDo, "to do"),
+        (State::Manual, "with a console step"),
+        (State::Unknown, "unknown"),
+    ] {
+        let n = count(state);
+        if n > 0 {
+            left.push(format!("{n} {what}"));
+        }
+    }
+    let done = count(State::Done);
+    if left.is_empty() {
+        format!("All {done} steps done.")
+    } else {
+        format!(
+            "{done} of {} steps done; still to do: {}.",
+            states.len(),
+            left.join(", ")
+        )
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nothing_configured_is_not_done_and_is_counted_as_left() {
+        let mut plan = StepPlan::new(crate::steps::users::ID);
+        plan.notes = vec!["no users in the config yet".into()];
+        plan.unconfigured = true;
+        assert_eq!(state_of(&plan).0, State::NotSetUp);
+        assert_eq!(
+            summary(&[State::Done, State::NotSetUp, State::NotSetUp, State::Manual]),
+            "1 of 4 steps done; still to do: 2 not set up, 1 with a console step."
+        );
+        assert_eq!(summary(&[State::Done, State::Done]), "All 2 steps done.");
+    }
 
     #[test]
     fn done_steps_show_every_note_so_unmanaged_sets_are_visible() {

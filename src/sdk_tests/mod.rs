@@ -118,6 +118,7 @@ pub(super) fn ctx(aws: Aws, prompt: Box<dyn Prompter>) -> Session {
                 prune: false,
                 path: "ssosetup.toml".into(),
                 from_file: false,
+                region_flag: true,
             },
             out: Printer::new(true),
         },

@@ -147,11 +147,10 @@ pub(crate) async fn ask(person: &mut Person<'_>, force: bool) -> Result<()> {
             vec![before.iter().any(|a| a == "management") || (before.is_empty() && n == 0)];
         chosen.extend(others.iter().map(|a| before.contains(&a.id)));
         chosen.push(before.iter().any(|a| a == "all"));
-        let picked = prompt.multi_select(
-            &format!("{set}: on which accounts? (one group per account: {set}-<account id>)"),
-            &items,
-            &chosen,
-        )?;
+        ctx.out.say(&format!(
+            "{set}: one group per account, named {set}-<account id>."
+        ));
+        let picked = prompt.multi_select(&format!("{set}: on which accounts?"), &items, &chosen)?;
         let accounts: Vec<String> = if picked.contains(&all_index) {
             vec!["all".to_string()]
         } else {
@@ -242,6 +241,7 @@ impl Step for Assignments {
             }
             Ok(w) if w.is_empty() && !desired.prune => {
                 let mut plan = StepPlan::new(ID);
+                plan.unconfigured = true;
                 plan.notes.push("no assignments in the config yet".into());
                 plan
             }

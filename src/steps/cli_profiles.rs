@@ -392,6 +392,7 @@ async fn observe(ctx: &Cx, facts: &mut Facts) -> Result<Option<Seen>> {
 fn plan(seen: Option<&Seen>, config: &Config, facts: &Facts) -> StepPlan {
     let mut plan = StepPlan::new(ID);
     let Some(cli) = &config.cli else {
+        plan.unconfigured = true;
         plan.notes
             .push("no [cli] section in the config: no profiles to write".into());
         return plan;
@@ -412,6 +413,7 @@ fn plan(seen: Option<&Seen>, config: &Config, facts: &Facts) -> StepPlan {
     let Some(start_url) = cli
         .start_url
         .clone()
+        .or_else(|| config.portal_url.clone())
         .or_else(|| instance.default_portal_url())
     else {
         plan.blocker = Some(
@@ -681,11 +683,9 @@ async fn ask(person: &mut Person<'_>, force: bool) -> Result<()> {
     let users: Vec<String> = config.users.iter().map(|u| u.user_name.clone()).collect();
     let previous = config.cli.clone();
     let path = config_path()?;
-    let question = format!(
-        "Write AWS CLI profiles ({}) for one of these users?",
-        path.display()
-    );
-    if !prompt.confirm(&question, true)? {
+    ctx.out
+        .say(&format!("AWS CLI profiles go into {}.", path.display()));
+    if !prompt.confirm("Write AWS CLI profiles for one of these users?", true)? {
         return Ok(());
     }
     let default_user = previous
@@ -721,6 +721,14 @@ async fn ask(person: &mut Person<'_>, force: bool) -> Result<()> {
             }
         },
     )?;
+    let profile_names = ask_profile_names(
+        ctx,
+        &mut **prompt,
+        facts,
+        &users[user],
+        previous.as_ref().and_then(|c| c.profile_names.clone()),
+    )
+    .await?;
     let derived = ensure_instance(ctx, facts)
         .await?
         .and_then(|i| i.default_portal_url());
@@ -744,13 +752,102 @@ async fn ask(person: &mut Person<'_>, force: bool) -> Result<()> {
         user: Some(users[user].clone()),
         default_region: Some(default_region),
         output: previous.as_ref().and_then(|c| c.output.clone()),
-        profile_names: previous.as_ref().and_then(|c| c.profile_names.clone()),
-        legacy_profiles: prompt.confirm(
-            "Do you use tools that cannot sign in with SSO, such as Terraform before 0.14? (adds NAME-legacy profiles that get credentials through ssosetup)",
-            previous.is_some_and(|c| c.legacy_profiles),
-        )?,
+        profile_names,
+        legacy_profiles: {
+            ctx.out.say("Some tools cannot sign in with SSO (Terraform before 0.14, aws-sdk-go v1, the Java SDK v1...): NAME-legacy profiles get their keys through ssosetup instead.");
+            prompt.confirm(
+                "Do you use such tools (write NAME-legacy profiles too)?",
+                previous.is_some_and(|c| c.legacy_profiles),
+            )?
+        },
     });
     ctx.config.save()
+}
+
+/// The profiles' names: for a user who reaches one account and permission
+/// set, one name (the guide's `default`, so tools need no --profile); else
+/// a naming template, shown with an example of each.
+async fn ask_profile_names(
+    ctx: &Cx,
+    prompt: &mut dyn crate::ui::Prompter,
+    facts: &mut Facts,
+    user: &str,
+    previous: Option<String>,
+) -> Result<Option<String>> {
+    let groups: Vec<String> = ctx
+        .config
+        .config
+        .users
+        .iter()
+        .find(|u| u.user_name == user)
+        .map(|u| u.groups.clone())
+        .unwrap_or_default();
+    let reach: BTreeSet<(String, String)> = match super::assignments::wanted(ctx, facts).await? {
+        Ok(wanted) => wanted
+            .into_iter()
+            .filter(|w| groups.contains(&w.group))
+            .map(|w| (w.account_id, w.permission_set))
+            .collect(),
+        Err(_) => BTreeSet::new(),
+    };
+    let names: BTreeMap<String, String> = facts
+        .accounts
+        .iter()
+        .flatten()
+        .map(|a| (a.id.clone(), a.name.clone()))
+        .collect();
+    let Some((account_id, permission_set)) = reach.iter().next().cloned() else {
+        return Ok(previous);
+    };
+    if reach.len() == 1 {
+        ctx.out.say(&format!(
+            "{user} reaches one account and permission set: one profile. Named `default`, every tool uses it without --profile."
+        ));
+        let name = prompt.input(
+            "Profile name",
+            Some(previous.as_deref().unwrap_or("default")),
+            &|s| {
+                if s.is_empty() || s.contains(|c: char| c.is_whitespace() || "[]{}#;".contains(c)) {
+                    Err("a name without spaces, brackets, braces, # or ;".into())
+                } else {
+                    Ok(())
+                }
+            },
+        )?;
+        return Ok(Some(name));
+    }
+    let example = Reach {
+        account_name: names
+            .get(&account_id)
+            .cloned()
+            .unwrap_or_else(|| account_id.clone()),
+        account_id,
+        permission_set,
+    };
+    let templates = [
+        DEFAULT_TEMPLATE,
+        "{account_name}-{permission_set}",
+        "{permission_set}-{account_name}",
+    ];
+    let items: Vec<String> = templates
+        .iter()
+        .map(|t| {
+            let shown = profile_names(t, std::slice::from_ref(&example))
+                .map(|n| n.join(""))
+                .unwrap_or_default();
+            format!("{t}   (e.g. {shown})")
+        })
+        .collect();
+    let at = previous
+        .as_deref()
+        .and_then(|p| templates.iter().position(|t| *t == p))
+        .unwrap_or(0);
+    ctx.out.say(&format!(
+        "{user} reaches {} accounts and permission sets: one profile each.",
+        reach.len()
+    ));
+    let i = prompt.select("Profile names", &items, at)?;
+    Ok((i != 0).then(|| templates[i].to_string()))
 }
 
 #[cfg(test)]

@@ -84,6 +84,7 @@ impl Step for Groups {
             }
             Ok(w) if w.is_empty() => {
                 let mut plan = StepPlan::new(ID);
+                plan.unconfigured = true;
                 plan.notes
                     .push("no assignments in the config yet, so no groups".into());
                 plan

@@ -61,8 +61,13 @@ impl Step for IdentityCenter {
         Box::pin(async move { Ok(observe(cx).await?) })
     }
 
-    fn plan(&self, observed: &Observed, _desired: &LoadedConfig, facts: &Facts) -> StepPlan {
-        plan(&facts.region, observed, &facts.organization)
+    fn plan(&self, observed: &Observed, desired: &LoadedConfig, facts: &Facts) -> StepPlan {
+        plan(
+            &facts.region,
+            observed,
+            &facts.organization,
+            desired.region_chosen(),
+        )
     }
 
     fn record(&self, observed: &Observed, _plan: &StepPlan, facts: &mut Facts) {
@@ -78,7 +83,7 @@ impl Step for IdentityCenter {
     }
 }
 
-async fn observe(ctx: &Cx) -> Result<Observed, AwsError> {
+pub(crate) async fn observe(ctx: &Cx) -> Result<Observed, AwsError> {
     let home = list_instances(&ctx.aws.ssoadmin).await?;
     let mut elsewhere = Vec::new();
     if home.is_empty() {
@@ -112,8 +117,16 @@ fn chosen(observed: &Observed) -> Option<&Instance> {
     observed.home.iter().find(|i| i.is_active())
 }
 
-/// What to do about the instance, from what was observed. Pure.
-pub(crate) fn plan(region: &str, observed: &Observed, org: &OrgState) -> StepPlan {
+/// What to do about the instance, from what was observed. With no
+/// instance anywhere, the home region must have been chosen (the config's
+/// `region`, or --region): it can never move, so it is not taken silently
+/// from the environment. Pure.
+pub(crate) fn plan(
+    region: &str,
+    observed: &Observed,
+    org: &OrgState,
+    region_chosen: bool,
+) -> StepPlan {
     let mut plan = StepPlan::new(ID);
     if let Some(instance) = chosen(observed) {
         plan.notes.push(format!(
@@ -166,6 +179,17 @@ pub(crate) fn plan(region: &str, observed: &Observed, org: &OrgState) -> StepPla
             .hint(format!(
                 "use the existing instance: run with --region {other} and set `region = \"{other}\"` in the config"
             )),
+        );
+        return plan;
+    }
+    if !region_chosen {
+        plan.blocker = Some(
+            UserError::new("no home region is chosen for IAM Identity Center")
+                .caused_by(format!(
+                    "it is not enabled in any region yet, and {region} comes only from the AWS environment"
+                ))
+                .caused_by("the home region is where users sign in, and it cannot be changed later")
+                .hint("set `region = \"<the region closest to you>\"` in the config (or pass --region REGION); `ssosetup init` at a terminal asks"),
         );
         return plan;
     }
@@ -254,7 +278,7 @@ mod tests {
             home: vec![instance("ACTIVE")],
             elsewhere: vec![],
         };
-        let plan = plan("us-east-1", &observed, &exists());
+        let plan = plan("us-east-1", &observed, &exists(), true);
         assert!(plan.is_done());
         assert!(plan
             .notes
@@ -263,8 +287,34 @@ mod tests {
     }
 
     #[test]
+    fn no_instance_anywhere_and_no_region_chosen_stops_naming_the_field() {
+        let plan = plan("us-east-1", &Observed::default(), &exists(), false);
+        assert!(
+            plan.manual.is_empty(),
+            "no console step for a region nobody chose"
+        );
+        let b = plan.blocker.unwrap();
+        assert!(
+            b.message.contains("no home region is chosen"),
+            "{}",
+            b.message
+        );
+        assert!(b.hint.unwrap().contains("region = "));
+        // An instance that exists decides the region whatever was chosen.
+        let observed = Observed {
+            home: vec![instance("ACTIVE")],
+            elsewhere: vec![],
+        };
+        assert!(plan_with(&observed).blocker.is_none());
+    }
+
+    fn plan_with(observed: &Observed) -> StepPlan {
+        plan("us-east-1", observed, &exists(), false)
+    }
+
+    #[test]
     fn no_instance_anywhere_is_a_required_console_step_with_the_regional_url() {
-        let plan = plan("ap-southeast-1", &Observed::default(), &exists());
+        let plan = plan("ap-southeast-1", &Observed::default(), &exists(), true);
         assert!(plan.actions.is_empty());
         let m = &plan.manual[0];
         assert!(m.required);
@@ -281,7 +331,7 @@ mod tests {
             home: vec![],
             elsewhere: vec![("eu-west-1".into(), instance("ACTIVE"))],
         };
-        let plan = plan("us-east-1", &observed, &exists());
+        let plan = plan("us-east-1", &observed, &exists(), true);
         let b = plan.blocker.unwrap();
         assert!(b.message.contains("eu-west-1"));
         assert!(b.hint.unwrap().contains("--region eu-west-1"));
@@ -297,7 +347,7 @@ mod tests {
             home: vec![instance("CREATE_IN_PROGRESS")],
             elsewhere: vec![],
         };
-        let plan = plan("us-east-1", &observed, &exists());
+        let plan = plan("us-east-1", &observed, &exists(), true);
         assert!(plan.manual[0].title.starts_with("wait"));
     }
 
@@ -309,7 +359,9 @@ mod tests {
             home: vec![failed],
             elsewhere: vec![],
         };
-        let b = plan("us-east-1", &observed, &exists()).blocker.unwrap();
+        let b = plan("us-east-1", &observed, &exists(), true)
+            .blocker
+            .unwrap();
         assert_eq!(b.causes, vec!["KMS key not usable"]);
     }
 

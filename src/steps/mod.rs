@@ -22,6 +22,7 @@ pub(crate) mod identity_center;
 pub(crate) mod offboard;
 pub(crate) mod organization;
 pub(crate) mod permission_sets;
+pub(crate) mod portal_url;
 pub(crate) mod prune;
 pub(crate) mod root_cleanup;
 pub(crate) mod users;
@@ -43,7 +44,7 @@ use crate::plan::{Action, ManualStep, StepPlan};
 use crate::ui::{Printer, Prompter};
 
 /// The steps, in the guide's order (the wizard's, `init`'s and `status`'s).
-pub(crate) static STEPS: [&dyn AnyStep; 10] = [
+pub(crate) static STEPS: [&dyn AnyStep; 11] = [
     &organization::Organization,
     &identity_center::IdentityCenter,
     &authentication::Authentication,
@@ -54,6 +55,7 @@ pub(crate) static STEPS: [&dyn AnyStep; 10] = [
     &cli_profiles::CliProfiles,
     &root_cleanup::RootCleanup,
     &iam_users::IamUsersCleanup,
+    &portal_url::PortalUrl,
 ];
 
 /// Commands that plan and apply like steps but are not part of `init`.

@@ -171,11 +171,12 @@ async fn ask(person: &mut Person<'_>, force: bool) -> Result<()> {
     if facts.organization != OrgState::Missing || (cx.config.from_file && !force) {
         return Ok(());
     }
+    cx.out.say(&format!(
+        "Account {} is not in an AWS Organization.",
+        facts.caller.account
+    ));
     let create = prompt.confirm(
-        &format!(
-            "Account {} is not in an AWS Organization. Create one with all features, managed from this account?",
-            facts.caller.account
-        ),
+        "Create one with all features, managed from this account?",
         true,
     )?;
     cx.config.config.organization.create = create;

@@ -544,19 +544,19 @@ async fn ask(person: &mut Person<'_>, force: bool) -> Result<()> {
         return Ok(());
     };
     let accounts = accounts.len();
+    ctx.out.say(&format!(
+        "The root access keys and certificates of the {accounts} member account{} can be removed through centralized root access (recommended).",
+        plural(accounts)
+    ));
     let on = prompt.confirm(
-        &format!(
-            "Remove the root access keys and certificates of the {accounts} member account{} through centralized root access (recommended)?",
-            plural(accounts)
-        ),
+        "Remove them?",
         cleanup.centralized_root_access.unwrap_or(true),
     )?;
     cleanup.centralized_root_access = Some(on);
     if on {
-        cleanup.delete_member_root_passwords = prompt.confirm(
-            "Also delete member accounts' root passwords and root MFA devices (they can then sign in as root only through password recovery)?",
-            cleanup.delete_member_root_passwords,
-        )?;
+        ctx.out.say("Their root passwords and root MFA devices can go too (root sign-in is then only through password recovery).");
+        cleanup.delete_member_root_passwords =
+            prompt.confirm("Delete those too?", cleanup.delete_member_root_passwords)?;
     } else {
         cleanup.delete_member_root_passwords = false;
     }

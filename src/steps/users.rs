@@ -288,6 +288,7 @@ pub(crate) fn plan(
         );
     }
     if config.users.is_empty() {
+        plan.unconfigured = true;
         plan.notes.push("no users in the config yet".into());
     }
     plan
@@ -373,6 +374,7 @@ fn closing(config: &Config, instance: Option<&Instance>, plan: &StepPlan) -> Vec
         .cli
         .as_ref()
         .and_then(|c| c.start_url.clone())
+        .or_else(|| config.portal_url.clone())
         .or_else(|| instance.and_then(Instance::default_portal_url));
     let portal_line = match &portal {
         Some(url) => format!("AWS access portal: {url}"),

@@ -141,8 +141,11 @@ impl Prompter for TerminalPrompter {
         items: &[String],
         chosen: &[bool],
     ) -> Result<Vec<usize>> {
+        // The keys on a line of their own: a long prompt wraps, and
+        // dialoguer then redraws it twice.
+        eprintln!("{}", console::style("(space ticks, Enter accepts)").dim());
         dialoguer::MultiSelect::with_theme(&self.theme)
-            .with_prompt(format!("{question} (space to tick, Enter to accept)"))
+            .with_prompt(question)
             .items(items)
             .defaults(chosen)
             .interact()

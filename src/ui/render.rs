@@ -82,9 +82,101 @@ pub(crate) fn step_plan(plan: &StepPlan, printer: &Printer) -> Vec<String> {
     lines
 }
 
+/// One line for a step whose plan was applied: what changed, counted by
+/// kind, with the names when there are few ("permission-sets: created 2
+/// permission sets (Admin, ReadOnly); attached 2 managed policies"). Pure.
+pub(crate) fn applied(plan: &StepPlan) -> Option<String> {
+    use crate::plan::json::ResourceType as R;
+    if plan.actions.is_empty() {
+        return None;
+    }
+    let mut groups: Vec<((Op, R), Vec<String>)> = Vec::new();
+    for a in &plan.actions {
+        let key = (a.op(), a.resource_type());
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, names)) => names.push(a.name()),
+            None => groups.push((key, vec![a.name()])),
+        }
+    }
+    let parts: Vec<String> = groups
+        .into_iter()
+        .map(|((op, kind), names)| {
+            let verb = match (op, kind) {
+                (Op::Delete, R::ManagedPolicy | R::CustomerManagedPolicy) => "detached",
+                (_, R::ManagedPolicy | R::CustomerManagedPolicy) => "attached",
+                (Op::Delete, R::GroupMembership) => "removed",
+                (_, R::GroupMembership) => "added",
+                (_, R::AwsConfigFile) => "wrote",
+                (_, R::Provisioning) => "re-provisioned",
+                (Op::Create, _) => "created",
+                (Op::Update, _) => "updated",
+                (Op::Delete, _) => "removed",
+            };
+            let noun = match kind {
+                R::Organization => "organization",
+                R::PermissionSet | R::Provisioning => "permission set",
+                R::ManagedPolicy => "managed policy",
+                R::CustomerManagedPolicy => "customer managed policy",
+                R::InlinePolicy => "inline policy",
+                R::PermissionsBoundary => "permissions boundary",
+                R::Group => "group",
+                R::AccountAssignment => "assignment",
+                R::User => "user",
+                R::GroupMembership => "membership",
+                R::AwsConfigFile => "AWS CLI config file",
+                R::IamUser => "IAM user",
+                R::CentralizedRootAccess => "centralized root access setting",
+                R::RootCredentials => "member account's root credentials",
+                R::ConfigEntry => "config entry",
+            };
+            let n = names.len();
+            let counted = match (n, noun) {
+                (1, _) => format!("{verb} {noun}"),
+                (_, "managed policy") => format!("{verb} {n} managed policies"),
+                (_, "customer managed policy") => format!("{verb} {n} customer managed policies"),
+                (_, "inline policy") => format!("{verb} {n} inline policies"),
+                (_, "permissions boundary") => format!("{verb} {n} permissions boundaries"),
+                (_, "member account's root credentials") => {
+                    format!("{verb} {n} member accounts' root credentials")
+                }
+                _ => format!("{verb} {n} {noun}s"),
+            };
+            if n <= 3 {
+                format!("{counted} ({})", names.join(", "))
+            } else {
+                counted
+            }
+        })
+        .collect();
+    Some(format!("{}: {}", plan.step.name(), parts.join("; ")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_applied_step_says_what_changed_in_one_line() {
+        let mut plan = StepPlan::new(crate::steps::groups::ID);
+        assert_eq!(applied(&plan), None);
+        plan.actions = ["Admin-1", "Admin-2"]
+            .map(|g| Action::CreateGroup {
+                name: g.into(),
+                description: String::new(),
+            })
+            .to_vec();
+        assert_eq!(
+            applied(&plan).unwrap(),
+            "groups: created 2 groups (Admin-1, Admin-2)"
+        );
+        plan.actions = (0..5)
+            .map(|i| Action::CreateGroup {
+                name: format!("g{i}"),
+                description: String::new(),
+            })
+            .collect();
+        assert_eq!(applied(&plan).unwrap(), "groups: created 5 groups");
+    }
     use crate::model::StepId;
     use crate::plan::Action;
 

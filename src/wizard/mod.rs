@@ -34,17 +34,21 @@ enum Choice {
 /// The first look: every step, read-only (nothing is generated or written).
 async fn look(s: &Session, caller: &crate::model::Caller) {
     let mut look = Facts::new(caller.clone(), &s.cx.aws.region);
+    let mut states = Vec::new();
     for step in STEPS {
         let (state, detail) = match step.check(&s.cx, &mut look).await {
             Ok(plan) => state_of(&plan),
             Err(e) => (State::Unknown, one_line(&e)),
         };
         s.cx.out.say(&format!(
-            "  {:<17} {:<7}  {detail}",
+            "  {:<17} {:<10}  {detail}",
             step.id().name(),
             state.label()
         ));
+        states.push(state);
     }
+    s.cx.out
+        .say(&format!("  {}", crate::run::status::summary(&states)));
 }
 
 pub(crate) async fn run(s: &mut Session) -> Result<()> {
@@ -52,10 +56,10 @@ pub(crate) async fn run(s: &mut Session) -> Result<()> {
     for line in caller_lines(&s.cx, &caller) {
         s.cx.out.say(&line);
     }
-    offer_import(s).await?;
-    if s.cx.config.config.region.is_none() {
-        s.cx.config.config.region = Some(s.cx.aws.region.clone());
-        s.cx.config.save()?;
+    let fresh = !s.cx.config.from_file;
+    home_region(s).await?;
+    if fresh {
+        offer_import(s).await?;
     }
     s.cx.out.say(&format!(
         "Answers are saved in {}",
@@ -89,13 +93,74 @@ pub(crate) async fn run(s: &mut Session) -> Result<()> {
     Ok(())
 }
 
-/// With no config yet, on an account where part of the guide was done by
+/// The home region, never chosen silently: where an instance exists, that
+/// is it (and the clients move there); with none anywhere and none chosen,
+/// the person picks one, told that it cannot change. Saved as `region`.
+async fn home_region(s: &mut Session) -> Result<()> {
+    use crate::steps::identity_center;
+    let observed = identity_center::observe(&s.cx).await?;
+    let here = s.cx.aws.region.clone();
+    let chosen = s.cx.config.region_chosen();
+    let region = if !observed.home.is_empty() {
+        s.cx.out.say(&format!(
+            "IAM Identity Center is enabled in {here}: that is its home region (it cannot move), so ssosetup works there."
+        ));
+        here.clone()
+    } else if let Some((other, _)) = observed.elsewhere.first() {
+        if chosen {
+            // The identity-center step says why this cannot go on.
+            return Ok(());
+        }
+        s.cx.out.say(&format!(
+            "IAM Identity Center is enabled in {other}: that is its home region (it cannot move), so ssosetup works there."
+        ));
+        other.clone()
+    } else if chosen {
+        s.cx.out.say(&format!(
+            "IAM Identity Center is not enabled yet; it will be enabled in {here}, the home region you chose."
+        ));
+        here.clone()
+    } else {
+        s.cx.out.say("IAM Identity Center is not enabled in any region yet. Its home region is where your users sign in, and it cannot be changed later: pick the one closest to you and your users.");
+        let mut regions: Vec<String> = vec![here.clone()];
+        regions.extend(
+            crate::aws::regions::IDENTITY_CENTER_REGIONS
+                .iter()
+                .filter(|r| **r != here)
+                .map(|r| r.to_string()),
+        );
+        let i = s
+            .prompt
+            .select("Identity Center home region", &regions, 0)?;
+        regions.swap_remove(i)
+    };
+    if region != here {
+        match s
+            .cx
+            .aws
+            .in_region(&region)
+            .await
+            .map_err(crate::connect_error)?
+        {
+            Some(aws) => s.cx.aws = aws,
+            None => anyhow::bail!("cannot move the AWS clients to {region}"),
+        }
+    }
+    if s.cx.config.config.region.as_deref() != Some(region.as_str()) && !s.cx.config.region_flag {
+        s.cx.config.config.region = Some(region.clone());
+        s.cx.config.save()?;
+        s.cx.out.say(&format!(
+            "region = \"{region}\" is saved in {}",
+            s.cx.config.path.display()
+        ));
+    }
+    Ok(())
+}
+
+/// With no config yet (or only the region just chosen), on an account where part of the guide was done by
 /// hand: offers to start from what exists (`ssosetup import`), so every
 /// later question defaults to it and nothing that works is redone.
 async fn offer_import(s: &mut Session) -> Result<()> {
-    if s.cx.config.from_file {
-        return Ok(());
-    }
     // No instance, or nothing readable: there is nothing to start from,
     // and the steps say why in their own words.
     let Ok(imported) = crate::import::prepare(&s.cx).await else {

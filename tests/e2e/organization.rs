@@ -73,8 +73,9 @@ async fn dry_run_shows_the_plan_and_sends_no_write() {
     );
     assert!(
         text.stderr
-            // authentication; root MFA (moto's root never has it); Billing access
-            .contains("Dry run: 1 change and 3 console steps planned"),
+            // authentication; root MFA (moto's root never has it); Billing
+            // access; the optional custom portal URL
+            .contains("Dry run: 1 change and 4 console steps planned"),
         "{}",
         text.stderr
     );
@@ -101,7 +102,7 @@ async fn dry_run_shows_the_plan_and_sends_no_write() {
 }
 
 #[tokio::test]
-async fn init_yes_applies_every_step_and_status_then_shows_them_done() {
+async fn init_yes_applies_every_step_and_status_shows_done_only_what_is_configured() {
     let moto = Moto::start();
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
@@ -139,11 +140,18 @@ async fn init_yes_applies_every_step_and_status_then_shows_them_done() {
         "cli-profiles",
         "root-cleanup",
         "iam-users-cleanup",
+        "portal-url",
     ]
     .map(|s| (s.to_string(), "done".to_string()))
     .to_vec();
+    // The custom portal URL is optional, and console-only.
+    expected[10].1 = "manual".to_string();
     // moto's root user never has MFA: its console step stays to do.
     expected[8].1 = "manual".to_string();
+    // Nothing in the config for these: not set up, which is not done.
+    for step in &mut expected[3..=7] {
+        step.1 = "not set up".to_string();
+    }
     assert_eq!(states, expected);
     assert!(doc["instance"]["arn"]
         .as_str()
@@ -172,7 +180,13 @@ async fn init_yes_applies_every_step_and_status_then_shows_them_done() {
     );
     assert!(
         text.stdout
-            .contains("assignments        done     no assignments in the config yet"),
+            .contains("assignments        not set up  no assignments in the config yet"),
+        "{}",
+        text.stdout
+    );
+    assert!(
+        text.stdout
+            .contains("4 of 11 steps done; still to do: 5 not set up, 2 with a console step."),
         "{}",
         text.stdout
     );

@@ -10,7 +10,7 @@ use expectrl::{Eof, Expect, Session};
 
 use crate::moto::ACCOUNT;
 use crate::resources::read_state;
-use crate::{run, ssosetup, Moto};
+use crate::{run, ssosetup, Moto, Run};
 
 pub(crate) const DOWN: &str = "\x1b[B";
 pub(crate) const CTRL_C: &str = "\x03";
@@ -81,12 +81,15 @@ fn walk_everything(w: &mut Wizard) {
     answer(w, "Profiles for which user?", "\r");
     answer(w, "SSO session name", "\r");
     answer(w, "Default region for the profiles", "\r");
+    // alice reaches one account and permission set: one profile, named
+    // `default` as the guide advises.
+    answer(w, "Profile name", "\r");
     answer(
         w,
         "AWS access portal URL",
         "https://d-1234567890.awsapps.com/start\r",
     );
-    answer(w, "Do you use tools that cannot sign in with SSO", "n");
+    answer(w, "Do you use such tools", "n");
     answer(w, "What now?", "\r"); // cli-profiles
                                   // root-cleanup: moto's root user has no keys and never gets MFA.
     answer(w, "What now?", "\r"); // do the console steps now
@@ -99,6 +102,9 @@ fn walk_everything(w: &mut Wizard) {
     // signed in: the lockout guard keeps the IAM user for a later run.
     answer(w, "IAM users to delete", " \r");
     w.expect("cannot have signed in yet").unwrap();
+    // portal-url, optional and last: skipped.
+    w.expect("can never be changed or undone").unwrap();
+    answer(w, "What now?", &format!("{DOWN}\r"));
     w.expect("The wizard is done").unwrap();
 }
 
@@ -165,7 +171,7 @@ async fn a_person_walks_the_wizard_and_a_second_run_changes_nothing() {
     );
     assert!(std::fs::read_to_string(&aws_config)
         .unwrap()
-        .contains(&format!("[profile {admin_group}]")));
+        .contains("[default]\n"));
     let config = std::fs::read_to_string(dir.path().join("ssosetup.toml")).unwrap();
     assert!(config.contains("confirmed = true"), "{config}");
 
@@ -177,6 +183,7 @@ async fn a_person_walks_the_wizard_and_a_second_run_changes_nothing() {
     answer(&mut again, "What now?", &format!("{DOWN}{DOWN}\r"));
     answer(&mut again, "What now?", "\r"); // iam-users-cleanup: apply
     answer(&mut again, "deleting for good: old-admin?", "y");
+    answer(&mut again, "What now?", &format!("{DOWN}\r")); // portal-url: skip
     again.expect("The wizard is done").unwrap();
     assert_eq!(exit_code(&mut again), 0);
     assert_eq!(
@@ -264,4 +271,53 @@ async fn a_console_step_done_at_the_terminal_is_not_listed_as_still_to_do() {
     assert!(shown.contains("recorded in"), "{shown}");
     assert!(!shown.contains("not confirmed yet"), "{shown}");
     assert_eq!(exit_code(&mut w), 0);
+}
+
+/// No Identity Center instance anywhere (the proxy answers so, in every
+/// region): before any console step the wizard asks for the home region,
+/// says it cannot change, saves it, and the console step names it.
+#[tokio::test]
+async fn with_no_instance_anywhere_the_home_region_is_asked_not_taken() {
+    let moto = Moto::start();
+    crate::resources::seed_organization(&moto).await;
+    let proxy = crate::proxy::FaultProxy::start(&moto, &["--no-instance"]);
+    let dir = tempfile::tempdir().unwrap();
+    let mut command = ssosetup(Some(&moto), dir.path());
+    command
+        .env("AWS_ENDPOINT_URL", &proxy.url)
+        .env("AWS_CONFIG_FILE", dir.path().join("aws-config"))
+        .args(["init"])
+        .stdin(std::process::Stdio::inherit())
+        .stdout(std::process::Stdio::inherit())
+        .stderr(std::process::Stdio::inherit());
+    let mut w = Session::spawn(command).expect("the binary starts in a pty");
+    w.set_expect_timeout(Some(Duration::from_secs(60)));
+    w.expect("it cannot be changed later").unwrap();
+    // The environment's region first, then the others: take the second.
+    answer(&mut w, "Identity Center home region", &format!("{DOWN}\r"));
+    w.expect("region = \"us-east-2\" is saved").unwrap();
+    w.expect("enable IAM Identity Center in us-east-2").unwrap();
+    w.expect("https://us-east-2.console.aws.amazon.com/singlesignon/home?region=us-east-2")
+        .unwrap();
+    answer(&mut w, "What now?", CTRL_C);
+    assert_eq!(exit_code(&mut w), 130);
+    let config = std::fs::read_to_string(dir.path().join("ssosetup.toml")).unwrap();
+    assert!(config.contains("region = \"us-east-2\""), "{config}");
+
+    // Under --yes with no region anywhere, the run stops naming the field.
+    let other = tempfile::tempdir().unwrap();
+    let yes = Run::from(
+        ssosetup(Some(&moto), other.path())
+            .env("AWS_ENDPOINT_URL", &proxy.url)
+            .args(["init", "--yes"])
+            .output()
+            .unwrap(),
+    );
+    yes.assert_code(1);
+    assert!(
+        yes.stderr.contains("no home region is chosen"),
+        "{}",
+        yes.stderr
+    );
+    assert!(yes.stderr.contains("region = "), "{}", yes.stderr);
 }

@@ -436,11 +436,9 @@ async fn ask(person: &mut Person<'_>, force: bool) -> Result<()> {
         .iter()
         .map(|u| cleanup.deletes(&u.user_name))
         .collect();
-    let picked = prompt.multi_select(
-        "IAM users to delete (each is backed up first; unticked ones are left alone)",
-        &items,
-        &chosen,
-    )?;
+    ctx.out
+        .say("Each IAM user ticked next is backed up, then deleted; unticked ones are left alone.");
+    let picked = prompt.multi_select("IAM users to delete", &items, &chosen)?;
     let mut updated = cleanup;
     updated.iam_users = picked
         .into_iter()

@@ -137,7 +137,7 @@ pub(super) async fn ask(person: &mut Person<'_>, force: bool) -> Result<()> {
             .map(|(n, arn, what)| common(n, arn, what));
         match (exist.get(&name), default) {
             (Some(have), Some(want)) => {
-                let (entry, file) = keep_or_make(&mut **prompt, &want, have)?;
+                let (entry, file) = keep_or_make(&mut **prompt, &cx.out, &want, have)?;
                 sets.push(entry);
                 files.extend(file);
             }
@@ -172,6 +172,7 @@ pub(super) async fn ask(person: &mut Person<'_>, force: bool) -> Result<()> {
 /// difference, and the person's choice.
 fn keep_or_make(
     prompt: &mut dyn Prompter,
+    out: &crate::ui::Printer,
     want: &PermissionSetConfig,
     have: &ObservedSet,
 ) -> Result<(PermissionSetConfig, Option<(std::path::PathBuf, String)>)> {
@@ -180,14 +181,14 @@ fn keep_or_make(
     if changes.is_empty() {
         return Ok(kept);
     }
-    let mut question = format!(
+    out.say(&format!(
         "{} exists in Identity Center with other content than ssosetup's. Making it as configured would:",
         want.name
-    );
+    ));
     for c in &changes {
-        question.push_str(&format!("\n    {c}"));
+        out.say(&format!("    {c}"));
     }
-    question.push_str(&format!("\n  {}:", want.name));
+    let question = format!("{}: keep it, or make it as configured?", want.name);
     let options = [
         "keep it as it is (write it into the config)".to_string(),
         "make it as configured".to_string(),

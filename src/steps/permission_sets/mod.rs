@@ -530,6 +530,7 @@ pub(crate) fn plan(
         ));
     }
     if desired.is_empty() {
+        plan.unconfigured = true;
         plan.notes
             .push("no permission sets in the config yet".into());
     }
