@@ -10,6 +10,14 @@ pub use crate::ui::OutputFormat;
 /// What `--help` says about exit codes (the README says the same).
 const EXIT_CODES: &str = "Exit codes: 0 done (or nothing to do); 1 a user-facing failure: bad input (a flag, the config file), declined, refused by AWS, a console step not done yet under --yes; 2 an unexpected error; 130 interrupted (Ctrl-C).";
 
+/// `ssosetup --version`: the version and the commit it was built from.
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("SSOSETUP_COMMIT"),
+    ")"
+);
+
 /// Move an AWS account off long-lived credentials to IAM Identity Center.
 ///
 /// Every step observes the account, shows a plan, asks, then applies. Each
@@ -18,7 +26,7 @@ const EXIT_CODES: &str = "Exit codes: 0 done (or nothing to do); 1 a user-facing
 #[derive(Debug, Parser)]
 #[command(
     name = "ssosetup",
-    version,
+    version = VERSION,
     propagate_version = true,
     after_help = EXIT_CODES
 )]

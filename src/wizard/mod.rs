@@ -148,7 +148,11 @@ async fn home_region(s: &mut Session) -> Result<()> {
     }
     if s.cx.config.config.region.as_deref() != Some(region.as_str()) && !s.cx.config.region_flag {
         s.cx.config.config.region = Some(region.clone());
+        let fresh = !s.cx.config.from_file;
         s.cx.config.save()?;
+        // A file that holds only this region is still a new config: the
+        // questions that defer to a config someone wrote are still asked.
+        s.cx.config.from_file = !fresh;
         s.cx.out.say(&format!(
             "region = \"{region}\" is saved in {}",
             s.cx.config.path.display()

@@ -113,3 +113,34 @@ fn completions_and_man_page_are_generated() {
         man.stdout
     );
 }
+
+#[test]
+fn the_version_names_the_commit_it_was_built_from() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = run(None, dir.path(), &["--version"]);
+    r.assert_code(0);
+    let head = std::process::Command::new("git")
+        .args(["rev-parse", "--short=12", "HEAD"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    let head = String::from_utf8(head.stdout).unwrap().trim().to_string();
+    assert_eq!(
+        r.stdout.trim(),
+        format!("ssosetup {} (commit {head})", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+#[test]
+fn help_opens_with_what_the_tool_does_and_ends_with_exit_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = run(None, dir.path(), &["--help"]);
+    r.assert_code(0);
+    assert!(
+        r.stdout
+            .starts_with("Move an AWS account off long-lived credentials to IAM Identity Center."),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("Exit codes: 0 done"), "{}", r.stdout);
+}

@@ -55,6 +55,7 @@ pub(crate) fn exit_code(w: &mut Wizard) -> i32 {
 
 /// A person's whole run on an empty account.
 fn walk_everything(w: &mut Wizard) {
+    answer(w, "Create one with all features", "y"); // no organization yet
     answer(w, "What now?", "\r"); // organization: Apply
     answer(w, "What now?", "\r"); // authentication: do the console step now
     answer(w, "Have you done all of the above?", "y");
@@ -218,6 +219,7 @@ async fn ctrl_c_keeps_the_answers_exits_130_and_a_rerun_resumes() {
     let dir = tempfile::tempdir().unwrap();
     let aws_config = dir.path().join("aws-config");
     let mut w = spawn(&moto, dir.path(), &aws_config);
+    answer(&mut w, "Create one with all features", "y");
     answer(&mut w, "What now?", "\r"); // organization: Apply
     answer(&mut w, "What now?", "\r"); // authentication
     answer(&mut w, "Have you done all of the above?", "y");
