@@ -64,7 +64,7 @@ pub(crate) async fn whoami(cx: &Cx) -> Result<Caller> {
             format!("This run uses the ROOT USER of account {}.", caller.account),
             "Root access keys are what ssosetup helps you retire: deleting them".to_string(),
             "mid-run cuts this run off. Finish the Identity Center steps, then".to_string(),
-            "run again with the new Identity Center profile (aws sso login).".to_string(),
+            "run again with the new Identity Center profile (`ssosetup --profile NAME login`, then `ssosetup --profile NAME ...`).".to_string(),
         ]);
     }
     Ok(caller)

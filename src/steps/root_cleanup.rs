@@ -146,7 +146,7 @@ pub(crate) fn plan(obs: &Observed, cleanup: &CleanupConfig, caller: &Caller) -> 
     }
     if caller.is_root() {
         plan.notes.push(
-            "this run signs in as the root user: with its access keys, those are the very keys to delete. Delete them after this run, and from then on run ssosetup with the Identity Center profile (`aws sso login --profile NAME`, then `ssosetup --profile NAME ...`)".to_string(),
+            "this run signs in as the root user: with its access keys, those are the very keys to delete. Delete them after this run, and from then on run ssosetup with the Identity Center profile (`ssosetup --profile NAME login`, then `ssosetup --profile NAME ...`)".to_string(),
         );
     }
     root_keys(&mut plan, s, cleanup);
@@ -650,7 +650,7 @@ async fn console_step(person: &mut Person<'_>, step: &ManualStep) -> Result<()> 
                 return Err(UserError::new(
                     "the root access keys this run used no longer work: they are deleted, as intended",
                 )
-                .hint("sign in with Identity Center (`aws sso login --profile NAME`) and run `ssosetup --profile NAME root-cleanup` to check MFA, then the remaining steps")
+                .hint("sign in with Identity Center (`ssosetup --profile NAME login`) and run `ssosetup --profile NAME root-cleanup` to check MFA, then the remaining steps")
                 .into());
             }
             Err(e) => return Err(e.into()),

@@ -165,7 +165,7 @@ fn lockout_guard_lets_go(plan: &mut StepPlan, i: &Inputs) -> bool {
                 UserError::new(format!(
                     "no IAM user is deleted while nobody else is known to be able to administer the account: {why}"
                 ))
-                .hint("an Identity Center user needs AdministratorAccess on the management account (`ssosetup init`, or `permission-sets`, `assignments`, `users`); have them sign in once (`aws sso login`: ssosetup cannot see that, best run cleanup with their profile), then run `ssosetup iam-users-cleanup` again"),
+                .hint("an Identity Center user needs AdministratorAccess on the management account (`ssosetup init`, or `permission-sets`, `assignments`, `users`); have them sign in once (`ssosetup --profile NAME login` or `aws sso login --profile NAME`: ssosetup cannot see that, best run cleanup with their profile), then run `ssosetup iam-users-cleanup` again"),
             );
             false
         }
@@ -185,7 +185,7 @@ fn waits_for_sign_in(users: &[String]) -> UserError {
         "no IAM user is deleted in the run that creates the administrator: {}",
         guard::not_yet(users)
     ))
-    .hint("apply the other steps; once the new administrator has signed in (`aws sso login`), run `ssosetup iam-users-cleanup`")
+    .hint("apply the other steps; once the new administrator has signed in (`ssosetup --profile NAME login`), run `ssosetup --profile NAME iam-users-cleanup`")
 }
 
 /// The plan: pure, from what was observed.
@@ -241,7 +241,7 @@ pub(crate) fn plan(i: &Inputs) -> StepPlan {
                 "[cleanup] iam_users names {}, the identity this run signs in as: deleting it would cut this run off",
                 u.user_name
             ))
-            .hint("sign in with Identity Center (`aws sso login --profile NAME`) and run `ssosetup --profile NAME iam-users-cleanup`; nothing was deleted"),
+            .hint("sign in with Identity Center (`ssosetup --profile NAME login`) and run `ssosetup --profile NAME iam-users-cleanup`; nothing was deleted"),
         );
         return plan;
     }

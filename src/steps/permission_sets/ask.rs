@@ -9,7 +9,9 @@ use std::collections::BTreeMap;
 use anyhow::Result;
 use futures::stream::{self, StreamExt, TryStreamExt};
 
-use super::{describe_all, desired_one, observe_details, plan, ObservedSet, COMMON};
+use super::{
+    describe_all, desired_one, managed_policy_arn, observe_details, plan, ObservedSet, COMMON,
+};
 use crate::config::PermissionSetConfig;
 use crate::steps::{ensure_instance, Person};
 use crate::ui::Prompter;
@@ -63,6 +65,7 @@ pub(super) async fn ask(person: &mut Person<'_>, force: bool) -> Result<()> {
         return Ok(());
     }
     let exist = existing(person).await?;
+    let partition = person.facts.caller.partition().to_string();
     let Person { cx, prompt, .. } = person;
     let configured: Vec<String> = cx
         .config
@@ -134,7 +137,7 @@ pub(super) async fn ask(person: &mut Person<'_>, force: bool) -> Result<()> {
         let default = COMMON
             .iter()
             .find(|(n, _, _)| *n == name)
-            .map(|(n, arn, what)| common(n, arn, what));
+            .map(|(n, path, what)| common(n, &managed_policy_arn(&partition, path), what));
         match (exist.get(&name), default) {
             (Some(have), Some(want)) => {
                 let (entry, file) = keep_or_make(&mut **prompt, &cx.out, &want, have)?;
@@ -151,7 +154,7 @@ pub(super) async fn ask(person: &mut Person<'_>, force: bool) -> Result<()> {
         }
     }
     if picked.contains(&(items.len() - 1)) {
-        ask_custom(&mut **prompt, &mut sets)?;
+        ask_custom(&mut **prompt, &partition, &mut sets)?;
     }
     let base = cx.config.base_dir().to_path_buf();
     for (rel, text) in &files {
@@ -201,7 +204,13 @@ fn keep_or_make(
 
 /// Custom permission sets, one after another: a name not yet chosen and
 /// an AWS managed policy ARN for each.
-fn ask_custom(prompt: &mut dyn Prompter, sets: &mut Vec<PermissionSetConfig>) -> Result<()> {
+fn ask_custom(
+    prompt: &mut dyn Prompter,
+    partition: &str,
+    sets: &mut Vec<PermissionSetConfig>,
+) -> Result<()> {
+    let prefix = managed_policy_arn(partition, "");
+    let example = managed_policy_arn(partition, "ReadOnlyAccess");
     loop {
         let taken: Vec<String> = sets.iter().map(|s| s.name.clone()).collect();
         let name = prompt.input("Name of the custom permission set", None, &|s| {
@@ -213,22 +222,13 @@ fn ask_custom(prompt: &mut dyn Prompter, sets: &mut Vec<PermissionSetConfig>) ->
                 Ok(())
             }
         })?;
-        let arn = prompt.input(
-            "AWS managed policy ARN for it",
-            Some("arn:aws:iam::aws:policy/ReadOnlyAccess"),
-            &|s| {
-                if s.starts_with("arn:aws:iam::aws:policy/")
-                    && s.len() > "arn:aws:iam::aws:policy/".len()
-                {
-                    Ok(())
-                } else {
-                    Err(
-                        "an AWS managed policy ARN such as arn:aws:iam::aws:policy/ReadOnlyAccess"
-                            .into(),
-                    )
-                }
-            },
-        )?;
+        let arn = prompt.input("AWS managed policy ARN for it", Some(&example), &|s| {
+            if s.starts_with(&prefix) && s.len() > prefix.len() {
+                Ok(())
+            } else {
+                Err(format!("an AWS managed policy ARN such as {example}"))
+            }
+        })?;
         sets.push(PermissionSetConfig {
             name,
             description: None,
@@ -269,7 +269,8 @@ mod tests {
 
     #[test]
     fn the_difference_names_each_change_and_none_when_they_match() {
-        let (name, arn, what) = COMMON[0];
+        let (name, path, what) = COMMON[0];
+        let arn = &managed_policy_arn("aws", path);
         let want = common(name, arn, what);
         assert!(difference(&want, &observed(&[arn], "PT1H")).is_empty());
         let diff = difference(
@@ -282,5 +283,45 @@ mod tests {
         );
         assert!(diff.iter().any(|l| l.contains(arn)), "{diff:?}");
         assert!(diff.iter().any(|l| l.contains("session")), "{diff:?}");
+    }
+
+    #[test]
+    fn custom_sets_take_the_partitions_managed_policies_only() {
+        let mut prompt = crate::ui::prompt::Scripted::new(&[
+            "ChinaRead",
+            "arn:aws:iam::aws:policy/ReadOnlyAccess",
+            "arn:aws-cn:iam::aws:policy/ReadOnlyAccess",
+            "n",
+        ]);
+        let mut sets = Vec::new();
+        ask_custom(&mut prompt, "aws-cn", &mut sets).unwrap();
+        assert_eq!(
+            prompt.asked[1..3],
+            [
+                "AWS managed policy ARN for it".to_string(),
+                "AWS managed policy ARN for it".to_string()
+            ],
+            "the aws partition's ARN is refused in aws-cn: {:?}",
+            prompt.asked
+        );
+        assert_eq!(sets.len(), 1, "{:?}", prompt.asked);
+        assert_eq!(
+            sets[0].managed_policies,
+            ["arn:aws-cn:iam::aws:policy/ReadOnlyAccess"]
+        );
+    }
+
+    #[test]
+    fn the_offered_policies_are_built_for_the_partition() {
+        for (_, path, _) in COMMON {
+            assert_eq!(
+                managed_policy_arn("aws-us-gov", path),
+                format!("arn:aws-us-gov:iam::aws:policy/{path}")
+            );
+        }
+        assert_eq!(
+            managed_policy_arn("aws", COMMON[4].1),
+            "arn:aws:iam::aws:policy/job-function/Billing"
+        );
     }
 }

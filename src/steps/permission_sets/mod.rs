@@ -650,34 +650,34 @@ fn plan_drift(plan: &mut StepPlan, d: &Desired, o: &ObservedSet) {
     }
 }
 
-/// The AWS managed job policies the wizard offers, with their policy ARNs.
+/// The AWS managed job policies the wizard offers: name, the policy's path
+/// under `policy/`, what it grants. Their ARNs are built for the caller's
+/// partition by [`managed_policy_arn`].
 pub(crate) const COMMON: [(&str, &str, &str); 5] = [
-    (
-        "AdministratorAccess",
-        "arn:aws:iam::aws:policy/AdministratorAccess",
-        "Full access",
-    ),
+    ("AdministratorAccess", "AdministratorAccess", "Full access"),
     (
         "PowerUserAccess",
-        "arn:aws:iam::aws:policy/PowerUserAccess",
+        "PowerUserAccess",
         "Full access except IAM and Organizations",
     ),
-    (
-        "ReadOnlyAccess",
-        "arn:aws:iam::aws:policy/ReadOnlyAccess",
-        "Read everything",
-    ),
+    ("ReadOnlyAccess", "ReadOnlyAccess", "Read everything"),
     (
         "ViewOnlyAccess",
-        "arn:aws:iam::aws:policy/job-function/ViewOnlyAccess",
+        "job-function/ViewOnlyAccess",
         "See resources and their metadata, not data",
     ),
     (
         "Billing",
-        "arn:aws:iam::aws:policy/job-function/Billing",
+        "job-function/Billing",
         "Billing and cost management",
     ),
 ];
+
+/// An AWS managed policy's ARN in `partition` (`aws`, `aws-cn`,
+/// `aws-us-gov`): AWS's policies live under the account `aws` in each.
+pub(crate) fn managed_policy_arn(partition: &str, path: &str) -> String {
+    format!("arn:{partition}:iam::aws:policy/{path}")
+}
 
 /// How long to wait for provisioning before giving up.
 const PROVISION_TIMEOUT: Duration = Duration::from_secs(600);
