@@ -26,6 +26,10 @@ Faults (all seeded, so a run can be repeated):
   --rate-per-op SERVICE=N
                      the same, but per API of that service (identitystore's
                      limit is per API)
+  --others BUCKET=N  other tools spend N requests per second of that
+                     budget, evenly (BUCKET is a --rate service, e.g. sso,
+                     or SERVICE:API of a --rate-per-op one, e.g.
+                     identitystore:ListUsers)
   --in-progress-polls N
                      CreateAccountAssignment answers IN_PROGRESS; its status
                      is IN_PROGRESS for the first N polls, then moto's (as on
@@ -115,6 +119,7 @@ def parse_args():
     p.add_argument("--drop-rate", type=float, default=0.0)
     p.add_argument("--rate", action="append", default=[])
     p.add_argument("--rate-per-op", action="append", default=[])
+    p.add_argument("--others", action="append", default=[])
     p.add_argument("--in-progress-polls", type=int, default=0)
     p.add_argument("--in-progress-seconds", type=float, default=1.0)
     p.add_argument("--max-outstanding", type=int, default=0)
@@ -656,10 +661,25 @@ class Proxy(BaseHTTPRequestHandler):
     do_DELETE = handle_any
 
 
+def spend_others(bucket, rps):
+    """Another tool's calls: they fill the bucket's window as ours do."""
+    period = 1.0 / rps
+    while True:
+        time.sleep(period)
+        now = time.monotonic()
+        with LOCK:
+            window = [t for t in WINDOWS.get(bucket, []) if now - t < 1.0]
+            window.append(now)
+            WINDOWS[bucket] = window
+
+
 def main():
     if MODEL:  # load the models now, not on the first (timed) requests
         for service in awsmodel.SCOPE_TO_SERVICE.values():
             MODEL.model(service)
+    for other in ARGS.others:
+        bucket, rps = other.split("=", 1)
+        threading.Thread(target=spend_others, args=(bucket, float(rps)), daemon=True).start()
     server = ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
     server.daemon_threads = True
     print("PORT %d" % server.server_address[1], flush=True)

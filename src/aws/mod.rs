@@ -176,15 +176,29 @@ impl Aws {
         credentials: crate::model::CredentialSource,
     ) -> Self {
         let base = sdk.clone();
+        let pacer = Arc::new(pace::Pacer::from_env());
+        // The paced clients tell the pacer when AWS throttles them anyway.
+        let ssoadmin = aws_sdk_ssoadmin::config::Builder::from(sdk)
+            .interceptor(pace::ThrottleFeedback::new(
+                pacer.clone(),
+                pace::Service::SsoAdmin,
+            ))
+            .build();
+        let identitystore = aws_sdk_identitystore::config::Builder::from(sdk)
+            .interceptor(pace::ThrottleFeedback::new(
+                pacer.clone(),
+                pace::Service::IdentityStore,
+            ))
+            .build();
         Self {
             region,
             credentials,
             sts: aws_sdk_sts::Client::new(sdk),
             organizations: aws_sdk_organizations::Client::new(sdk),
-            ssoadmin: aws_sdk_ssoadmin::Client::new(sdk),
-            identitystore: aws_sdk_identitystore::Client::new(sdk),
+            ssoadmin: aws_sdk_ssoadmin::Client::from_conf(ssoadmin),
+            identitystore: aws_sdk_identitystore::Client::from_conf(identitystore),
             iam: aws_sdk_iam::Client::new(sdk),
-            pacer: Arc::new(pace::Pacer::from_env()),
+            pacer,
             creations: Arc::new(status::StatusBoard::new(status::Kind::Creation)),
             deletions: Arc::new(status::StatusBoard::new(status::Kind::Deletion)),
             unsupported: Arc::default(),
@@ -211,29 +225,39 @@ impl Aws {
     /// without an error code: [`AwsErrorKind::Unsupported`]). `Ok(None)`:
     /// this endpoint lacks `action`; said once (`without` tells what the run
     /// goes on without), and not asked again in this run, since every try
-    /// would cost retries. Send such reads with [`few_retries!`].
+    /// would cost retries. Send such reads with [`few_retries!`]; their
+    /// throttling is retried here instead, as often as the SDK would.
     pub(crate) async fn optional_read<T, Fut>(
         &self,
         action: &'static str,
         without: &str,
-        read: impl FnOnce() -> Fut,
+        mut read: impl FnMut() -> Fut,
     ) -> Result<Option<T>, AwsError>
     where
         Fut: std::future::Future<Output = Result<T, AwsError>>,
     {
-        if self.unsupported.lock().expect("lock").contains(action) {
-            return Ok(None);
-        }
-        match read().await {
-            Ok(v) => Ok(Some(v)),
-            Err(e) if e.kind == AwsErrorKind::Unsupported => {
-                if self.unsupported.lock().expect("lock").insert(action) {
-                    tracing::warn!("this endpoint does not implement {action}: {without}");
-                }
-                Ok(None)
+        let mut backoff = Duration::from_millis(250);
+        for attempt in 1.. {
+            if self.unsupported.lock().expect("lock").contains(action) {
+                return Ok(None);
             }
-            Err(e) => Err(e),
+            match read().await {
+                Ok(v) => return Ok(Some(v)),
+                Err(e) if e.kind == AwsErrorKind::Unsupported => {
+                    if self.unsupported.lock().expect("lock").insert(action) {
+                        tracing::warn!("this endpoint does not implement {action}: {without}");
+                    }
+                    return Ok(None);
+                }
+                Err(e) if e.kind == AwsErrorKind::Throttled && attempt < MAX_ATTEMPTS => {
+                    tracing::debug!(action, attempt, "throttled; trying again");
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(Duration::from_secs(5));
+                }
+                Err(e) => return Err(e),
+            }
         }
+        unreachable!("the loop returns")
     }
 
     /// An IAM client signing with `credentials` (a session in `account`).
@@ -400,7 +424,7 @@ impl AwsError {
                 "the caller is not allowed `{action}`: add that action to the caller's IAM policy (or use --profile with an administrator of the management account)"
             )),
             AwsErrorKind::Credentials => Some(
-                "name a profile with --profile NAME (or AWS_PROFILE), or sign in again if its session expired (`aws sso login --profile NAME`); `aws configure list` shows what the AWS CLI would use".to_string(),
+                "name a profile with --profile NAME (or AWS_PROFILE), or sign in again if its session expired (`ssosetup --profile NAME login`, or `aws sso login --profile NAME`); `aws configure list` shows what the AWS CLI would use".to_string(),
             ),
             AwsErrorKind::Throttled => Some("AWS is throttling this account's requests: wait a minute and run the command again; nothing is half-applied".to_string()),
             AwsErrorKind::Connection => Some("AWS could not be reached: check the network, or --endpoint-url / AWS_ENDPOINT_URL if you use a local stand-in".to_string()),

@@ -6,26 +6,54 @@
 //! adjustable).
 //!
 //! Requests are spaced evenly (no burst), which keeps any one-second window
-//! at or under the rate. Throttling that happens anyway is retried by the
-//! SDK's standard retry with backoff. The rates can be lowered (or raised
-//! for a local stand-in) with `SSOSETUP_SSO_ADMIN_RPS`,
-//! `SSOSETUP_IDENTITYSTORE_RPS` and `SSOSETUP_ASSIGNMENT_CREATIONS`.
+//! at or under the rate. Pacing at the rate leaves no room for a retry, and
+//! the account's budget may be shared with other tools; so when AWS
+//! throttles a call anyway ([`ThrottleFeedback`] sees it), that lane slows
+//! down (to half, at most once a second) and then climbs back to the rate
+//! (4 requests per second more each second), as TCP does, so the SDK's
+//! standard retries find room. (The SDK's retries themselves are not paced:
+//! its retry strategy cannot be replaced on a generated client.) The rates can be lowered (or raised for a local
+//! stand-in) with `SSOSETUP_SSO_ADMIN_RPS`, `SSOSETUP_IDENTITYSTORE_RPS` and
+//! `SSOSETUP_ASSIGNMENT_CREATIONS`.
 
-use std::num::NonZeroU32;
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use governor::clock::DefaultClock;
-use governor::state::keyed::HashMapStateStore;
-use governor::state::{InMemoryState, NotKeyed};
-use governor::{Quota, RateLimiter};
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::interceptors::context::FinalizerInterceptorContextRef;
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::orchestrator::{HttpResponse, Metadata};
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::config_bag::ConfigBag;
 use tokio::sync::Semaphore;
+use tokio::time::Instant;
 
 const DEFAULT_RPS: f64 = 20.0;
 const DEFAULT_ASSIGNMENT_CREATIONS: usize = 15;
+/// After a throttle, a lane's rate becomes this share of what it was.
+const CUT: f64 = 0.5;
+/// At most one cut per this long: the calls throttled in one crowded
+/// second are one signal, not several.
+const CUT_SPACING: Duration = Duration::from_secs(1);
+/// How fast a cut lane climbs back, in requests per second per second.
+const RECOVERY: f64 = 4.0;
+/// No lane goes slower than this.
+const SLOWEST_RPS: f64 = 0.5;
+
+/// Which service's budget a client spends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Service {
+    /// One budget for all of sso-admin's APIs.
+    SsoAdmin,
+    /// One budget per identitystore API.
+    IdentityStore,
+}
 
 pub(crate) struct Pacer {
-    ssoadmin: RateLimiter<NotKeyed, InMemoryState, DefaultClock>,
-    identitystore: RateLimiter<&'static str, HashMapStateStore<&'static str>, DefaultClock>,
+    ssoadmin: Lanes,
+    identitystore: Lanes,
     /// Permits for outstanding CreateAccountAssignment requests (create + poll).
     pub assignment_creations: Semaphore,
     /// How many permits `assignment_creations` has.
@@ -34,11 +62,79 @@ pub(crate) struct Pacer {
     pub concurrency: usize,
 }
 
-fn evenly(rps: f64) -> Quota {
-    let period = Duration::from_secs_f64(1.0 / rps.max(0.01));
-    Quota::with_period(period)
-        .expect("a positive period")
-        .allow_burst(NonZeroU32::MIN)
+/// Evenly spaced turns, one schedule per lane (an API, or "" for a whole
+/// service), each at `rps` unless throttling slowed it.
+struct Lanes {
+    rps: f64,
+    lanes: Mutex<HashMap<String, Lane>>,
+}
+
+#[derive(Clone, Copy)]
+struct Lane {
+    /// The lane's next free turn.
+    next: Instant,
+    /// The last cut: its time and the rate it cut to.
+    cut: Option<(Instant, f64)>,
+}
+
+impl Lane {
+    fn rate(&self, full: f64, now: Instant) -> f64 {
+        match self.cut {
+            None => full,
+            Some((at, to)) => {
+                (to + RECOVERY * now.saturating_duration_since(at).as_secs_f64()).min(full)
+            }
+        }
+    }
+}
+
+impl Lanes {
+    fn new(rps: f64) -> Self {
+        Self {
+            rps: rps.max(0.01),
+            lanes: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn with_lane<T>(&self, lane: &str, now: Instant, f: impl FnOnce(&mut Lane) -> T) -> T {
+        let mut lanes = self.lanes.lock().expect("pacer lock");
+        if let Some(l) = lanes.get_mut(lane) {
+            return f(l);
+        }
+        let l = lanes.entry(lane.to_string()).or_insert(Lane {
+            next: now,
+            cut: None,
+        });
+        f(l)
+    }
+
+    /// Takes the lane's next turn (now, when the lane is idle).
+    fn take(&self, lane: &str, now: Instant) -> Instant {
+        let full = self.rps;
+        self.with_lane(lane, now, |l| {
+            let at = l.next.max(now);
+            l.next = at + Duration::from_secs_f64(1.0 / l.rate(full, at));
+            at
+        })
+    }
+
+    /// AWS throttled a call of this lane: slow it down.
+    fn throttled(&self, lane: &str, now: Instant) {
+        let full = self.rps;
+        self.with_lane(lane, now, |l| {
+            if matches!(l.cut, Some((at, _)) if now.saturating_duration_since(at) < CUT_SPACING) {
+                return;
+            }
+            let to = (l.rate(full, now) * CUT).max(SLOWEST_RPS.min(full));
+            l.cut = Some((now, to));
+        })
+    }
+
+    #[cfg(test)]
+    fn rate(&self, lane: &str, now: Instant) -> f64 {
+        let full = self.rps;
+        self.with_lane(lane, now, |l| l.rate(full, now))
+    }
 }
 
 fn env_number<T: std::str::FromStr>(name: &str) -> Option<T> {
@@ -52,8 +148,8 @@ impl Pacer {
         assignment_creations: usize,
     ) -> Self {
         Self {
-            ssoadmin: RateLimiter::direct(evenly(ssoadmin_rps)),
-            identitystore: RateLimiter::hashmap(evenly(identitystore_rps)),
+            ssoadmin: Lanes::new(ssoadmin_rps),
+            identitystore: Lanes::new(identitystore_rps),
             assignment_creations: Semaphore::new(assignment_creations.max(1)),
             creations_limit: assignment_creations.max(1),
             // Enough in flight to keep the fastest limit busy at AWS latencies.
@@ -71,13 +167,96 @@ impl Pacer {
 
     /// Waits for a turn to call sso-admin.
     pub(crate) async fn ssoadmin(&self) {
-        self.ssoadmin.until_ready().await;
+        tokio::time::sleep_until(self.ssoadmin.take("", Instant::now())).await;
     }
 
     /// Waits for a turn to call identitystore's `api`.
     pub(crate) async fn identitystore(&self, api: &'static str) {
-        self.identitystore.until_key_ready(&api).await;
+        tokio::time::sleep_until(self.identitystore.take(api, Instant::now())).await;
     }
+
+    /// AWS throttled `operation` of `service`.
+    pub(crate) fn throttled(&self, service: Service, operation: &str) {
+        tracing::debug!(?service, operation, "throttled: slowing down");
+        match service {
+            Service::SsoAdmin => self.ssoadmin.throttled("", Instant::now()),
+            Service::IdentityStore => self.identitystore.throttled(operation, Instant::now()),
+        }
+    }
+}
+
+/// Tells the [`Pacer`] when AWS throttled a call of a paced client, which
+/// the pacing could not prevent (timing jitter, or other tools spending the
+/// same budget). Installed on the sso-admin and identitystore clients.
+pub(crate) struct ThrottleFeedback {
+    pacer: Arc<Pacer>,
+    service: Service,
+}
+
+impl ThrottleFeedback {
+    pub(crate) fn new(pacer: Arc<Pacer>, service: Service) -> Self {
+        Self { pacer, service }
+    }
+}
+
+impl fmt::Debug for ThrottleFeedback {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ThrottleFeedback")
+            .field("service", &self.service)
+            .finish()
+    }
+}
+
+impl Intercept for ThrottleFeedback {
+    fn name(&self) -> &'static str {
+        "ThrottleFeedback"
+    }
+
+    fn read_after_attempt(
+        &self,
+        context: &FinalizerInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        if context.response().is_some_and(is_throttling) {
+            let operation = cfg.load::<Metadata>().map(|m| m.name()).unwrap_or("");
+            self.pacer.throttled(self.service, operation);
+        }
+        Ok(())
+    }
+}
+
+/// AWS's answer "too many requests": HTTP 429, or a 400 whose error code
+/// (awsJson's `x-amzn-ErrorType` header or `__type` member) is a throttling one.
+fn is_throttling(response: &HttpResponse) -> bool {
+    const CODES: [&str; 4] = [
+        "ThrottlingException",
+        "Throttling",
+        "TooManyRequestsException",
+        "RequestLimitExceeded",
+    ];
+    let status = response.status().as_u16();
+    if status == 429 {
+        return true;
+    }
+    if status != 400 {
+        return false;
+    }
+    let code_is = |code: &str| {
+        // `aws.protocols#...ThrottlingException:http://...` or a bare code.
+        let code = code.rsplit('#').next().unwrap_or(code);
+        let code = code.split(':').next().unwrap_or(code);
+        CODES.contains(&code)
+    };
+    if let Some(header) = response.headers().get("x-amzn-ErrorType") {
+        return code_is(header);
+    }
+    response
+        .body()
+        .bytes()
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(b).ok())
+        .and_then(|v| v.get("__type").and_then(|t| t.as_str()).map(code_is))
+        .unwrap_or(false)
 }
 
 #[cfg(test)]
@@ -99,17 +278,117 @@ mod tests {
         );
     }
 
-    #[tokio::test]
-    async fn identitystore_apis_have_separate_budgets() {
-        let pacer = Pacer::new(1.0, 1.0, 10);
-        pacer.identitystore("CreateUser").await;
-        assert!(
-            pacer.identitystore.check_key(&"CreateUser").is_err(),
+    #[test]
+    fn identitystore_apis_have_separate_budgets() {
+        let lanes = Lanes::new(1.0);
+        let t0 = Instant::now();
+        assert_eq!(lanes.take("CreateUser", t0), t0);
+        assert_eq!(
+            lanes.take("CreateUser", t0),
+            t0 + Duration::from_secs(1),
             "CreateUser used its turn"
         );
-        assert!(
-            pacer.identitystore.check_key(&"CreateGroup").is_ok(),
-            "CreateGroup has its own"
+        assert_eq!(lanes.take("CreateGroup", t0), t0, "CreateGroup has its own");
+    }
+
+    #[test]
+    fn a_throttle_slows_the_lane_once_per_second_and_it_climbs_back() {
+        let lanes = Lanes::new(20.0);
+        let t0 = Instant::now();
+        let s = Duration::from_secs;
+        lanes.throttled("", t0);
+        let near = |a: f64, b: f64| (a - b).abs() < 1e-9;
+        assert!(near(lanes.rate("", t0), 10.0));
+        // More answers of the same crowded second: still one cut.
+        lanes.throttled("", t0 + Duration::from_millis(300));
+        assert!(near(lanes.rate("", t0 + Duration::from_millis(300)), 11.2));
+        // Turns are spaced at the slower rate: 1/10 s.
+        let a = lanes.take("", t0);
+        let b = lanes.take("", t0);
+        assert_eq!(b - a, Duration::from_secs_f64(1.0 / 10.0));
+        // Another throttle a second later cuts again, from where it is.
+        lanes.throttled("", t0 + s(1));
+        assert!(near(lanes.rate("", t0 + s(1)), 14.0 * CUT));
+        // And without throttling the lane is back at the rate.
+        assert!(near(lanes.rate("", t0 + s(10)), 20.0));
+    }
+
+    #[test]
+    fn throttling_answers_are_recognised_and_others_are_not() {
+        use aws_smithy_runtime_api::http::StatusCode;
+        use aws_smithy_types::body::SdkBody;
+        let answer = |status: u16, header: Option<&str>, body: &str| {
+            let mut r = HttpResponse::new(
+                StatusCode::try_from(status).unwrap(),
+                SdkBody::from(body.to_string()),
+            );
+            if let Some(h) = header {
+                r.headers_mut().insert("x-amzn-ErrorType", h.to_string());
+            }
+            r
+        };
+        assert!(is_throttling(&answer(429, None, "")));
+        assert!(is_throttling(&answer(
+            400,
+            Some("ThrottlingException:http://internal.amazon.com/"),
+            "{}"
+        )));
+        assert!(is_throttling(&answer(
+            400,
+            None,
+            r#"{"__type":"com.amazonaws.swbup.service#ThrottlingException","message":"Rate exceeded"}"#
+        )));
+        assert!(!is_throttling(&answer(
+            400,
+            Some("ConflictException"),
+            "{}"
+        )));
+        assert!(!is_throttling(&answer(
+            400,
+            None,
+            r#"{"__type":"ValidationException","message":"Throttling is not this"}"#
+        )));
+        assert!(!is_throttling(&answer(500, None, "")));
+        assert!(!is_throttling(&answer(200, None, "{}")));
+    }
+
+    /// The real SDK, answered "Rate exceeded": the interceptor hears it and
+    /// slows exactly that API's lane.
+    #[tokio::test]
+    async fn the_sdk_reports_a_throttled_answer_to_the_pacer() {
+        use aws_smithy_mocks::{mock, mock_client, RuleMode};
+        use aws_smithy_runtime_api::http::StatusCode;
+        use aws_smithy_types::body::SdkBody;
+        let pacer = Arc::new(Pacer::new(20.0, 20.0, 15));
+        let throttled =
+            mock!(aws_sdk_identitystore::Client::create_group).then_http_response(|| {
+                HttpResponse::new(
+                    StatusCode::try_from(400).unwrap(),
+                    SdkBody::from(r#"{"__type":"ThrottlingException","message":"Rate exceeded"}"#),
+                )
+            });
+        let feedback = pacer.clone();
+        let client = mock_client!(
+            aws_sdk_identitystore,
+            RuleMode::Sequential,
+            [&throttled],
+            move |c| c
+                .interceptor(ThrottleFeedback::new(
+                    feedback.clone(),
+                    Service::IdentityStore
+                ))
+                .retry_config(aws_smithy_types::retry::RetryConfig::disabled())
         );
+        let answer = client
+            .create_group()
+            .identity_store_id("d-1234567890")
+            .display_name("g")
+            .send()
+            .await;
+        assert!(answer.is_err());
+        let now = Instant::now();
+        assert!(pacer.identitystore.rate("CreateGroup", now) < 11.0);
+        assert_eq!(pacer.identitystore.rate("CreateUser", now), 20.0);
+        assert_eq!(pacer.ssoadmin.rate("", now), 20.0);
     }
 }

@@ -53,11 +53,29 @@ fn free_port() -> u16 {
 
 impl Moto {
     pub fn start() -> Self {
+        Self::start_with(false)
+    }
+
+    /// moto for organizations of thousands of accounts: only the account
+    /// ssosetup runs as has AWS's managed policies (`tests/moto_lean.py`
+    /// says why); everything else is as [`Moto::start`].
+    pub fn start_lean() -> Self {
+        Self::start_with(true)
+    }
+
+    fn start_with(lean: bool) -> Self {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let recording = dir.path().join("requests.jsonl");
         for _attempt in 0..3 {
             let port = free_port();
-            let mut command = Command::new(moto_server_binary());
+            let mut command = if lean {
+                let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+                let mut c = Command::new(root.join(".venv/bin/python"));
+                c.arg(root.join("tests/moto_lean.py"));
+                c
+            } else {
+                Command::new(moto_server_binary())
+            };
             command
                 .args(["-H", "127.0.0.1", "-p", &port.to_string()])
                 .env("MOTO_ENABLE_RECORDING", "true")

@@ -105,3 +105,55 @@ async fn a_process_killed_at_ten_points_of_an_apply_converges_without_duplicates
     crate::run(Some(&moto), dir.path(), &["init", "--yes"]).assert_code(0);
     assert_eq!(moto.writes(), Vec::<String>::new());
 }
+
+/// Another tool spends half of sso-admin's budget while ssosetup reads a
+/// few hundred times at the full rate: AWS throttles about a third of the
+/// calls, and every read must get through, the optional ones (which give
+/// up early on an endpoint that lacks them) included.
+#[tokio::test]
+async fn a_rerun_sharing_sso_admins_budget_with_another_tool_slows_down_and_succeeds() {
+    let moto = Moto::start();
+    seed_organization(&moto).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = String::from("region = \"us-east-1\"\n");
+    for i in 1..=30 {
+        config.push_str(&format!(
+            "\n[[permission_sets]]\nname = \"Team{i:02}\"\nmanaged_policies = [\"arn:aws:iam::aws:policy/ReadOnlyAccess\"]\n\n[[assignments]]\npermission_set = \"Team{i:02}\"\naccounts = [\"management\"]\n"
+        ));
+    }
+    std::fs::write(dir.path().join("ssosetup.toml"), config).unwrap();
+    // Set up without the squeeze (and without pacing: moto is local).
+    let first = Run::from(
+        ssosetup(Some(&moto), dir.path())
+            .env("SSOSETUP_SSO_ADMIN_RPS", "1000")
+            .args(["init", "--yes"])
+            .output()
+            .unwrap(),
+    );
+    first.assert_code(0);
+    moto.forget_requests();
+
+    let proxy = FaultProxy::start(&moto, &["--rate", "sso=20", "--others", "sso=10"]);
+    let again = Run::from(
+        ssosetup(Some(&moto), dir.path())
+            .env("AWS_ENDPOINT_URL", &proxy.url)
+            // ssosetup's own retry budget (the tests' default is 2).
+            .env_remove("AWS_MAX_ATTEMPTS")
+            .args(["init", "--yes"])
+            .output()
+            .unwrap(),
+    );
+    let faults = proxy.faults();
+    assert_eq!(
+        again.code,
+        0,
+        "{}\nfaults: {faults:?} in {} requests",
+        again.stderr,
+        proxy.requests().len()
+    );
+    assert!(
+        faults.get("throttle").copied().unwrap_or(0) > 0,
+        "the other tool's calls did not squeeze this run: {faults:?}"
+    );
+    assert!(moto.writes().is_empty(), "{:?}", moto.writes());
+}
