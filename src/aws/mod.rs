@@ -183,9 +183,17 @@ impl Aws {
                 pacer.clone(),
                 pace::Service::SsoAdmin,
             ))
+            .retry_classifier(pace::PacedRetries::new(
+                pacer.clone(),
+                pace::Service::SsoAdmin,
+            ))
             .build();
         let identitystore = aws_sdk_identitystore::config::Builder::from(sdk)
             .interceptor(pace::ThrottleFeedback::new(
+                pacer.clone(),
+                pace::Service::IdentityStore,
+            ))
+            .retry_classifier(pace::PacedRetries::new(
                 pacer.clone(),
                 pace::Service::IdentityStore,
             ))

@@ -10,9 +10,9 @@
 //! the account's budget may be shared with other tools; so when AWS
 //! throttles a call anyway ([`ThrottleFeedback`] sees it), that lane slows
 //! down (to half, at most once a second) and then climbs back to the rate
-//! (4 requests per second more each second), as TCP does, so the SDK's
-//! standard retries find room. (The SDK's retries themselves are not paced:
-//! its retry strategy cannot be replaced on a generated client.) The rates can be lowered (or raised for a local
+//! (4 requests per second more each second), as TCP does. A retry of a
+//! throttled call takes its lane's next turn too ([`PacedRetries`]), so it
+//! lands in room the pacing kept, not in the full second that throttled it. The rates can be lowered (or raised for a local
 //! stand-in) with `SSOSETUP_SSO_ADMIN_RPS`, `SSOSETUP_IDENTITYSTORE_RPS` and
 //! `SSOSETUP_ASSIGNMENT_CREATIONS`.
 
@@ -22,11 +22,17 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use aws_smithy_runtime_api::box_error::BoxError;
-use aws_smithy_runtime_api::client::interceptors::context::FinalizerInterceptorContextRef;
+use aws_smithy_runtime_api::client::interceptors::context::{
+    FinalizerInterceptorContextRef, InterceptorContext,
+};
 use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::orchestrator::{HttpResponse, Metadata};
+use aws_smithy_runtime_api::client::retries::classifiers::{
+    ClassifyRetry, RetryAction, RetryClassifierPriority, RetryReason,
+};
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
+use aws_smithy_types::retry::ErrorKind;
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
 
@@ -175,6 +181,17 @@ impl Pacer {
         tokio::time::sleep_until(self.identitystore.take(api, Instant::now())).await;
     }
 
+    /// How long a retry of a throttled call waits: until its lane's next
+    /// turn, which it takes.
+    pub(crate) fn retry_turn(&self, service: Service, operation: &str) -> Duration {
+        let now = Instant::now();
+        let at = match service {
+            Service::SsoAdmin => self.ssoadmin.take("", now),
+            Service::IdentityStore => self.identitystore.take(operation, now),
+        };
+        at - now
+    }
+
     /// AWS throttled `operation` of `service`.
     pub(crate) fn throttled(&self, service: Service, operation: &str) {
         tracing::debug!(?service, operation, "throttled: slowing down");
@@ -224,6 +241,101 @@ impl Intercept for ThrottleFeedback {
         }
         Ok(())
     }
+}
+
+/// Paces the SDK's own retries of a throttled call: the SDK's standard
+/// strategy decides whether to retry (attempts left, its retry quota); this
+/// classifier, run after AWS's own, says when: at the lane's next turn,
+/// after [`ThrottleFeedback`] has slowed the lane. Other retryable errors
+/// keep the SDK's backoff.
+pub(crate) struct PacedRetries {
+    pacer: Arc<Pacer>,
+    service: Service,
+}
+
+impl PacedRetries {
+    pub(crate) fn new(pacer: Arc<Pacer>, service: Service) -> Self {
+        Self { pacer, service }
+    }
+}
+
+impl fmt::Debug for PacedRetries {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PacedRetries")
+            .field("service", &self.service)
+            .finish()
+    }
+}
+
+impl ClassifyRetry for PacedRetries {
+    fn classify_retry(&self, _ctx: &InterceptorContext) -> RetryAction {
+        RetryAction::NoActionIndicated
+    }
+
+    fn classify_retry_v2(&self, ctx: &InterceptorContext, previous: &RetryAction) -> RetryAction {
+        let RetryAction::RetryIndicated(RetryReason::RetryableError {
+            kind: ErrorKind::ThrottlingError,
+            ..
+        }) = previous
+        else {
+            return RetryAction::NoActionIndicated;
+        };
+        let operation = match self.service {
+            Service::SsoAdmin => "",
+            Service::IdentityStore => match identitystore_operation(ctx) {
+                Some(op) => op,
+                None => return RetryAction::NoActionIndicated,
+            },
+        };
+        let wait = self.pacer.retry_turn(self.service, operation);
+        RetryAction::retryable_error_with_explicit_delay(ErrorKind::ThrottlingError, wait)
+    }
+
+    fn name(&self) -> &'static str {
+        "PacedRetries"
+    }
+
+    fn priority(&self) -> RetryClassifierPriority {
+        // After every classifier AWS's SDK installs, so that their verdict
+        // is the `previous` this one refines.
+        RetryClassifierPriority::run_after(RetryClassifierPriority::run_after(
+            RetryClassifierPriority::transient_error_classifier(),
+        ))
+    }
+}
+
+/// Which identitystore API failed (each has its own budget): the operation
+/// error's type says it.
+fn identitystore_operation(ctx: &InterceptorContext) -> Option<&'static str> {
+    let error = ctx.output_or_error()?.err()?.as_operation_error()?;
+    macro_rules! which {
+        ($($module:ident :: $error:ident => $name:literal),* $(,)?) => {
+            $(
+                if error
+                    .downcast_ref::<aws_sdk_identitystore::operation::$module::$error>()
+                    .is_some()
+                {
+                    return Some($name);
+                }
+            )*
+        };
+    }
+    which!(
+        create_group::CreateGroupError => "CreateGroup",
+        create_group_membership::CreateGroupMembershipError => "CreateGroupMembership",
+        create_user::CreateUserError => "CreateUser",
+        delete_group::DeleteGroupError => "DeleteGroup",
+        delete_group_membership::DeleteGroupMembershipError => "DeleteGroupMembership",
+        delete_user::DeleteUserError => "DeleteUser",
+        get_group_id::GetGroupIdError => "GetGroupId",
+        get_user_id::GetUserIdError => "GetUserId",
+        list_group_memberships::ListGroupMembershipsError => "ListGroupMemberships",
+        list_group_memberships_for_member::ListGroupMembershipsForMemberError => "ListGroupMembershipsForMember",
+        list_groups::ListGroupsError => "ListGroups",
+        list_users::ListUsersError => "ListUsers",
+        update_user::UpdateUserError => "UpdateUser",
+    );
+    None
 }
 
 /// AWS's answer "too many requests": HTTP 429, or a 400 whose error code
@@ -390,5 +502,73 @@ mod tests {
         assert!(pacer.identitystore.rate("CreateGroup", now) < 11.0);
         assert_eq!(pacer.identitystore.rate("CreateUser", now), 20.0);
         assert_eq!(pacer.ssoadmin.rate("", now), 20.0);
+    }
+
+    /// The SDK's retry of a throttled call takes its lane's next turn: the
+    /// turn after it is the next caller's.
+    #[tokio::test]
+    async fn the_sdks_retry_of_a_throttled_call_takes_the_lanes_next_turn() {
+        use aws_smithy_mocks::{mock, mock_client, RuleMode};
+        use aws_smithy_runtime_api::http::StatusCode;
+        use aws_smithy_types::body::SdkBody;
+        let pacer = Arc::new(Pacer::new(20.0, 1.0, 15));
+        let throttled_then_made = mock!(aws_sdk_identitystore::Client::create_group)
+            .sequence()
+            .http_response(|| {
+                HttpResponse::new(
+                    StatusCode::try_from(400).unwrap(),
+                    SdkBody::from(r#"{"__type":"ThrottlingException","message":"Rate exceeded"}"#),
+                )
+            })
+            .output(|| {
+                aws_sdk_identitystore::operation::create_group::CreateGroupOutput::builder()
+                    .group_id("g-1")
+                    .group_arn("arn:aws:identitystore::123456789012:group/g-1")
+                    .revision("1")
+                    .identity_store_id("d-1234567890")
+                    .build()
+                    .unwrap()
+            })
+            .build();
+        let shared = pacer.clone();
+        let client = mock_client!(
+            aws_sdk_identitystore,
+            RuleMode::Sequential,
+            [&throttled_then_made],
+            move |c| c
+                .interceptor(ThrottleFeedback::new(
+                    shared.clone(),
+                    Service::IdentityStore
+                ))
+                .retry_classifier(PacedRetries::new(shared.clone(), Service::IdentityStore))
+                .retry_config(
+                    aws_smithy_types::retry::RetryConfig::standard()
+                        .with_max_attempts(2)
+                        .with_initial_backoff(Duration::from_millis(1))
+                )
+        );
+        let start = Instant::now();
+        let made = client
+            .create_group()
+            .identity_store_id("d-1234567890")
+            .display_name("g")
+            .send()
+            .await
+            .expect("the retry succeeds");
+        assert_eq!(made.group_id(), "g-1");
+        assert_eq!(throttled_then_made.num_calls(), 2);
+        // The retry took the lane's turn (at once: the lane was idle), and
+        // the lane, halved to 0.5/s, gives the next caller a turn 2 s on.
+        let next = pacer.identitystore.take("CreateGroup", Instant::now());
+        assert!(
+            next >= start + Duration::from_millis(1900),
+            "{:?}",
+            next - start
+        );
+        assert_eq!(
+            pacer.identitystore.take("CreateUser", start),
+            start,
+            "other APIs keep their turns"
+        );
     }
 }
