@@ -8,7 +8,7 @@
 //! Requests are spaced evenly (no burst), which keeps any one-second window
 //! at or under the rate. Pacing at the rate leaves no room for a retry, and
 //! the account's budget may be shared with other tools; so when AWS
-//! throttles a call anyway ([`ThrottleFeedback`] sees it), that lane slows
+//! keeps throttling a lane ([`ThrottleFeedback`] sees it), that lane slows
 //! down (to half, at most once a second) and then climbs back to the rate
 //! (4 requests per second more each second), as TCP does. A retry of a
 //! throttled call takes its lane's next turn too ([`PacedRetries`]), so it
@@ -43,6 +43,11 @@ const CUT: f64 = 0.5;
 /// At most one cut per this long: the calls throttled in one crowded
 /// second are one signal, not several.
 const CUT_SPACING: Duration = Duration::from_secs(1);
+/// Two throttled answers of a lane this close together mean throttling
+/// goes on (not one call at the edge of AWS's window).
+const SUSTAINED: Duration = Duration::from_secs(1);
+/// How late a waiter may take its turn and keep the lane's schedule.
+const TIMER_SLACK: Duration = Duration::from_millis(1);
 /// How fast a cut lane climbs back, in requests per second per second.
 const RECOVERY: f64 = 4.0;
 /// No lane goes slower than this.
@@ -81,6 +86,8 @@ struct Lane {
     next: Instant,
     /// The last cut: its time and the rate it cut to.
     cut: Option<(Instant, f64)>,
+    /// When AWS last throttled a call of this lane.
+    throttled: Option<Instant>,
 }
 
 impl Lane {
@@ -110,6 +117,7 @@ impl Lanes {
         let l = lanes.entry(lane.to_string()).or_insert(Lane {
             next: now,
             cut: None,
+            throttled: None,
         });
         f(l)
     }
@@ -124,10 +132,51 @@ impl Lanes {
         })
     }
 
-    /// AWS throttled a call of this lane: slow it down.
+    /// Takes the lane's turn if it is due at `now`; else says when it is.
+    /// Called at the moment of sending, so a waiter that woke late pushes
+    /// the next turn on instead of squeezing it: no two sends closer than
+    /// the rate allows (a reserved turn could, by the timer's lateness, and
+    /// AWS counts sends).
+    fn try_take(&self, lane: &str, now: Instant) -> Result<(), Instant> {
+        let full = self.rps;
+        self.with_lane(lane, now, |l| {
+            if l.next > now {
+                return Err(l.next);
+            }
+            // The timer wakes a waiter up to a millisecond after its turn
+            // (it counts whole milliseconds): that much keeps the schedule;
+            // more pushes it on.
+            let from = if now - l.next <= TIMER_SLACK {
+                l.next
+            } else {
+                now
+            };
+            l.next = from + Duration::from_secs_f64(1.0 / l.rate(full, now));
+            Ok(())
+        })
+    }
+
+    /// Waits for a turn of `lane` and takes it.
+    async fn wait(&self, lane: &str) {
+        loop {
+            match self.try_take(lane, Instant::now()) {
+                Ok(()) => return,
+                Err(at) => tokio::time::sleep_until(at).await,
+            }
+        }
+    }
+
+    /// AWS throttled a call of this lane: when it did so before within a
+    /// second, slow the lane down. One throttled answer alone is timing at
+    /// the edge of AWS's window (its retry takes a turn); throttling that
+    /// goes on is a budget shared with someone else.
     fn throttled(&self, lane: &str, now: Instant) {
         let full = self.rps;
         self.with_lane(lane, now, |l| {
+            let before = l.throttled.replace(now);
+            if !matches!(before, Some(at) if now.saturating_duration_since(at) < SUSTAINED) {
+                return;
+            }
             if matches!(l.cut, Some((at, _)) if now.saturating_duration_since(at) < CUT_SPACING) {
                 return;
             }
@@ -173,12 +222,12 @@ impl Pacer {
 
     /// Waits for a turn to call sso-admin.
     pub(crate) async fn ssoadmin(&self) {
-        tokio::time::sleep_until(self.ssoadmin.take("", Instant::now())).await;
+        self.ssoadmin.wait("").await;
     }
 
     /// Waits for a turn to call identitystore's `api`.
     pub(crate) async fn identitystore(&self, api: &'static str) {
-        tokio::time::sleep_until(self.identitystore.take(api, Instant::now())).await;
+        self.identitystore.wait(api).await;
     }
 
     /// How long a retry of a throttled call waits: until its lane's next
@@ -391,6 +440,23 @@ mod tests {
     }
 
     #[test]
+    fn a_late_taker_pushes_the_next_turn_on() {
+        let lanes = Lanes::new(20.0);
+        let t0 = Instant::now();
+        let turn = Duration::from_millis(50);
+        assert_eq!(lanes.try_take("", t0), Ok(()));
+        assert_eq!(lanes.try_take("", t0 + turn / 2), Err(t0 + turn));
+        // Woke 3 ms late: the next turn is a whole turn after that.
+        let late = t0 + turn + Duration::from_millis(3);
+        assert_eq!(lanes.try_take("", late), Ok(()));
+        assert_eq!(lanes.try_take("", t0 + turn * 2), Err(late + turn));
+        // Woke within the timer's millisecond: the schedule holds.
+        let on_time = late + turn + Duration::from_micros(600);
+        assert_eq!(lanes.try_take("", on_time), Ok(()));
+        assert_eq!(lanes.try_take("", on_time), Err(late + turn * 2));
+    }
+
+    #[test]
     fn identitystore_apis_have_separate_budgets() {
         let lanes = Lanes::new(1.0);
         let t0 = Instant::now();
@@ -408,6 +474,10 @@ mod tests {
         let lanes = Lanes::new(20.0);
         let t0 = Instant::now();
         let s = Duration::from_secs;
+        // One throttled answer alone: timing at the edge, no cut.
+        lanes.throttled("", t0 - Duration::from_millis(500));
+        assert_eq!(lanes.rate("", t0), 20.0);
+        // A second within a second: throttling goes on.
         lanes.throttled("", t0);
         let near = |a: f64, b: f64| (a - b).abs() < 1e-9;
         assert!(near(lanes.rate("", t0), 10.0));
@@ -472,13 +542,16 @@ mod tests {
         use aws_smithy_runtime_api::http::StatusCode;
         use aws_smithy_types::body::SdkBody;
         let pacer = Arc::new(Pacer::new(20.0, 20.0, 15));
-        let throttled =
-            mock!(aws_sdk_identitystore::Client::create_group).then_http_response(|| {
+        let throttled = mock!(aws_sdk_identitystore::Client::create_group)
+            .sequence()
+            .http_response(|| {
                 HttpResponse::new(
                     StatusCode::try_from(400).unwrap(),
                     SdkBody::from(r#"{"__type":"ThrottlingException","message":"Rate exceeded"}"#),
                 )
-            });
+            })
+            .times(2)
+            .build();
         let feedback = pacer.clone();
         let client = mock_client!(
             aws_sdk_identitystore,
@@ -491,13 +564,16 @@ mod tests {
                 ))
                 .retry_config(aws_smithy_types::retry::RetryConfig::disabled())
         );
-        let answer = client
-            .create_group()
-            .identity_store_id("d-1234567890")
-            .display_name("g")
-            .send()
-            .await;
-        assert!(answer.is_err());
+        // Twice: throttling that goes on.
+        for _ in 0..2 {
+            let answer = client
+                .create_group()
+                .identity_store_id("d-1234567890")
+                .display_name("g")
+                .send()
+                .await;
+            assert!(answer.is_err());
+        }
         let now = Instant::now();
         assert!(pacer.identitystore.rate("CreateGroup", now) < 11.0);
         assert_eq!(pacer.identitystore.rate("CreateUser", now), 20.0);
@@ -557,11 +633,11 @@ mod tests {
             .expect("the retry succeeds");
         assert_eq!(made.group_id(), "g-1");
         assert_eq!(throttled_then_made.num_calls(), 2);
-        // The retry took the lane's turn (at once: the lane was idle), and
-        // the lane, halved to 0.5/s, gives the next caller a turn 2 s on.
+        // The retry took the lane's turn (at once: the lane was idle), so
+        // the next caller's turn is one turn (1 s) on.
         let next = pacer.identitystore.take("CreateGroup", Instant::now());
         assert!(
-            next >= start + Duration::from_millis(1900),
+            next >= start + Duration::from_millis(900),
             "{:?}",
             next - start
         );

@@ -155,5 +155,9 @@ async fn a_rerun_sharing_sso_admins_budget_with_another_tool_slows_down_and_succ
         faults.get("throttle").copied().unwrap_or(0) > 0,
         "the other tool's calls did not squeeze this run: {faults:?}"
     );
+    eprintln!(
+        "MEASURE faults {faults:?} requests {}",
+        proxy.requests().len()
+    );
     assert!(moto.writes().is_empty(), "{:?}", moto.writes());
 }
