@@ -111,14 +111,46 @@ pub(crate) async fn plan_all(
     let mut plans = Vec::new();
     for id in steps {
         let the_step = step(*id);
-        let plan = the_step.check(cx, facts).await?;
+        let plan = match people_ahead(cx, facts, *id, steps) {
+            // The users step's reads (identitystore) beside the assignments
+            // step's (sso-admin): two budgets spent at once.
+            Some(store) => {
+                let (plan, people) = futures::join!(
+                    the_step.check(cx, facts),
+                    crate::steps::users::read_people(cx, &store)
+                );
+                facts.people = Some((store, people));
+                plan?
+            }
+            None => the_step.check(cx, facts).await?,
+        };
         let stop = plan.blocker.is_some() && the_step.later_steps_need_it();
         plans.push(plan);
         if stop {
             break;
         }
     }
+    // Reads ahead are for this planning only: a later one (the wizard's,
+    // after the person changed the config) reads afresh.
+    facts.people = None;
     Ok(plans)
+}
+
+/// The identity store to read the users step's reads from ahead, when
+/// step `id` is the assignments step of a run that also has the users step
+/// with users to read, and the instance is known.
+fn people_ahead(cx: &Cx, facts: &Facts, id: StepId, steps: &[StepId]) -> Option<String> {
+    if id != crate::steps::assignments::ID
+        || !steps.contains(&crate::steps::users::ID)
+        || cx.config.config.users.is_empty()
+    {
+        return None;
+    }
+    facts
+        .instance
+        .clone()
+        .flatten()
+        .map(|i| i.identity_store_id)
 }
 
 /// Runs `steps` through the whole pipeline in `mode`.

@@ -349,6 +349,9 @@ pub(crate) struct Facts {
     pub admin_paths: Option<Result<Vec<prune::AdminPath>, String>>,
     /// What this run's plans remove so far.
     pub pruned: prune::Pruned,
+    /// The users step's reads, made ahead beside another step's (the
+    /// identity store they were read in, and what they found).
+    pub people: Option<(String, Result<users::People, crate::aws::AwsError>)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -382,6 +385,7 @@ impl Facts {
             ic_users: None,
             admin_paths: None,
             pruned: prune::Pruned::default(),
+            people: None,
         }
     }
 

@@ -15,6 +15,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 
 use anyhow::Result;
+
+use crate::aws::AwsError;
 use futures::stream::{self, StreamExt, TryStreamExt};
 
 use futures::future::LocalBoxFuture;
@@ -190,6 +192,22 @@ type Found = (
 async fn observe(ctx: &Cx, facts: &mut Facts, instance: &Instance) -> Result<Found> {
     let store = &instance.identity_store_id;
     let groups = ensure_groups(ctx, facts).await?;
+    let (users, memberships) = match facts.people.take() {
+        Some((read_in, people)) if read_in == *store => people?,
+        _ => read_people(ctx, store).await?,
+    };
+    Ok((users, memberships, groups))
+}
+
+/// The configured users that exist, and their memberships (user id ->
+/// (group id, membership id)).
+pub(crate) type People = (Vec<User>, HashMap<String, Vec<(String, String)>>);
+
+/// The users step's reads of identity store `store`. They need nothing an
+/// earlier step plans, so a whole run starts them beside the assignments
+/// step's (`run::plan_all`): identitystore's budget and sso-admin's are
+/// spent at once.
+pub(crate) async fn read_people(ctx: &Cx, store: &str) -> Result<People, AwsError> {
     let wanted: Vec<&str> = ctx
         .config
         .config
@@ -204,15 +222,12 @@ async fn observe(ctx: &Cx, facts: &mut Facts, instance: &Instance) -> Result<Fou
         .collect();
     let memberships: HashMap<String, Vec<(String, String)>> = stream::iter(users.iter())
         .map(|u| async move {
-            Ok::<_, crate::aws::AwsError>((
-                u.id.clone(),
-                memberships_of(&ctx.aws, store, &u.id).await?,
-            ))
+            Ok::<_, AwsError>((u.id.clone(), memberships_of(&ctx.aws, store, &u.id).await?))
         })
         .buffer_unordered(ctx.aws.pacer.concurrency)
         .try_collect()
         .await?;
-    Ok((users, memberships, groups))
+    Ok((users, memberships))
 }
 
 /// Users to create and memberships to add. `memberships` maps a user id to

@@ -354,12 +354,42 @@ async fn init_builds_exactly_the_config_and_a_rerun_writes_nothing() {
     );
 
     moto.forget_requests();
-    let second = run(Some(&moto), dir.path(), &["init", "--yes"]);
+    // The re-run through a recording proxy, with sso-admin paced slowly so
+    // that its reads take a while.
+    let proxy = crate::proxy::FaultProxy::start(&moto, &[]);
+    let second = crate::Run::from(
+        crate::ssosetup(Some(&moto), dir.path())
+            .env("AWS_ENDPOINT_URL", &proxy.url)
+            .env("SSOSETUP_SSO_ADMIN_RPS", "4")
+            .args(["init", "--yes"])
+            .output()
+            .unwrap(),
+    );
     second.assert_code(0);
     assert_eq!(
         moto.writes(),
         Vec::<String>::new(),
         "a re-run writes nothing"
+    );
+    // The users step's reads (identitystore) go beside the assignments
+    // step's (sso-admin), not after them.
+    let times = proxy.request_times();
+    let at = |op: &str| -> Vec<f64> {
+        times
+            .iter()
+            .filter(|(o, _)| o == op)
+            .map(|(_, t)| *t)
+            .collect()
+    };
+    let assignments = at("ListAccountAssignments");
+    let memberships = at("ListGroupMembershipsForMember");
+    assert!(
+        !assignments.is_empty() && !memberships.is_empty(),
+        "{times:?}"
+    );
+    assert!(
+        memberships[0] < assignments[assignments.len() - 1],
+        "memberships read only after every assignment: {times:?}"
     );
     assert!(
         // (moto's root user never has MFA: that console step stays listed.)
