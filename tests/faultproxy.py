@@ -45,6 +45,9 @@ Faults (all seeded, so a run can be repeated):
 Identity Center not enabled:
   --no-instance      ListInstances answers no instance, in every region (moto
                      always has one)
+  --no-instance-until PATH
+                     the same until PATH exists ("enabling" Identity Center
+                     in the console is creating that file; the sandbox uses it)
 
 AWS's asynchronous sso-admin operations:
   --assignment-seconds S
@@ -127,6 +130,7 @@ def parse_args():
     p.add_argument("--assignment-seconds", type=float, default=None)
     p.add_argument("--fail-assignment", action="append", default=[])
     p.add_argument("--no-instance", action="store_true")
+    p.add_argument("--no-instance-until", default=None)
     p.add_argument("--validate", action="store_true")
     p.add_argument("--exempt-pattern-member", action="append", default=[])
     p.add_argument("--seed", type=int, default=1)
@@ -526,7 +530,7 @@ class Proxy(BaseHTTPRequestHandler):
 
         # Answers the proxy makes itself (moto lacks them, or the proxy owns the status).
         local = None  # (status, doc, fault)
-        if service == "sso" and op == "ListInstances" and ARGS.no_instance:
+        if service == "sso" and op == "ListInstances" and no_instance():
             local = (200, {"Instances": []}, None)
         elif service == "sso" and op in LISTS:
             status, doc = list_tracked(op, params)
@@ -659,6 +663,13 @@ class Proxy(BaseHTTPRequestHandler):
     do_GET = handle_any
     do_PUT = handle_any
     do_DELETE = handle_any
+
+
+def no_instance():
+    """Whether ListInstances says Identity Center is not enabled."""
+    if ARGS.no_instance:
+        return True
+    return ARGS.no_instance_until is not None and not os.path.exists(ARGS.no_instance_until)
 
 
 def spend_others(bucket, rps):

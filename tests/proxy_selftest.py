@@ -610,6 +610,26 @@ def peer_proxied(moto, t0):
     print("peer through the proxy: ok, %d then %d calls (%.1f s)" % (c1, c2, time.monotonic() - t0), flush=True)
 
 
+def test_shared_budget_and_enabling(moto):
+    """--others fills a bucket as another tool would; --no-instance-until
+    says "not enabled" until its file exists."""
+    proxy = Proxy(moto, "--rate", "sso=5", "--others", "sso=5")
+    sso = client("sso-admin", proxy.url)
+    time.sleep(1.3)  # the other tool's five calls of the last second
+    try:
+        sso.list_instances()
+        check(False, "a full bucket throttles")
+    except ClientError as e:
+        check(e.response["Error"]["Code"] == "ThrottlingException", "throttled: %r" % e.response["Error"])
+
+    flag = os.path.join(TMP.name, "identity-center-enabled")
+    proxy = Proxy(moto, "--no-instance-until", flag)
+    sso = client("sso-admin", proxy.url)
+    check(sso.list_instances()["Instances"] == [], "no instance before the file")
+    open(flag, "w").close()
+    check(len(sso.list_instances()["Instances"]) == 1, "moto's instance once the file exists")
+
+
 def main():
     t0 = time.monotonic()
     m1, m2, m3 = Moto("validate"), Moto("peer-direct"), Moto("peer-proxied")
@@ -620,6 +640,8 @@ def main():
     print("validation: ok (%.1f s)" % (time.monotonic() - t0), flush=True)
     test_async(m1, ia, ps_arn, gid)
     print("asynchronous operations: ok (%.1f s)" % (time.monotonic() - t0), flush=True)
+    test_shared_budget_and_enabling(m1)
+    print("shared budget, enabling Identity Center: ok (%.1f s)" % (time.monotonic() - t0), flush=True)
     for b in background:
         b.join(timeout=180)
         check(not b.is_alive(), "%s finishes" % b.name)

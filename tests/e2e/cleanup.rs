@@ -637,3 +637,47 @@ async fn an_api_the_endpoint_lacks_is_not_asked_for_every_user() {
         .count();
     assert!(asked <= 8, "asked {asked} times for 10 users");
 }
+
+/// Legacy IAM users nobody has decided about: the cleanup is not done
+/// (`status` says "not set up" and names them); once each is named to
+/// delete or to keep, it is.
+#[tokio::test]
+async fn status_calls_undecided_iam_users_not_set_up() {
+    let moto = Moto::start();
+    let iam = iam_of(&moto.sdk_config().await);
+    for name in ["old-admin", "ci-deploy"] {
+        iam.create_user().user_name(name).send().await.unwrap();
+    }
+    let state = |dir: &Path| -> (String, String) {
+        let r = run(Some(&moto), dir, &["status", "--output", "json"]);
+        r.assert_code(0);
+        let doc: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+        let step = doc["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["step"] == "iam-users-cleanup")
+            .unwrap()
+            .clone();
+        (
+            step["state"].as_str().unwrap().to_string(),
+            step["detail"].as_str().unwrap_or_default().to_string(),
+        )
+    };
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("ssosetup.toml"), "region = \"us-east-1\"\n").unwrap();
+    let (s, detail) = state(dir.path());
+    assert_eq!(s, "not set up", "{detail}");
+    assert!(
+        detail.contains("not decided yet: ci-deploy, old-admin")
+            || detail.contains("not decided yet: old-admin, ci-deploy"),
+        "{detail}"
+    );
+
+    std::fs::write(
+        dir.path().join("ssosetup.toml"),
+        "region = \"us-east-1\"\n\n[cleanup]\nkeep_iam_users = [\"old-admin\", \"ci-deploy\"]\n",
+    )
+    .unwrap();
+    assert_eq!(state(dir.path()).0, "done");
+}

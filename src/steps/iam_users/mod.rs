@@ -129,6 +129,24 @@ pub(crate) fn fate(user: &IamUser, cleanup: &CleanupConfig, caller: &Caller) -> 
     }
 }
 
+/// The IAM users the config neither deletes nor keeps (the caller aside:
+/// it cannot be deleted by its own run). Pure.
+pub(crate) fn undecided<'a>(
+    users: &'a [IamUser],
+    cleanup: &CleanupConfig,
+    caller: &Caller,
+) -> Vec<&'a str> {
+    users
+        .iter()
+        .filter(|u| {
+            !cleanup.deletes(&u.user_name)
+                && !cleanup.keeps(&u.user_name)
+                && !caller.is_iam_user(&u.user_name)
+        })
+        .map(|u| u.user_name.as_str())
+        .collect()
+}
+
 /// What [`plan`] needs; all observed beforehand.
 pub(crate) struct Inputs<'a> {
     pub users: &'a [IamUser],
@@ -208,14 +226,25 @@ pub(crate) fn plan(i: &Inputs) -> StepPlan {
             })
             .collect(),
     }));
+    let undecided = undecided(i.users, i.cleanup, i.caller);
     if i.users.is_empty() {
         plan.notes
             .push("no IAM users in this account: nothing to clean up".into());
-    } else {
+    } else if undecided.is_empty() {
         plan.notes.push(format!(
             "{} IAM user{}; only those named in [cleanup] iam_users are deleted",
             i.users.len(),
             plural(i.users.len())
+        ));
+        plan.details = table(i.users, i.ic_users, &fates);
+    } else {
+        // Legacy users nobody has decided about: the cleanup is not done.
+        plan.unconfigured = true;
+        plan.notes.push(format!(
+            "{} IAM user{}, not decided yet: {} (name each in [cleanup] iam_users to delete it, or keep_iam_users to keep it)",
+            i.users.len(),
+            plural(i.users.len()),
+            undecided.join(", ")
         ));
         plan.details = table(i.users, i.ic_users, &fates);
     }
@@ -391,8 +420,10 @@ impl Step for IamUsersCleanup {
     }
 }
 
-/// The wizard's question: which IAM users to delete. Never offers the
-/// caller or a kept user; the picks are saved to `[cleanup] iam_users`.
+/// The wizard's question: which IAM users to delete. Asked while some IAM
+/// user is undecided (or when the person asks again); never offers the
+/// caller. The ticked ones are saved to `[cleanup] iam_users`, the others
+/// to `keep_iam_users`: left alone on purpose, and so decided.
 async fn ask(person: &mut Person<'_>, force: bool) -> Result<()> {
     let Person {
         cx: ctx,
@@ -400,13 +431,13 @@ async fn ask(person: &mut Person<'_>, force: bool) -> Result<()> {
         facts,
     } = person;
     let cleanup = ctx.config.config.cleanup();
-    if !cleanup.iam_users.is_empty() && !force {
+    let users = observe(ctx, facts).await?;
+    if !force && undecided(&users, &cleanup, &facts.caller).is_empty() {
         return Ok(());
     }
-    let users = observe(ctx, facts).await?;
     let offered: Vec<&IamUser> = users
         .iter()
-        .filter(|u| !facts.caller.is_iam_user(&u.user_name) && !cleanup.keeps(&u.user_name))
+        .filter(|u| !facts.caller.is_iam_user(&u.user_name))
         .collect();
     if offered.is_empty() {
         return Ok(());
@@ -437,15 +468,36 @@ async fn ask(person: &mut Person<'_>, force: bool) -> Result<()> {
         .map(|u| cleanup.deletes(&u.user_name))
         .collect();
     ctx.out
-        .say("Each IAM user ticked next is backed up, then deleted; unticked ones are left alone.");
+        .say("Each IAM user ticked next is backed up, then deleted; unticked ones are kept (keep_iam_users).");
     let picked = prompt.multi_select("IAM users to delete", &items, &chosen)?;
-    let mut updated = cleanup;
-    updated.iam_users = picked
-        .into_iter()
-        .map(|i| offered[i].user_name.clone())
-        .collect();
-    ctx.config.config.cleanup = Some(updated);
+    ctx.config.config.cleanup = Some(decide(cleanup, &offered, &picked));
     ctx.config.save()
+}
+
+/// The cleanup config after the person ticked `picked` of `offered`: those
+/// are deleted, the rest of `offered` kept; a kept name the list does not
+/// offer (a user gone since, or the caller) stays kept. Pure.
+fn decide(mut cleanup: CleanupConfig, offered: &[&IamUser], picked: &[usize]) -> CleanupConfig {
+    let deleted: Vec<String> = picked
+        .iter()
+        .map(|&i| offered[i].user_name.clone())
+        .collect();
+    let mut kept: Vec<String> = cleanup
+        .keep_iam_users
+        .iter()
+        .filter(|k| !offered.iter().any(|u| u.user_name.eq_ignore_ascii_case(k)))
+        .cloned()
+        .collect();
+    kept.extend(
+        offered
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !picked.contains(i))
+            .map(|(_, u)| u.user_name.clone()),
+    );
+    cleanup.iam_users = deleted;
+    cleanup.keep_iam_users = kept;
+    cleanup
 }
 
 #[cfg(test)]
@@ -533,6 +585,57 @@ pub(super) mod tests {
         let table = plan.details.join("\n");
         assert!(table.contains("keep (keep_iam_users)"), "{table}");
         assert!(table.contains("left alone"), "{table}");
+    }
+
+    #[test]
+    fn legacy_users_nobody_decided_about_leave_the_cleanup_not_set_up() {
+        let users = [user("old-admin"), user("breakglass"), user("admin")];
+        let me = caller("arn:aws:iam::123456789012:user/admin");
+        // Nothing named: both others undecided; the caller is not asked about.
+        let none = plan_for(&users, &cleanup(&[], &[]), &me, None, &[]);
+        assert!(none.unconfigured, "{:?}", none.notes);
+        assert!(
+            none.notes[0].contains("not decided yet: old-admin, breakglass"),
+            "{:?}",
+            none.notes
+        );
+        assert_eq!(
+            crate::run::status::state_of(&none).0,
+            crate::run::status::State::NotSetUp
+        );
+        // One kept, one deleted: decided (the deletion is the plan's action).
+        let decided = plan_for(
+            &users,
+            &cleanup(&["old-admin"], &["BREAKGLASS"]),
+            &me,
+            Some(Guard::Admin("alice holds AdministratorAccess".into())),
+            &[],
+        );
+        assert!(!decided.unconfigured, "{:?}", decided.notes);
+        // Everything kept: done.
+        let kept = plan_for(
+            &users,
+            &cleanup(&[], &["old-admin", "breakglass"]),
+            &me,
+            None,
+            &[],
+        );
+        assert_eq!(
+            crate::run::status::state_of(&kept).0,
+            crate::run::status::State::Done
+        );
+    }
+
+    #[test]
+    fn the_wizards_answer_deletes_the_ticked_and_keeps_the_rest() {
+        let users = [user("old-admin"), user("ci"), user("breakglass")];
+        let offered: Vec<&IamUser> = users.iter().collect();
+        // Kept before: breakglass (offered again) and gone-user (gone since).
+        let before = cleanup(&["ci"], &["breakglass", "gone-user"]);
+        let after = decide(before, &offered, &[0, 2]);
+        assert_eq!(after.iam_users, ["old-admin", "breakglass"]);
+        assert_eq!(after.keep_iam_users, ["gone-user", "ci"]);
+        assert!(undecided(&users, &after, &caller("arn:aws:iam::123456789012:root")).is_empty());
     }
 
     #[test]
