@@ -28,6 +28,7 @@ use crate::aws::Aws;
 use crate::config::parse;
 use crate::error::{exit, exit_code, render};
 use crate::ui::prompt::{AutoYes, Scripted};
+use crate::ui::Prompter;
 
 const DEV: &str = "222222222222";
 const ADMIN: &str = "arn:aws:sso:::permissionSet/ssoins-1111111111111111/ps-admin";
@@ -179,19 +180,27 @@ permission_set = "Admin"
 accounts = ["all"]
 "#;
 
-#[tokio::test]
-async fn an_empty_account_list_withholds_every_removal_under_yes() {
+/// `assignments --prune` of [`ADMIN_EVERYWHERE`] over an account list that
+/// came back empty, answered by `prompt`: the run's result, and the rule
+/// that counts DeleteAccountAssignment calls.
+async fn prune_after_empty_read(prompt: Box<dyn Prompter>) -> (anyhow::Result<()>, Rule) {
     let (aws, delete) = empty_account_read();
-    let mut s = ctx(aws, Box::new(AutoYes));
+    let mut s = ctx(aws, prompt);
     s.cx.config.config = parse(ADMIN_EVERYWHERE).unwrap();
     s.cx.config.prune = true;
-    let err = crate::run::run(
+    let result = crate::run::run(
         &mut s,
         &[crate::steps::assignments::ID],
         crate::run::Mode::Apply,
     )
-    .await
-    .unwrap_err();
+    .await;
+    (result, delete)
+}
+
+#[tokio::test]
+async fn an_empty_account_list_withholds_every_removal_under_yes() {
+    let (result, delete) = prune_after_empty_read(Box::new(AutoYes)).await;
+    let err = result.unwrap_err();
     let text = render(&err).join("\n");
     assert!(text.contains("no removal was made"), "{text}");
     assert!(
@@ -206,31 +215,14 @@ async fn an_empty_account_list_withholds_every_removal_under_yes() {
 async fn an_empty_account_list_removes_only_when_a_person_says_so() {
     // At a terminal the warning and question come first: "n" withholds,
     // "y" (then yes to the run's own question) goes ahead.
-    let (aws, delete) = empty_account_read();
-    let mut s = ctx(aws, Box::new(Scripted::new(&["n"])));
-    s.cx.config.config = parse(ADMIN_EVERYWHERE).unwrap();
-    s.cx.config.prune = true;
-    let err = crate::run::run(
-        &mut s,
-        &[crate::steps::assignments::ID],
-        crate::run::Mode::Apply,
-    )
-    .await
-    .unwrap_err();
-    assert!(render(&err).join("\n").contains("no removal was made"));
+    let (result, delete) = prune_after_empty_read(Box::new(Scripted::new(&["n"]))).await;
+    assert!(render(&result.unwrap_err())
+        .join("\n")
+        .contains("no removal was made"));
     assert_eq!(delete.num_calls(), 0);
 
-    let (aws, delete) = empty_account_read();
-    let mut s = ctx(aws, Box::new(Scripted::new(&["y", "y"])));
-    s.cx.config.config = parse(ADMIN_EVERYWHERE).unwrap();
-    s.cx.config.prune = true;
-    crate::run::run(
-        &mut s,
-        &[crate::steps::assignments::ID],
-        crate::run::Mode::Apply,
-    )
-    .await
-    .unwrap();
+    let (result, delete) = prune_after_empty_read(Box::new(Scripted::new(&["y", "y"]))).await;
+    result.unwrap();
     assert_eq!(delete.num_calls(), 1, "confirmed by a person");
 }
 
