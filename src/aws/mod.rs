@@ -239,33 +239,27 @@ impl Aws {
         &self,
         action: &'static str,
         without: &str,
-        mut read: impl FnMut() -> Fut,
+        read: impl FnMut() -> Fut,
     ) -> Result<Option<T>, AwsError>
     where
         Fut: std::future::Future<Output = Result<T, AwsError>>,
     {
-        let mut backoff = Duration::from_millis(250);
-        for attempt in 1.. {
-            if self.unsupported.lock().expect("lock").contains(action) {
-                return Ok(None);
-            }
-            match read().await {
-                Ok(v) => return Ok(Some(v)),
-                Err(e) if e.kind == AwsErrorKind::Unsupported => {
-                    if self.unsupported.lock().expect("lock").insert(action) {
-                        tracing::warn!("this endpoint does not implement {action}: {without}");
-                    }
-                    return Ok(None);
-                }
-                Err(e) if e.kind == AwsErrorKind::Throttled && attempt < MAX_ATTEMPTS => {
-                    tracing::debug!(action, attempt, "throttled; trying again");
-                    tokio::time::sleep(backoff).await;
-                    backoff = (backoff * 2).min(Duration::from_secs(5));
-                }
-                Err(e) => return Err(e),
-            }
+        if self.unsupported.lock().expect("lock").contains(action) {
+            return Ok(None);
         }
-        unreachable!("the loop returns")
+        // The read itself gives up after two attempts (a missing API should
+        // cost little); throttling is retried here as often as the SDK would.
+        let throttled = |e: &AwsError| e.kind == AwsErrorKind::Throttled;
+        match retry_while(throttled, MAX_ATTEMPTS, Duration::from_millis(250), read).await {
+            Ok(v) => Ok(Some(v)),
+            Err(e) if e.kind == AwsErrorKind::Unsupported => {
+                if self.unsupported.lock().expect("lock").insert(action) {
+                    tracing::warn!("this endpoint does not implement {action}: {without}");
+                }
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// An IAM client signing with `credentials` (a session in `account`).
@@ -448,17 +442,33 @@ impl AwsError {
 /// Retries `call` while AWS answers ConflictException because another
 /// change to the same resource is in progress (CONCURRENT_MODIFICATION, or a
 /// permission set busy provisioning); the SDK does not retry those.
-pub(crate) async fn retry_conflicts<T, F, Fut>(mut call: F) -> Result<T, AwsError>
+pub(crate) async fn retry_conflicts<T, F, Fut>(call: F) -> Result<T, AwsError>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<T, AwsError>>,
 {
-    const ATTEMPTS: u32 = 8;
-    let mut delay = Duration::from_millis(200);
+    let conflict = |e: &AwsError| e.kind == AwsErrorKind::Conflict;
+    retry_while(conflict, 8, Duration::from_millis(200), call).await
+}
+
+/// Calls `call` again, up to `attempts` in all, while it fails with an
+/// error `again` accepts, waiting `first` and then twice as long each time
+/// (at most 10 s).
+async fn retry_while<T, F, Fut>(
+    again: impl Fn(&AwsError) -> bool,
+    attempts: u32,
+    first: Duration,
+    mut call: F,
+) -> Result<T, AwsError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, AwsError>>,
+{
+    let mut delay = first;
     for attempt in 1.. {
         match call().await {
-            Err(e) if e.kind == AwsErrorKind::Conflict && attempt < ATTEMPTS => {
-                tracing::debug!(action = e.action, attempt, "conflict; retrying");
+            Err(e) if again(&e) && attempt < attempts => {
+                tracing::debug!(action = e.action, attempt, error = %e, "trying again");
                 tokio::time::sleep(delay).await;
                 delay = (delay * 2).min(Duration::from_secs(10));
             }
