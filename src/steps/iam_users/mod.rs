@@ -241,7 +241,7 @@ pub(crate) fn plan(i: &Inputs) -> StepPlan {
         // Legacy users nobody has decided about: the cleanup is not done.
         plan.unconfigured = true;
         plan.notes.push(format!(
-            "{} IAM user{}, not decided yet: {} (name each in [cleanup] iam_users to delete it, or keep_iam_users to keep it)",
+            "{} IAM user{}, not decided yet: {} (`ssosetup init` asks, or name each in [cleanup] iam_users to delete it or keep_iam_users to keep it)",
             i.users.len(),
             plural(i.users.len()),
             undecided.join(", ")
