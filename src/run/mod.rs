@@ -146,11 +146,7 @@ fn people_ahead(cx: &Cx, facts: &Facts, id: StepId, steps: &[StepId]) -> Option<
     {
         return None;
     }
-    facts
-        .instance
-        .clone()
-        .flatten()
-        .map(|i| i.identity_store_id)
+    facts.active_instance().map(|i| i.identity_store_id.clone())
 }
 
 /// Runs `steps` through the whole pipeline in `mode`.

@@ -134,15 +134,7 @@ async fn a_rerun_sharing_sso_admins_budget_with_another_tool_slows_down_and_succ
     moto.forget_requests();
 
     let proxy = FaultProxy::start(&moto, &["--rate", "sso=20", "--others", "sso=10"]);
-    let again = Run::from(
-        ssosetup(Some(&moto), dir.path())
-            .env("AWS_ENDPOINT_URL", &proxy.url)
-            // ssosetup's own retry budget (the tests' default is 2).
-            .env_remove("AWS_MAX_ATTEMPTS")
-            .args(["init", "--yes"])
-            .output()
-            .unwrap(),
-    );
+    let again = run_through(&proxy, &moto, dir.path(), &["init", "--yes"]);
     let faults = proxy.faults();
     assert_eq!(
         again.code,
