@@ -48,6 +48,10 @@ pub(crate) struct Config {
     /// The custom AWS access portal URL (`portal-url` step), once set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub portal_url: Option<String>,
+    /// `portal_url` and `[cli] start_url` may be an https URL that is not an
+    /// AWS access portal URL (a proxy of one's own); warned about each run.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub allow_custom_start_url: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -473,10 +477,17 @@ pub(crate) fn default_group_name(permission_set: &str, account_id: &str) -> Stri
 /// Things in a valid config worth a word before anything runs.
 pub(crate) fn warnings(config: &Config) -> Vec<String> {
     let mut w = Vec::new();
-    if let Some(url) = config.cli.as_ref().and_then(|c| c.start_url.as_deref()) {
-        if !is_usual_start_url(url) {
+    let urls = [
+        ("portal_url", config.portal_url.as_deref()),
+        (
+            "[cli] start_url",
+            config.cli.as_ref().and_then(|c| c.start_url.as_deref()),
+        ),
+    ];
+    for (field, url) in urls {
+        if let Some(url) = url.filter(|u| !is_portal_url(u)) {
             w.push(format!(
-                "[cli] start_url {} is not of the usual form https://<alias or d-id>.awsapps.com/start: check it against Settings in the Identity Center console",
+                "{field} {} is not an AWS access portal URL (allowed by allow_custom_start_url = true): every new user is sent there and the AWS CLI signs in there; check it against Settings in the Identity Center console",
                 crate::error::excerpt(url)
             ));
         }

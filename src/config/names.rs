@@ -27,8 +27,37 @@ pub(crate) fn is_region(s: &str) -> bool {
         && parts[parts.len() - 1].parse::<u8>().is_ok_and(|n| n > 0)
 }
 
+/// A group's display name as the identity store takes it: 1 to 1024
+/// letters, marks, symbols, numbers and punctuation, with spaces, tabs and
+/// line breaks among them (AWS allows a trailing space: `"Ops "` is a name
+/// of its own). Control characters other than those, other kinds of
+/// space, and invisible format characters are refused. Pure.
 pub(crate) fn is_group_name(s: &str) -> bool {
-    !s.is_empty() && s.chars().count() <= 1024 && s.trim() == s
+    !s.is_empty()
+        && s.chars().count() <= 1024
+        && s.chars().any(|c| !c.is_whitespace())
+        && s.chars().all(|c| match c {
+            '\t' | '\n' | '\r' | ' ' | '\u{a0}' | '\u{3000}' => true,
+            c if c.is_control() || c.is_whitespace() => false,
+            // Format characters (zero-width, direction marks, BOM) and
+            // private use: not letters, marks, symbols, numbers or punctuation.
+            '\u{ad}'
+            | '\u{200b}'..='\u{200f}'
+            | '\u{202a}'..='\u{202e}'
+            | '\u{2060}'..='\u{206f}'
+            | '\u{feff}'
+            | '\u{e000}'..='\u{f8ff}' => false,
+            _ => true,
+        })
+}
+
+/// A permission set's relay state as AWS takes it: 1 to 240 characters of
+/// `[a-zA-Z0-9&$@#\\/%?=~-_'"|!:,.;*+[] (){}]` (an `http://` intranet page
+/// is one). Pure.
+pub(crate) fn is_relay_state(s: &str) -> bool {
+    (1..=240).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"&$@#\\/%?=~-_'\"|!:,.;*+[] (){}".contains(&b))
 }
 
 pub(crate) fn is_aws_managed_policy_arn(arn: &str) -> bool {
@@ -139,23 +168,119 @@ pub(crate) fn check_profile_template(t: &str) -> Result<(), String> {
             "a name template using only {permission_set}, {account_id} and {account_name}".into(),
         );
     }
+    // What a profile name is made of (the AWS CLI config, a shell and a
+    // command line read nothing else specially): letters, digits, _ . - + = , @
     if t.is_empty()
-        || t.chars()
-            .any(|c| c.is_whitespace() || c.is_control() || c == '[' || c == ']')
+        || !rest
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_.-+=,@".contains(c))
     {
-        return Err("a profile name template without spaces or brackets, such as \"{permission_set}-{account_id}\"".into());
+        return Err("a profile name template of letters, digits, _ . - + = , @ and the placeholders, such as \"{permission_set}-{account_id}\"".into());
     }
     Ok(())
 }
 
-/// The access portal URL the AWS CLI signs in at: an https URL with a host,
-/// no whitespace or control characters (it is written into the AWS CLI
-/// config file, where a line break would start a section of its own).
-pub(crate) fn check_start_url(url: &str) -> Result<(), String> {
-    const ALLOWED: &str =
-        "the access portal URL, such as \"https://d-1234567890.awsapps.com/start\"";
+/// An alias of the AWS access portal, as AWS accepts one (its directory
+/// alias): 1 to 62 letters, digits and hyphens, a letter or digit at
+/// either end, and not `d-...` (that form is the identity store's own id).
+/// Letters are lowercase, as a host name is written. Pure.
+pub(crate) fn is_portal_alias(label: &str) -> bool {
+    (1..=62).contains(&label.len())
+        && label
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !label.starts_with('-')
+        && !label.ends_with('-')
+        && !label.starts_with("d-")
+}
+
+/// An identity store id of the form the default portal URL is made of:
+/// `d-` and ten hex digits.
+pub(crate) fn is_directory_id(label: &str) -> bool {
+    label.strip_prefix("d-").is_some_and(|hex| {
+        hex.len() == 10
+            && hex
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    })
+}
+
+/// What the first part of a portal URL may be: an alias or a `d-` id.
+fn is_portal_label(label: &str) -> bool {
+    is_portal_alias(label) || is_directory_id(label)
+}
+
+/// The forms an AWS access portal URL takes, for the error messages.
+const PORTAL_FORMS: &str = "an AWS access portal URL: https://<alias or d-id>.awsapps.com/start (https://start.us-gov-home.awsapps.com/directory/<alias or d-id> in GovCloud, https://start.home.awsapps.cn/directory/<alias or d-id> in China, or https://ssoins-<id>.portal.<region>.app.aws); the alias is 1 to 62 lowercase letters, digits and hyphens";
+
+/// Whether `url` is an AWS access portal URL, as the Identity Center
+/// console shows it: `https://<alias or d-id>.awsapps.com/start` (and
+/// `.awsapps.cn`), GovCloud's and China's `/directory/<alias or d-id>`
+/// forms, or the newer `https://ssoins-<16 hex>.portal.<region>.app.aws`.
+/// Nothing else: no other host (a look-alike such as
+/// `acme.awsapps.com.example.net`), no user, port or query; a trailing `/`
+/// or `/#` (as the console copies it) is fine. Pure.
+pub(crate) fn is_portal_url(url: &str) -> bool {
+    let Some(rest) = url.strip_prefix("https://") else {
+        return false;
+    };
+    // The host and path as typed: no user (`@`), port (`:`), query (`?`)
+    // or anything the URL parser would have to normalise.
+    if rest.is_empty()
+        || !rest
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-./#".contains(&b))
+    {
+        return false;
+    }
+    let rest = rest
+        .strip_suffix("/#")
+        .or_else(|| rest.strip_suffix('#'))
+        .unwrap_or(rest);
+    let rest = rest.strip_suffix('/').unwrap_or(rest);
+    let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let labels: Vec<&str> = host.split('.').collect();
+    match (labels.as_slice(), path) {
+        ([label, "awsapps", "com" | "cn"], "start") => is_portal_label(label),
+        (["start", "us-gov-home", "awsapps", "com"], p)
+        | (["start", _, "us-gov-home", "awsapps", "com"], p)
+        | (["start", "home", "awsapps", "cn"], p) => {
+            let region_ok = labels.len() != 5 || is_region(labels[1]);
+            region_ok && p.strip_prefix("directory/").is_some_and(is_portal_label)
+        }
+        ([instance, "portal", region, "app", "aws"], "") => {
+            is_region(region)
+                && instance.strip_prefix("ssoins-").is_some_and(|id| {
+                    id.len() == 16
+                        && id
+                            .bytes()
+                            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+                })
+        }
+        _ => false,
+    }
+}
+
+/// The access portal URL the AWS CLI signs in at (and every new user is
+/// sent to): an AWS access portal URL ([`is_portal_url`]). With
+/// `allow_custom` (the config's `allow_custom_start_url = true`), any https
+/// URL with a host, for a portal behind a proxy of one's own (a warning
+/// each run says so). Either way no whitespace or control characters: the
+/// URL is written into the AWS CLI config file, where a line break would
+/// start a section of its own.
+pub(crate) fn check_start_url(url: &str, allow_custom: bool) -> Result<(), String> {
     if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(format!("{ALLOWED}, with no spaces, tabs or line breaks"));
+        return Err(format!(
+            "{PORTAL_FORMS}, with no spaces, tabs or line breaks"
+        ));
+    }
+    if is_portal_url(url) {
+        return Ok(());
+    }
+    if !allow_custom {
+        return Err(format!(
+            "{PORTAL_FORMS} (another URL only with allow_custom_start_url = true at the top of the file)"
+        ));
     }
     let host_follows = url
         .strip_prefix("https://")
@@ -168,15 +293,6 @@ pub(crate) fn check_start_url(url: &str) -> Result<(), String> {
         {
             Ok(())
         }
-        _ => Err(format!("{ALLOWED} (https:// and a host)")),
+        _ => Err("an https:// URL with a host (allow_custom_start_url allows one that is not an AWS access portal URL, nothing else)".into()),
     }
-}
-
-/// Whether a start URL has the usual form `https://<alias or d-id>.awsapps.com/start`.
-pub(crate) fn is_usual_start_url(url: &str) -> bool {
-    url::Url::parse(url).is_ok_and(|u| {
-        u.host_str()
-            .is_some_and(|h| h.ends_with(".awsapps.com") && h.split('.').count() == 3)
-            && u.path().trim_end_matches('/').ends_with("/start")
-    })
 }

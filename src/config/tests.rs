@@ -314,8 +314,8 @@ fn cli_settings_are_checked() {
 
 #[test]
 fn a_start_url_cannot_carry_a_line_break_or_another_scheme() {
-    assert!(check_start_url("https://d-1234567890.awsapps.com/start").is_ok());
-    assert!(check_start_url("https://sso.example.net/start").is_ok());
+    assert!(check_start_url("https://d-1234567890.awsapps.com/start", false).is_ok());
+    assert!(check_start_url("https://sso.example.net/start", true).is_ok());
     for bad in [
         "https://d-1234567890.awsapps.com/start\n[profile evil]\ncredential_process = /bin/sh",
         "https://x.awsapps.com/start\r",
@@ -325,10 +325,62 @@ fn a_start_url_cannot_carry_a_line_break_or_another_scheme() {
         "https:///start",
         "x.awsapps.com/start",
     ] {
-        assert!(check_start_url(bad).is_err(), "{bad:?}");
+        assert!(check_start_url(bad, true).is_err(), "{bad:?}");
+        assert!(check_start_url(bad, false).is_err(), "{bad:?}");
     }
-    assert!(is_usual_start_url("https://my-org.awsapps.com/start/"));
-    assert!(!is_usual_start_url("https://sso.example.net/start"));
+}
+
+#[test]
+fn only_aws_access_portal_urls_unless_custom_ones_are_allowed() {
+    for good in [
+        "https://d-1234567890.awsapps.com/start",
+        "https://my-org.awsapps.com/start/",
+        "https://my-org.awsapps.com/start/#",
+        "https://acme.awsapps.cn/start",
+        "https://start.us-gov-home.awsapps.com/directory/d-1234567890",
+        "https://start.us-gov-west-1.us-gov-home.awsapps.com/directory/acme",
+        "https://start.home.awsapps.cn/directory/acme",
+        "https://ssoins-1234567890abcdef.portal.eu-west-1.app.aws",
+        &format!("https://{}.awsapps.com/start", "a".repeat(62)),
+    ] {
+        assert!(check_start_url(good, false).is_ok(), "{good}");
+        assert!(is_portal_url(good), "{good}");
+    }
+    for bad in [
+        "https://evil.example.com/start",
+        "https://acme.awsapps.com.evil.example.com/start",
+        "https://acme.awsapps.com@evil.example.com/start",
+        "https://acme.awsapps.com:8443/start",
+        "https://acme.awsapps.com/start?next=https://evil.example.com",
+        "https://acme.awsapps.com/login",
+        "https://acme.corp.awsapps.com/start",
+        "https://acme-.awsapps.com/start",
+        "https://-acme.awsapps.com/start",
+        "https://Acme.awsapps.com/start",
+        "https://d-12345.awsapps.com/start",
+        "https://acme.awsapps.co/start",
+        &format!("https://{}.awsapps.com/start", "a".repeat(63)),
+        &format!("https://{}.awsapps.com/start", "a".repeat(64)),
+        "https://start.us-gov-home.awsapps.com/directory/a.b",
+        "https://start.nowhere.us-gov-home.awsapps.com/directory/acme",
+        "https://ssoins-xyz.portal.eu-west-1.app.aws",
+        "http://acme.awsapps.com/start",
+    ] {
+        assert!(check_start_url(bad, false).is_err(), "{bad}");
+        assert!(!is_portal_url(bad), "{bad}");
+    }
+    // Allowed on purpose, and then warned about each run.
+    assert!(check_start_url("https://evil.example.com/start", true).is_ok());
+    let config =
+        parse("allow_custom_start_url = true\nportal_url = \"https://sso.example.net/start\"\n")
+            .unwrap();
+    assert!(super::validate(&config, std::path::Path::new(".")).is_empty());
+    assert!(warnings(&config)[0].contains("portal_url"));
+    let config = parse("portal_url = \"https://sso.example.net/start\"\n").unwrap();
+    assert_eq!(
+        super::validate(&config, std::path::Path::new("."))[0].path,
+        "portal_url"
+    );
 }
 
 #[test]

@@ -49,7 +49,7 @@ pub(crate) fn validate(config: &Config, base_dir: &Path) -> Vec<ConfigProblem> {
         }
     }
     if let Some(url) = &config.portal_url {
-        if let Err(why) = check_start_url(url) {
+        if let Err(why) = check_start_url(url, config.allow_custom_start_url) {
             p.add("portal_url", shown(url), why);
         }
     }
@@ -98,11 +98,11 @@ fn permission_sets<'c>(p: &mut Problems, config: &'c Config, base_dir: &Path) ->
             }
         }
         if let Some(r) = &ps.relay_state {
-            if r.is_empty() || r.chars().count() > 240 || !r.starts_with("https://") {
+            if !is_relay_state(r) {
                 p.add(
                     format!("{at}.relay_state"),
                     shown(r),
-                    "an https:// URL of 1 to 240 characters (or leave the field out)",
+                    "a URL of 1 to 240 characters such as \"https://console.aws.amazon.com/s3\", of letters, digits and & $ @ # \\ / % ? = ~ - _ ' \" | ! : , . ; * + [ ] ( ) { } and spaces (or leave the field out)",
                 );
             }
         }
@@ -185,7 +185,7 @@ fn assignments(p: &mut Problems, config: &Config, ps_names: &BTreeSet<&str>) {
             p.add(
                 format!("{at}.group"),
                 shown(g),
-                "1 to 1024 characters with no leading or trailing space",
+                "1 to 1024 letters, digits, symbols, punctuation and spaces (not only spaces; no control characters)",
             );
         }
     }
@@ -266,7 +266,7 @@ fn cli(p: &mut Problems, config: &Config) {
             );
         }
         if let Some(url) = &cli.start_url {
-            if let Err(why) = check_start_url(url) {
+            if let Err(why) = check_start_url(url, config.allow_custom_start_url) {
                 p.add("cli.start_url", shown(url), why);
             }
         }

@@ -117,6 +117,7 @@ pub(crate) fn config_from(found: &Found, keep: &Config) -> Imported {
         cli: keep.cli.clone(),
         cleanup: keep.cleanup.clone(),
         portal_url: keep.portal_url.clone(),
+        allow_custom_start_url: keep.allow_custom_start_url,
     };
     Imported {
         config,
@@ -143,6 +144,15 @@ fn permission_sets(
             ));
             continue;
         }
+        if !crate::config::is_aws_name(&o.set.name, 32) {
+            // Impossible on AWS; possible from a broken or hostile endpoint.
+            // Its name becomes no file name and no config entry.
+            left_alone.push(format!(
+                "permission set {}: not a name AWS allows",
+                crate::error::excerpt(&o.set.name)
+            ));
+            continue;
+        }
         let (set, file) = set_config(o);
         sets.push(set);
         files.extend(file);
@@ -150,12 +160,30 @@ fn permission_sets(
     (sets, files)
 }
 
+/// Where the inline policy of permission set `name` goes, relative to the
+/// config: `policies/<name>.json`, one plain file name inside `policies/`
+/// whatever the name holds (a character outside AWS's alphabet for names,
+/// `/` included, becomes `_`; `.` and `..` cannot come out). Pure.
+pub(crate) fn policy_file(name: &str) -> PathBuf {
+    let safe: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "_+=,.@-".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    PathBuf::from("policies").join(format!("{safe}.json"))
+}
+
 /// The config entry that describes permission set `o` as it is, and its
-/// inline policy as the file it names (`policies/<set>.json`). Pure.
+/// inline policy as the file it names ([`policy_file`]). Pure.
 pub(crate) fn set_config(o: &ObservedSet) -> (PermissionSetConfig, Option<(PathBuf, String)>) {
     let name = &o.set.name;
     let file = o.inline.as_ref().map(|doc| {
-        let path = PathBuf::from("policies").join(format!("{name}.json"));
+        let path = policy_file(name);
         let pretty = serde_json::from_str::<serde_json::Value>(doc)
             .and_then(|v| serde_json::to_string_pretty(&v))
             .unwrap_or_else(|_| doc.clone());
@@ -207,6 +235,16 @@ fn assignments(
         ) else {
             continue;
         };
+        if !crate::config::is_aws_name(set, 32) {
+            continue; // listed with the permission sets
+        }
+        if !crate::config::is_group_name(group) {
+            left_alone.push(format!(
+                "{set} assigned to group {} on account {account}: not a group name AWS allows",
+                crate::error::excerpt(group)
+            ));
+            continue;
+        }
         if is_aws_owned(set) || is_aws_owned(group) {
             left_alone.push(format!(
                 "{set} assigned to group {group} on account {account} (AWS's or Control Tower's own)"
@@ -511,3 +549,93 @@ fn report(s: &Session, path: &Path, imported: &Imported, written: bool) -> Resul
 
 #[cfg(test)]
 mod roundtrip;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::PermissionSet;
+
+    fn set(name: &str, relay: Option<&str>) -> ObservedSet {
+        ObservedSet {
+            set: PermissionSet {
+                arn: format!("arn:aws:sso:::permissionSet/ssoins-1/ps-{}", name.len()),
+                name: name.into(),
+                description: None,
+                session_duration: Some("PT1H".into()),
+                relay_state: relay.map(str::to_string),
+            },
+            managed: Default::default(),
+            customer_managed: Default::default(),
+            inline: Some(r#"{"Version":"2012-10-17","Statement":[]}"#.into()),
+            boundary: Some(None),
+        }
+    }
+
+    #[test]
+    fn a_name_aws_cannot_have_is_left_alone_and_becomes_no_file() {
+        let found = Found {
+            region: "us-east-1".into(),
+            sets: vec![
+                set("../../evil", None),
+                set("Ops/..", None),
+                set("Dev", None),
+            ],
+            ..Found::default()
+        };
+        let imported = config_from(&found, &Config::default());
+        let names: Vec<&str> = imported
+            .config
+            .permission_sets
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect();
+        assert_eq!(names, ["Dev"]);
+        assert_eq!(imported.policy_files.len(), 1);
+        assert_eq!(imported.policy_files[0].0, Path::new("policies/Dev.json"));
+        assert_eq!(
+            imported
+                .left_alone
+                .iter()
+                .filter(|l| l.contains("not a name AWS allows"))
+                .count(),
+            2,
+            "{:?}",
+            imported.left_alone
+        );
+        // Whatever a name holds, its file stays one plain name in policies/.
+        for name in ["../../evil", "..", ".", "a/b", "x\0y"] {
+            let file = policy_file(name);
+            let parts: Vec<_> = file.components().collect();
+            assert_eq!(parts.len(), 2, "{name}: {}", file.display());
+            assert!(
+                matches!(parts[1], std::path::Component::Normal(_)),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn what_aws_allows_imports_and_validates() {
+        let found = Found {
+            region: "us-east-1".into(),
+            sets: vec![set("Dev", Some("http://intranet.example.internal/aws"))],
+            groups: vec![Group {
+                id: "g-1".into(),
+                display_name: "Ops ".into(),
+                description: None,
+            }],
+            group_assignments: vec![(
+                "g-1".into(),
+                "111111111111".into(),
+                "arn:aws:sso:::permissionSet/ssoins-1/ps-3".into(),
+            )],
+            ..Found::default()
+        };
+        let imported = config_from(&found, &Config::default());
+        assert_eq!(
+            imported.config.assignments[0].group.as_deref(),
+            Some("Ops ")
+        );
+        assert!(check(&imported).unwrap().is_empty());
+    }
+}

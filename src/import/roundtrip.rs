@@ -24,11 +24,13 @@ const SET_NAMES: [&str; 5] = [
     "Billing",
     "AWSPowerUserAccess",
 ];
-const CUSTOM_GROUPS: [&str; 4] = [
+const CUSTOM_GROUPS: [&str; 5] = [
     "Admins",
     "Platform Team",
     "AWSControlTowerAdmins",
     "Auditors",
+    // AWS allows a trailing space; the config must hold it as it is.
+    "Ops ",
 ];
 const MANAGED: [&str; 3] = [
     "arn:aws:iam::aws:policy/AdministratorAccess",
@@ -85,6 +87,8 @@ fn permission_set(name: &'static str) -> impl Strategy<Value = ObservedSet> {
         prop::option::of(prop::sample::select(vec![
             "https://console.aws.amazon.com/billing/home",
             "https://s3.console.aws.amazon.com/s3/home",
+            // AWS takes any URL of its alphabet, plain http included.
+            "http://intranet.example.internal/aws?team=ops",
         ])),
         prop::sample::subsequence(MANAGED.to_vec(), 0..=2),
         prop::collection::btree_set(customer_managed(), 0..=2),

@@ -61,8 +61,38 @@ pub(crate) fn config_path() -> Result<PathBuf, UserError> {
         })
 }
 
+/// The characters a profile name is made of: ASCII letters and digits and
+/// `_ . - + = , @` (a permission set name's own alphabet). Nothing a shell,
+/// an INI parser or a command line reads specially.
+pub(crate) fn is_profile_name_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "_.-+=,@".contains(c)
+}
+
+/// An account name as a part of a profile name: every run of characters
+/// outside [`is_profile_name_char`] (spaces, quotes, `;`, `$`, `>`...)
+/// becomes one `-`, none at either end; an account whose name keeps
+/// nothing is called by its id. Pure.
+fn account_name_part(name: &str, id: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars() {
+        if is_profile_name_char(c) {
+            out.push(c);
+        } else if !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    let part = out.trim_matches('-');
+    if part.is_empty() {
+        id.to_string()
+    } else {
+        part.to_string()
+    }
+}
+
 /// Profile names from the template; `default` only for a single profile;
-/// names are unique. Pure.
+/// names are unique and made only of [`is_profile_name_char`]s (an account
+/// name, which anyone who can rename an account chooses, is made safe by
+/// [`account_name_part`]). Pure.
 pub(crate) fn profile_names(template: &str, reach: &[Reach]) -> Result<Vec<String>, UserError> {
     if template == "default" && reach.len() > 1 {
         return Err(UserError::new(format!(
@@ -77,12 +107,22 @@ pub(crate) fn profile_names(template: &str, reach: &[Reach]) -> Result<Vec<Strin
             template
                 .replace("{permission_set}", &r.permission_set)
                 .replace("{account_id}", &r.account_id)
-                .replace("{account_name}", &r.account_name)
-                .split_whitespace()
-                .collect::<Vec<_>>()
-                .join("-")
+                .replace(
+                    "{account_name}",
+                    &account_name_part(&r.account_name, &r.account_id),
+                )
         })
         .collect();
+    for name in &names {
+        if let Some(bad) = name.chars().find(|c| !is_profile_name_char(*c)) {
+            // The template and permission set names are validated: a bug.
+            return Err(UserError::new(format!(
+                "the profile name {} would hold {bad:?}",
+                crate::error::excerpt(name)
+            ))
+            .hint("use only letters, digits and _ . - + = , @ in [cli] profile_names"));
+        }
+    }
     let mut seen = BTreeMap::new();
     for (name, r) in names.iter().zip(reach) {
         if let Some(first) = seen.insert(name.clone(), r) {
@@ -148,7 +188,7 @@ pub(crate) fn sections(
             // (and fail on an sso-session) never see one here.
             let mut entries = vec![(
                 "credential_process".to_string(),
-                format!("{exe} credentials --profile {name}"),
+                command_line(&[exe.as_str(), "credentials", "--profile", name]),
             )];
             if let Some(region) = &cli.default_region {
                 entries.push(("region".into(), region.clone()));
@@ -165,9 +205,8 @@ pub(crate) fn sections(
     Ok(out)
 }
 
-/// This program's path as `credential_process` runs it: the AWS CLI and the
-/// SDKs split the line as a POSIX shell does, so a path with spaces is
-/// quoted; one with quotes or backslashes is refused. Pure.
+/// This program's path as `credential_process` runs it: absolute, and
+/// nothing the config file cannot hold (a line break). Pure.
 fn credential_process_program(exe: Option<&str>) -> Result<String, String> {
     let exe = exe.ok_or("the path of this ssosetup binary is not known")?;
     if !exe.starts_with('/') {
@@ -175,16 +214,55 @@ fn credential_process_program(exe: Option<&str>) -> Result<String, String> {
             "the path of this ssosetup binary is not absolute: {exe}"
         ));
     }
-    if exe.contains(['"', '\\', '\'', '$', '`']) {
+    if exe.chars().any(char::is_control) {
         return Err(format!(
-            "the path of this ssosetup binary has characters a shell would read: {exe}"
+            "the path of this ssosetup binary has a control character: {}",
+            crate::error::excerpt(exe)
         ));
     }
-    Ok(if exe.contains(char::is_whitespace) {
-        format!("\"{exe}\"")
-    } else {
-        exe.to_string()
-    })
+    Ok(exe.to_string())
+}
+
+/// One word of a `credential_process` line, quoted so that every reader
+/// gets it back exactly: botocore splits the line as Python's `shlex` does,
+/// aws-sdk-go and others run it with `sh -c`. A word of only letters,
+/// digits and `_ . / -` is written as it is; anything else goes
+/// in single quotes, a `'` as `'\''`. `;` and `#` are written outside the
+/// quotes as `\;` and `\#`, so no space in the line is ever followed by
+/// one: some INI readers take a space then `;` or `#` as the start of a
+/// comment. Pure.
+pub(crate) fn shell_word(word: &str) -> String {
+    if !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_./-".contains(c))
+    {
+        return word.to_string();
+    }
+    let mut out = String::from("'");
+    for c in word.chars() {
+        match c {
+            '\'' => out.push_str("'\\''"),
+            ';' | '#' => {
+                out.push('\'');
+                out.push('\\');
+                out.push(c);
+                out.push('\'');
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('\'');
+    out
+}
+
+/// A command line of `words`, each quoted by [`shell_word`]. Pure.
+pub(crate) fn command_line(words: &[&str]) -> String {
+    words
+        .iter()
+        .map(|w| shell_word(w))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// What writing `sections` into `file` would do, without the changes that
@@ -899,7 +977,7 @@ mod tests {
             first.entries()[0],
             (
                 "credential_process".to_string(),
-                format!("\"/opt/ss o/ssosetup\" credentials --profile {profile}")
+                format!("'/opt/ss o/ssosetup' credentials --profile {profile}")
             )
         );
         assert!(first.entries().iter().all(|(k, _)| !k.starts_with("sso_")));
@@ -907,13 +985,8 @@ mod tests {
             .entries()
             .iter()
             .any(|(k, v)| k == "region" && v == "eu-west-1"));
-        // A path a shell would read otherwise is refused, not written.
-        for bad in [
-            None,
-            Some("ssosetup"),
-            Some("/tmp/$(x)/ssosetup"),
-            Some("/a\"b"),
-        ] {
+        // A path that is not absolute, or that the file cannot hold.
+        for bad in [None, Some("ssosetup"), Some("/tmp/a\nb/ssosetup")] {
             assert!(
                 sections(&c, "https://x", "us-east-1", &reach, bad).is_err(),
                 "{bad:?}"
@@ -957,8 +1030,33 @@ mod tests {
     fn templates_fill_placeholders_and_default_needs_one_profile() {
         let r = [reach("1", "A"), reach("2", "B")];
         assert_eq!(
-            profile_names("{account_name}:{permission_set}", &r).unwrap(),
-            vec!["name-1:A", "name-2:B"]
+            profile_names("{account_name}.{permission_set}", &r).unwrap(),
+            vec!["name-1.A", "name-2.B"]
+        );
+        // Whoever can rename an account chooses its name: only the safe
+        // alphabet reaches the file and the command line.
+        let hostile = |name: &str, id: &str| Reach {
+            account_id: id.into(),
+            account_name: name.into(),
+            permission_set: "ReadOnlyAccess".into(),
+        };
+        assert_eq!(
+            profile_names(
+                "{account_name}-{permission_set}",
+                &[
+                    hostile("Prod;id>X;x", "111111111111"),
+                    hostile("O'Brien Labs", "222222222222"),
+                    hostile("$(reboot) `x`", "333333333333"),
+                    hostile("生产", "444444444444"),
+                ]
+            )
+            .unwrap(),
+            vec![
+                "Prod-id-X-x-ReadOnlyAccess",
+                "O-Brien-Labs-ReadOnlyAccess",
+                "reboot-x-ReadOnlyAccess",
+                "444444444444-ReadOnlyAccess"
+            ]
         );
         assert!(profile_names("default", &r).is_err());
         assert_eq!(profile_names("default", &r[..1]).unwrap(), vec!["default"]);
@@ -1018,5 +1116,141 @@ mod tests {
             std::fs::metadata(&nested).unwrap().permissions().mode() & 0o777,
             0o600
         );
+    }
+}
+
+/// The property of `credential_process` lines, judged by their real
+/// readers: botocore (its config loader, then its own shell split) and
+/// `sh -c`. Needs the test venv's botocore, hence the e2e feature.
+#[cfg(all(test, feature = "e2e"))]
+mod credential_process_lines {
+    use super::*;
+    use proptest::prelude::*;
+    use std::process::Command;
+
+    /// Any printable text (an account name or a file name), with the
+    /// characters a shell or an INI reader treats specially weighted in.
+    fn printable() -> impl Strategy<Value = String> {
+        prop::collection::vec(
+            prop_oneof![
+                3 => prop::char::range(' ', '~'),
+                2 => prop::sample::select(vec![
+                    '\'', '"', '\\', '$', '`', ';', '#', '&', '|', '>', '<', '(', ')', '*', '?',
+                    '~', ' ', '!', '{', '}', '[', ']', '=', '%', '\t'
+                ]),
+                1 => prop::sample::select(vec!['é', 'ß', '生', '😀', '\u{a0}']),
+            ],
+            1..30,
+        )
+        .prop_map(|chars| chars.into_iter().collect())
+    }
+
+    /// `(lines, the argv each must give back)` for `cases`.
+    fn lines(cases: &[(String, String)]) -> (Vec<String>, Vec<Vec<String>>) {
+        let mut lines = Vec::new();
+        let mut argvs = Vec::new();
+        for (account_name, dir) in cases {
+            let exe = format!("/{}/ssosetup", dir.replace(['/', '\t'], "_"));
+            let reach = [Reach {
+                account_id: "111111111111".into(),
+                account_name: account_name.clone(),
+                permission_set: "ReadOnlyAccess".into(),
+            }];
+            let name = &profile_names("{account_name}-{permission_set}", &reach).unwrap()[0];
+            lines.push(command_line(&[&exe, "credentials", "--profile", name]));
+            argvs.push(vec![
+                exe,
+                "credentials".into(),
+                "--profile".into(),
+                name.clone(),
+            ]);
+        }
+        (lines, argvs)
+    }
+
+    /// botocore's reading of a config file with one legacy profile per line.
+    fn botocore_split(lines: &[String]) -> Vec<Vec<String>> {
+        let dir = tempfile::tempdir().unwrap();
+        let mut file = ConfigFile::parse("");
+        for (i, line) in lines.iter().enumerate() {
+            let section = Section::new(
+                Section::profile_header(&format!("p{i}")),
+                vec![("credential_process".to_string(), line.clone())],
+            )
+            .unwrap();
+            file.put(&section, "s");
+        }
+        let path = dir.path().join("config");
+        std::fs::write(&path, file.render()).unwrap();
+        let script = r#"
+import json, sys
+from botocore.configloader import load_config
+from botocore.compat import compat_shell_split
+profiles = load_config(sys.argv[1])["profiles"]
+n = int(sys.argv[2])
+print(json.dumps([compat_shell_split(profiles["p%d" % i]["credential_process"]) for i in range(n)]))
+"#;
+        let python = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python");
+        let out = Command::new(python)
+            .args(["-c", script])
+            .arg(&path)
+            .arg(lines.len().to_string())
+            .output()
+            .expect("the test venv's python runs (./scripts/test makes it)");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+
+    /// What `sh -c` makes of a line: the words it would run.
+    fn sh_split(line: &str) -> Vec<String> {
+        let out = Command::new("sh")
+            .arg("-c")
+            .arg(format!("printf '%s\\0' {line}"))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{line}");
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .split_terminator('\0')
+            .map(str::to_string)
+            .collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(8))]
+        #[test]
+        fn every_reader_gets_back_exactly_the_intended_words(
+            cases in prop::collection::vec((printable(), printable()), 32)
+        ) {
+            let (lines, argvs) = lines(&cases);
+            let by_botocore = botocore_split(&lines);
+            for ((line, argv), botocore) in lines.iter().zip(&argvs).zip(&by_botocore) {
+                prop_assert_eq!(botocore, argv, "botocore: {}", line);
+                prop_assert_eq!(&sh_split(line), argv, "sh -c: {}", line);
+                prop_assert!(!line.contains(" ;") && !line.contains(" #"), "{}", line);
+            }
+        }
+    }
+
+    #[test]
+    fn the_reported_account_names_stay_words() {
+        let cases: Vec<(String, String)> = [
+            ("Prod;id>X;x", "opt/bin"),
+            ("O'Brien Labs", "Users/o'brien/bin"),
+            ("a", "a&b"),
+        ]
+        .iter()
+        .map(|(a, d)| (a.to_string(), d.to_string()))
+        .collect();
+        let (lines, argvs) = lines(&cases);
+        assert_eq!(botocore_split(&lines), argvs);
+        for (line, argv) in lines.iter().zip(&argvs) {
+            assert_eq!(&sh_split(line), argv, "{line}");
+        }
+        assert_eq!(argvs[0][3], "Prod-id-X-x-ReadOnlyAccess");
     }
 }

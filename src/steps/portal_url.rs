@@ -21,20 +21,13 @@ fn console_url(region: &str) -> String {
     format!("https://{region}.console.aws.amazon.com/singlesignon/home?region={region}#!/settings")
 }
 
-/// The portal URL of `alias`, if it is one AWS accepts (lowercase letters,
-/// digits and hyphens, not at either end, up to 63). Pure.
+/// The portal URL of `alias`, if it is one AWS accepts
+/// ([`crate::config::is_portal_alias`]). Pure.
 pub(crate) fn portal_url(alias: &str) -> Result<String, String> {
-    let ok = !alias.is_empty()
-        && alias.len() <= 63
-        && alias
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-        && !alias.starts_with('-')
-        && !alias.ends_with('-');
-    if ok {
+    if crate::config::is_portal_alias(alias) {
         Ok(format!("https://{alias}.awsapps.com/start"))
     } else {
-        Err("lowercase letters, digits and hyphens (not first or last), up to 63".into())
+        Err("1 to 62 lowercase letters, digits and hyphens (not first or last, not d-...)".into())
     }
 }
 
@@ -172,7 +165,16 @@ mod tests {
             portal_url("acme-corp").unwrap(),
             "https://acme-corp.awsapps.com/start"
         );
-        for bad in ["", "-acme", "acme-", "Acme", "a.b", "a b", &"x".repeat(64)] {
+        for bad in [
+            "",
+            "-acme",
+            "acme-",
+            "Acme",
+            "a.b",
+            "a b",
+            "d-1234567890",
+            &"x".repeat(63),
+        ] {
             assert!(portal_url(bad).is_err(), "{bad}");
         }
     }

@@ -278,13 +278,23 @@ profile_names = "{account_name}-{permission_set}"
     )
     .unwrap();
     let r = run_env(&moto, dir.path(), &[], &["init", "--yes"]);
-    r.assert_code(1);
-    assert!(r.stderr.contains("dev]evil"), "{}", r.stderr);
-    assert_eq!(
-        std::fs::read_to_string(dir.path().join("aws-config")).unwrap(),
-        "[default]\nregion = eu-west-1\n",
-        "nothing written"
+    r.assert_code(0);
+    // The name is made of the safe alphabet: the bracket and all that
+    // follows it become part of one profile name, not a section.
+    let written = std::fs::read_to_string(dir.path().join("aws-config")).unwrap();
+    assert!(
+        written.starts_with("[default]\nregion = eu-west-1\n"),
+        "{written}"
     );
+    assert!(
+        written.contains("[profile dev-evil-ReadOnlyAccess]\n"),
+        "{written}"
+    );
+    let headers: Vec<&str> = written.lines().filter(|l| l.starts_with('[')).collect();
+    for h in &headers {
+        assert_eq!(h.matches(']').count(), 1, "{h}");
+        assert!(!h.contains("evil]"), "{h}");
+    }
 }
 
 #[tokio::test]
@@ -315,6 +325,78 @@ async fn an_administrator_narrowed_by_a_deny_does_not_pass_the_lockout_guard() {
     );
     assert!(iam_user_exists(&moto, "old-admin").await, "not deleted");
     assert_eq!(moto.writes(), Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn a_narrowed_administrator_is_neither_offboarded_nor_pruned_away() {
+    // The only administrator holds AdministratorAccess with a guardrail
+    // (an inline Deny): nobody is known for sure to administer the
+    // account, so removing their access is refused, not waved through.
+    let moto = Moto::start();
+    let config = moto.sdk_config().await;
+    let orgs = aws_sdk_organizations::Client::new(&config);
+    orgs.create_organization()
+        .feature_set(aws_sdk_organizations::types::OrganizationFeatureSet::All)
+        .send()
+        .await
+        .unwrap();
+    let member = orgs
+        .create_account()
+        .account_name("dev")
+        .email("dev@example.com")
+        .send()
+        .await
+        .unwrap();
+    let member_id = orgs
+        .describe_create_account_status()
+        .create_account_request_id(member.create_account_status().unwrap().id().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .create_account_status()
+        .unwrap()
+        .account_id()
+        .unwrap()
+        .to_string();
+    seed_identity_center_admin(&moto, "AdministratorAccess", "alice", Some(DENY_ALL)).await;
+    let dir = tempfile::tempdir().unwrap();
+
+    moto.forget_requests();
+    let r = run_env(&moto, dir.path(), &[], &["offboard", "alice", "--yes"]);
+    r.assert_code(1);
+    assert!(
+        r.stderr
+            .contains("nobody else is known for sure to administer the account"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("Deny"), "{}", r.stderr);
+    assert_eq!(moto.writes(), Vec::<String>::new(), "nothing removed");
+
+    // The config moves the Admins group's set to the member account only:
+    // --prune would take it off the management account.
+    std::fs::write(dir.path().join("deny.json"), DENY_ALL).unwrap();
+    std::fs::write(
+        dir.path().join("ssosetup.toml"),
+        format!(
+            "[[permission_sets]]\nname = \"AdministratorAccess\"\nmanaged_policies = [\"arn:aws:iam::aws:policy/AdministratorAccess\"]\ninline_policy = \"deny.json\"\n[[assignments]]\npermission_set = \"AdministratorAccess\"\naccounts = [\"{member_id}\"]\ngroup = \"Admins\"\n"
+        ),
+    )
+    .unwrap();
+    moto.forget_requests();
+    let r = run_env(&moto, dir.path(), &[], &["assignments", "--prune", "--yes"]);
+    r.assert_code(1);
+    assert!(
+        r.stderr
+            .contains("nobody else is known for sure to administer the account"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        !moto.writes().iter().any(|w| w == "DeleteAccountAssignment"),
+        "{:?}",
+        moto.writes()
+    );
 }
 
 #[tokio::test]
