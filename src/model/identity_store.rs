@@ -15,11 +15,15 @@ pub(crate) struct Group {
 pub(crate) const GROUP_MARK: &str = "(managed by ssosetup)";
 
 impl Group {
-    /// Whether ssosetup created this group.
+    /// Whether ssosetup created this group: the mark ends its description,
+    /// after a space, as ssosetup writes it. A mark anywhere else ("Not
+    /// (managed by ssosetup): hands off") is a person's text, not the mark.
     pub(crate) fn made_by_ssosetup(&self) -> bool {
-        self.description
-            .as_deref()
-            .is_some_and(|d| d.contains(GROUP_MARK))
+        self.description.as_deref().is_some_and(|d| {
+            d.strip_suffix(GROUP_MARK)
+                .and_then(|head| head.strip_suffix(' '))
+                .is_some_and(|what| !what.trim().is_empty())
+        })
     }
 }
 
@@ -73,4 +77,36 @@ pub(crate) struct UserChange {
     /// The value in AWS now.
     pub from: String,
     pub to: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn group(description: Option<&str>) -> Group {
+        Group {
+            id: "g-1".into(),
+            display_name: "Ops".into(),
+            description: description.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn only_a_description_that_ends_with_the_mark_is_ssosetups() {
+        assert!(
+            group(Some("Admin on account 111111111111 (managed by ssosetup)")).made_by_ssosetup()
+        );
+        assert!(group(Some("Admin (managed by ssosetup)")).made_by_ssosetup());
+        for other in [
+            "Not (managed by ssosetup): hands off",
+            "(managed by ssosetup)",
+            "Admin(managed by ssosetup)",
+            "Admin (managed by ssosetup) ",
+            "Admin (managed by ssosetup).",
+            "hand-made",
+        ] {
+            assert!(!group(Some(other)).made_by_ssosetup(), "{other}");
+        }
+        assert!(!group(None).made_by_ssosetup());
+    }
 }

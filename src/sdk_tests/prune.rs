@@ -70,6 +70,14 @@ fn no_policies() -> Rule {
         .then_output(|| ListManagedPoliciesInPermissionSetOutput::builder().build())
 }
 
+/// No inline policy: the lockout guard asks every set without
+/// AdministratorAccess whether its inline policy grants everything.
+fn no_inline_policy() -> Rule {
+    mock!(aws_sdk_ssoadmin::Client::get_inline_policy_for_permission_set).then_output(|| {
+        aws_sdk_ssoadmin::operation::get_inline_policy_for_permission_set::GetInlinePolicyForPermissionSetOutput::builder().build()
+    })
+}
+
 fn deletion(status: StatusValues) -> AccountAssignmentOperationStatus {
     AccountAssignmentOperationStatus::builder()
         .status(status)
@@ -89,7 +97,7 @@ fn store_with_group(name: &'static str) -> aws_sdk_identitystore::Client {
                     .revision("1")
                     .identity_store_id("d-1234567890")
                     .display_name(name)
-                    .description("(managed by ssosetup)")
+                    .description(format!("{name} (managed by ssosetup)"))
                     .build()
                     .unwrap(),
             )
@@ -156,6 +164,7 @@ fn empty_account_read() -> (Aws, Rule) {
         describe,
         held,
         no_policies(),
+        no_inline_policy(),
         mock!(aws_sdk_ssoadmin::Client::list_account_assignments)
             .then_output(|| ListAccountAssignmentsOutput::builder().build()),
         delete.clone(),
@@ -334,6 +343,7 @@ async fn prune_removes_only_the_tagged_set_and_its_assignment_first() {
         provisioned,
         holders,
         no_policies(),
+        no_inline_policy(),
         delete_assignment.clone(),
         deletion_status,
         delete_set.clone(),

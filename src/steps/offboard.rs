@@ -267,6 +267,7 @@ pub(crate) async fn offboard(
     iam_user: Option<&str>,
     mode: Mode,
 ) -> Result<()> {
+    check_names(user_name, iam_user)?;
     let mut facts = crate::run::begin(s).await?;
     let step = Offboard {
         user_name: user_name.to_string(),
@@ -279,12 +280,103 @@ pub(crate) async fn offboard(
         if !cleanup.deletes(name) {
             cleanup.iam_users.push(name.to_string());
         }
+        let backup_dir = cleanup.backup_dir(s.cx.config.base_dir());
         s.cx.config.config.cleanup = Some(cleanup);
-        plans.push(
-            super::step(super::iam_users::ID)
-                .check(&s.cx, &mut facts)
-                .await?,
-        );
+        let mut plan = super::step(super::iam_users::ID)
+            .check(&s.cx, &mut facts)
+            .await?;
+        let exists = facts
+            .iam_users
+            .iter()
+            .flatten()
+            .any(|u| u.user_name.eq_ignore_ascii_case(name));
+        if !exists {
+            missing_iam_user(&mut plan, name, &facts.caller.account, &backup_dir);
+        }
+        plans.push(plan);
     }
     crate::run::execute(s, &mut facts, plans, mode).await
+}
+
+/// Every name offboard acts on is checked before anything is read or
+/// changed: a malformed one is bad input (exit 1), not "nothing to do".
+fn check_names(user_name: &str, iam_user: Option<&str>) -> Result<(), UserError> {
+    if let Err(why) = crate::config::check_user_name(user_name) {
+        return Err(UserError::new(format!(
+            "offboard USER_NAME: {} is not an Identity Center user name: {why}",
+            crate::error::excerpt(user_name)
+        ))
+        .hint("give the user name as Identity Center shows it, e.g. `ssosetup offboard alice`; nothing was changed"));
+    }
+    if let Some(name) = iam_user {
+        if !crate::config::is_aws_name(name, 64) {
+            return Err(UserError::new(format!(
+                "--iam-user {} is not an IAM user name: 1 to 64 letters, digits and + = , . @ - _",
+                crate::error::excerpt(name)
+            ))
+            .hint(
+                "give the IAM user's name as `aws iam list-users` shows it; nothing was changed",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `--iam-user NAME` names no IAM user: a typo must not let the rest of
+/// the offboarding report success while the real IAM user and its keys
+/// stay. Only an IAM user this cleanup already deleted (its backup is
+/// there, from an earlier run of the same offboard) is "done".
+fn missing_iam_user(plan: &mut StepPlan, name: &str, account: &str, backup_dir: &std::path::Path) {
+    let earlier = super::iam_users::earlier_backups(backup_dir, name);
+    if let Some(backup) = earlier.last() {
+        plan.notes.push(format!(
+            "IAM user {name} is gone: deleted by an earlier run (its backup is {})",
+            backup.display()
+        ));
+        return;
+    }
+    plan.blocker = Some(
+        UserError::new(format!(
+            "--iam-user {name}: there is no IAM user {name} in account {account}, and no backup of one in {}",
+            backup_dir.display()
+        ))
+        .hint("check the name with `aws iam list-users` (or leave --iam-user out); nothing was changed"),
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn malformed_names_are_bad_input() {
+        assert!(check_names("alice", Some("alice-legacy")).is_ok());
+        let e = check_names("bad name*", None).unwrap_err();
+        assert!(e.message.contains("offboard USER_NAME"), "{}", e.message);
+        let e = check_names("alice", Some("no spaces allowed")).unwrap_err();
+        assert!(e.message.contains("--iam-user"), "{}", e.message);
+    }
+
+    #[test]
+    fn a_missing_iam_user_stops_the_run_unless_an_earlier_one_deleted_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut plan = StepPlan::new(super::super::iam_users::ID);
+        missing_iam_user(&mut plan, "bob-typo", "111111111111", dir.path());
+        let blocker = plan.blocker.expect("a typo stops the run");
+        assert!(
+            blocker.message.contains("no IAM user bob-typo"),
+            "{}",
+            blocker.message
+        );
+        crate::steps::iam_users::write_backup(
+            dir.path(),
+            "123456789012",
+            &crate::steps::iam_users::tests::user("bob"),
+        )
+        .unwrap();
+        let mut plan = StepPlan::new(super::super::iam_users::ID);
+        missing_iam_user(&mut plan, "bob", "111111111111", dir.path());
+        assert!(plan.blocker.is_none());
+        assert!(plan.notes[0].contains("earlier run"), "{:?}", plan.notes);
+    }
 }

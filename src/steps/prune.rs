@@ -114,8 +114,7 @@ impl ManagedGroups {
 }
 
 /// One way someone administers the management account: a user holding an
-/// unnarrowed AdministratorAccess permission set there, directly or
-/// through a group.
+/// AdministratorAccess permission set there, directly or through a group.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct AdminPath {
     pub user_id: String,
@@ -124,44 +123,81 @@ pub(crate) struct AdminPath {
     pub account: String,
     /// The group it comes through (`None`: assigned to the user directly).
     pub group_id: Option<String>,
+    /// Why the set may not make a full administrator (a Deny, a boundary,
+    /// a customer managed policy; or an inline policy that grants
+    /// everything in a set without AdministratorAccess): such a path
+    /// proves nobody is one, but may be the only one there is.
+    pub narrowed: Option<String>,
 }
 
-/// Whether some administrator remains once `pruned` is removed. Pure.
+/// Whether `path` survives the removals in `pruned`. Pure.
+fn survives(p: &AdminPath, pruned: &Pruned) -> bool {
+    let principal = p.group_id.as_deref().unwrap_or(&p.user_id);
+    !pruned.sets.contains(&p.set_arn)
+        && !pruned.users.contains(&p.user_name)
+        && !pruned.assignments.contains(&(
+            principal.to_string(),
+            p.set_arn.clone(),
+            p.account.clone(),
+        ))
+        && p.group_id.as_ref().is_none_or(|g| {
+            !pruned.groups.contains(g)
+                && !pruned
+                    .memberships
+                    .contains(&(p.user_name.clone(), g.clone()))
+        })
+}
+
+/// Whether some full administrator (a path nothing narrows) remains once
+/// `pruned` is removed. Pure.
 pub(crate) fn an_administrator_remains(paths: &[AdminPath], pruned: &Pruned) -> bool {
-    paths.iter().any(|p| {
-        let principal = p.group_id.as_deref().unwrap_or(&p.user_id);
-        !pruned.sets.contains(&p.set_arn)
-            && !pruned.users.contains(&p.user_name)
-            && !pruned.assignments.contains(&(
-                principal.to_string(),
-                p.set_arn.clone(),
-                p.account.clone(),
-            ))
-            && p.group_id.as_ref().is_none_or(|g| {
-                !pruned.groups.contains(g)
-                    && !pruned
-                        .memberships
-                        .contains(&(p.user_name.clone(), g.clone()))
-            })
-    })
+    paths
+        .iter()
+        .any(|p| p.narrowed.is_none() && survives(p, pruned))
 }
 
-/// The lockout guard for removals: a plan that would leave nobody to
-/// administer the account (where someone does now) stops the run.
+/// The lockout guard for removals. A plan stops the run when it would
+/// leave nobody who administers the account where someone does now; and,
+/// when nobody is known for sure to (every AdministratorAccess set on the
+/// management account is narrowed), when it removes any of the paths that
+/// may be the only administrator's: not sure is no. Pure.
 pub(crate) fn keep_an_administrator(plan: &mut StepPlan, paths: &[AdminPath], pruned: &Pruned) {
-    if paths.is_empty() || an_administrator_remains(paths, pruned) {
+    let names = |list: Vec<&AdminPath>| {
+        list.into_iter()
+            .map(|p| p.user_name.as_str())
+            .collect::<BTreeSet<&str>>()
+            .into_iter()
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let full: Vec<&AdminPath> = paths.iter().filter(|p| p.narrowed.is_none()).collect();
+    if !full.is_empty() {
+        if !an_administrator_remains(paths, pruned) {
+            plan.blocker = Some(
+                UserError::new(
+                    "these removals would leave nobody who can administer the account through Identity Center; nothing was changed",
+                )
+                .caused_by(format!("administrators now: {}", names(full)))
+                .hint("keep an AdministratorAccess assignment on the management account for someone in the config, or give it to someone else first"),
+            );
+        }
         return;
     }
-    let who: BTreeSet<&str> = paths.iter().map(|p| p.user_name.as_str()).collect();
+    let touched: Vec<&AdminPath> = paths.iter().filter(|p| !survives(p, pruned)).collect();
+    if touched.is_empty() {
+        return;
+    }
+    let why: BTreeSet<String> = touched.iter().filter_map(|p| p.narrowed.clone()).collect();
     plan.blocker = Some(
-        UserError::new(
-            "these removals would leave nobody who can administer the account through Identity Center; nothing was changed",
-        )
-        .caused_by(format!(
-            "administrators now: {}",
-            who.into_iter().collect::<Vec<_>>().join(", ")
+        UserError::new(format!(
+            "these removals take administrator access from {}, and nobody else is known for sure to administer the account; nothing was changed",
+            names(touched)
         ))
-        .hint("keep an AdministratorAccess assignment on the management account for someone in the config, or give it to someone else first"),
+        .caused_by(format!(
+            "every permission set with administrator access on the management account is narrowed: {}",
+            why.into_iter().collect::<Vec<_>>().join("; ")
+        ))
+        .hint("first give someone a permission set with AdministratorAccess and nothing narrowing it on the management account (and have them sign in), then remove"),
     );
 }
 
@@ -205,7 +241,36 @@ mod tests {
             set_arn: "ps-admin".into(),
             account: "111111111111".into(),
             group_id: group.map(str::to_string),
+            narrowed: None,
         }
+    }
+
+    #[test]
+    fn a_narrowed_administrator_is_still_never_removed_when_nobody_else_is_sure() {
+        let narrowed = |user: &str| AdminPath {
+            narrowed: Some("Admin (its inline policy has a Deny statement)".into()),
+            ..path(user, None)
+        };
+        let paths = [narrowed("alice")];
+        let mut plan = StepPlan::new(crate::steps::offboard::ID);
+        keep_an_administrator(&mut plan, &paths, &Pruned::default());
+        assert!(plan.blocker.is_none(), "nothing removed: nothing to refuse");
+        let mut pruned = Pruned::default();
+        pruned.users.insert("alice".into());
+        keep_an_administrator(&mut plan, &paths, &pruned);
+        let blocker = plan.blocker.expect("not sure is no");
+        assert!(blocker.message.contains("alice"), "{}", blocker.message);
+        assert!(blocker.causes[0].contains("Deny"), "{:?}", blocker.causes);
+        // A full administrator elsewhere: the narrowed one may go.
+        let paths = [narrowed("alice"), path("bob", None)];
+        let mut plan = StepPlan::new(crate::steps::offboard::ID);
+        keep_an_administrator(&mut plan, &paths, &pruned);
+        assert!(plan.blocker.is_none());
+        // ...but not the full one.
+        let mut bob = Pruned::default();
+        bob.users.insert("bob".into());
+        keep_an_administrator(&mut plan, &paths, &bob);
+        assert!(plan.blocker.is_some());
     }
 
     #[test]

@@ -252,6 +252,30 @@ async fn a_hand_made_account_is_imported_converged_pruned_and_offboarded() {
     assert!(expected.remove(&("Admins".into(), "AdministratorAccess".into(), dev.clone())));
     assert_eq!(assignments(&moto, &ids).await, expected);
 
+    // A mistyped --iam-user, or a name that cannot be a user's: exit 1
+    // before anything is removed (not carol's user, then "no such IAM user").
+    moto.forget_requests();
+    let typo = run(
+        Some(&moto),
+        dir.path(),
+        &["offboard", "carol", "--iam-user", "carol-legcy", "--yes"],
+    );
+    typo.assert_code(1);
+    assert!(
+        typo.stderr.contains("no IAM user carol-legcy"),
+        "{}",
+        typo.stderr
+    );
+    let malformed = run(Some(&moto), dir.path(), &["offboard", "bad name*", "--yes"]);
+    malformed.assert_code(1);
+    assert!(
+        malformed.stderr.contains("offboard USER_NAME"),
+        "{}",
+        malformed.stderr
+    );
+    assert_eq!(moto.writes(), Vec::<String>::new());
+    assert!(user_exists(&moto, &ids, "carol").await);
+
     // Offboard carol: her memberships, her direct assignment, her user and
     // her config entry go; nobody else's.
     let members_before = memberships(&moto, &ids).await;

@@ -152,23 +152,36 @@ pub(crate) fn planned_admins(config: &crate::config::Config, facts: &Facts) -> V
     users
 }
 
-/// The permission sets with AdministratorAccess that nothing narrows
-/// (name, ARN), and those it is narrowed in, with why. Names and ids as the
-/// earlier steps of this run saw them (or looked up now).
+/// The permission sets that give administrator access: those with
+/// AdministratorAccess, each with why it may not make a full administrator
+/// (`None`: nothing narrows it), and those whose inline policy grants
+/// everything without it (always "narrowed": ssosetup cannot be sure what
+/// else applies). (name, ARN, narrowed). Names and ids as the earlier
+/// steps of this run saw them (or looked up now).
 async fn admin_sets(
     ctx: &Cx,
     facts: &mut Facts,
     instance: &str,
-) -> Result<(Vec<(String, String)>, Vec<String>)> {
+) -> Result<Vec<(String, String, Option<String>)>> {
     let admin = admin_policy(&facts.caller);
-    let mut admin_sets = Vec::new();
-    let mut narrowed = Vec::new();
+    let mut sets = Vec::new();
     for (name, arn) in ensure_permission_sets(ctx, facts).await? {
         let Some(arn) = arn else { continue };
-        if !sso::list_managed_policies(&ctx.aws, instance, &arn)
-            .await?
-            .contains(&admin)
-        {
+        let managed = sso::list_managed_policies(&ctx.aws, instance, &arn).await?;
+        if !managed.contains(&admin) {
+            let inline = sso::get_inline_policy(&ctx.aws, instance, &arn).await?;
+            if inline
+                .as_deref()
+                .is_some_and(super::restore::grants_admin_access)
+            {
+                sets.push((
+                    name.clone(),
+                    arn,
+                    Some(format!(
+                        "{name} (its inline policy grants everything, without AdministratorAccess)"
+                    )),
+                ));
+            }
             continue;
         }
         let (inline, customer_managed) = futures::try_join!(
@@ -184,19 +197,17 @@ async fn admin_sets(
             )
             .await?;
         let why = narrowed_by(inline.as_deref(), &customer_managed, boundary.as_ref());
-        if why.is_empty() {
-            admin_sets.push((name, arn));
-        } else {
-            narrowed.push(format!("{name} ({})", why.join("; ")));
-        }
+        let narrowed = (!why.is_empty()).then(|| format!("{name} ({})", why.join("; ")));
+        sets.push((name, arn, narrowed));
     }
-    Ok((admin_sets, narrowed))
+    Ok(sets)
 }
 
-/// Who administers the management account now: every user holding an
-/// unnarrowed AdministratorAccess permission set there, directly or
-/// through a group; `Err` says why there is nobody to look at (no
-/// instance, no such permission set). Read once a run.
+/// Who administers the management account now: every user holding a
+/// permission set with administrator access there ([`admin_sets`]),
+/// directly or through a group, each path marked when the set is narrowed;
+/// `Err` says why there is nobody to look at (no instance, no such
+/// permission set). Read once a run.
 pub(crate) async fn admin_paths(
     ctx: &Cx,
     facts: &mut Facts,
@@ -227,16 +238,11 @@ async fn read_admin_paths(ctx: &Cx, facts: &mut Facts) -> Result<Result<Vec<Admi
         .management_account()
         .unwrap_or(&facts.caller.account)
         .to_string();
-    let (admin_sets, narrowed) = admin_sets(ctx, facts, &instance.arn).await?;
+    let admin_sets = admin_sets(ctx, facts, &instance.arn).await?;
     if admin_sets.is_empty() {
-        return Ok(Err(if narrowed.is_empty() {
+        return Ok(Err(
             "no permission set has the AdministratorAccess policy".to_string()
-        } else {
-            format!(
-                "AdministratorAccess is narrowed in every permission set that has it: {}",
-                narrowed.join(", ")
-            )
-        }));
+        ));
     }
     let store = instance.identity_store_id.clone();
     let users: BTreeMap<String, String> = ensure_ic_users(ctx, facts)
@@ -245,7 +251,7 @@ async fn read_admin_paths(ctx: &Cx, facts: &mut Facts) -> Result<Result<Vec<Admi
         .map(|u| (u.id, u.user_name))
         .collect();
     let mut paths = Vec::new();
-    for (_, ps) in &admin_sets {
+    for (_, ps, narrowed) in &admin_sets {
         for (kind, id) in
             sso::list_account_assignments(&ctx.aws, &instance.arn, &management, ps).await?
         {
@@ -265,6 +271,7 @@ async fn read_admin_paths(ctx: &Cx, facts: &mut Facts) -> Result<Result<Vec<Admi
                         set_arn: ps.clone(),
                         account: management.clone(),
                         group_id: group_id.clone(),
+                        narrowed: narrowed.clone(),
                     });
                 }
             }
@@ -277,10 +284,19 @@ async fn read_admin_paths(ctx: &Cx, facts: &mut Facts) -> Result<Result<Vec<Admi
 /// AdministratorAccess on the management account, directly or through a
 /// group, and was not created by this run.
 pub(crate) async fn guard(ctx: &Cx, facts: &mut Facts) -> Result<Guard> {
-    let paths = match admin_paths(ctx, facts).await? {
+    let all = match admin_paths(ctx, facts).await? {
         Ok(paths) => paths,
         Err(why) => return Ok(Guard::Nobody(why)),
     };
+    let paths: Vec<&AdminPath> = all.iter().filter(|p| p.narrowed.is_none()).collect();
+    if paths.is_empty() && !all.is_empty() {
+        let why: std::collections::BTreeSet<&str> =
+            all.iter().filter_map(|p| p.narrowed.as_deref()).collect();
+        return Ok(Guard::Nobody(format!(
+            "administrator access on the management account is narrowed in every permission set that gives it: {}",
+            why.into_iter().collect::<Vec<_>>().join(", ")
+        )));
+    }
     let management = facts
         .management_account()
         .unwrap_or(&facts.caller.account)
@@ -299,7 +315,7 @@ pub(crate) async fn guard(ctx: &Cx, facts: &mut Facts) -> Result<Guard> {
         .collect();
     // Administrators made by this run have never signed in: they prove nothing.
     let mut just_created = Vec::new();
-    for p in &paths {
+    for p in paths {
         if facts.created_users.contains(&p.user_name) {
             just_created.push(p.user_name.clone());
             continue;

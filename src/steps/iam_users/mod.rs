@@ -57,7 +57,9 @@ mod guard;
 mod restore;
 mod table;
 
-pub(crate) use backup::load_backup;
+#[cfg(test)]
+pub(crate) use backup::write_backup;
+pub(crate) use backup::{earlier_backups, load_backup};
 pub(crate) use delete::delete;
 #[cfg(test)]
 pub(crate) use delete::delete_in_order;
@@ -501,10 +503,10 @@ fn decide(mut cleanup: CleanupConfig, offered: &[&IamUser], picked: &[usize]) ->
 }
 
 #[cfg(test)]
-pub(super) mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    pub(super) fn user(name: &str) -> IamUser {
+    pub(crate) fn user(name: &str) -> IamUser {
         IamUser {
             user_name: name.to_string(),
             user_id: format!("AIDA{name}"),

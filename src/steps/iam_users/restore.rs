@@ -33,6 +33,30 @@ const ESCALATING_ACTIONS: [&str; 11] = [
     "iam:updateassumerolepolicy",
 ];
 
+/// Whether a policy document allows every action on everything (`"*"`, or
+/// NotAction): an administrator's, whatever the policy is called. Pure.
+pub(crate) fn grants_admin_access(document: &str) -> bool {
+    let Ok(json) = serde_json::from_str::<serde_json::Value>(document) else {
+        return false;
+    };
+    let statements = match &json["Statement"] {
+        serde_json::Value::Array(list) => list.clone(),
+        one @ serde_json::Value::Object(_) => vec![one.clone()],
+        _ => return false,
+    };
+    statements.iter().any(|st| {
+        let allow = st["Effect"]
+            .as_str()
+            .is_some_and(|e| e.eq_ignore_ascii_case("allow"));
+        let every_action = match &st["Action"] {
+            serde_json::Value::String(a) => a == "*",
+            serde_json::Value::Array(list) => list.iter().any(|a| a == "*"),
+            _ => !st["NotAction"].is_null(),
+        };
+        allow && every_action
+    })
+}
+
 /// Whether a policy document grants administrator-equivalent access: an
 /// Allow of every action, of every IAM action (or a wildcard of them), of an
 /// action that escalates privileges, or an Allow with NotAction. A document
