@@ -67,7 +67,7 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "URL")]
     pub endpoint_url: Option<String>,
 
-    /// More output (-v: info, -vv: debug, -vvv: trace of AWS calls)
+    /// More output (-v: info, -vv: debug, -vvv: also the AWS SDK's debug output)
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
 

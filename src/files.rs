@@ -127,11 +127,42 @@ pub(crate) fn write_atomically(
     write_with_mode(path, bytes, |existing| existing.unwrap_or(new_mode))
 }
 
-/// [`write_atomically`] for a file that holds a secret (a token): mode
-/// 0600 when new, and never wider than 0600 (an existing file's extra
-/// permissions are dropped).
-pub(crate) fn write_secret(path: &Path, bytes: &[u8]) -> std::io::Result<PathBuf> {
-    write_with_mode(path, bytes, |existing| existing.unwrap_or(0o600) & 0o600)
+/// Writes a token file: atomically, mode 0600, and never through a link.
+/// A symlink where the token goes could send it anywhere (a file someone
+/// else reads, a file it would overwrite): it is refused, naming the path,
+/// and nothing is written. Unlike the person's own config files, whose
+/// dotfiles links are kept by design ([`write_atomically`]).
+pub(crate) fn write_token(path: &Path, bytes: &[u8]) -> std::io::Result<PathBuf> {
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => {
+            return Err(std::io::Error::other(format!(
+                "{} is a symbolic link: a token is never written through one (remove the link, then sign in again)",
+                path.display()
+            )))
+        }
+        Ok(m) if !m.is_file() => {
+            return Err(std::io::Error::other(format!(
+                "{} is {}, not a token file",
+                path.display(),
+                kind_of(&m)
+            )))
+        }
+        _ => {}
+    }
+    write_with_mode(path, bytes, |_| 0o600)
+}
+
+/// Whether a secret's file can be read by others than its owner; if so it
+/// is made 0600 (and `true` says it was). Pure of content: only the mode.
+pub(crate) fn restrict_to_owner(path: &Path) -> std::io::Result<bool> {
+    use std::os::unix::fs::PermissionsExt;
+    let meta = std::fs::metadata(path)?;
+    let mode = meta.permissions().mode() & 0o7777;
+    if mode & 0o077 == 0 {
+        return Ok(false);
+    }
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode & 0o700))?;
+    Ok(true)
 }
 
 fn write_with_mode(
@@ -224,6 +255,26 @@ mod tests {
         );
         assert_eq!(mode(&target), 0o640);
         assert_eq!(std::fs::read_to_string(&backup).unwrap(), "[default]\n");
+    }
+
+    #[test]
+    fn a_token_is_never_written_through_a_link() {
+        let dir = tempfile::tempdir().unwrap();
+        let elsewhere = dir.path().join("elsewhere");
+        std::fs::write(&elsewhere, "keep me").unwrap();
+        let link = dir.path().join("token.json");
+        std::os::unix::fs::symlink(&elsewhere, &link).unwrap();
+        let e = write_token(&link, b"{\"accessToken\":\"secret\"}").unwrap_err();
+        assert!(e.to_string().contains("symbolic link"), "{e}");
+        assert_eq!(std::fs::read_to_string(&elsewhere).unwrap(), "keep me");
+        std::fs::remove_file(&link).unwrap();
+        let written = write_token(&link, b"{}").unwrap();
+        assert_eq!(written, link);
+        assert_eq!(mode(&link), 0o600);
+        std::fs::set_permissions(&link, std::fs::Permissions::from_mode(0o644)).unwrap();
+        assert!(restrict_to_owner(&link).unwrap());
+        assert_eq!(mode(&link), 0o600);
+        assert!(!restrict_to_owner(&link).unwrap());
     }
 
     #[test]

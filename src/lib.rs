@@ -51,11 +51,15 @@ use crate::ui::Printer;
 pub async fn run(cli: Cli) -> u8 {
     init_tracing(cli.global.verbose, cli.global.quiet);
     let printer = Printer::new(cli.global.quiet);
-    exit_on_ctrl_c();
     let outcome = match &cli.command {
-        // The command's own exit code, passed on.
+        // The command's own exit code, passed on; until the command runs,
+        // Ctrl-C ends ssosetup as it ends any program, and then it is the
+        // command's to answer (`signin::exec`).
         Command::Exec { command } => signin::exec(cli.global.profile.as_deref(), command).await,
-        _ => run_command(cli, &printer).await.map(|()| exit::OK),
+        _ => {
+            exit_on_ctrl_c();
+            run_command(cli, &printer).await.map(|()| exit::OK)
+        }
     };
     match outcome {
         Ok(code) => code,
@@ -220,6 +224,9 @@ async fn connect(
     config: &LoadedConfig,
     prompt: &mut dyn ui::Prompter,
 ) -> anyhow::Result<Aws> {
+    if let Some(name) = aws::profile::named(global.profile.as_deref()) {
+        signin::check_profile(&name)?;
+    }
     let mut settings = AwsSettings {
         profile: global.profile.clone(),
         region: global
@@ -307,9 +314,16 @@ fn exit_on_ctrl_c() {
 }
 
 /// Diagnostics on stderr: ssosetup's own warnings by default, more with -v
-/// (-vvv adds the AWS SDK's own trace), none with -q. `SSOSETUP_LOG` (a
-/// tracing filter) overrides.
+/// (-vvv adds the AWS SDK's own debug output), none with -q.
+/// `SSOSETUP_LOG` (a tracing filter such as `ssosetup=debug,aws_config=debug`)
+/// overrides the level, but never past what is safe: below debug the SDK
+/// logs every request whole, with its bearer token or session token, so
+/// nothing but ssosetup's own events (which never hold a secret) is shown
+/// at trace, whatever the filter says.
 fn init_tracing(verbose: u8, quiet: bool) {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    use tracing_subscriber::Layer;
     let default = match (quiet, verbose) {
         (true, _) => "error",
         (_, 0) => "ssosetup=warn",
@@ -321,13 +335,17 @@ fn init_tracing(verbose: u8, quiet: bool) {
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let filter = tracing_subscriber::EnvFilter::try_from_env("SSOSETUP_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    let no_secrets = tracing_subscriber::filter::filter_fn(|meta| {
+        meta.target().starts_with("ssosetup") || *meta.level() <= tracing::Level::DEBUG
+    });
+    let layer = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         .with_target(false)
         .with_ansi(color)
         .without_time()
-        .try_init();
+        .with_filter(filter)
+        .with_filter(no_secrets);
+    let _ = tracing_subscriber::registry().with(layer).try_init();
 }
 
 #[cfg(test)]

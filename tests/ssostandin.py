@@ -57,6 +57,9 @@ Options:
                          normal lifetime
   --expire-refreshed     access tokens from the refresh_token grant are
                          issued already expired too
+  --refresh-delay-ms N   the refresh_token grant answers after N ms (a
+                         refresh that is still under way when another
+                         process wants a token too)
   --credential-seconds N role credential lifetime (default 3600)
   --assignment ACCT:ROLE a role the user may get credentials for (repeatable);
                          with none given, any account and role is allowed
@@ -117,6 +120,7 @@ def parse_args(argv=None):
     p.add_argument("--token-seconds", type=int, default=3600)
     p.add_argument("--expire-now", action="store_true")
     p.add_argument("--expire-refreshed", action="store_true")
+    p.add_argument("--refresh-delay-ms", type=int, default=0)
     p.add_argument("--credential-seconds", type=int, default=3600)
     p.add_argument("--assignment", action="append", default=[])
     p.add_argument("--start-url")
@@ -335,6 +339,8 @@ def create_token(body, rec):
         d["used"] = True
         return issue_token(client, client_id, ARGS.expire_now, rec)
     if grant == REFRESH_GRANT:
+        if ARGS.refresh_delay_ms:
+            time.sleep(ARGS.refresh_delay_ms / 1000)
         refresh = need_str(body, "refreshToken")
         rec["refreshToken"] = refresh
         r = REFRESH.get(refresh)

@@ -133,6 +133,13 @@ pub(crate) fn read(key: &str) -> Result<Option<CachedToken>, UserError> {
             .caused_by(e.to_string()))
         }
     };
+    // A token others can read is a token others can use.
+    if crate::files::restrict_to_owner(&path).unwrap_or(false) {
+        tracing::warn!(
+            "{} could be read by other users of this machine: it is now readable by you alone (mode 0600)",
+            path.display()
+        );
+    }
     serde_json::from_str(&text).map(Some).map_err(|e| {
         UserError::new(format!("{} is not an SSO token", path.display()))
             .caused_by(format!("line {}, column {}", e.line(), e.column()))
@@ -140,13 +147,54 @@ pub(crate) fn read(key: &str) -> Result<Option<CachedToken>, UserError> {
     })
 }
 
-/// Writes the token of session `key` (0600, atomically, through a symlink).
+/// Holds the token cache's refresh lock while alive.
+pub(crate) struct RefreshLock(#[allow(dead_code)] Option<std::fs::File>);
+
+/// Waits (at most `wait`) until no other ssosetup refreshes a token, so that
+/// eight `credential_process` runs started together make one refresh and
+/// the other seven read its result, as the SDKs serialise it within a
+/// process. The lock is on the cache directory itself (no file of ours
+/// beside the AWS CLI's). Past `wait`, or where the directory cannot be
+/// locked, the refresh goes ahead alone: a refresh twice is waste, not harm.
+pub(crate) fn refresh_lock(wait: Duration) -> RefreshLock {
+    let Ok(dir) = dir() else {
+        return RefreshLock(None);
+    };
+    let Ok(file) = std::fs::File::open(&dir) else {
+        return RefreshLock(None);
+    };
+    let deadline = std::time::Instant::now() + wait;
+    loop {
+        match file.try_lock() {
+            Ok(()) => return RefreshLock(Some(file)),
+            Err(std::fs::TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(25));
+            }
+            Err(_) => {
+                tracing::warn!(
+                    "the SSO token cache {} stayed locked by another refresh: refreshing anyway",
+                    dir.display()
+                );
+                return RefreshLock(None);
+            }
+        }
+    }
+}
+
+/// Writes the token of session `key`: 0600, atomically, and never through
+/// a symlink (refused, naming the path).
 pub(crate) fn write(key: &str, token: &CachedToken) -> anyhow::Result<PathBuf> {
-    use anyhow::Context;
     let path = path(key)?;
     let text = serde_json::to_string_pretty(token)?;
-    crate::files::write_secret(&path, text.as_bytes())
-        .with_context(|| format!("cannot write the SSO token cache {}", path.display()))
+    crate::files::write_token(&path, text.as_bytes()).map_err(|e| {
+        UserError::new(format!(
+            "cannot write the SSO token cache {}",
+            path.display()
+        ))
+        .caused_by(e.to_string())
+        .hint("nothing was written; fix the file named above and sign in again")
+        .into()
+    })
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@
 pub(crate) mod cache;
 pub(crate) mod profile;
 
+use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
 use anyhow::Result;
@@ -26,19 +27,48 @@ use profile::{SsoProfile, SsoSession};
 /// within 15 minutes of a credential's expiry, so what ssosetup hands out
 /// must outlive that.
 const REFRESH_WINDOW: Duration = Duration::from_secs(15 * 60);
+/// How long a refresh waits for another process's refresh of the same cache.
+const REFRESH_LOCK_WAIT: Duration = Duration::from_secs(30);
 /// A client registration this close to its end is not reused.
 const REGISTRATION_MARGIN: Duration = Duration::from_secs(24 * 3600);
 
-/// The AWS CLI config file, parsed.
-fn aws_config() -> Result<ConfigFile, UserError> {
+/// The AWS CLI config file, parsed, and where it is.
+fn aws_config() -> Result<(ConfigFile, PathBuf), UserError> {
     let path = crate::steps::cli_profiles::config_path()?;
     match crate::files::read_text(&path, 1024 * 1024) {
-        Ok(text) => Ok(ConfigFile::parse(&text)),
-        Err(crate::files::ReadError::Missing) => Ok(ConfigFile::parse("")),
+        Ok(text) => Ok((ConfigFile::parse(&text), path)),
+        Err(crate::files::ReadError::Missing) => Ok((ConfigFile::parse(""), path)),
         Err(e) => {
             Err(UserError::new(format!("cannot read {}", path.display())).caused_by(e.to_string()))
         }
     }
+}
+
+/// Before a run signs in with profile `name`: when it is an SSO profile,
+/// its settings are sound (an `sso_region` that is not a region is named
+/// with its file) and someone has signed in to it. Not signed in, the SDK
+/// would say only that a token could not be loaded, which reads as a
+/// network fault; this says what to run.
+pub(crate) fn check_profile(name: &str) -> Result<(), UserError> {
+    let (file, path) = aws_config()?;
+    if !profile::is_sso_profile(&file, name) {
+        return Ok(());
+    }
+    let p = profile::profile(&file, &path, name)?;
+    let usable = cache::read(p.session.cache_key())?.is_some_and(|t| {
+        t.start_url == p.session.start_url
+            && (t.valid_for(Duration::ZERO)
+                || (t.refresh_token.is_some() && t.registration(Duration::ZERO).is_some()))
+    });
+    if usable {
+        return Ok(());
+    }
+    Err(UserError::new(format!("the profile {name} is not signed in"))
+        .caused_by(format!(
+            "it signs in through Identity Center ({}), and there is no token for it that is good or can be renewed",
+            p.session.start_url
+        ))
+        .hint(format!("run `ssosetup login --profile {name}`, then this command again")))
 }
 
 /// Which session `login` signs in to: `--sso-session`, else `--profile`'s,
@@ -50,15 +80,15 @@ pub(crate) fn choose_session(
     configured: Option<&str>,
     prompt: &mut dyn Prompter,
 ) -> Result<SsoSession> {
-    let file = aws_config()?;
+    let (file, path) = aws_config()?;
     if let Some(name) = sso_session {
-        return Ok(profile::session(&file, name)?);
+        return Ok(profile::session(&file, &path, name)?);
     }
     if let Some(name) = profile {
-        return Ok(profile::profile(&file, name)?.session);
+        return Ok(profile::profile(&file, &path, name)?.session);
     }
     if let Some(name) = configured {
-        return Ok(profile::session(&file, name)?);
+        return Ok(profile::session(&file, &path, name)?);
     }
     let known = profile::sessions(&file);
     match known.as_slice() {
@@ -67,10 +97,10 @@ pub(crate) fn choose_session(
                 .hint("run `ssosetup cli-profiles` first (or pass --sso-session NAME)")
                 .into(),
         ),
-        [one] => Ok(profile::session(&file, one)?),
+        [one] => Ok(profile::session(&file, &path, one)?),
         many if prompt.interactive() => {
             let i = prompt.select("Sign in to which SSO session?", many, 0)?;
-            Ok(profile::session(&file, &many[i])?)
+            Ok(profile::session(&file, &path, &many[i])?)
         }
         many => Err(
             UserError::new("the AWS CLI config has several SSO sessions")
@@ -206,6 +236,14 @@ async fn access_token(api: &SignIn, session: &SsoSession) -> Result<String> {
     if token.valid_for(REFRESH_WINDOW) {
         return Ok(token.access_token);
     }
+    // One refresh at a time; whoever waited reads what the other wrote.
+    let _lock = tokio::task::spawn_blocking(|| cache::refresh_lock(REFRESH_LOCK_WAIT)).await?;
+    if let Some(fresh) = cache::read(key)?.filter(|t| t.start_url == session.start_url) {
+        token = fresh;
+        if token.valid_for(REFRESH_WINDOW) {
+            return Ok(token.access_token);
+        }
+    }
     let client = token.registration(Duration::ZERO);
     let (Some(client), Some(refresh)) = (client, token.refresh_token.clone()) else {
         return Err(not_signed_in(
@@ -232,7 +270,8 @@ async fn access_token(api: &SignIn, session: &SsoSession) -> Result<String> {
 
 /// The role credentials of SSO profile `name`.
 async fn role_credentials(name: &str) -> Result<(SsoProfile, RoleCredentials)> {
-    let profile = profile::profile(&aws_config()?, name)?;
+    let (file, path) = aws_config()?;
+    let profile = profile::profile(&file, &path, name)?;
     let api = SignIn::new(&profile.session.region).await;
     let token = access_token(&api, &profile.session).await?;
     let creds = api
@@ -300,8 +339,8 @@ pub(crate) async fn exec(profile: Option<&str>, command: &[String]) -> Result<u8
             .into());
     };
     let (profile, c) = role_credentials(name).await?;
-    let mut child = std::process::Command::new(program);
-    child
+    let mut command = std::process::Command::new(program);
+    command
         .args(args)
         .env("AWS_ACCESS_KEY_ID", &c.access_key_id)
         .env("AWS_SECRET_ACCESS_KEY", &c.secret_access_key)
@@ -311,23 +350,59 @@ pub(crate) async fn exec(profile: Option<&str>, command: &[String]) -> Result<u8
         .env_remove("AWS_PROFILE")
         .env_remove("AWS_DEFAULT_PROFILE");
     if let Some(region) = &profile.region {
-        child
+        command
             .env("AWS_REGION", region)
             .env("AWS_DEFAULT_REGION", region);
     }
-    let status = tokio::task::spawn_blocking(move || child.status())
-        .await?
-        .map_err(|e| {
-            UserError::new(format!("cannot run {}", crate::error::excerpt(program)))
-                .caused_by(e.to_string())
-                .hint("check the command name and your PATH")
-        })?;
+    let mut child = command.spawn().map_err(|e| {
+        UserError::new(format!("cannot run {}", crate::error::excerpt(program)))
+            .caused_by(e.to_string())
+            .hint("check the command name and your PATH")
+    })?;
+    let forwarding = forward_signals(child.id())?;
+    let status = tokio::task::spawn_blocking(move || child.wait()).await??;
+    forwarding.close();
     use std::os::unix::process::ExitStatusExt;
     Ok(match (status.code(), status.signal()) {
         (Some(code), _) => u8::try_from(code).unwrap_or(1),
         (None, Some(signal)) => u8::try_from(128 + signal).unwrap_or(1),
         (None, None) => 1,
     })
+}
+
+/// While `exec`'s command runs, SIGINT, SIGTERM and SIGHUP sent to
+/// ssosetup are passed on to it, and ssosetup waits for it to finish (its
+/// exit code is the run's), as `aws-vault exec` does. A signal the
+/// terminal raised (Ctrl-C, a hang-up) reached the command already, since
+/// it shares ssosetup's process group: that one is not sent twice (a
+/// second Ctrl-C makes some tools, Terraform among them, stop at once
+/// without cleaning up).
+fn forward_signals(child: u32) -> Result<signal_hook::iterator::Handle> {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    use signal_hook::iterator::exfiltrator::origin::WithOrigin;
+    use signal_hook::iterator::SignalsInfo;
+    use signal_hook::low_level::siginfo::Cause;
+    let mut signals = SignalsInfo::<WithOrigin>::new([SIGINT, SIGTERM, SIGHUP])?;
+    let handle = signals.handle();
+    let pid = libc::pid_t::try_from(child)?;
+    std::thread::spawn(move || {
+        for origin in signals.forever() {
+            let pass_on = match origin.cause {
+                Cause::Sent(_) => true,
+                Cause::Kernel => false,
+                // Where the cause is not told (macOS): a terminal never
+                // raises SIGTERM, so that one is a process's.
+                _ => origin.signal == SIGTERM,
+            };
+            if pass_on {
+                // SAFETY: kill(2) with a pid ssosetup spawned and a signal number.
+                unsafe {
+                    libc::kill(pid, origin.signal);
+                }
+            }
+        }
+    });
+    Ok(handle)
 }
 
 /// For `status`: whether session `name` has a token good now, and until

@@ -1,8 +1,25 @@
 //! Which sso-session and role a profile names, read from the AWS CLI
 //! config file as the AWS CLI reads it.
 
+use std::path::Path;
+
 use crate::error::UserError;
 use crate::ini::ConfigFile;
+
+/// The region a session signs in through: a region name, or an error that
+/// names the key, the section and the file (the SDK's own refusal names
+/// neither).
+fn sso_region(value: String, section: &str, path: &Path) -> Result<String, UserError> {
+    if crate::config::is_region(&value) {
+        return Ok(value);
+    }
+    Err(UserError::new(format!(
+        "sso_region = {} in [{section}] of {} is not an AWS region",
+        crate::error::excerpt(&value),
+        path.display()
+    ))
+    .hint("set it to the Identity Center home region, such as us-east-1 (`ssosetup cli-profiles` writes it)"))
+}
 
 /// An `[sso-session NAME]`, or the start URL of a profile written the
 /// older way (`sso_start_url` in the profile itself).
@@ -48,8 +65,8 @@ fn section_of(profile: &str) -> String {
     }
 }
 
-/// `[sso-session NAME]`.
-pub(crate) fn session(file: &ConfigFile, name: &str) -> Result<SsoSession, UserError> {
+/// `[sso-session NAME]` of `file`, read from `path`.
+pub(crate) fn session(file: &ConfigFile, path: &Path, name: &str) -> Result<SsoSession, UserError> {
     let section = format!("sso-session {name}");
     if file.section_text(&section).is_none() {
         let known = sessions(file);
@@ -74,7 +91,7 @@ pub(crate) fn session(file: &ConfigFile, name: &str) -> Result<SsoSession, UserE
     Ok(SsoSession {
         name: Some(name.to_string()),
         start_url: get("sso_start_url")?,
-        region: get("sso_region")?,
+        region: sso_region(get("sso_region")?, &section, path)?,
     })
 }
 
@@ -87,8 +104,18 @@ pub(crate) fn sessions(file: &ConfigFile) -> Vec<String> {
         .collect()
 }
 
-/// Profile `name`, which must get its credentials through Identity Center.
-pub(crate) fn profile(file: &ConfigFile, name: &str) -> Result<SsoProfile, UserError> {
+/// Whether profile `name` signs in through Identity Center (names a
+/// session or a start URL).
+pub(crate) fn is_sso_profile(file: &ConfigFile, name: &str) -> bool {
+    let section = section_of(name);
+    ["sso_session", "sso_start_url"]
+        .iter()
+        .any(|k| file.value(&section, k).is_some_and(|v| !v.is_empty()))
+}
+
+/// Profile `name` of `file` (read from `path`), which must get its
+/// credentials through Identity Center.
+pub(crate) fn profile(file: &ConfigFile, path: &Path, name: &str) -> Result<SsoProfile, UserError> {
     let section = section_of(name);
     if file.section_text(&section).is_none() {
         return Err(
@@ -106,11 +133,11 @@ pub(crate) fn profile(file: &ConfigFile, name: &str) -> Result<SsoProfile, UserE
         })
     };
     let session = match get("sso_session") {
-        Some(s) => session(file, &s)?,
+        Some(s) => session(file, path, &s)?,
         None => SsoSession {
             name: None,
             start_url: need("sso_start_url")?,
-            region: need("sso_region")?,
+            region: sso_region(need("sso_region")?, &section, path)?,
         },
     };
     Ok(SsoProfile {
@@ -150,6 +177,9 @@ sso_region = eu-central-1
     #[test]
     fn profiles_of_both_kinds_are_read_and_others_refused() {
         let file = ConfigFile::parse(FILE);
+        let path = Path::new("/home/a/.aws/config");
+        let profile = |f: &ConfigFile, n: &str| profile(f, path, n);
+        let session = |f: &ConfigFile, n: &str| session(f, path, n);
         let dev = profile(&file, "dev").unwrap();
         assert_eq!(dev.session.name.as_deref(), Some("corp"));
         assert_eq!(dev.session.region, "eu-central-1");
@@ -176,5 +206,11 @@ sso_region = eu-central-1
             .hint
             .unwrap()
             .contains("corp"));
+        assert!(is_sso_profile(&file, "dev") && is_sso_profile(&file, "old"));
+        assert!(!is_sso_profile(&file, "keys"));
+        let bad = ConfigFile::parse(&FILE.replace("eu-central-1", "eu central 1"));
+        let e = profile(&bad, "dev").unwrap_err();
+        assert!(e.message.contains("sso_region"), "{}", e.message);
+        assert!(e.message.contains("/home/a/.aws/config"), "{}", e.message);
     }
 }

@@ -432,3 +432,273 @@ fn login_at_a_terminal_shows_the_page_and_the_code() {
     assert_eq!(crate::wizard::exit_code(&mut w), 0);
     assert!(cache_file(&home, "corp").exists());
 }
+
+/// A command for `exec` that shows how it was signalled: it counts the
+/// SIGINTs it gets, and after the first takes half a second to clean up
+/// before it writes the count and exits 5; SIGTERM makes it write TERM and
+/// exit 7. It says when its traps are set, and gives up after 30 seconds
+/// (so that a broken ssosetup leaves nothing running).
+fn signalled_child(dir: &Path) -> Vec<String> {
+    let script = format!(
+        "n=0; trap 'n=$((n+1))' INT; trap 'echo TERM > {out}; exit 7' TERM; touch {ready}; \
+         i=0; while [ $i -lt 300 ]; do if [ $n -gt 0 ]; then sleep 0.5; echo INT $n > {out}; exit 5; fi; sleep 0.1; i=$((i+1)); done; exit 99",
+        out = dir.join("out").display(),
+        ready = dir.join("ready").display()
+    );
+    vec!["sh".into(), "-c".into(), script]
+}
+
+fn wait_for(path: &Path) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !path.exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{} never came",
+            path.display()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn signed_in(dir: &Path, home: &Path) -> StandIn {
+    std::fs::write(dir.join("aws-config"), CONFIG).unwrap();
+    let standin = StandIn::start(&[]);
+    run_signin(
+        &standin,
+        home,
+        dir,
+        &["login", "--sso-session", "corp", "--no-browser"],
+    )
+    .assert_code(0);
+    standin
+}
+
+#[test]
+fn exec_passes_sigterm_on_and_exits_with_the_commands_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    let standin = signed_in(dir.path(), &home);
+    let mut command = signin(&standin, &home, dir.path(), None);
+    command
+        .args(["exec", "--profile", "dev", "--"])
+        .args(signalled_child(dir.path()));
+    let mut running = command.spawn().unwrap();
+    wait_for(&dir.path().join("ready"));
+    // SAFETY: a signal to the ssosetup process this test started.
+    unsafe {
+        libc::kill(running.id() as libc::pid_t, libc::SIGTERM);
+    }
+    let status = running.wait().unwrap();
+    assert_eq!(status.code(), Some(7), "the command's own exit code");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("out")).unwrap(),
+        "TERM\n",
+        "the command got the SIGTERM and cleaned up"
+    );
+}
+
+#[test]
+fn ctrl_c_in_exec_reaches_the_command_once_and_its_code_is_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    let standin = signed_in(dir.path(), &home);
+    let mut command = signin(&standin, &home, dir.path(), None);
+    command
+        .args(["exec", "--profile", "dev", "--"])
+        .args(signalled_child(dir.path()))
+        .stdin(Stdio::inherit())
+        .stdout(Stdio::inherit())
+        .stderr(Stdio::inherit());
+    let mut w = expectrl::session::Session::spawn(command).unwrap();
+    w.set_expect_timeout(Some(Duration::from_secs(40)));
+    wait_for(&dir.path().join("ready"));
+    // Ctrl-C at the terminal: the terminal signals ssosetup and the command.
+    w.send("\x03").unwrap();
+    assert_eq!(
+        crate::wizard::exit_code(&mut w),
+        5,
+        "ssosetup waited for the command and kept its code (not 130)"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("out")).unwrap(),
+        "INT 1\n",
+        "one Ctrl-C, one SIGINT: ssosetup did not send it again"
+    );
+}
+
+#[test]
+fn no_log_level_or_filter_shows_a_token_or_a_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    std::fs::write(dir.path().join("aws-config"), CONFIG).unwrap();
+    let standin = StandIn::start(&["--expire-now"]);
+    let mut runs = Vec::new();
+    let traced = |args: &[&str], filter: &str| {
+        Run::from(
+            signin(&standin, &home, dir.path(), None)
+                .env("SSOSETUP_LOG", filter)
+                .args(args)
+                .output()
+                .unwrap(),
+        )
+    };
+    runs.push(traced(
+        &["login", "--sso-session", "corp", "--no-browser"],
+        "trace",
+    ));
+    // The first use refreshes (the token came expired): CreateToken with the
+    // refresh token, GetRoleCredentials with the bearer token.
+    for filter in [
+        "trace",
+        "aws_smithy_runtime=trace,hyper=trace,ssosetup=trace",
+        "debug",
+    ] {
+        runs.push(traced(&["credentials", "--profile", "dev"], filter));
+    }
+    runs.push(traced(
+        &["credentials", "--profile", "dev", "-vvv"],
+        "trace",
+    ));
+    runs.push(traced(&["exec", "--profile", "dev", "--", "true"], "trace"));
+    let token = cached(&home, "corp");
+    for run in &runs {
+        run.assert_code(0);
+        assert!(!run.stderr.is_empty(), "the filter was applied");
+        assert_no_secret(&token, run);
+        assert!(
+            !run.stderr.to_lowercase().contains("bearer_token"),
+            "a bearer header was logged"
+        );
+    }
+    for run in &runs[1..5] {
+        let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+        for key in ["SecretAccessKey", "SessionToken"] {
+            assert!(
+                !run.stderr.contains(doc[key].as_str().unwrap()),
+                "{key} logged"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_token_cache_is_never_written_through_a_link_and_is_kept_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    std::fs::write(dir.path().join("aws-config"), CONFIG).unwrap();
+    let standin = StandIn::start(&[]);
+    let cache = cache_file(&home, "corp");
+    std::fs::create_dir_all(cache.parent().unwrap()).unwrap();
+    let elsewhere = dir.path().join("someone-elses-file");
+    std::fs::write(&elsewhere, "precious\n").unwrap();
+    std::os::unix::fs::symlink(&elsewhere, &cache).unwrap();
+    let r = run_signin(
+        &standin,
+        &home,
+        dir.path(),
+        &["login", "--sso-session", "corp", "--no-browser"],
+    );
+    r.assert_code(1);
+    assert!(r.stderr.contains("symbolic link"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains(&cache.display().to_string()),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(std::fs::read_to_string(&elsewhere).unwrap(), "precious\n");
+    assert!(std::fs::symlink_metadata(&cache)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+
+    // Without the link: signed in; then a cache others can read is warned
+    // about and made private.
+    std::fs::remove_file(&cache).unwrap();
+    run_signin(
+        &standin,
+        &home,
+        dir.path(),
+        &["login", "--sso-session", "corp", "--no-browser"],
+    )
+    .assert_code(0);
+    std::fs::set_permissions(&cache, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let r = run_signin(
+        &standin,
+        &home,
+        dir.path(),
+        &["credentials", "--profile", "dev"],
+    );
+    r.assert_code(0);
+    assert!(
+        r.stderr.contains("could be read by other users"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(
+        std::fs::metadata(&cache).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+}
+
+#[test]
+fn eight_credential_processes_at_once_refresh_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    std::fs::write(dir.path().join("aws-config"), CONFIG).unwrap();
+    // Signed-in tokens come expired; a refresh takes half a second, so all
+    // eight want one while the first is under way.
+    let standin = StandIn::start(&["--expire-now", "--refresh-delay-ms", "500"]);
+    run_signin(
+        &standin,
+        &home,
+        dir.path(),
+        &["login", "--sso-session", "corp", "--no-browser"],
+    )
+    .assert_code(0);
+    let children: Vec<_> = (0..8)
+        .map(|_| {
+            signin(&standin, &home, dir.path(), None)
+                .args(["credentials", "--profile", "dev"])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        Run::from(child.wait_with_output().unwrap()).assert_code(0);
+    }
+    let refreshes = standin
+        .ops("CreateToken")
+        .into_iter()
+        .filter(|r| r["grant"] == "refresh_token")
+        .count();
+    assert_eq!(refreshes, 1, "one refresh; the other seven read its token");
+    assert_eq!(standin.ops("GetRoleCredentials").len(), 8);
+}
+
+#[test]
+fn a_bad_sso_region_is_named_with_its_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    let config = CONFIG.replace("sso_region = us-east-1", "sso_region = us-east-1; rm -rf ~");
+    std::fs::write(dir.path().join("aws-config"), config).unwrap();
+    let standin = StandIn::start(&[]);
+    for args in [
+        &["login", "--sso-session", "corp", "--no-browser"][..],
+        &["credentials", "--profile", "dev"][..],
+        &["status", "--profile", "dev"][..],
+    ] {
+        let r = run_signin(&standin, &home, dir.path(), args);
+        r.assert_code(1);
+        assert!(r.stderr.contains("sso_region"), "{args:?}: {}", r.stderr);
+        assert!(
+            r.stderr
+                .contains(&dir.path().join("aws-config").display().to_string()),
+            "{args:?}: {}",
+            r.stderr
+        );
+    }
+    assert!(standin.requests().is_empty());
+}
