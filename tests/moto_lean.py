@@ -7,7 +7,8 @@ OrganizationAccountAccessRole): about 30 MB and 0.7 s per member account,
 so a 2,000-account organization would need some 60 GB. ssosetup reads
 managed policies only in the account it runs as, so here only that account
 (moto's default, 123456789012) gets them; every other account has IAM
-without them, as moto does without the variable. Nothing else changes.
+without them, as moto does without the variable. moto's answers are
+mended as tests/moto_as_aws.py says; nothing else changes.
 """
 
 import os
@@ -15,6 +16,7 @@ import sys
 
 os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
 
+import moto_as_aws  # noqa: E402,F401  (its mends, applied on import)
 import moto.iam.models as iam_models  # noqa: E402
 from moto.core import DEFAULT_ACCOUNT_ID  # noqa: E402
 

@@ -71,6 +71,9 @@ pub(crate) struct Aws {
     session_iam: SessionIam,
     /// Operations this endpoint answered as not implemented: not asked again.
     unsupported: Arc<std::sync::Mutex<std::collections::BTreeSet<&'static str>>>,
+    /// What the run goes without because the endpoint lacks an API, not
+    /// said yet ([`Aws::gaps`]).
+    gaps: Arc<std::sync::Mutex<Vec<String>>>,
     /// How these clients were made (to make them again for another home
     /// region); `None` for clients a test hands in.
     settings: Option<AwsSettings>,
@@ -210,6 +213,7 @@ impl Aws {
             creations: Arc::new(status::StatusBoard::new(status::Kind::Creation)),
             deletions: Arc::new(status::StatusBoard::new(status::Kind::Deletion)),
             unsupported: Arc::default(),
+            gaps: Arc::default(),
             settings: None,
             regional_ssoadmin: Arc::new({
                 let base = base.clone();
@@ -254,12 +258,32 @@ impl Aws {
             Ok(v) => Ok(Some(v)),
             Err(e) if e.kind == AwsErrorKind::Unsupported => {
                 if self.unsupported.lock().expect("lock").insert(action) {
-                    tracing::warn!("this endpoint does not implement {action}: {without}");
+                    tracing::debug!("this endpoint does not implement {action}: {without}");
+                    self.gaps.lock().expect("lock").push(format!(
+                        "this endpoint does not implement {action}: {without}"
+                    ));
                 }
                 Ok(None)
             }
             Err(e) => Err(e),
         }
+    }
+
+    /// Where every call goes instead of AWS (`--endpoint-url`, or
+    /// `AWS_ENDPOINT_URL`): a local stand-in, if set.
+    pub(crate) fn custom_endpoint(&self) -> Option<String> {
+        self.settings
+            .as_ref()
+            .and_then(|s| s.endpoint_url.clone())
+            .or_else(|| std::env::var("AWS_ENDPOINT_URL").ok())
+            .filter(|u| !u.is_empty())
+    }
+
+    /// What this run went without since the last call, because the endpoint
+    /// lacks an API (a local stand-in does): said once, after the table or
+    /// plan it would otherwise break up.
+    pub(crate) fn gaps(&self) -> Vec<String> {
+        std::mem::take(&mut *self.gaps.lock().expect("lock"))
     }
 
     /// An IAM client signing with `credentials` (a session in `account`).
@@ -317,6 +341,7 @@ impl Aws {
             creations: Arc::new(status::StatusBoard::new(status::Kind::Creation)),
             deletions: Arc::new(status::StatusBoard::new(status::Kind::Deletion)),
             unsupported: Arc::default(),
+            gaps: Arc::default(),
             settings: None,
             regional_ssoadmin: regional,
             session_iam: Arc::new(|account: &str, _| {
@@ -400,7 +425,36 @@ pub(crate) enum AwsErrorKind {
     /// implement the operation (a local stand-in answers such calls with an
     /// HTML error page).
     Unsupported,
+    /// An answer that is not the service's at all (a web page, another
+    /// API): the endpoint is not what it should be.
+    NotTheService,
     Other,
+}
+
+/// An answer as an error message shows it: the HTTP status and the first
+/// words of the body (whitespace folded, control characters out). Pure.
+pub(crate) fn answer_excerpt(raw: &HttpResponse) -> String {
+    let body = raw
+        .body()
+        .bytes()
+        .map(|b| String::from_utf8_lossy(b).into_owned())
+        .unwrap_or_default();
+    let words: String = body
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .filter(|c| !c.is_control())
+        .collect();
+    if words.is_empty() {
+        format!("HTTP {} with no body", raw.status().as_u16())
+    } else {
+        format!(
+            "HTTP {}, {}",
+            raw.status().as_u16(),
+            crate::error::excerpt(&words)
+        )
+    }
 }
 
 /// A failed AWS call.
@@ -430,6 +484,12 @@ impl AwsError {
             ),
             AwsErrorKind::Throttled => Some("AWS is throttling this account's requests: wait a minute and run the command again; nothing is half-applied".to_string()),
             AwsErrorKind::Connection => Some("AWS could not be reached: check the network, or --endpoint-url / AWS_ENDPOINT_URL if you use a local stand-in".to_string()),
+            AwsErrorKind::Unsupported => Some(format!(
+                "the endpoint does not implement `{action}`: if it is a local stand-in, it lacks that operation; otherwise check --endpoint-url and the AWS_ENDPOINT_URL variables (AWS_ENDPOINT_URL_SSO_OIDC and AWS_ENDPOINT_URL_SSO for sign-in)"
+            )),
+            AwsErrorKind::NotTheService => Some(format!(
+                "the endpoint that answered `{action}` is not that AWS service: check --endpoint-url and the AWS_ENDPOINT_URL variables (AWS_ENDPOINT_URL_SSO_OIDC and AWS_ENDPOINT_URL_SSO for sign-in), and the region (sso_region for sign-in)"
+            )),
             _ => None,
         }
     }
@@ -632,6 +692,9 @@ where
         (SdkError::ServiceError(se), None) if se.raw().status().is_server_error() => {
             AwsErrorKind::Unsupported
         }
+        (SdkError::ResponseError(_), None) | (SdkError::ServiceError(_), None) => {
+            AwsErrorKind::NotTheService
+        }
         _ => AwsErrorKind::Other,
     };
     let message = if missing_credentials {
@@ -640,6 +703,10 @@ where
         m.to_string()
     } else if kind == AwsErrorKind::Connection {
         format!("no answer from the endpoint: {}", innermost(&err))
+    } else if let Some(raw) = err.raw_response() {
+        // Not the service's answer (a web page, another API): what came
+        // back, in a few words, not the parser's whole complaint.
+        format!("the endpoint answered {}", answer_excerpt(raw))
     } else {
         DisplayErrorContext(&err).to_string()
     };

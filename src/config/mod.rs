@@ -6,6 +6,7 @@
 //! file does not know is an error (a typo must not silently fall back to a
 //! default).
 
+mod keys;
 mod names;
 mod validate;
 
@@ -24,7 +25,7 @@ pub(crate) use validate::{read_inline_policy, validate};
 /// A config file larger than this is not a config file: refused unread.
 const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Config {
     /// The Identity Center home region.
@@ -54,7 +55,7 @@ pub(crate) struct Config {
     pub allow_custom_start_url: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct OrganizationConfig {
     /// Create an organization (all features) when the account has none.
@@ -85,7 +86,7 @@ fn is_false(b: &bool) -> bool {
 
 /// The `authentication` step is console-only; this records that the person
 /// confirmed it, so later runs do not ask again.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct AuthenticationConfig {
     /// "Send email OTP" is on and MFA is set as the checklist says.
@@ -99,7 +100,7 @@ impl AuthenticationConfig {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct PermissionSetConfig {
     pub name: String,
@@ -120,7 +121,7 @@ pub(crate) struct PermissionSetConfig {
     pub permissions_boundary: Option<PermissionsBoundary>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct PermissionsBoundary {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -129,7 +130,7 @@ pub(crate) struct PermissionsBoundary {
     pub customer_managed_policy: Option<CustomerManagedPolicy>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct AssignmentConfig {
     pub permission_set: String,
@@ -140,7 +141,7 @@ pub(crate) struct AssignmentConfig {
     pub group: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct UserConfig {
     pub user_name: String,
@@ -153,7 +154,7 @@ pub(crate) struct UserConfig {
     pub groups: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct CliConfig {
     pub session_name: String,
@@ -173,7 +174,7 @@ pub(crate) struct CliConfig {
     pub legacy_profiles: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct CleanupConfig {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -293,6 +294,19 @@ impl LoadedConfig {
                 .hint("pass an existing file with --config FILE, or leave --config out to start from defaults"))
             }
         };
+        let unknown = keys::unknown_keys(&text);
+        if !unknown.is_empty() {
+            let mut error = UserError::new(format!(
+                "the config file {} has {} key{} ssosetup does not know; nothing was changed",
+                path.display(),
+                unknown.len(),
+                plural(unknown.len())
+            ));
+            for u in unknown {
+                error = error.caused_by(u);
+            }
+            return Err(error.hint("fix or remove each key named above (README.md, \"The config file\", lists them; docs/config.schema.json is their schema)"));
+        }
         let config = parse(&text).map_err(|e| {
             UserError::new(format!(
                 "the config file {} is not valid TOML for ssosetup",

@@ -27,11 +27,39 @@ pub(crate) fn plural(n: usize) -> &'static str {
     }
 }
 
+/// Names for a sentence: "a", "a and b", "a, b and c"; past six, the first
+/// five and how many more ("a, b, c, d, e and 4 more"). Pure.
+pub(crate) fn some_of<S: AsRef<str>>(names: &[S]) -> String {
+    let names: Vec<&str> = names.iter().map(AsRef::as_ref).collect();
+    match names.as_slice() {
+        [] => String::new(),
+        [one] => one.to_string(),
+        many if many.len() <= 6 => format!(
+            "{} and {}",
+            many[..many.len() - 1].join(", "),
+            many[many.len() - 1]
+        ),
+        many => format!("{} and {} more", many[..5].join(", "), many.len() - 5),
+    }
+}
+
 /// "1 group exists", "3 groups exist".
 pub(crate) fn exist_count(n: usize, noun: &str) -> String {
     if n == 1 {
         format!("1 {noun} exists")
     } else {
         format!("{n} {noun}s exist")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn some_of_names_a_few_and_counts_the_rest() {
+        assert_eq!(super::some_of::<&str>(&[]), "");
+        assert_eq!(super::some_of(&["a"]), "a");
+        assert_eq!(super::some_of(&["a", "b", "c"]), "a, b and c");
+        let many: Vec<String> = (1..=9).map(|i| i.to_string()).collect();
+        assert_eq!(super::some_of(&many), "1, 2, 3, 4, 5 and 4 more");
     }
 }

@@ -566,23 +566,35 @@ pub(crate) fn plan_schema() -> String {
     serde_json::to_string_pretty(&schema).expect("a schema serializes") + "\n"
 }
 
+/// The JSON Schema of `status --output json` (docs/status.schema.json).
+#[cfg(test)]
+pub(crate) fn status_schema() -> String {
+    let schema = schemars::schema_for!(StatusDocument);
+    serde_json::to_string_pretty(&schema).expect("a schema serializes") + "\n"
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// docs/plan.schema.json is what these types say; refresh it with
-    /// `SSOSETUP_WRITE_SCHEMA=1 cargo test plan_schema`.
+    /// docs/plan.schema.json and docs/status.schema.json are what these
+    /// types say; refresh them with `SSOSETUP_WRITE_SCHEMA=1 cargo test
+    /// schema_in_docs`.
     #[test]
     fn plan_schema_in_docs_is_current() {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/plan.schema.json");
-        let schema = plan_schema();
-        if std::env::var_os("SSOSETUP_WRITE_SCHEMA").is_some() {
-            std::fs::write(&path, &schema).unwrap();
+        for (file, schema) in [
+            ("docs/plan.schema.json", plan_schema()),
+            ("docs/status.schema.json", status_schema()),
+        ] {
+            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
+            if std::env::var_os("SSOSETUP_WRITE_SCHEMA").is_some() {
+                std::fs::write(&path, &schema).unwrap();
+            }
+            let shipped = std::fs::read_to_string(&path).unwrap_or_default();
+            assert!(
+                shipped == schema,
+                "{file} is out of date: run `SSOSETUP_WRITE_SCHEMA=1 cargo test schema_in_docs`"
+            );
         }
-        let shipped = std::fs::read_to_string(&path).unwrap_or_default();
-        assert!(
-            shipped == schema,
-            "docs/plan.schema.json is out of date: run `SSOSETUP_WRITE_SCHEMA=1 cargo test plan_schema`"
-        );
     }
 }

@@ -418,12 +418,22 @@ pub(crate) fn finish(s: &Session, caller: &Caller, plans: &[StepPlan], mode: Mod
             plans,
         );
         s.cx.out.data(&serde_json::to_string_pretty(&document)?);
+        say_gaps(&s.cx);
     }
     Ok(())
 }
 
+/// What the run went without (an API the endpoint lacks), said once after
+/// the table or plan it would break up.
+pub(crate) fn say_gaps(cx: &Cx) {
+    for gap in cx.aws.gaps() {
+        cx.out.warn(&gap);
+    }
+}
+
 fn summarize(s: &Session, plans: &[StepPlan], mode: Mode) {
     let out = &s.cx.out;
+    say_gaps(&s.cx);
     let changes: usize = plans.iter().map(|p| p.actions.len()).sum();
     let manual: Vec<&ManualStep> = plans.iter().flat_map(|p| &p.manual).collect();
     out.say("");

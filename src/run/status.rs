@@ -38,14 +38,9 @@ impl State {
 pub(crate) fn state_of(plan: &StepPlan) -> (State, String) {
     if let Some(b) = plan.blocker.as_ref().or(plan.waits.as_ref()) {
         (State::ToDo, b.message.clone())
-    } else if let Some(a) = plan.actions.first() {
-        let more = plan.actions.len() - 1;
-        let detail = if more > 0 {
-            format!("{} (and {more} more)", a.describe())
-        } else {
-            a.describe()
-        };
-        (State::ToDo, detail)
+    } else if !plan.actions.is_empty() {
+        // Counted by kind, one line (a diff or a list belongs to the plan).
+        (State::ToDo, crate::ui::render::to_do(plan))
     } else if let Some(m) = plan.manual.first() {
         (State::Manual, format!("{}: {}", m.title, m.url))
     } else if plan.unconfigured {
@@ -68,7 +63,21 @@ pub(crate) async fn status(s: &Session) -> Result<()> {
         };
         rows.push((step.id(), state, detail));
     }
-    let portal = facts.active_instance().and_then(|i| i.default_portal_url());
+    // The portal as the config knows it (a custom alias cannot be read
+    // through any API), else the default one of the identity store.
+    let portal = ctx
+        .config
+        .config
+        .portal_url
+        .clone()
+        .or_else(|| {
+            ctx.config
+                .config
+                .cli
+                .as_ref()
+                .and_then(|c| c.start_url.clone())
+        })
+        .or_else(|| facts.active_instance().and_then(|i| i.default_portal_url()));
     let sign_in = ctx
         .config
         .config
@@ -118,7 +127,7 @@ pub(crate) async fn status(s: &Session) -> Result<()> {
     ctx.out.data("");
     let width = STEPS.iter().map(|s| s.id().name().len()).max().unwrap_or(0);
     for (step, state, detail) in &rows {
-        ctx.out.data(&format!(
+        ctx.out.row(&format!(
             "{:<width$}  {:<10}  {detail}",
             step.name(),
             state.label()
@@ -127,6 +136,7 @@ pub(crate) async fn status(s: &Session) -> Result<()> {
     let states: Vec<State> = rows.iter().map(|(_, s, _)| *s).collect();
     ctx.out.data("");
     ctx.out.data(&summary(&states));
+    super::say_gaps(ctx);
     Ok(())
 }
 
@@ -173,6 +183,34 @@ mod tests {
             "1 of 4 steps done; still to do: 2 not set up, 1 with a console step."
         );
         assert_eq!(summary(&[State::Done, State::Done]), "All 2 steps done.");
+    }
+
+    #[test]
+    fn changes_to_do_are_counted_by_kind_on_one_line() {
+        use crate::model::NewUser;
+        use crate::plan::Action;
+        let mut plan = StepPlan::new(crate::steps::users::ID);
+        for name in ["alice", "bob"] {
+            plan.actions.push(Action::CreateUser {
+                user: NewUser {
+                    user_name: name.into(),
+                    display_name: name.into(),
+                    given_name: name.into(),
+                    family_name: "X".into(),
+                    email: format!("{name}@example.com"),
+                },
+            });
+            plan.actions.push(Action::AddMembership {
+                user_name: name.into(),
+                group: "Admins".into(),
+            });
+        }
+        let (state, detail) = state_of(&plan);
+        assert_eq!(state, State::ToDo);
+        assert_eq!(
+            detail,
+            "create 2 users (alice, bob); add 2 memberships (alice/Admins, bob/Admins)"
+        );
     }
 
     #[test]

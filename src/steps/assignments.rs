@@ -150,7 +150,21 @@ pub(crate) async fn ask(person: &mut Person<'_>, force: bool) -> Result<()> {
         ctx.out.say(&format!(
             "{set}: one group per account, named {set}-<account id>."
         ));
-        let picked = prompt.multi_select(&format!("{set}: on which accounts?"), &items, &chosen)?;
+        let picked = loop {
+            let picked =
+                prompt.multi_select(&format!("{set}: on which accounts?"), &items, &chosen)?;
+            // An empty answer is a choice, not a slip: said and confirmed.
+            if !picked.is_empty()
+                || prompt.confirm(
+                    &format!(
+                        "{set} will be on no account (nobody can use it yet): assign it later?"
+                    ),
+                    false,
+                )?
+            {
+                break picked;
+            }
+        };
         let accounts: Vec<String> = if picked.contains(&all_index) {
             vec!["all".to_string()]
         } else {
@@ -545,7 +559,61 @@ pub(crate) fn plan(
     if present > 0 {
         plan.notes.push(exist_count(present, "assignment"));
     }
+    if let Some(blocker) = missing_prerequisites(wanted, permission_sets, groups) {
+        plan.blocker = Some(blocker);
+    }
     plan
+}
+
+/// The permission sets and groups the assignments need that neither exist
+/// nor are planned by an earlier step of this run: the step stops before
+/// its first write (`assignments` run on its own before `groups`). Pure.
+fn missing_prerequisites(
+    wanted: &[Wanted],
+    permission_sets: &BTreeMap<String, Option<String>>,
+    groups: &BTreeMap<String, Option<String>>,
+) -> Option<UserError> {
+    let sets: BTreeSet<&str> = wanted
+        .iter()
+        .map(|w| w.permission_set.as_str())
+        .filter(|s| !permission_sets.contains_key(*s))
+        .collect();
+    let missing_groups: BTreeSet<&str> = wanted
+        .iter()
+        .map(|w| w.group.as_str())
+        .filter(|g| !groups.contains_key(*g))
+        .collect();
+    if sets.is_empty() && missing_groups.is_empty() {
+        return None;
+    }
+    let mut missing = Vec::new();
+    let mut steps = Vec::new();
+    if !sets.is_empty() {
+        missing.push(format!(
+            "permission set{} {}",
+            crate::model::plural(sets.len()),
+            crate::model::some_of(&sets.into_iter().collect::<Vec<_>>())
+        ));
+        steps.push("`ssosetup permission-sets`");
+    }
+    if !missing_groups.is_empty() {
+        missing.push(format!(
+            "group{} {}",
+            crate::model::plural(missing_groups.len()),
+            crate::model::some_of(&missing_groups.into_iter().collect::<Vec<_>>())
+        ));
+        steps.push("`ssosetup groups`");
+    }
+    Some(
+        UserError::new(format!(
+            "the assignments need what does not exist yet: {}; nothing was changed",
+            missing.join(" and ")
+        ))
+        .hint(format!(
+            "run {} first, or `ssosetup init`, which runs every step in order",
+            steps.join(" and ")
+        )),
+    )
 }
 
 async fn create(
@@ -601,6 +669,40 @@ async fn create(
 mod tests {
     use super::*;
     use crate::config::parse;
+
+    #[test]
+    fn sets_and_groups_that_are_neither_there_nor_planned_stop_the_step() {
+        let w = |g: &str, ps: &str| Wanted {
+            group: g.into(),
+            permission_set: ps.into(),
+            account_id: "111111111111".into(),
+            default_naming: false,
+        };
+        let wanted = [w("Admins", "Admin"), w("Readers", "ReadOnly")];
+        let sets = BTreeMap::from([("Admin".to_string(), Some("ps-1".to_string()))]);
+        let groups = BTreeMap::from([("Admins".to_string(), None)]);
+        let p = plan(&wanted, &sets, &groups, &HashMap::new());
+        let blocker = p.blocker.expect("ReadOnly and Readers do not exist");
+        assert!(
+            blocker.message.contains("permission set ReadOnly"),
+            "{}",
+            blocker.message
+        );
+        assert!(
+            blocker.message.contains("group Readers"),
+            "{}",
+            blocker.message
+        );
+        let all_sets = BTreeMap::from([
+            ("Admin".to_string(), Some("ps-1".to_string())),
+            ("ReadOnly".to_string(), None),
+        ]);
+        let all_groups =
+            BTreeMap::from([("Admins".to_string(), None), ("Readers".to_string(), None)]);
+        assert!(plan(&wanted, &all_sets, &all_groups, &HashMap::new())
+            .blocker
+            .is_none());
+    }
 
     #[test]
     fn a_group_on_many_accounts_is_one_read_and_single_pairs_are_read_once() {

@@ -136,6 +136,47 @@ pub(crate) fn profile_names(template: &str, reach: &[Reach]) -> Result<Vec<Strin
     Ok(names)
 }
 
+/// The profile `cli-profiles` writes for the administrator: `[cli] user`'s
+/// permission set with AdministratorAccess on the management account, named
+/// by the template. `None` when the config does not make one. Pure.
+pub(crate) fn admin_profile(config: &Config, facts: &Facts) -> Option<String> {
+    let cli = config.cli.as_ref()?;
+    let user = config
+        .users
+        .iter()
+        .find(|u| Some(&u.user_name) == cli.user.as_ref())?;
+    let management = facts.management_account()?;
+    let admin = crate::steps::iam_users::admin_policy(&facts.caller);
+    let wanted =
+        super::assignments::resolve(config, Some(management), facts.accounts.as_deref()).ok()?;
+    let w = wanted.iter().find(|w| {
+        w.account_id == management
+            && user.groups.contains(&w.group)
+            && config
+                .permission_sets
+                .iter()
+                .any(|p| p.name == w.permission_set && p.managed_policies.contains(&admin))
+    })?;
+    let account_name = facts
+        .accounts
+        .iter()
+        .flatten()
+        .find(|a| a.id == w.account_id)
+        .map(|a| a.name.clone())
+        .unwrap_or_else(|| w.account_id.clone());
+    let reach = [Reach {
+        account_id: w.account_id.clone(),
+        account_name,
+        permission_set: w.permission_set.clone(),
+    }];
+    profile_names(
+        cli.profile_names.as_deref().unwrap_or(DEFAULT_TEMPLATE),
+        &reach,
+    )
+    .ok()?
+    .pop()
+}
+
 /// The sections to write. Pure.
 /// `exe` is this ssosetup's absolute path, for the legacy profiles'
 /// `credential_process`.
@@ -711,14 +752,14 @@ async fn write(
     }
     let new = merged.render();
     if old.as_deref().unwrap_or("") != new {
-        let backup = write_atomically(path, old.is_some(), &new)?;
-        match backup {
-            Some(b) => ctx.out.say(&format!(
-                "wrote {} (the previous file is kept as {})",
+        // "cli-profiles: wrote ..." follows once the step is applied; here
+        // only where the old file went.
+        if let Some(b) = write_atomically(path, old.is_some(), &new)? {
+            ctx.out.say(&format!(
+                "the previous {} is kept as {}",
                 path.display(),
                 b.display()
-            )),
-            None => ctx.out.say(&format!("wrote {}", path.display())),
+            ));
         }
     }
     if !kept.is_empty() {
@@ -1023,6 +1064,51 @@ mod tests {
                 "region",
                 "output"
             ]
+        );
+    }
+
+    #[test]
+    fn the_administrators_profile_is_named_for_the_hints() {
+        let config = crate::config::parse(
+            r#"
+[[permission_sets]]
+name = "AdministratorAccess"
+managed_policies = ["arn:aws:iam::aws:policy/AdministratorAccess"]
+[[assignments]]
+permission_set = "AdministratorAccess"
+accounts = ["management"]
+[[users]]
+user_name = "alice"
+given_name = "Alice"
+family_name = "Doe"
+email = "alice@example.com"
+groups = ["AdministratorAccess-111111111111"]
+[cli]
+session_name = "s"
+user = "alice"
+"#,
+        )
+        .unwrap();
+        let mut facts = Facts::new(
+            crate::model::Caller {
+                account: "111111111111".into(),
+                arn: "arn:aws:iam::111111111111:user/admin".into(),
+            },
+            "us-east-1",
+        );
+        assert_eq!(
+            admin_profile(&config, &facts),
+            None,
+            "no organization known"
+        );
+        facts.organization = crate::steps::OrgState::Exists(crate::model::Organization {
+            id: "o-1".into(),
+            management_account_id: "111111111111".into(),
+            all_features: true,
+        });
+        assert_eq!(
+            admin_profile(&config, &facts).as_deref(),
+            Some("AdministratorAccess-111111111111")
         );
     }
 

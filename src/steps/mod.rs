@@ -389,6 +389,18 @@ impl Facts {
         }
     }
 
+    /// What is known before anything was read: after a change that may
+    /// have been made in part (a failed apply), the next look reads again.
+    /// What this run created is kept (nobody can have signed in as a user
+    /// it made).
+    pub(crate) fn forget_reads(&self) -> Self {
+        let mut fresh = Self::new(self.caller.clone(), &self.region);
+        fresh.created_permission_sets = self.created_permission_sets.clone();
+        fresh.created_groups = self.created_groups.clone();
+        fresh.created_users = self.created_users.clone();
+        fresh
+    }
+
     /// The ACTIVE instance in the home region, if known to exist.
     pub(crate) fn active_instance(&self) -> Option<&Instance> {
         self.instance.as_ref().and_then(Option::as_ref)

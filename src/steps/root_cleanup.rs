@@ -666,7 +666,15 @@ async fn console_step(person: &mut Person<'_>, step: &ManualStep) -> Result<()> 
             "Check again".to_string(),
             "Leave it for now (reported as remaining)".to_string(),
         ];
-        if prompt.select("What now?", &items, 0)? == 1 {
+        // A stand-in's root user has no console: checking again cannot help.
+        let stand_in = ctx.aws.custom_endpoint();
+        if let Some(url) = &stand_in {
+            ctx.out.say(&format!(
+                "This run talks to {url}, not AWS: a local stand-in's root user has no console and never gets MFA, so leave it for now."
+            ));
+        }
+        let default = usize::from(stand_in.is_some());
+        if prompt.select("What now?", &items, default)? == 1 {
             ctx.out.warn(&format!(
                 "left for now: the root user still has {}; do it at {}, then run `ssosetup root-cleanup` again",
                 remaining.join(", "),

@@ -306,6 +306,32 @@ pub(crate) fn plan(
         plan.unconfigured = true;
         plan.notes.push("no users in the config yet".into());
     }
+    // A membership of a group that neither exists nor is planned by an
+    // earlier step would fail after the users were made: stop first.
+    let missing: std::collections::BTreeSet<&str> = plan
+        .actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::AddMembership { group, .. } if !groups.contains_key(group) => {
+                Some(group.as_str())
+            }
+            _ => None,
+        })
+        .collect();
+    if !missing.is_empty() {
+        let missing: Vec<&str> = missing.into_iter().collect();
+        plan.blocker = Some(
+            crate::error::UserError::new(format!(
+                "the users are to join group{} that do{} not exist yet: {}; nothing was changed",
+                plural(missing.len()),
+                if missing.len() == 1 { "es" } else { "" },
+                crate::model::some_of(&missing)
+            ))
+            .hint(
+                "run `ssosetup groups` first, or `ssosetup init`, which runs every step in order",
+            ),
+        );
+    }
     plan
 }
 
@@ -484,77 +510,195 @@ async fn ask(person: &mut Person<'_>, force: bool) -> Result<()> {
     if !ctx.config.config.users.is_empty() && !force {
         return Ok(());
     }
-    let groups: Vec<String> = match super::assignments::wanted(ctx, facts).await? {
-        Ok(wanted) => {
-            let mut names: Vec<String> = wanted.into_iter().map(|w| w.group).collect();
-            names.dedup();
-            names
-        }
-        Err(_) => Vec::new(),
-    };
-    loop {
-        let first = ctx.config.config.users.is_empty();
-        let question = if first {
-            "Add a user to Identity Center?"
-        } else {
-            "Add another user?"
-        };
-        if !prompt.confirm(question, first)? {
+    let wanted = super::assignments::wanted(ctx, facts)
+        .await?
+        .unwrap_or_default();
+    let mut groups: Vec<String> = wanted.iter().map(|w| w.group.clone()).collect();
+    groups.dedup();
+    // The administrators' group: an AdministratorAccess set on the
+    // management account.
+    let admin = crate::steps::iam_users::admin_policy(&facts.caller);
+    let admin_group = wanted.iter().find(|w| {
+        Some(w.account_id.as_str()) == facts.management_account()
+            && ctx
+                .config
+                .config
+                .permission_sets
+                .iter()
+                .any(|p| p.name == w.permission_set && p.managed_policies.contains(&admin))
+    });
+    let first: Vec<usize> = admin_group
+        .and_then(|w| groups.iter().position(|g| *g == w.group))
+        .into_iter()
+        .collect();
+    if ctx.config.config.users.is_empty() {
+        // The first user is the person setting this up: the group the first
+        // answers made for administrators is ticked. Nobody after them gets
+        // a group by default.
+        if !prompt.confirm("Add a user to Identity Center?", true)? {
             return Ok(());
         }
-        let taken_names: Vec<String> = ctx
+        add_user(ctx, &mut **prompt, &groups, &first)?;
+        while prompt.confirm("Add another user?", false)? {
+            add_user(ctx, &mut **prompt, &groups, &[])?;
+        }
+        return Ok(());
+    }
+    // Change answers: add, edit or remove, one at a time.
+    loop {
+        let users: Vec<String> = ctx
             .config
             .config
             .users
             .iter()
-            .map(|u| u.user_name.to_lowercase())
+            .map(|u| u.user_name.clone())
             .collect();
-        let taken_emails: Vec<String> = ctx
-            .config
-            .config
-            .users
+        let mut items = vec!["Done".to_string(), "Add a user".to_string()];
+        items.extend(users.iter().map(|u| format!("Edit {u}")));
+        items.extend(users.iter().map(|u| format!("Remove {u}")));
+        let i = prompt.select("Users: what to change?", &items, 0)?;
+        match i {
+            0 => return Ok(()),
+            1 => add_user(ctx, &mut **prompt, &groups, &[])?,
+            i if i < 2 + users.len() => edit_user(ctx, &mut **prompt, &groups, i - 2)?,
+            i => {
+                let name = &users[i - 2 - users.len()];
+                if prompt.confirm(
+                    &format!("Remove {name} from the config? (Identity Center keeps the user unless you run `ssosetup offboard {name}`)"),
+                    false,
+                )? {
+                    ctx.config
+                        .config
+                        .users
+                        .retain(|u| &u.user_name != name);
+                    if let Some(cli) = ctx.config.config.cli.as_mut() {
+                        if cli.user.as_deref() == Some(name.as_str()) {
+                            cli.user = None;
+                        }
+                    }
+                    ctx.config.save()?;
+                }
+            }
+        }
+    }
+}
+
+/// Asks for one new user and saves them; `ticked` are the group indexes
+/// ticked at first.
+fn add_user(
+    ctx: &mut Cx,
+    prompt: &mut dyn crate::ui::Prompter,
+    groups: &[String],
+    ticked: &[usize],
+) -> Result<()> {
+    let blank = UserConfig {
+        user_name: String::new(),
+        given_name: String::new(),
+        family_name: String::new(),
+        email: String::new(),
+        display_name: None,
+        groups: ticked
             .iter()
-            .map(|u| u.email.to_lowercase())
-            .collect();
-        let user_name = prompt.input("User name (what they type to sign in)", None, &|s| {
+            .filter_map(|i| groups.get(*i).cloned())
+            .collect(),
+    };
+    let user = ask_fields(ctx, prompt, groups, &blank, None)?;
+    ctx.config.config.users.push(user);
+    ctx.config.save()
+}
+
+/// Asks again for user `index`'s fields, each answer defaulting to what it is.
+fn edit_user(
+    ctx: &mut Cx,
+    prompt: &mut dyn crate::ui::Prompter,
+    groups: &[String],
+    index: usize,
+) -> Result<()> {
+    let current = ctx.config.config.users[index].clone();
+    let edited = ask_fields(ctx, prompt, groups, &current, Some(index))?;
+    if let Some(cli) = ctx.config.config.cli.as_mut() {
+        if cli.user.as_deref() == Some(current.user_name.as_str()) {
+            cli.user = Some(edited.user_name.clone());
+        }
+    }
+    ctx.config.config.users[index] = edited;
+    ctx.config.save()
+}
+
+/// One user's fields; `like` gives the defaults, `index` is the user being
+/// edited (its own name and email are not "taken").
+fn ask_fields(
+    ctx: &Cx,
+    prompt: &mut dyn crate::ui::Prompter,
+    groups: &[String],
+    like: &UserConfig,
+    index: Option<usize>,
+) -> Result<UserConfig> {
+    let others = ctx
+        .config
+        .config
+        .users
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| Some(*i) != index)
+        .map(|(_, u)| u);
+    let (taken_names, taken_emails): (Vec<String>, Vec<String>) = others
+        .map(|u| (u.user_name.to_lowercase(), u.email.to_lowercase()))
+        .unzip();
+    let default = |s: &str| (!s.is_empty()).then(|| s.to_string());
+    let user_name = prompt.input(
+        "User name (what they type to sign in)",
+        default(&like.user_name).as_deref(),
+        &|s| {
             crate::config::check_user_name(s)?;
             if taken_names.contains(&s.to_lowercase()) {
                 return Err("that user name is already in the config".into());
             }
             Ok(())
-        })?;
-        let not_blank = |s: &str| {
-            if s.trim().is_empty() {
-                Err("cannot be empty".to_string())
-            } else {
-                Ok(())
-            }
-        };
-        let given_name = prompt.input("Given name", None, &not_blank)?;
-        let family_name = prompt.input("Family name", None, &not_blank)?;
-        let email = prompt.input("Email (the one-time code goes there)", None, &|s| {
+        },
+    )?;
+    let not_blank = |s: &str| {
+        if s.trim().is_empty() {
+            Err("cannot be empty".to_string())
+        } else {
+            Ok(())
+        }
+    };
+    let given_name = prompt.input(
+        "Given name",
+        default(&like.given_name).as_deref(),
+        &not_blank,
+    )?;
+    let family_name = prompt.input(
+        "Family name",
+        default(&like.family_name).as_deref(),
+        &not_blank,
+    )?;
+    let email = prompt.input(
+        "Email (the one-time code goes there)",
+        default(&like.email).as_deref(),
+        &|s| {
             crate::config::check_email(s)?;
             if taken_emails.contains(&s.to_lowercase()) {
                 return Err("another user in the config has this email".into());
             }
             Ok(())
-        })?;
-        let picked = if groups.is_empty() {
-            Vec::new()
-        } else {
-            let chosen: Vec<bool> = (0..groups.len()).map(|i| i == 0).collect();
-            prompt.multi_select(&format!("Groups for {user_name}"), &groups, &chosen)?
-        };
-        ctx.config.config.users.push(UserConfig {
-            user_name,
-            given_name,
-            family_name,
-            email,
-            display_name: None,
-            groups: picked.into_iter().map(|i| groups[i].clone()).collect(),
-        });
-        ctx.config.save()?;
-    }
+        },
+    )?;
+    let picked = if groups.is_empty() {
+        Vec::new()
+    } else {
+        let chosen: Vec<bool> = groups.iter().map(|g| like.groups.contains(g)).collect();
+        prompt.multi_select(&format!("Groups for {user_name}"), groups, &chosen)?
+    };
+    Ok(UserConfig {
+        user_name,
+        given_name,
+        family_name,
+        email,
+        display_name: like.display_name.clone(),
+        groups: picked.into_iter().map(|i| groups[i].clone()).collect(),
+    })
 }
 
 #[cfg(test)]
@@ -592,6 +736,28 @@ groups = ["Admin-111111111111"]
             ("Admin-111111111111".to_string(), Some("g-1".to_string())),
             ("Legacy".to_string(), Some("g-9".to_string())),
         ])
+    }
+
+    #[test]
+    fn memberships_of_groups_that_are_neither_there_nor_planned_stop_the_step() {
+        let config = parse(CONFIG).unwrap();
+        let plan = plan(&config, &[], &HashMap::new(), &BTreeMap::new());
+        let blocker = plan
+            .blocker
+            .expect("users before groups stops before the first user");
+        assert!(
+            blocker.message.contains("Admin-111111111111"),
+            "{}",
+            blocker.message
+        );
+        assert!(blocker.hint.unwrap().contains("ssosetup groups"));
+        // Planned by an earlier step of this run (no id yet): fine.
+        let planned = BTreeMap::from([("Admin-111111111111".to_string(), None)]);
+        assert!(plan_of(&config, &planned).blocker.is_none());
+    }
+
+    fn plan_of(config: &Config, groups: &BTreeMap<String, Option<String>>) -> StepPlan {
+        plan(config, &[], &HashMap::new(), groups)
     }
 
     #[test]

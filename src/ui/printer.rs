@@ -34,6 +34,31 @@ impl Printer {
         !self.quiet && std::io::stderr().is_terminal()
     }
 
+    /// A row of a table on stdout: cut to the terminal's width when stdout
+    /// is one (a person reads it; the whole text is in `--output json`).
+    pub(crate) fn row(&self, line: &str) {
+        let width = std::io::stdout()
+            .is_terminal()
+            .then(|| console::Term::stdout().size_checked())
+            .flatten()
+            .map(|(_, cols)| usize::from(cols));
+        match width {
+            Some(w) if w > 20 => self.data(&console::truncate_str(line, w - 1, "…")),
+            _ => self.data(line),
+        }
+    }
+
+    /// A row of a table for people on stderr, cut to the terminal's width.
+    pub(crate) fn say_row(&self, line: &str) {
+        let width = console::Term::stderr()
+            .size_checked()
+            .map(|(_, cols)| usize::from(cols));
+        match width {
+            Some(w) if w > 20 => self.say(&console::truncate_str(line, w - 1, "…")),
+            _ => self.say(line),
+        }
+    }
+
     /// A line of data on stdout.
     pub(crate) fn data(&self, line: &str) {
         let mut out = std::io::stdout().lock();

@@ -41,6 +41,12 @@ pub(crate) trait Prompter: Send {
     /// One of `items` (arrow keys and Enter).
     fn select(&mut self, question: &str, items: &[String], default: usize) -> Result<usize>;
 
+    /// One of many `items`, filtered as the person types (a long list:
+    /// regions, profiles). Without a person: as [`Prompter::select`].
+    fn search(&mut self, question: &str, items: &[String], default: usize) -> Result<usize> {
+        self.select(question, items, default)
+    }
+
     /// Any of `items` (space toggles, Enter accepts); `chosen` are ticked at first.
     fn multi_select(
         &mut self,
@@ -96,9 +102,12 @@ impl Prompter for TerminalPrompter {
     }
 
     fn confirm(&mut self, question: &str, default: bool) -> Result<bool> {
+        // y or n, then Enter (Enter alone takes the default): a single key
+        // would leave the Enter typed after it to answer the next question.
         dialoguer::Confirm::with_theme(&self.theme)
             .with_prompt(question)
             .default(default)
+            .wait_for_newline(true)
             .interact()
             .map_err(from_dialoguer)
     }
@@ -131,6 +140,20 @@ impl Prompter for TerminalPrompter {
             .with_prompt(question)
             .items(items)
             .default(default)
+            .interact()
+            .map_err(from_dialoguer)
+    }
+
+    fn search(&mut self, question: &str, items: &[String], default: usize) -> Result<usize> {
+        eprintln!(
+            "{}",
+            console::style("(type to filter, arrows move, Enter picks)").dim()
+        );
+        dialoguer::FuzzySelect::with_theme(&self.theme)
+            .with_prompt(question)
+            .items(items)
+            .default(default)
+            .max_length(12)
             .interact()
             .map_err(from_dialoguer)
     }

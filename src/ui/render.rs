@@ -86,10 +86,32 @@ pub(crate) fn step_plan(plan: &StepPlan, printer: &Printer) -> Vec<String> {
 /// kind, with the names when there are few ("permission-sets: created 2
 /// permission sets (Admin, ReadOnly); attached 2 managed policies"). Pure.
 pub(crate) fn applied(plan: &StepPlan) -> Option<String> {
-    use crate::plan::json::ResourceType as R;
     if plan.actions.is_empty() {
         return None;
     }
+    Some(format!(
+        "{}: {}",
+        plan.step.name(),
+        counted(plan, Tense::Done).join("; ")
+    ))
+}
+
+/// What a plan would change, counted the same way ("create 2 users (alice,
+/// bob); add 2 memberships"), for `status`. Pure.
+pub(crate) fn to_do(plan: &StepPlan) -> String {
+    counted(plan, Tense::ToDo).join("; ")
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Tense {
+    Done,
+    ToDo,
+}
+
+/// The changes of a plan grouped by (op, kind), each counted, with the
+/// names when there are at most three.
+fn counted(plan: &StepPlan, tense: Tense) -> Vec<String> {
+    use crate::plan::json::ResourceType as R;
     let mut groups: Vec<((Op, R), Vec<String>)> = Vec::new();
     for a in &plan.actions {
         let key = (a.op(), a.resource_type());
@@ -98,20 +120,21 @@ pub(crate) fn applied(plan: &StepPlan) -> Option<String> {
             None => groups.push((key, vec![a.name()])),
         }
     }
-    let parts: Vec<String> = groups
+    groups
         .into_iter()
         .map(|((op, kind), names)| {
-            let verb = match (op, kind) {
-                (Op::Delete, R::ManagedPolicy | R::CustomerManagedPolicy) => "detached",
-                (_, R::ManagedPolicy | R::CustomerManagedPolicy) => "attached",
-                (Op::Delete, R::GroupMembership) => "removed",
-                (_, R::GroupMembership) => "added",
-                (_, R::AwsConfigFile) => "wrote",
-                (_, R::Provisioning) => "re-provisioned",
-                (Op::Create, _) => "created",
-                (Op::Update, _) => "updated",
-                (Op::Delete, _) => "removed",
+            let (done, to_do) = match (op, kind) {
+                (Op::Delete, R::ManagedPolicy | R::CustomerManagedPolicy) => ("detached", "detach"),
+                (_, R::ManagedPolicy | R::CustomerManagedPolicy) => ("attached", "attach"),
+                (Op::Delete, R::GroupMembership) => ("removed", "remove"),
+                (_, R::GroupMembership) => ("added", "add"),
+                (_, R::AwsConfigFile) => ("wrote", "write"),
+                (_, R::Provisioning) => ("re-provisioned", "re-provision"),
+                (Op::Create, _) => ("created", "create"),
+                (Op::Update, _) => ("updated", "update"),
+                (Op::Delete, _) => ("removed", "remove"),
             };
+            let verb = if tense == Tense::Done { done } else { to_do };
             let noun = match kind {
                 R::Organization => "organization",
                 R::PermissionSet | R::Provisioning => "permission set",
@@ -147,8 +170,7 @@ pub(crate) fn applied(plan: &StepPlan) -> Option<String> {
                 counted
             }
         })
-        .collect();
-    Some(format!("{}: {}", plan.step.name(), parts.join("; ")))
+        .collect()
 }
 
 #[cfg(test)]
@@ -176,6 +198,7 @@ mod tests {
             })
             .collect();
         assert_eq!(applied(&plan).unwrap(), "groups: created 5 groups");
+        assert_eq!(to_do(&plan), "create 5 groups");
     }
     use crate::model::StepId;
     use crate::plan::Action;

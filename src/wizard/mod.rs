@@ -27,6 +27,8 @@ Identity Center home region shown above, and never creates access keys.";
 enum Choice {
     Apply,
     Change,
+    /// Read and plan again (after something was done elsewhere).
+    Again,
     Skip,
     Quit,
 }
@@ -40,7 +42,7 @@ async fn look(s: &Session, caller: &crate::model::Caller) {
             Ok(plan) => state_of(&plan),
             Err(e) => (State::Unknown, one_line(&e)),
         };
-        s.cx.out.say(&format!(
+        s.cx.out.say_row(&format!(
             "  {:<17} {:<10}  {detail}",
             step.id().name(),
             state.label()
@@ -49,6 +51,7 @@ async fn look(s: &Session, caller: &crate::model::Caller) {
     }
     s.cx.out
         .say(&format!("  {}", crate::run::status::summary(&states)));
+    crate::run::say_gaps(&s.cx);
 }
 
 pub(crate) async fn run(s: &mut Session) -> Result<()> {
@@ -129,10 +132,20 @@ async fn home_region(s: &mut Session) -> Result<()> {
                 .filter(|r| **r != here)
                 .map(|r| r.to_string()),
         );
-        let i = s
-            .prompt
-            .select("Identity Center home region", &regions, 0)?;
-        regions.swap_remove(i)
+        loop {
+            let i = s
+                .prompt
+                .search("Identity Center home region", &regions, 0)?;
+            if s.prompt.confirm(
+                &format!(
+                    "Make {} the home region? It cannot be changed later",
+                    regions[i]
+                ),
+                true,
+            )? {
+                break regions.swap_remove(i);
+            }
+        }
     };
     if region != here {
         match s
@@ -214,15 +227,37 @@ enum Walk {
 }
 
 /// One step: ask, show its plan, then Apply / Change answers / Skip / Quit
-/// until the person moves on.
+/// until the person moves on. Every look starts from what the steps before
+/// left in `facts`: a plan the person changed or skipped leaves nothing
+/// behind (a skipped step's groups are not "planned" for the next step). A
+/// plan that cannot go on, or an apply that fails, is shown with its error
+/// and the person chooses again: a wrong answer is fixed here, not by
+/// editing the file.
 async fn walk(s: &mut Session, facts: &mut Facts, step: &dyn AnyStep) -> Result<Walk> {
+    let mut before = facts.clone();
     let mut force = false;
     loop {
+        *facts = before.clone();
         step.ask(&mut s.person(facts), force).await?;
-        let plan = step.check(&s.cx, facts).await?;
+        force = false;
+        let plan = match step.check(&s.cx, facts).await {
+            Ok(plan) => plan,
+            Err(e) if interrupted(&e) => return Err(e),
+            Err(e) => {
+                s.cx.out.error(&crate::error::render(&e));
+                match choose(s, step, None)? {
+                    Choice::Change => force = true,
+                    Choice::Skip => return Ok(leave(facts, before, Walk::Next)),
+                    Choice::Quit => return Ok(leave(facts, before, Walk::Quit)),
+                    Choice::Apply | Choice::Again => {}
+                }
+                continue;
+            }
+        };
         for line in crate::ui::render::step_plan(&plan, &s.cx.out) {
             s.cx.out.data(&line);
         }
+        crate::run::say_gaps(&s.cx);
         let stop = plan.blocker.clone();
         if let Some(why) = stop
             .clone()
@@ -239,10 +274,18 @@ async fn walk(s: &mut Session, facts: &mut Facts, step: &dyn AnyStep) -> Result<
                     .map(|h| format!("\n  hint: {h}"))
                     .unwrap_or_default()
             ));
+            *facts = before;
             return Ok(Walk::Next);
         }
         if let Some(blocker) = stop {
-            return Err(blocker.into());
+            s.cx.out.error(&crate::error::render(&blocker.into()));
+            match choose(s, step, None)? {
+                Choice::Change => force = true,
+                Choice::Skip => return Ok(leave(facts, before, Walk::Next)),
+                Choice::Quit => return Ok(leave(facts, before, Walk::Quit)),
+                Choice::Apply | Choice::Again => {}
+            }
+            continue;
         }
         if plan.is_done() {
             return Ok(Walk::Next);
@@ -252,42 +295,81 @@ async fn walk(s: &mut Session, facts: &mut Facts, step: &dyn AnyStep) -> Result<
         } else {
             "Apply"
         };
-        let mut options = vec![(apply, Choice::Apply)];
-        if step.has_questions() {
-            options.push(("Change answers", Choice::Change));
-        }
-        options.push(("Skip this step for now", Choice::Skip));
-        options.push(("Quit (your answers are saved)", Choice::Quit));
-        let labels: Vec<String> = options.iter().map(|(l, _)| l.to_string()).collect();
-        let picked = s.prompt.select("What now?", &labels, 0)?;
-        match options[picked].1 {
+        match choose(s, step, Some(apply))? {
             Choice::Apply => {
                 let mut plans = [plan];
-                gates(s, &mut plans)?;
-                if let Some(waits) = &plans[0].waits {
-                    s.cx.out.warn(&waits.message);
-                    return Ok(Walk::Next);
+                match apply_one(s, facts, &mut plans).await {
+                    Ok(()) => return Ok(Walk::Next),
+                    Err(e) if interrupted(&e) => return Err(e),
+                    Err(e) => {
+                        // Part may have been applied: the next look reads
+                        // again what this step may have changed.
+                        s.cx.out.error(&crate::error::render(&e));
+                        before = before.forget_reads();
+                    }
                 }
-                confirm_deletions(s, &plans)?;
-                decide(s, &mut plans)?;
-                apply_plan(s, facts, &plans[0]).await?;
-                return Ok(Walk::Next);
             }
             Choice::Change => force = true,
-            Choice::Skip => {
-                s.cx.out.say(&format!(
-                    "skipped {}; `ssosetup init` offers it again",
-                    step.id().name()
-                ));
-                return Ok(Walk::Next);
-            }
-            Choice::Quit => {
-                s.cx.out.say(&format!(
-                    "Stopped. Your answers are in {}; run `ssosetup init` to continue.",
-                    s.cx.config.path.display()
-                ));
-                return Ok(Walk::Quit);
-            }
+            Choice::Again => {}
+            Choice::Skip => return Ok(leave(facts, before, Walk::Next)),
+            Choice::Quit => return Ok(leave(facts, before, Walk::Quit)),
         }
     }
+}
+
+/// Ctrl-C: never swallowed, the wizard ends with 130.
+fn interrupted(e: &anyhow::Error) -> bool {
+    crate::error::exit_code(e) == crate::error::exit::INTERRUPTED
+}
+
+/// Gates, the question for deletions, the decisions, then the step.
+async fn apply_one(
+    s: &mut Session,
+    facts: &mut Facts,
+    plans: &mut [crate::plan::StepPlan; 1],
+) -> Result<()> {
+    gates(s, plans)?;
+    if let Some(waits) = &plans[0].waits {
+        s.cx.out.warn(&waits.message);
+        return Ok(());
+    }
+    confirm_deletions(s, plans)?;
+    decide(s, plans)?;
+    apply_plan(s, facts, &plans[0]).await
+}
+
+/// What the person picks; Skip and Quit are said here.
+fn choose(s: &mut Session, step: &dyn AnyStep, apply: Option<&str>) -> Result<Choice> {
+    let mut options = Vec::new();
+    match apply {
+        Some(label) => options.push((label, Choice::Apply)),
+        None => options.push(("Look again", Choice::Again)),
+    }
+    if step.has_questions() {
+        options.push(("Change answers", Choice::Change));
+    }
+    options.push(("Skip this step for now", Choice::Skip));
+    options.push(("Quit (your answers are saved)", Choice::Quit));
+    let labels: Vec<String> = options.iter().map(|(l, _)| l.to_string()).collect();
+    let picked = s.prompt.select("What now?", &labels, 0)?;
+    let choice = options.swap_remove(picked).1;
+    match choice {
+        Choice::Skip => s.cx.out.say(&format!(
+            "skipped {}; `ssosetup init` offers it again",
+            step.id().name()
+        )),
+        Choice::Quit => s.cx.out.say(&format!(
+            "Stopped. Your answers are in {}; run `ssosetup init` to continue.",
+            s.cx.config.path.display()
+        )),
+        _ => {}
+    }
+    Ok(choice)
+}
+
+/// A step left without applying (skipped, or the wizard quit) leaves
+/// nothing planned behind for the steps after it.
+fn leave(facts: &mut Facts, before: Facts, walk: Walk) -> Walk {
+    *facts = before;
+    walk
 }

@@ -344,7 +344,7 @@ async fn the_wizard_starts_from_what_exists() {
     let aws_config = dir.path().join("aws-config");
     let mut w = spawn_args(&moto, dir.path(), &aws_config, &["init"]);
     answer(&mut w, "already holds 3 permission sets", "");
-    answer(&mut w, "Start from what exists", "y");
+    answer(&mut w, "Start from what exists", "y\r");
     w.expect("Left alone").unwrap();
     answer(&mut w, "What now?", CTRL_C);
     assert_eq!(exit_code(&mut w), 130);
@@ -386,9 +386,9 @@ async fn the_wizard_ticks_existing_sets_and_asks_keep_or_make() {
         let dir = tempfile::tempdir().unwrap();
         let aws_config = dir.path().join("aws-config");
         let mut w = spawn_args(&moto, dir.path(), &aws_config, &["init"]);
-        answer(&mut w, "Start from what exists", "n");
+        answer(&mut w, "Start from what exists", "n\r");
         answer(&mut w, "What now?", "\r"); // authentication: the console step
-        answer(&mut w, "Have you done all of the above?", "y");
+        answer(&mut w, "Have you done all of the above?", "y\r");
         answer(&mut w, "Which permission sets?", "\r"); // as ticked
         w.expect("Making it as configured would:").unwrap();
         answer(&mut w, "session duration", "");

@@ -651,6 +651,7 @@ async fn status_calls_undecided_iam_users_not_set_up() {
     let state = |dir: &Path| -> (String, String) {
         let r = run(Some(&moto), dir, &["status", "--output", "json"]);
         r.assert_code(0);
+        crate::plan_output::assert_matches_schema(&r.stdout, "docs/status.schema.json");
         let doc: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
         let step = doc["steps"]
             .as_array()
@@ -669,8 +670,8 @@ async fn status_calls_undecided_iam_users_not_set_up() {
     let (s, detail) = state(dir.path());
     assert_eq!(s, "not set up", "{detail}");
     assert!(
-        detail.contains("not decided yet: ci-deploy, old-admin")
-            || detail.contains("not decided yet: old-admin, ci-deploy"),
+        detail.contains("not decided yet: ci-deploy and old-admin")
+            || detail.contains("not decided yet: old-admin and ci-deploy"),
         "{detail}"
     );
 

@@ -64,8 +64,13 @@ fn toml_errors_name_the_line_and_field() {
     .unwrap();
     let r = run(None, dir.path(), &["organization", "--dry-run"]);
     r.assert_code(1);
-    assert!(r.stderr.contains("unknown field `creat`"), "{}", r.stderr);
-    assert!(r.stderr.contains("line 2"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains(
+            "line 2: organization.creat is not a key ssosetup knows; did you mean create?"
+        ),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]

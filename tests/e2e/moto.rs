@@ -31,11 +31,8 @@ pub struct Moto {
     _dir: tempfile::TempDir,
 }
 
-fn moto_server_binary() -> PathBuf {
-    if let Some(path) = std::env::var_os("SSOSETUP_MOTO_SERVER") {
-        return PathBuf::from(path);
-    }
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/moto_server");
+fn venv_python() -> PathBuf {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python");
     assert!(
         path.exists(),
         "{} is missing: run ./scripts/test, which creates the virtualenv with moto",
@@ -68,13 +65,20 @@ impl Moto {
         let recording = dir.path().join("requests.jsonl");
         for _attempt in 0..3 {
             let port = free_port();
-            let mut command = if lean {
-                let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-                let mut c = Command::new(root.join(".venv/bin/python"));
-                c.arg(root.join("tests/moto_lean.py"));
-                c
-            } else {
-                Command::new(moto_server_binary())
+            let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+            let mut command = match (lean, std::env::var_os("SSOSETUP_MOTO_SERVER")) {
+                (false, Some(server)) => Command::new(server),
+                _ => {
+                    // moto, mended where it answers otherwise than AWS
+                    // (tests/moto_as_aws.py says where).
+                    let mut c = Command::new(venv_python());
+                    c.arg(root.join(if lean {
+                        "tests/moto_lean.py"
+                    } else {
+                        "tests/moto_as_aws.py"
+                    }));
+                    c
+                }
             };
             command
                 .args(["-H", "127.0.0.1", "-p", &port.to_string()])

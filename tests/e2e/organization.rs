@@ -117,6 +117,7 @@ async fn init_yes_applies_every_step_and_status_shows_done_only_what_is_configur
 
     let status = run(Some(&moto), dir.path(), &["status", "--output", "json"]);
     status.assert_code(0);
+    crate::plan_output::assert_matches_schema(&status.stdout, "docs/status.schema.json");
     let doc: serde_json::Value = serde_json::from_str(&status.stdout).unwrap();
     let states: Vec<(String, String)> = doc["steps"]
         .as_array()

@@ -11,6 +11,12 @@ use crate::{run, Moto};
 
 /// Checks `json` against docs/plan.schema.json with the venv's jsonschema.
 pub fn assert_matches_plan_schema(json: &str) {
+    assert_matches_schema(json, "docs/plan.schema.json");
+}
+
+/// Checks `json` against the schema in `file` (relative to the repository)
+/// with the venv's jsonschema.
+pub fn assert_matches_schema(json: &str, file: &str) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let script = "import json, sys, jsonschema\n\
         schema = json.load(open(sys.argv[1]))\n\
@@ -20,7 +26,7 @@ pub fn assert_matches_plan_schema(json: &str) {
         sys.exit(1 if errors else 0)";
     let mut child = Command::new(root.join(".venv/bin/python"))
         .args(["-c", script])
-        .arg(root.join("docs/plan.schema.json"))
+        .arg(root.join(file))
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .spawn()
@@ -35,7 +41,7 @@ pub fn assert_matches_plan_schema(json: &str) {
     let out = child.wait_with_output().unwrap();
     assert!(
         out.status.success(),
-        "the plan does not match docs/plan.schema.json:\n{}",
+        "the document does not match {file}:\n{}",
         String::from_utf8_lossy(&out.stdout)
     );
 }

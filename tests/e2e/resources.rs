@@ -549,3 +549,33 @@ async fn a_drifted_permission_set_gets_exactly_the_calls_needed() {
     );
     assert_eq!(read_state(&moto).await, expected(&members));
 }
+
+#[tokio::test]
+async fn a_step_run_before_its_prerequisites_stops_before_its_first_write() {
+    // A fresh organization and the full config: `users` before `groups`,
+    // `assignments` before `permission-sets`. Each stops, naming what is
+    // missing and the step to run; nothing is half-applied.
+    let moto = Moto::start();
+    let members = seed_organization(&moto).await;
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), &members[0]);
+    moto.forget_requests();
+    for (step, missing, run_first) in [
+        ("users", "AdministratorAccess-", "ssosetup groups"),
+        (
+            "assignments",
+            "permission sets AdministratorAccess and ReadOnlyAccess",
+            "ssosetup permission-sets",
+        ),
+    ] {
+        let r = run(Some(&moto), dir.path(), &[step, "--yes"]);
+        r.assert_code(1);
+        assert!(r.stderr.contains(missing), "{step}: {}", r.stderr);
+        assert!(r.stderr.contains(run_first), "{step}: {}", r.stderr);
+    }
+    assert_eq!(
+        moto.writes(),
+        Vec::<String>::new(),
+        "no user made without its groups"
+    );
+}

@@ -702,3 +702,57 @@ fn a_bad_sso_region_is_named_with_its_file() {
     }
     assert!(standin.requests().is_empty());
 }
+
+#[test]
+fn sign_in_against_something_that_is_not_sso_says_what_answered_in_a_line() {
+    // moto speaks neither sso-oidc nor the portal API: its answer is not
+    // the service's.
+    let moto = Moto::start();
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    std::fs::write(dir.path().join("aws-config"), CONFIG).unwrap();
+    let r = Run::from(
+        ssosetup(None, dir.path())
+            .env("HOME", &home)
+            .env("AWS_ENDPOINT_URL_SSO_OIDC", &moto.url)
+            .env("AWS_ENDPOINT_URL_SSO", &moto.url)
+            .args(["login", "--sso-session", "corp", "--no-browser"])
+            .output()
+            .unwrap(),
+    );
+    r.assert_code(1);
+    assert!(
+        r.stderr.contains("sso-oauth:RegisterClient"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("HTTP "), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("AWS_ENDPOINT_URL_SSO_OIDC"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("more characters"), "{}", r.stderr);
+    assert!(r.stderr.lines().count() <= 4, "{}", r.stderr);
+}
+
+#[test]
+fn a_command_run_with_an_sso_profile_nobody_signed_in_to_says_to_log_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    std::fs::write(dir.path().join("aws-config"), CONFIG).unwrap();
+    let standin = StandIn::start(&[]);
+    let r = run_signin(&standin, &home, dir.path(), &["status", "--profile", "dev"]);
+    r.assert_code(1);
+    assert!(
+        r.stderr.contains("the profile dev is not signed in"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("ssosetup login --profile dev"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("check the network"), "{}", r.stderr);
+}

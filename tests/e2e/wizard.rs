@@ -36,10 +36,29 @@ pub(crate) fn spawn_args(moto: &Moto, dir: &Path, config: &Path, args: &[&str]) 
     session
 }
 
+/// What the program printed that no expect consumed yet (the end of it).
+pub(crate) fn screen(w: &mut Wizard) -> String {
+    let mut all = Vec::new();
+    let mut buf = [0u8; 4096];
+    while let Ok(n) = w.try_read(&mut buf) {
+        if n == 0 {
+            break;
+        }
+        all.extend_from_slice(&buf[..n]);
+    }
+    let text = String::from_utf8_lossy(&all).into_owned();
+    let start = text.len().saturating_sub(3000);
+    text[text.floor_char_boundary(start)..].to_string()
+}
+
 /// Waits for `prompt`, then types `keys`.
 pub(crate) fn answer(w: &mut Wizard, prompt: &str, keys: &str) {
-    w.expect(prompt)
-        .unwrap_or_else(|e| panic!("waiting for {prompt:?}: {e}"));
+    if let Err(e) = w.expect(prompt) {
+        panic!(
+            "waiting for {prompt:?}: {e}; the screen ends with:\n{}",
+            screen(w)
+        );
+    }
     // dialoguer draws the prompt, then reads keys: give it a moment.
     std::thread::sleep(Duration::from_millis(150));
     w.send(keys).unwrap();
@@ -55,10 +74,10 @@ pub(crate) fn exit_code(w: &mut Wizard) -> i32 {
 
 /// A person's whole run on an empty account.
 fn walk_everything(w: &mut Wizard) {
-    answer(w, "Create one with all features", "y"); // no organization yet
+    answer(w, "Create one with all features", "y\r"); // no organization yet
     answer(w, "What now?", "\r"); // organization: Apply
     answer(w, "What now?", "\r"); // authentication: do the console step now
-    answer(w, "Have you done all of the above?", "y");
+    answer(w, "Have you done all of the above?", "y\r");
     answer(w, "Which permission sets?", &format!("{DOWN}{DOWN} \r")); // + ReadOnlyAccess
     answer(w, "What now?", "\r");
     answer(w, "AdministratorAccess: on which accounts?", "\r"); // the management account (ticked)
@@ -69,16 +88,16 @@ fn walk_everything(w: &mut Wizard) {
     ); // all accounts
     answer(w, "What now?", "\r"); // groups
     answer(w, "What now?", "\r"); // assignments
-    answer(w, "Add a user to Identity Center?", "y");
+    answer(w, "Add a user to Identity Center?", "y\r");
     answer(w, "User name", "alice\r");
     answer(w, "Given name", "Alice\r");
     answer(w, "Family name", "Doe\r");
     answer(w, "Email", "alice\r");
     answer(w, "one email address such as", "alice@example.com\r"); // rejected, asked again
     answer(w, "Groups for alice", "\r");
-    answer(w, "Add another user?", "n");
+    answer(w, "Add another user?", "n\r");
     answer(w, "What now?", "\r"); // users
-    answer(w, "Write AWS CLI profiles", "y");
+    answer(w, "Write AWS CLI profiles", "y\r");
     answer(w, "Profiles for which user?", "\r");
     answer(w, "SSO session name", "\r");
     answer(w, "Default region for the profiles", "\r");
@@ -90,14 +109,14 @@ fn walk_everything(w: &mut Wizard) {
         "AWS access portal URL",
         "https://d-1234567890.awsapps.com/start\r",
     );
-    answer(w, "Do you use such tools", "n");
+    answer(w, "Do you use such tools", "n\r");
     answer(w, "What now?", "\r"); // cli-profiles
                                   // root-cleanup: moto's root user has no keys and never gets MFA.
     answer(w, "What now?", "\r"); // do the console steps now
     answer(w, "Press Enter when done in the console", "\r");
     answer(w, "still there: no MFA", "");
-    answer(w, "What now?", &format!("{DOWN}\r")); // leave it for now
-    answer(w, "Have you activated IAM access to Billing?", "y");
+    answer(w, "What now?", "\r"); // leave it for now (the default on a stand-in)
+    answer(w, "Have you activated IAM access to Billing?", "y\r");
     // iam-users-cleanup: pick the legacy user. alice holds AdministratorAccess
     // on the management account but was created just now and cannot have
     // signed in: the lockout guard keeps the IAM user for a later run.
@@ -183,7 +202,7 @@ async fn a_person_walks_the_wizard_and_a_second_run_changes_nothing() {
     let mut again = spawn(&moto, dir.path(), &aws_config);
     answer(&mut again, "What now?", &format!("{DOWN}{DOWN}\r"));
     answer(&mut again, "What now?", "\r"); // iam-users-cleanup: apply
-    answer(&mut again, "deleting for good: old-admin?", "y");
+    answer(&mut again, "deleting for good: old-admin?", "y\r");
     answer(&mut again, "What now?", &format!("{DOWN}\r")); // portal-url: skip
     again.expect("The wizard is done").unwrap();
     assert_eq!(exit_code(&mut again), 0);
@@ -219,10 +238,10 @@ async fn ctrl_c_keeps_the_answers_exits_130_and_a_rerun_resumes() {
     let dir = tempfile::tempdir().unwrap();
     let aws_config = dir.path().join("aws-config");
     let mut w = spawn(&moto, dir.path(), &aws_config);
-    answer(&mut w, "Create one with all features", "y");
+    answer(&mut w, "Create one with all features", "y\r");
     answer(&mut w, "What now?", "\r"); // organization: Apply
     answer(&mut w, "What now?", "\r"); // authentication
-    answer(&mut w, "Have you done all of the above?", "y");
+    answer(&mut w, "Have you done all of the above?", "y\r");
     answer(&mut w, "Which permission sets?", CTRL_C);
     // Everything up to the end of output (an Eof match holds it all).
     let rest = w.expect(Eof).unwrap();
@@ -264,7 +283,7 @@ async fn a_console_step_done_at_the_terminal_is_not_listed_as_still_to_do() {
         &dir.path().join("aws-config"),
         &["authentication"],
     );
-    answer(&mut w, "Have you done all of the above?", "y");
+    answer(&mut w, "Have you done all of the above?", "y\r");
     let rest = w.expect(Eof).unwrap();
     let shown: String = rest
         .matches()
@@ -295,16 +314,21 @@ async fn with_no_instance_anywhere_the_home_region_is_asked_not_taken() {
     let mut w = Session::spawn(command).expect("the binary starts in a pty");
     w.set_expect_timeout(Some(Duration::from_secs(60)));
     w.expect("it cannot be changed later").unwrap();
-    // The environment's region first, then the others: take the second.
-    answer(&mut w, "Identity Center home region", &format!("{DOWN}\r"));
-    w.expect("region = \"us-east-2\" is saved").unwrap();
-    w.expect("enable IAM Identity Center in us-east-2").unwrap();
-    w.expect("https://us-east-2.console.aws.amazon.com/singlesignon/home?region=us-east-2")
+    // The environment's region first; typing filters the list of 30-odd:
+    // "eu-west-2", then Enter, then the one confirmation the permanent
+    // choice gets (a no asks again).
+    answer(&mut w, "Identity Center home region", "eu-west-2\r");
+    answer(&mut w, "Make eu-west-2 the home region?", "n\r");
+    answer(&mut w, "Identity Center home region", "eu-west-2\r");
+    answer(&mut w, "Make eu-west-2 the home region?", "\r");
+    w.expect("region = \"eu-west-2\" is saved").unwrap();
+    w.expect("enable IAM Identity Center in eu-west-2").unwrap();
+    w.expect("https://eu-west-2.console.aws.amazon.com/singlesignon/home?region=eu-west-2")
         .unwrap();
     answer(&mut w, "What now?", CTRL_C);
     assert_eq!(exit_code(&mut w), 130);
     let config = std::fs::read_to_string(dir.path().join("ssosetup.toml")).unwrap();
-    assert!(config.contains("region = \"us-east-2\""), "{config}");
+    assert!(config.contains("region = \"eu-west-2\""), "{config}");
 
     // Under --yes with no region anywhere, the run stops naming the field.
     let other = tempfile::tempdir().unwrap();
@@ -322,4 +346,106 @@ async fn with_no_instance_anywhere_the_home_region_is_asked_not_taken() {
         yes.stderr
     );
     assert!(yes.stderr.contains("region = "), "{}", yes.stderr);
+}
+
+/// Organization, authentication and two permission sets, as a person does.
+fn first_three_steps(w: &mut Wizard) {
+    answer(w, "Create one with all features", "y\r");
+    answer(w, "What now?", "\r"); // organization: Apply
+    answer(w, "What now?", "\r"); // authentication: the console step
+    answer(w, "Have you done all of the above?", "y\r");
+    answer(w, "Which permission sets?", &format!("{DOWN}{DOWN} \r")); // + ReadOnlyAccess
+    answer(w, "What now?", "\r"); // permission-sets: Apply
+}
+
+#[tokio::test]
+async fn change_answers_at_the_groups_step_still_creates_the_groups() {
+    let moto = Moto::start();
+    let dir = tempfile::tempdir().unwrap();
+    let mut w = spawn(&moto, dir.path(), &dir.path().join("aws-config"));
+    first_three_steps(&mut w);
+    answer(&mut w, "AdministratorAccess: on which accounts?", "\r");
+    answer(
+        &mut w,
+        "ReadOnlyAccess: on which accounts?",
+        &format!("{DOWN} \r"),
+    );
+    // "Change answers", then Enter on both questions: nothing changed.
+    answer(&mut w, "What now?", &format!("{DOWN}\r"));
+    answer(&mut w, "AdministratorAccess: on which accounts?", "\r");
+    answer(&mut w, "ReadOnlyAccess: on which accounts?", "\r");
+    w.expect("+ create group AdministratorAccess-").unwrap();
+    answer(&mut w, "What now?", "\r"); // groups: Apply
+    answer(&mut w, "What now?", "\r"); // assignments: Apply
+    w.expect("assignments: created").unwrap();
+    answer(&mut w, "Add a user to Identity Center?", CTRL_C);
+    assert_eq!(exit_code(&mut w), 130);
+    let state = read_state(&moto).await;
+    assert_eq!(
+        state
+            .groups
+            .keys()
+            .filter(|g| g.starts_with("AdministratorAccess-"))
+            .count(),
+        1,
+        "{:?}",
+        state.groups
+    );
+    assert!(state
+        .groups
+        .keys()
+        .any(|g| g.starts_with("ReadOnlyAccess-")));
+    assert!(!state.assignments.is_empty());
+}
+
+#[tokio::test]
+async fn a_step_that_cannot_go_on_returns_to_what_now_with_its_error() {
+    // A managed policy that does not exist: the pre-flight stops the step,
+    // the wizard shows why and asks again instead of ending.
+    let moto = Moto::start();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("ssosetup.toml"),
+        "[[permission_sets]]\nname = \"Ops\"\nmanaged_policies = [\"arn:aws:iam::aws:policy/NoSuchPolicy\"]\n",
+    )
+    .unwrap();
+    let mut w = spawn(&moto, dir.path(), &dir.path().join("aws-config"));
+    // The config answers the organization question (create = true).
+    answer(&mut w, "What now?", "\r"); // organization: Apply
+    answer(&mut w, "What now?", "\r"); // authentication
+    answer(&mut w, "Have you done all of the above?", "y\r");
+    w.expect("NoSuchPolicy").unwrap();
+    // Look again / Change answers / Skip / Quit: skip it, go on.
+    answer(&mut w, "What now?", &format!("{DOWN}{DOWN}\r"));
+    w.expect("skipped permission-sets").unwrap();
+    // The wizard goes on to the next step.
+    answer(&mut w, "Ops: on which accounts?", CTRL_C);
+    assert_eq!(exit_code(&mut w), 130);
+}
+
+#[tokio::test]
+async fn y_then_enter_answers_one_question_only() {
+    // "y" and Enter: the Enter belongs to the same question, not the next.
+    let moto = Moto::start();
+    let dir = tempfile::tempdir().unwrap();
+    let mut w = spawn(&moto, dir.path(), &dir.path().join("aws-config"));
+    answer(&mut w, "Create one with all features", "y\r");
+    // The next question waits for its own answer.
+    w.expect("What now?").unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(
+        read_state_orgs(&moto).await.is_none(),
+        "nothing was applied by the stray Enter"
+    );
+    w.send(CTRL_C).unwrap();
+    assert_eq!(exit_code(&mut w), 130);
+}
+
+async fn read_state_orgs(moto: &Moto) -> Option<String> {
+    aws_sdk_organizations::Client::new(&moto.sdk_config().await)
+        .describe_organization()
+        .send()
+        .await
+        .ok()
+        .and_then(|o| o.organization().and_then(|o| o.id()).map(str::to_string))
 }

@@ -63,7 +63,7 @@ pub(crate) use backup::{earlier_backups, load_backup};
 pub(crate) use delete::delete;
 #[cfg(test)]
 pub(crate) use delete::delete_in_order;
-pub(crate) use guard::{ensure_admin_paths, guard, Guard};
+pub(crate) use guard::{admin_policy, ensure_admin_paths, guard, Guard};
 pub(crate) use restore::{restore, restore_user};
 use table::{day, replaced_by, table};
 
@@ -161,6 +161,8 @@ pub(crate) struct Inputs<'a> {
     /// The administrators this run creates (they cannot have signed in
     /// yet): with no other administrator, cleanup waits for a later run.
     pub planned_admins: Vec<String>,
+    /// The administrator's profile `cli-profiles` writes, for the hints.
+    pub admin_profile: Option<String>,
 }
 
 /// What the lockout guard says, in the plan: deletions go on only when
@@ -173,11 +175,11 @@ fn lockout_guard_lets_go(plan: &mut StepPlan, i: &Inputs) -> bool {
             true
         }
         Some(Guard::NotYet(users)) => {
-            plan.waits = Some(waits_for_sign_in(users));
+            plan.waits = Some(waits_for_sign_in(users, i));
             false
         }
         Some(Guard::Nobody(_)) if !i.planned_admins.is_empty() => {
-            plan.waits = Some(waits_for_sign_in(&i.planned_admins));
+            plan.waits = Some(waits_for_sign_in(&i.planned_admins, i));
             false
         }
         Some(Guard::Nobody(why)) => {
@@ -185,7 +187,7 @@ fn lockout_guard_lets_go(plan: &mut StepPlan, i: &Inputs) -> bool {
                 UserError::new(format!(
                     "no IAM user is deleted while nobody else is known to be able to administer the account: {why}"
                 ))
-                .hint("an Identity Center user needs AdministratorAccess on the management account (`ssosetup init`, or `permission-sets`, `assignments`, `users`); have them sign in once (`ssosetup --profile NAME login` or `aws sso login --profile NAME`: ssosetup cannot see that, best run cleanup with their profile), then run `ssosetup iam-users-cleanup` again"),
+                .hint(format!("an Identity Center user needs AdministratorAccess on the management account (`ssosetup init`, or `permission-sets`, `assignments`, `users`); have them sign in once (`ssosetup login --profile {p}` or `aws sso login --profile {p}`: ssosetup cannot see that, best run cleanup with their profile), then run `ssosetup iam-users-cleanup` again", p = profile_or_name(i))),
             );
             false
         }
@@ -200,12 +202,19 @@ fn lockout_guard_lets_go(plan: &mut StepPlan, i: &Inputs) -> bool {
 
 /// Cleanup waits for a later run than the one that creates the
 /// administrator: nobody can have signed in as them yet.
-fn waits_for_sign_in(users: &[String]) -> UserError {
+fn waits_for_sign_in(users: &[String], i: &Inputs) -> UserError {
+    let p = profile_or_name(i);
     UserError::new(format!(
         "no IAM user is deleted in the run that creates the administrator: {}",
         guard::not_yet(users)
     ))
-    .hint("apply the other steps; once the new administrator has signed in (`ssosetup --profile NAME login`), run `ssosetup --profile NAME iam-users-cleanup`")
+    .hint(format!("apply the other steps; once the new administrator has signed in (`ssosetup login --profile {p}`), run `ssosetup --profile {p} iam-users-cleanup`"))
+}
+
+/// The administrator's profile, when the config makes one; else a
+/// placeholder to fill in.
+fn profile_or_name<'a>(i: &'a Inputs) -> &'a str {
+    i.admin_profile.as_deref().unwrap_or("NAME")
 }
 
 /// The plan: pure, from what was observed.
@@ -243,10 +252,11 @@ pub(crate) fn plan(i: &Inputs) -> StepPlan {
         // Legacy users nobody has decided about: the cleanup is not done.
         plan.unconfigured = true;
         plan.notes.push(format!(
-            "{} IAM user{}, not decided yet: {} (`ssosetup init` asks, or name each in [cleanup] iam_users to delete it or keep_iam_users to keep it)",
+            "{} of {} IAM user{} not decided yet: {} (`ssosetup init` asks, or name each in [cleanup] iam_users to delete it or keep_iam_users to keep it)",
+            undecided.len(),
             i.users.len(),
             plural(i.users.len()),
-            undecided.join(", ")
+            crate::model::some_of(&undecided)
         ));
         plan.details = table(i.users, i.ic_users, &fates);
     }
@@ -272,7 +282,7 @@ pub(crate) fn plan(i: &Inputs) -> StepPlan {
                 "[cleanup] iam_users names {}, the identity this run signs in as: deleting it would cut this run off",
                 u.user_name
             ))
-            .hint("sign in with Identity Center (`ssosetup --profile NAME login`) and run `ssosetup --profile NAME iam-users-cleanup`; nothing was deleted"),
+            .hint(format!("sign in with Identity Center (`ssosetup login --profile {p}`) and run `ssosetup --profile {p} iam-users-cleanup`; nothing was deleted", p = profile_or_name(i))),
         );
         return plan;
     }
@@ -381,6 +391,7 @@ impl Step for IamUsersCleanup {
             guard: seen.guard.clone(),
             backup_dir: cleanup.backup_dir(desired.base_dir()),
             planned_admins: guard::planned_admins(&desired.config, facts),
+            admin_profile: super::cli_profiles::admin_profile(&desired.config, facts),
         })
     }
 
@@ -569,6 +580,7 @@ pub(crate) mod tests {
             guard,
             backup_dir: PathBuf::from("backups"),
             planned_admins: planned_admins.iter().map(|s| s.to_string()).collect(),
+            admin_profile: None,
         })
     }
 
@@ -597,7 +609,7 @@ pub(crate) mod tests {
         let none = plan_for(&users, &cleanup(&[], &[]), &me, None, &[]);
         assert!(none.unconfigured, "{:?}", none.notes);
         assert!(
-            none.notes[0].contains("not decided yet: old-admin, breakglass"),
+            none.notes[0].contains("2 of 3 IAM users not decided yet: old-admin and breakglass"),
             "{:?}",
             none.notes
         );
