@@ -19,7 +19,7 @@ pub(crate) async fn apply_plan(s: &mut Session, facts: &mut Facts, plan: &StepPl
     if !plan.actions.is_empty() {
         apply_actions(&s.cx, facts, plan).await?;
         if let Some(line) = crate::ui::render::applied(plan) {
-            s.cx.out.say(&line);
+            s.cx.out.say_row(&line);
         }
     }
     for manual in &plan.manual {

@@ -279,7 +279,7 @@ async fn apply_segment(
     }
     for plan in &plans {
         if let Some(line) = crate::ui::render::applied(plan) {
-            s.cx.out.say(&line);
+            s.cx.out.say_row(&line);
         }
     }
     for plan in plans {

@@ -153,8 +153,11 @@ pub(crate) async fn ask(person: &mut Person<'_>, force: bool) -> Result<()> {
         let picked = loop {
             let picked =
                 prompt.multi_select(&format!("{set}: on which accounts?"), &items, &chosen)?;
-            // An empty answer is a choice, not a slip: said and confirmed.
+            // An empty answer is a choice, not a slip: said and confirmed
+            // (once: left empty again after "Change answers", it stands).
+            let decided_before = before.is_empty() && !ctx.config.config.assignments.is_empty();
             if !picked.is_empty()
+                || decided_before
                 || prompt.confirm(
                     &format!(
                         "{set} will be on no account (nobody can use it yet): assign it later?"

@@ -247,7 +247,7 @@ async fn delete(
         .await?;
     }
     crate::aws::identitystore::delete_group(&cx.aws, &instance.identity_store_id, group_id).await?;
-    cx.out.say(&format!("deleted group {name}"));
+    tracing::info!("deleted group {name}");
     Ok(())
 }
 

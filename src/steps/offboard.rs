@@ -228,8 +228,7 @@ async fn apply(cx: &Cx, facts: &Mutex<&mut Facts>, action: &Action) -> Result<()
         }
         Action::DeleteUser { user_name, user_id } => {
             delete_user(&cx.aws, &instance?.identity_store_id, user_id).await?;
-            cx.out
-                .say(&format!("deleted Identity Center user {user_name}"));
+            tracing::info!("deleted Identity Center user {user_name}");
         }
         Action::RemoveUserFromConfig { path, user_name } => {
             let mut config = LoadedConfig::load(Some(path))?;
@@ -250,8 +249,7 @@ async fn apply(cx: &Cx, facts: &Mutex<&mut Facts>, action: &Action) -> Result<()
                 }
             }
             config.save()?;
-            cx.out
-                .say(&format!("removed {user_name} from {}", path.display()));
+            tracing::info!("removed {user_name} from {}", path.display());
         }
         other => unreachable!("not an offboard action: {other:?}"),
     }

@@ -156,10 +156,11 @@ pub(crate) fn plan(
 /// Applies `CreateOrganization` and records the organization in `facts`.
 async fn create(cx: &Cx, facts: &Mutex<&mut Facts>) -> Result<()> {
     let org = create_organization(&cx.aws.organizations).await?;
-    cx.out.say(&format!(
+    tracing::info!(
         "created organization {} (all features), managed from account {}",
-        org.id, org.management_account_id
-    ));
+        org.id,
+        org.management_account_id
+    );
     facts.lock().expect("facts lock").organization = OrgState::Exists(org);
     Ok(())
 }

@@ -5,7 +5,7 @@
 use console::Style;
 
 use super::Printer;
-use crate::plan::{Op, StepPlan};
+use crate::plan::{Action, Op, StepPlan};
 
 fn symbol(op: Op) -> &'static str {
     match op {
@@ -102,6 +102,24 @@ pub(crate) fn to_do(plan: &StepPlan) -> String {
     counted(plan, Tense::ToDo).join("; ")
 }
 
+/// What a person calls the thing an action changes, in a summary line
+/// (an assignment is its set on its account; its group is in the plan).
+fn short_label(a: &Action) -> String {
+    match a {
+        Action::CreateAssignment {
+            permission_set,
+            account_id,
+            ..
+        }
+        | Action::DeleteAssignment {
+            permission_set,
+            account_id,
+            ..
+        } => format!("{permission_set} on {account_id}"),
+        other => other.name(),
+    }
+}
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Tense {
     Done,
@@ -115,9 +133,10 @@ fn counted(plan: &StepPlan, tense: Tense) -> Vec<String> {
     let mut groups: Vec<((Op, R), Vec<String>)> = Vec::new();
     for a in &plan.actions {
         let key = (a.op(), a.resource_type());
+        let label = short_label(a);
         match groups.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, names)) => names.push(a.name()),
-            None => groups.push((key, vec![a.name()])),
+            Some((_, names)) => names.push(label),
+            None => groups.push((key, vec![label])),
         }
     }
     groups
@@ -164,7 +183,9 @@ fn counted(plan: &StepPlan, tense: Tense) -> Vec<String> {
                 }
                 _ => format!("{verb} {n} {noun}s"),
             };
-            if n <= 3 {
+            // The organization has no name of its own to add.
+            let unnamed = matches!(kind, R::Organization | R::CentralizedRootAccess);
+            if n <= 3 && !unnamed {
                 format!("{counted} ({})", names.join(", "))
             } else {
                 counted

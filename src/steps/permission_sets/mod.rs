@@ -778,7 +778,7 @@ async fn apply(ctx: &Cx, facts: &Mutex<&mut Facts>, action: &Action) -> Result<(
                 sso::delete_assignment(aws, &instance, account, arn, "GROUP", group_id).await?;
             }
             sso::delete_permission_set(aws, &instance, arn).await?;
-            ctx.out.say(&format!("deleted permission set {name}"));
+            tracing::info!("deleted permission set {name}");
         }
         Action::ProvisionPermissionSet { permission_set } => {
             provision(
