@@ -54,6 +54,13 @@ impl fmt::Display for UserError {
 
 impl std::error::Error for UserError {}
 
+impl From<crate::aws::profile::NoHome> for UserError {
+    fn from(_: crate::aws::profile::NoHome) -> Self {
+        UserError::new("cannot find the AWS CLI config file: HOME is not set")
+            .hint("set AWS_CONFIG_FILE to the file to use")
+    }
+}
+
 /// The user pressed Ctrl-C at a prompt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("interrupted")]
@@ -147,6 +154,39 @@ pub(crate) fn exit_code(error: &anyhow::Error) -> u8 {
         exit::USER
     } else {
         exit::UNEXPECTED
+    }
+}
+
+/// Says why no AWS configuration could be built, naming what to change.
+pub(crate) fn connect_error(e: crate::aws::ConnectError) -> UserError {
+    match e {
+        crate::aws::ConnectError::UnknownProfile(p) => {
+            let files: Vec<String> = p.files.iter().map(|f| f.display().to_string()).collect();
+            let mut error = UserError::new(format!(
+                "the AWS profile {} could not be found",
+                excerpt(&p.name)
+            ))
+            .caused_by(format!("looked in {}", files.join(" and ")));
+            if let Some(why) = p.unreadable {
+                error = error.caused_by(format!("the files could not be read: {}", excerpt(&why)));
+            }
+            let hint = if p.known.is_empty() {
+                "create it with `aws configure --profile NAME` or `aws configure sso`, or leave --profile (and AWS_PROFILE) out".to_string()
+            } else {
+                format!(
+                    "use one of the profiles that exist: {} (`aws configure list-profiles` lists them)",
+                    p.known.join(", ")
+                )
+            };
+            error.hint(hint)
+        }
+        crate::aws::ConnectError::BadEndpoint { source, value, why } => UserError::new(format!(
+            "{source} {} is not an endpoint URL: {why}",
+            excerpt(&value)
+        ))
+        .hint(format!(
+            "give {source} an http(s) URL with a host, such as http://127.0.0.1:5000 (a local stand-in), or leave it out to use AWS"
+        )),
     }
 }
 

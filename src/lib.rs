@@ -39,7 +39,7 @@ use std::io::{IsTerminal, Write};
 
 use clap::CommandFactory;
 
-use crate::aws::{Aws, AwsSettings, ConnectError};
+use crate::aws::{Aws, AwsSettings};
 use crate::cli::{Cli, Command};
 use crate::config::{is_region, LoadedConfig};
 use crate::error::UserError;
@@ -144,10 +144,10 @@ async fn run_command(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
         Command::Offboard {
             user_name,
             iam_user,
-        } => steps::offboard::offboard(&mut session, &user_name, iam_user.as_deref(), mode).await,
+        } => run::offboard(&mut session, &user_name, iam_user.as_deref(), mode).await,
         _ if restore.is_some() => {
             let file = restore.expect("checked");
-            steps::iam_users::restore(&mut session, &file, mode).await
+            run::restore(&mut session, &file, mode).await
         }
         // At a terminal, `init` is the wizard; with --yes or --dry-run it
         // runs the config through the same steps without questions.
@@ -235,7 +235,10 @@ async fn connect(
             .or_else(|| config.config.region.clone()),
         endpoint_url: global.endpoint_url.clone(),
     };
-    if let Some(aws) = Aws::connect(&settings).await.map_err(connect_error)? {
+    if let Some(aws) = Aws::connect(&settings)
+        .await
+        .map_err(error::connect_error)?
+    {
         return Ok(aws);
     }
     if !prompt.interactive() {
@@ -256,41 +259,8 @@ async fn connect(
     )?);
     Ok(Aws::connect(&settings)
         .await
-        .map_err(connect_error)?
+        .map_err(error::connect_error)?
         .expect("the region was just set"))
-}
-
-/// Says why no AWS configuration could be built, naming what to change.
-fn connect_error(e: ConnectError) -> UserError {
-    match e {
-        ConnectError::UnknownProfile(p) => {
-            let files: Vec<String> = p.files.iter().map(|f| f.display().to_string()).collect();
-            let mut error = UserError::new(format!(
-                "the AWS profile {} could not be found",
-                error::excerpt(&p.name)
-            ))
-            .caused_by(format!("looked in {}", files.join(" and ")));
-            if let Some(why) = p.unreadable {
-                error = error.caused_by(format!("the files could not be read: {}", error::excerpt(&why)));
-            }
-            let hint = if p.known.is_empty() {
-                "create it with `aws configure --profile NAME` or `aws configure sso`, or leave --profile (and AWS_PROFILE) out".to_string()
-            } else {
-                format!(
-                    "use one of the profiles that exist: {} (`aws configure list-profiles` lists them)",
-                    p.known.join(", ")
-                )
-            };
-            error.hint(hint)
-        }
-        ConnectError::BadEndpoint { source, value, why } => UserError::new(format!(
-            "{source} {} is not an endpoint URL: {why}",
-            error::excerpt(&value)
-        ))
-        .hint(format!(
-            "give {source} an http(s) URL with a host, such as http://127.0.0.1:5000 (a local stand-in), or leave it out to use AWS"
-        )),
-    }
 }
 
 /// What Ctrl-C says, whichever way it arrives.

@@ -28,22 +28,45 @@ pub(crate) fn named(flag: Option<&str>) -> Option<String> {
     flag.map(str::to_string).or_else(|| env_var("AWS_PROFILE"))
 }
 
-/// The two shared files, as the SDK and the AWS CLI find them.
-pub(crate) fn shared_files() -> [PathBuf; 2] {
-    let home = || {
-        std::env::var_os("HOME")
-            .map(PathBuf::from)
-            .unwrap_or_default()
-            .join(".aws")
-    };
+/// `$variable` when set and not blank, else `~/.aws/<file>`; `None` when
+/// neither can be found (no HOME): never a relative `.aws/...`, which
+/// would be read or written in whatever directory the command runs in.
+/// `get` reads the environment. Pure.
+fn shared_file(
+    variable: &str,
+    file: &str,
+    get: &dyn Fn(&str) -> Option<String>,
+) -> Option<PathBuf> {
+    let set = |name: &str| get(name).filter(|v| !v.trim().is_empty());
+    set(variable)
+        .map(PathBuf::from)
+        .or_else(|| set("HOME").map(|h| PathBuf::from(h).join(".aws").join(file)))
+}
+
+fn real_env(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
+
+/// Neither HOME nor `AWS_CONFIG_FILE` says where the AWS CLI config is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct NoHome;
+
+/// The AWS CLI config file, as the AWS CLI and the SDKs find it: the one
+/// ssosetup signs in from and writes profiles to.
+pub(crate) fn aws_config_path() -> Result<PathBuf, NoHome> {
+    shared_file("AWS_CONFIG_FILE", "config", &real_env).ok_or(NoHome)
+}
+
+/// The two shared files, as the SDK and the AWS CLI find them (those that
+/// can be found).
+pub(crate) fn shared_files() -> Vec<PathBuf> {
     [
-        env_var("AWS_CONFIG_FILE")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| home().join("config")),
-        env_var("AWS_SHARED_CREDENTIALS_FILE")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| home().join("credentials")),
+        aws_config_path().ok(),
+        shared_file("AWS_SHARED_CREDENTIALS_FILE", "credentials", &real_env),
     ]
+    .into_iter()
+    .flatten()
+    .collect()
 }
 
 /// The profiles of the shared files (no secrets are kept: only names are used).
@@ -70,7 +93,7 @@ pub(crate) struct UnknownProfile {
 pub(crate) async fn check_exists(name: &str) -> Result<(), UnknownProfile> {
     let unknown = |known: Vec<String>, unreadable: Option<String>| UnknownProfile {
         name: name.to_string(),
-        files: shared_files().to_vec(),
+        files: shared_files(),
         known,
         unreadable,
     };
@@ -104,5 +127,41 @@ pub(crate) async fn default_source() -> CredentialSource {
         CredentialSource::Container
     } else {
         CredentialSource::InstanceRole
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |name| {
+            vars.iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
+    #[test]
+    fn the_config_file_is_the_variable_else_home_never_a_relative_path() {
+        let path = |vars: &[(&str, &str)]| shared_file("AWS_CONFIG_FILE", "config", &env(vars));
+        assert_eq!(
+            path(&[("AWS_CONFIG_FILE", "/etc/aws"), ("HOME", "/home/a")]),
+            Some(PathBuf::from("/etc/aws"))
+        );
+        // Unset, empty or blank: the home's.
+        for set in [None, Some(""), Some("  ")] {
+            let mut vars = vec![("HOME", "/home/a")];
+            if let Some(v) = set {
+                vars.push(("AWS_CONFIG_FILE", v));
+            }
+            assert_eq!(
+                path(&vars),
+                Some(PathBuf::from("/home/a/.aws/config")),
+                "{set:?}"
+            );
+        }
+        assert_eq!(path(&[]), None, "no HOME: no file, not ./.aws/config");
+        assert_eq!(path(&[("HOME", " ")]), None);
     }
 }

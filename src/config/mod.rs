@@ -384,6 +384,38 @@ impl LoadedConfig {
     }
 }
 
+/// Writes an inline policy file beside the config (`base/rel`). A file
+/// already there with other content is backed up first, also when it
+/// cannot be read as text (too big, not UTF-8): returns the backup's path.
+/// What is not a file (a directory, a device) is refused, untouched.
+pub(crate) fn write_policy_file(
+    base: &Path,
+    rel: &Path,
+    text: &str,
+) -> anyhow::Result<Option<PathBuf>> {
+    use anyhow::Context;
+    let file = base.join(rel);
+    let backup = match crate::files::read_text(&file, 4 * 32_768) {
+        Ok(old) if old == text => return Ok(None),
+        Err(crate::files::ReadError::Missing) => None,
+        Err(crate::files::ReadError::NotAFile(kind)) => {
+            return Err(UserError::new(format!(
+                "{} is {kind}, not a policy file: nothing was written there",
+                file.display()
+            ))
+            .hint("move it away, then run the command again")
+            .into())
+        }
+        Ok(_) | Err(_) => Some(
+            crate::files::backup_copy(&file)
+                .with_context(|| format!("cannot back up {}", file.display()))?,
+        ),
+    };
+    crate::files::write_atomically(&file, text.as_bytes(), 0o644)
+        .with_context(|| format!("cannot write {}", file.display()))?;
+    Ok(backup)
+}
+
 pub(crate) fn invalid_config_error(path: &Path, problems: &[ConfigProblem]) -> UserError {
     let mut error = UserError::new(format!(
         "the config file {} has {} problem{}; nothing was changed",

@@ -23,20 +23,14 @@ use crate::aws::organizations::list_accounts;
 use crate::aws::ssoadmin::{list_account_assignments_for_principal, list_instances};
 use crate::config::{
     check_email, check_user_name, default_group_name, AssignmentConfig, Config, LoadedConfig,
-    PermissionSetConfig, PermissionsBoundary, UserConfig,
+    PermissionSetConfig, UserConfig,
 };
 use crate::error::UserError;
-use crate::model::{plural, Boundary, Group, User};
+use crate::model::{is_aws_owned, plural, Group, User};
 use crate::run::{whoami, Session};
-use crate::steps::permission_sets::{describe_all, observe_details, ObservedSet};
+use crate::steps::permission_sets::{describe_all, observe_details, set_config, ObservedSet};
 use crate::steps::Cx;
 use crate::ui::OutputFormat;
-
-/// Names AWS and Control Tower keep for themselves: never imported, never
-/// pruned.
-pub(crate) fn is_aws_owned(name: &str) -> bool {
-    name.starts_with("AWS")
-}
 
 /// What exists, as import reads it.
 #[derive(Debug, Clone, Default)]
@@ -158,63 +152,6 @@ fn permission_sets(
         files.extend(file);
     }
     (sets, files)
-}
-
-/// Where the inline policy of permission set `name` goes, relative to the
-/// config: `policies/<name>.json`, one plain file name inside `policies/`
-/// whatever the name holds (a character outside AWS's alphabet for names,
-/// `/` included, becomes `_`; `.` and `..` cannot come out). Pure.
-pub(crate) fn policy_file(name: &str) -> PathBuf {
-    let safe: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "_+=,.@-".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    PathBuf::from("policies").join(format!("{safe}.json"))
-}
-
-/// The config entry that describes permission set `o` as it is, and its
-/// inline policy as the file it names ([`policy_file`]). Pure.
-pub(crate) fn set_config(o: &ObservedSet) -> (PermissionSetConfig, Option<(PathBuf, String)>) {
-    let name = &o.set.name;
-    let file = o.inline.as_ref().map(|doc| {
-        let path = policy_file(name);
-        let pretty = serde_json::from_str::<serde_json::Value>(doc)
-            .and_then(|v| serde_json::to_string_pretty(&v))
-            .unwrap_or_else(|_| doc.clone());
-        (path, pretty + "\n")
-    });
-    let permissions_boundary = o.boundary.clone().flatten().map(|b| match b {
-        Boundary::Managed(arn) => PermissionsBoundary {
-            managed_policy_arn: Some(arn),
-            customer_managed_policy: None,
-        },
-        Boundary::CustomerManaged(p) => PermissionsBoundary {
-            managed_policy_arn: None,
-            customer_managed_policy: Some(p),
-        },
-    });
-    let set = PermissionSetConfig {
-        name: name.clone(),
-        description: o.set.description.clone(),
-        // PT1H is the config's default: written only when it differs.
-        session_duration: o
-            .set
-            .session_duration
-            .clone()
-            .filter(|d| crate::config::session_duration_seconds(d) != Some(3600)),
-        relay_state: o.set.relay_state.clone(),
-        managed_policies: o.managed.iter().cloned().collect(),
-        customer_managed_policies: o.customer_managed.iter().cloned().collect(),
-        inline_policy: file.as_ref().map(|(path, _)| path.clone()),
-        permissions_boundary,
-    };
-    (set, file)
 }
 
 /// The groups' assignments: groups named the guide's way
@@ -411,7 +348,9 @@ pub(crate) async fn import(s: &mut Session, force: bool, dry_run: bool) -> Resul
     let written = !dry_run;
     if written {
         let base = s.cx.config.base_dir().to_path_buf();
-        write(&path, &base, &imported, s.cx.config.from_file)?;
+        for line in write(&path, &base, &imported, s.cx.config.from_file)? {
+            s.cx.out.say(&line);
+        }
     }
     report(s, &path, &imported, written)
 }
@@ -442,36 +381,31 @@ fn check(imported: &Imported) -> Result<Vec<crate::config::ConfigProblem>> {
     Ok(crate::config::validate(&imported.config, scratch.path()))
 }
 
-/// Writes an inline policy beside the config; a file already there with
-/// other content is backed up first.
-pub(crate) fn write_policy_file(base: &Path, rel: &Path, text: &str) -> Result<()> {
-    let file = base.join(rel);
-    match std::fs::read_to_string(&file) {
-        Ok(old) if old == text => return Ok(()),
-        Ok(_) => {
-            let backup = crate::files::backup_copy(&file)
-                .with_context(|| format!("cannot back up {}", file.display()))?;
-            eprintln!(
-                "the previous {} is kept as {}",
-                rel.display(),
-                backup.display()
-            );
-        }
-        Err(_) => {}
-    }
-    crate::files::write_atomically(&file, text.as_bytes(), 0o644)
-        .with_context(|| format!("cannot write {}", file.display()))?;
-    Ok(())
-}
-
-pub(crate) fn write(path: &Path, base: &Path, imported: &Imported, exists: bool) -> Result<()> {
+/// Writes the config and its policy files (what was there before is
+/// backed up first); returns what each backup holds, for the person.
+pub(crate) fn write(
+    path: &Path,
+    base: &Path,
+    imported: &Imported,
+    exists: bool,
+) -> Result<Vec<String>> {
+    let mut kept = Vec::new();
     if exists {
         let backup = crate::files::backup_copy(path)
             .with_context(|| format!("cannot back up {}", path.display()))?;
-        eprintln!("the previous config is kept as {}", backup.display());
+        kept.push(format!(
+            "the previous config is kept as {}",
+            backup.display()
+        ));
     }
     for (rel, text) in &imported.policy_files {
-        write_policy_file(base, rel, text)?;
+        if let Some(backup) = crate::config::write_policy_file(base, rel, text)? {
+            kept.push(format!(
+                "the previous {} is kept as {}",
+                rel.display(),
+                backup.display()
+            ));
+        }
     }
     let mut loaded = LoadedConfig {
         config: imported.config.clone(),
@@ -480,7 +414,8 @@ pub(crate) fn write(path: &Path, base: &Path, imported: &Imported, exists: bool)
         from_file: exists,
         region_flag: false,
     };
-    loaded.save()
+    loaded.save()?;
+    Ok(kept)
 }
 
 fn report(s: &Session, path: &Path, imported: &Imported, written: bool) -> Result<()> {
@@ -604,7 +539,7 @@ mod tests {
         );
         // Whatever a name holds, its file stays one plain name in policies/.
         for name in ["../../evil", "..", ".", "a/b", "x\0y"] {
-            let file = policy_file(name);
+            let file = crate::steps::permission_sets::policy_file(name);
             let parts: Vec<_> = file.components().collect();
             assert_eq!(parts.len(), 2, "{name}: {}", file.display());
             assert!(

@@ -18,6 +18,12 @@ pub(crate) use identity_store::*;
 pub(crate) use organization::*;
 pub(crate) use step::*;
 
+/// Names AWS and Control Tower keep for themselves (`AWS...` permission
+/// sets and groups): never imported, never pruned, never exported.
+pub(crate) fn is_aws_owned(name: &str) -> bool {
+    name.starts_with("AWS")
+}
+
 /// The plural ending of a count's noun: "" for 1, "s" otherwise.
 pub(crate) fn plural(n: usize) -> &'static str {
     if n == 1 {

@@ -581,6 +581,22 @@ pub(crate) struct Choice {
     pub yes: bool,
 }
 
+/// A confirmation typed at a terminal, for what `--yes` must never grant
+/// (restoring administrator-equivalent access): the person types
+/// `expected`; anything else, or no terminal, refuses the run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct TypedConfirmation {
+    /// Said before the question.
+    pub warning: String,
+    pub question: String,
+    pub expected: String,
+    /// The run's error when it is not confirmed.
+    pub refused: UserError,
+    /// Why it is refused without a terminal, and what to do.
+    pub unattended: String,
+    pub unattended_hint: String,
+}
+
 /// A console-only step: AWS has no API for it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub(crate) struct ManualStep {
@@ -611,6 +627,9 @@ pub(crate) struct StepPlan {
     /// where there must be content): on no (and under `--yes`), they are
     /// withheld and the step waits.
     pub gate: Option<Choice>,
+    /// A confirmation typed at a terminal before anything of the run is
+    /// applied (never given by `--yes`).
+    pub typed: Option<TypedConfirmation>,
     /// What was found, for people (e.g. "organization o-abc, all features").
     pub notes: Vec<String>,
     /// Said after the plan was applied (e.g. what new users do next).
@@ -634,6 +653,7 @@ impl StepPlan {
             blocker: None,
             waits: None,
             gate: None,
+            typed: None,
             notes: Vec::new(),
             closing: Vec::new(),
             details: Vec::new(),

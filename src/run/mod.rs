@@ -11,6 +11,8 @@
 //! only plan (see `status`). No step reads it.
 
 mod apply;
+mod offboard;
+mod restore;
 pub(crate) mod status;
 
 use anyhow::Result;
@@ -25,6 +27,8 @@ use crate::steps::{step, Cx, Facts, Person, StepId};
 use crate::ui::{OutputFormat, Prompter};
 
 pub(crate) use apply::apply_plan;
+pub(crate) use offboard::offboard;
+pub(crate) use restore::restore;
 
 /// What a run does after planning.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -233,14 +237,68 @@ pub(crate) fn preflight(plans: &[StepPlan]) -> Result<(), UserError> {
     }
 }
 
+/// Whether the person already said Apply (the wizard's menu): then only
+/// deletions are asked on their own terms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Asked {
+    NotYet,
+    Already,
+}
+
+/// Everything that is said to a plan before it is applied, in this order,
+/// for every run (a step, `init`, the wizard, offboard, restore): the gates
+/// of removals that rest on an empty read, typed confirmations, the run's
+/// question (or only the deletions', when the person already chose Apply),
+/// and the decisions.
+pub(crate) fn approve(s: &mut Session, plans: &mut [StepPlan], asked: Asked) -> Result<()> {
+    gates(s, plans)?;
+    typed(s, plans)?;
+    match asked {
+        Asked::NotYet => confirm(s, plans)?,
+        Asked::Already => confirm_deletions(s, plans)?,
+    }
+    decide(s, plans)
+}
+
+/// Confirmations typed at a terminal (what `--yes` never grants).
+fn typed(s: &mut Session, plans: &[StepPlan]) -> Result<()> {
+    for t in plans.iter().filter_map(|p| p.typed.as_ref()) {
+        if !s.prompt.interactive() {
+            return Err(t
+                .refused
+                .clone()
+                .caused_by(t.unattended.clone())
+                .hint(t.unattended_hint.clone())
+                .into());
+        }
+        s.cx.out.warn(&t.warning);
+        match s.prompt.input(&t.question, None, &|_| Ok(())) {
+            Ok(typed) if typed == t.expected => {}
+            Ok(_) => {
+                return Err(t
+                    .refused
+                    .clone()
+                    .hint("declined; nothing was changed")
+                    .into())
+            }
+            Err(e) => {
+                return Err(t
+                    .refused
+                    .clone()
+                    .caused_by(crate::error::one_line(&e))
+                    .into())
+            }
+        }
+    }
+    Ok(())
+}
+
 async fn go(s: &mut Session, facts: &mut Facts, plans: &mut [StepPlan], mode: Mode) -> Result<()> {
     preflight(plans)?;
     if mode != Mode::Apply {
         return Ok(());
     }
-    gates(s, plans)?;
-    confirm(s, plans)?;
-    decide(s, plans)?;
+    approve(s, plans, Asked::NotYet)?;
     let mut waiting = Vec::new();
     let mut segment: Vec<&StepPlan> = Vec::new();
     for plan in plans.iter() {
@@ -293,7 +351,7 @@ async fn apply_segment(
 /// One question for the whole run; deletions of credentials or
 /// identities on their own terms (never yes by default; under `--yes`
 /// only what the config names).
-pub(crate) fn confirm(s: &mut Session, plans: &[StepPlan]) -> Result<()> {
+fn confirm(s: &mut Session, plans: &[StepPlan]) -> Result<()> {
     let applied: Vec<&StepPlan> = plans.iter().filter(|p| p.waits.is_none()).collect();
     let actions: Vec<&Action> = applied.iter().flat_map(|p| &p.actions).collect();
     if actions.is_empty() {
@@ -336,7 +394,7 @@ fn step_names(plans: &[&StepPlan]) -> String {
 /// own terms: never yes by default, and under `--yes` only what the config
 /// names (every deletion ssosetup plans comes from the config). Nothing to
 /// delete: nothing to ask.
-pub(crate) fn confirm_deletions(s: &mut Session, plans: &[StepPlan]) -> Result<()> {
+fn confirm_deletions(s: &mut Session, plans: &[StepPlan]) -> Result<()> {
     let applied: Vec<&StepPlan> = plans.iter().filter(|p| p.waits.is_none()).collect();
     let actions: Vec<&Action> = applied.iter().flat_map(|p| &p.actions).collect();
     let doomed: Vec<String> = actions
@@ -366,7 +424,7 @@ pub(crate) fn confirm_deletions(s: &mut Session, plans: &[StepPlan]) -> Result<(
 /// Answers the plan's decisions before anything is applied: a change that
 /// discards something the config does not name (a profile section someone
 /// else wrote) is made only after an explicit yes.
-pub(crate) fn decide(s: &mut Session, plans: &mut [StepPlan]) -> Result<()> {
+fn decide(s: &mut Session, plans: &mut [StepPlan]) -> Result<()> {
     for plan in plans.iter_mut() {
         for action in &mut plan.actions {
             for choice in action.choices_mut() {

@@ -134,9 +134,7 @@ pub(super) async fn apply_one(
     plan: crate::plan::StepPlan,
 ) -> anyhow::Result<()> {
     let mut plans = [plan];
-    crate::run::gates(s, &mut plans)?;
-    crate::run::confirm(s, &plans)?;
-    crate::run::decide(s, &mut plans)?;
+    crate::run::approve(s, &mut plans, crate::run::Asked::NotYet)?;
     crate::run::apply_plan(s, facts, &plans[0]).await
 }
 

@@ -34,7 +34,7 @@ const REGISTRATION_MARGIN: Duration = Duration::from_secs(24 * 3600);
 
 /// The AWS CLI config file, parsed, and where it is.
 fn aws_config() -> Result<(ConfigFile, PathBuf), UserError> {
-    let path = crate::steps::cli_profiles::config_path()?;
+    let path = crate::aws::profile::aws_config_path()?;
     match crate::files::read_text(&path, 1024 * 1024) {
         Ok(text) => Ok((ConfigFile::parse(&text), path)),
         Err(crate::files::ReadError::Missing) => Ok((ConfigFile::parse(""), path)),

@@ -47,20 +47,6 @@ pub(crate) struct Reach {
     pub permission_set: String,
 }
 
-/// The file the AWS CLI reads: `$AWS_CONFIG_FILE`, else `~/.aws/config`.
-pub(crate) fn config_path() -> Result<PathBuf, UserError> {
-    if let Some(p) = std::env::var_os("AWS_CONFIG_FILE").filter(|p| !p.is_empty()) {
-        return Ok(PathBuf::from(p));
-    }
-    std::env::var_os("HOME")
-        .filter(|h| !h.is_empty())
-        .map(|h| Path::new(&h).join(".aws").join("config"))
-        .ok_or_else(|| {
-            UserError::new("cannot find the AWS CLI config file: HOME is not set")
-                .hint("set AWS_CONFIG_FILE to the file to write")
-        })
-}
-
 /// The characters a profile name is made of: ASCII letters and digits and
 /// `_ . - + = , @` (a permission set name's own alphabet). Nothing a shell,
 /// an INI parser or a command line reads specially.
@@ -490,7 +476,7 @@ async fn observe(ctx: &Cx, facts: &mut Facts) -> Result<Option<Seen>> {
     } else {
         BTreeMap::new()
     };
-    let path = config_path()?;
+    let path = crate::aws::profile::aws_config_path().map_err(UserError::from)?;
     let file = read_if_exists(&path)?;
     Ok(Some(Seen {
         instance: Some(instance),
@@ -801,7 +787,7 @@ async fn ask(person: &mut Person<'_>, force: bool) -> Result<()> {
     }
     let users: Vec<String> = config.users.iter().map(|u| u.user_name.clone()).collect();
     let previous = config.cli.clone();
-    let path = config_path()?;
+    let path = crate::aws::profile::aws_config_path().map_err(UserError::from)?;
     ctx.out
         .say(&format!("AWS CLI profiles go into {}.", path.display()));
     if !prompt.confirm("Write AWS CLI profiles for one of these users?", true)? {

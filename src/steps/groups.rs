@@ -165,7 +165,7 @@ async fn prunable(cx: &Cx, facts: &mut Facts, wanted: &[Wanted]) -> Result<Vec<P
         .filter(|g| {
             g.made_by_ssosetup()
                 && !named.contains(g.display_name.as_str())
-                && !crate::import::is_aws_owned(&g.display_name)
+                && !crate::model::is_aws_owned(&g.display_name)
         })
         .collect();
     if candidates.is_empty() {
@@ -203,7 +203,7 @@ fn prune_plan(plan: &mut StepPlan, prunable: &[Prunable], facts: &Facts) {
     for (g, held) in prunable {
         if let Some((aws_set, _, account)) = held
             .iter()
-            .find(|(set, ..)| crate::import::is_aws_owned(set))
+            .find(|(set, ..)| crate::model::is_aws_owned(set))
         {
             plan.notes.push(format!(
                 "{} was created by ssosetup and the config no longer names it, but it holds {aws_set} on {account}, which is AWS's own: kept",

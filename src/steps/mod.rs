@@ -10,7 +10,7 @@
 //! step is one new file plus one line there.
 //!
 //! No step reads the run mode (look, dry run, apply): that is the
-//! driver's (`crate::run`). Applying never asks anything: decisions are
+//! driver's (`src/run`). Applying never asks anything: decisions are
 //! part of the plan and answered before apply.
 
 pub(crate) mod assignments;

@@ -25,7 +25,6 @@ use crate::aws::ssoadmin::list_account_assignments_for_principal;
 use crate::config::LoadedConfig;
 use crate::error::UserError;
 use crate::plan::{Action, Principal, StepPlan};
-use crate::run::{Mode, Session};
 
 pub(crate) const ID: StepId = StepId::new("offboard");
 
@@ -256,33 +255,29 @@ async fn apply(cx: &Cx, facts: &Mutex<&mut Facts>, action: &Action) -> Result<()
     Ok(())
 }
 
-/// `ssosetup offboard USER_NAME [--iam-user NAME]`: the plan of the person's
-/// removal (and, when asked, of their IAM user's cleanup), shown, confirmed
-/// and applied as every run is.
-pub(crate) async fn offboard(
-    s: &mut Session,
+/// The plans of `ssosetup offboard USER_NAME [--iam-user NAME]`: the
+/// person's removal, and (when asked) their IAM user's cleanup, through the
+/// cleanup step as if the config named it (the file is not changed for
+/// it; `cx`'s copy of the config is). The driver shows, confirms and
+/// applies them as every run.
+pub(crate) async fn plans(
+    cx: &mut Cx,
+    facts: &mut Facts,
     user_name: &str,
     iam_user: Option<&str>,
-    mode: Mode,
-) -> Result<()> {
-    check_names(user_name, iam_user)?;
-    let mut facts = crate::run::begin(s).await?;
+) -> Result<Vec<StepPlan>> {
     let step = Offboard {
         user_name: user_name.to_string(),
     };
-    let mut plans = vec![super::AnyStep::check(&step, &s.cx, &mut facts).await?];
+    let mut plans = vec![super::AnyStep::check(&step, cx, facts).await?];
     if let Some(name) = iam_user {
-        // Through the cleanup, with its backup and guard, as if the config
-        // named it (the file is not changed for it).
-        let mut cleanup = s.cx.config.config.cleanup();
+        let mut cleanup = cx.config.config.cleanup();
         if !cleanup.deletes(name) {
             cleanup.iam_users.push(name.to_string());
         }
-        let backup_dir = cleanup.backup_dir(s.cx.config.base_dir());
-        s.cx.config.config.cleanup = Some(cleanup);
-        let mut plan = super::step(super::iam_users::ID)
-            .check(&s.cx, &mut facts)
-            .await?;
+        let backup_dir = cleanup.backup_dir(cx.config.base_dir());
+        cx.config.config.cleanup = Some(cleanup);
+        let mut plan = super::step(super::iam_users::ID).check(cx, facts).await?;
         let exists = facts
             .iam_users
             .iter()
@@ -293,12 +288,12 @@ pub(crate) async fn offboard(
         }
         plans.push(plan);
     }
-    crate::run::execute(s, &mut facts, plans, mode).await
+    Ok(plans)
 }
 
 /// Every name offboard acts on is checked before anything is read or
 /// changed: a malformed one is bad input (exit 1), not "nothing to do".
-fn check_names(user_name: &str, iam_user: Option<&str>) -> Result<(), UserError> {
+pub(crate) fn check_names(user_name: &str, iam_user: Option<&str>) -> Result<(), UserError> {
     if let Err(why) = crate::config::check_user_name(user_name) {
         return Err(UserError::new(format!(
             "offboard USER_NAME: {} is not an Identity Center user name: {why}",

@@ -18,7 +18,7 @@ use std::collections::BTreeSet;
 
 use crate::config::{default_group_name, is_account_id, Config};
 use crate::error::UserError;
-use crate::import::is_aws_owned;
+use crate::model::is_aws_owned;
 use crate::plan::{Action, Choice, StepPlan};
 
 /// What this run's plans remove, by id, for the lockout check of the

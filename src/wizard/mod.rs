@@ -13,7 +13,7 @@ use anyhow::Result;
 
 use crate::error::one_line;
 use crate::run::status::{state_of, State};
-use crate::run::{apply_plan, caller_lines, confirm_deletions, decide, gates, whoami, Session};
+use crate::run::{apply_plan, approve, caller_lines, whoami, Asked, Session};
 use crate::steps::{AnyStep, Facts, STEPS};
 
 const WILL: &str = "\
@@ -153,7 +153,7 @@ async fn home_region(s: &mut Session) -> Result<()> {
             .aws
             .in_region(&region)
             .await
-            .map_err(crate::connect_error)?
+            .map_err(crate::error::connect_error)?
         {
             Some(aws) => s.cx.aws = aws,
             None => anyhow::bail!("cannot move the AWS clients to {region}"),
@@ -206,7 +206,9 @@ async fn offer_import(s: &mut Session) -> Result<()> {
     }
     let path = s.cx.config.path.clone();
     let base = s.cx.config.base_dir().to_path_buf();
-    crate::import::write(&path, &base, &imported, false)?;
+    for line in crate::import::write(&path, &base, &imported, false)? {
+        s.cx.out.say(&line);
+    }
     s.cx.config.config = imported.config;
     s.cx.config.from_file = true;
     s.cx.out.say(&format!("wrote {}", path.display()));
@@ -322,19 +324,18 @@ fn interrupted(e: &anyhow::Error) -> bool {
     crate::error::exit_code(e) == crate::error::exit::INTERRUPTED
 }
 
-/// Gates, the question for deletions, the decisions, then the step.
+/// The person chose Apply: what the run asks before it applies (the
+/// deletions on their own terms), then the step.
 async fn apply_one(
     s: &mut Session,
     facts: &mut Facts,
     plans: &mut [crate::plan::StepPlan; 1],
 ) -> Result<()> {
-    gates(s, plans)?;
+    approve(s, plans, Asked::Already)?;
     if let Some(waits) = &plans[0].waits {
         s.cx.out.warn(&waits.message);
         return Ok(());
     }
-    confirm_deletions(s, plans)?;
-    decide(s, plans)?;
     apply_plan(s, facts, &plans[0]).await
 }
 

@@ -4,7 +4,7 @@
 use super::backup::*;
 use super::*;
 use crate::model::Grant;
-use crate::run::{Mode, Session};
+use crate::plan::TypedConfirmation;
 
 /// A managed policy that makes its holder an administrator, or able to
 /// become one (IAMFullAccess grants itself anything). Any partition.
@@ -185,17 +185,18 @@ async fn missing_references(client: &aws_sdk_iam::Client, user: &IamUser) -> Res
     Ok(missing)
 }
 
-/// `iam-users-cleanup --restore FILE`: plans the re-creation, shows it,
-/// asks, applies. Refuses when the user exists (unless it is this backup's
-/// own interrupted restore), was already restored from it, or something it
-/// refers to (a group, a policy, the boundary) is gone, before changing
-/// anything. Administrator-equivalent grants are named and need their own
-/// confirmation at a terminal.
-pub(crate) async fn restore(s: &mut Session, file: &Path, mode: Mode) -> Result<()> {
-    let backup = load_backup(file)?;
-    let mut facts = crate::run::begin(s).await?;
-    let ctx = &s.cx;
-    let caller = facts.caller.clone();
+/// `iam-users-cleanup --restore FILE`: the plan of the re-creation.
+/// Blocked when the user exists (unless it is this backup's own
+/// interrupted restore), was already restored from it, or something it
+/// refers to (a group, a policy, the boundary) is gone. Administrator-
+/// equivalent grants are named and wait for a typed confirmation at a
+/// terminal (never `--yes`).
+pub(crate) async fn plan_restore(
+    ctx: &Cx,
+    caller: &Caller,
+    file: &Path,
+    backup: &Backup,
+) -> Result<StepPlan> {
     let mut plan = StepPlan::new(super::ID);
     let user = &backup.user;
     let client = &ctx.aws.iam;
@@ -209,7 +210,7 @@ pub(crate) async fn restore(s: &mut Session, file: &Path, mode: Mode) -> Result<
             ))
             .hint("use --profile with credentials for the account the user was deleted from"),
         );
-    } else if let Some(blocker) = existing_user_blocker(ctx, &backup).await? {
+    } else if let Some(blocker) = existing_user_blocker(ctx, backup).await? {
         plan.blocker = Some(blocker);
     } else {
         let missing = missing_references(client, user).await?;
@@ -235,10 +236,9 @@ pub(crate) async fn restore(s: &mut Session, file: &Path, mode: Mode) -> Result<
             user.user_name
         ));
     }
-    let mut admin = Vec::new();
     if plan.blocker.is_none() {
         let grants = grants(ctx, user).await?;
-        admin = grants
+        let admin: Vec<String> = grants
             .iter()
             .filter(|g| g.admin)
             .map(|g| g.what.clone())
@@ -254,68 +254,29 @@ pub(crate) async fn restore(s: &mut Session, file: &Path, mode: Mode) -> Result<
                 .into_iter()
                 .map(|s| format!("not restored: {s}")),
         );
+        if !admin.is_empty() {
+            plan.typed = Some(admin_grants_confirmation(&user.user_name, &admin));
+        }
     }
-    let mut plans = [plan];
-    if s.output == crate::ui::OutputFormat::Text {
-        crate::run::show(&s.cx, &plans);
-    }
-    let outcome = apply_restore(s, &mut facts, &mut plans, &admin, mode).await;
-    crate::run::finish(s, &caller, &plans, mode)?;
-    outcome
-}
-
-/// After the plan is shown: administrator-equivalent grants confirmed on
-/// their own, then the run's confirmation, then the restore.
-async fn apply_restore(
-    s: &mut Session,
-    facts: &mut Facts,
-    plans: &mut [StepPlan; 1],
-    admin: &[String],
-    mode: Mode,
-) -> Result<()> {
-    crate::run::preflight(plans)?;
-    if mode != Mode::Apply {
-        return Ok(());
-    }
-    let user_name = plans[0].actions[0].name();
-    if !admin.is_empty() {
-        confirm_admin_grants(s, &user_name, admin)?;
-    }
-    crate::run::confirm(s, plans)?;
-    crate::run::apply_plan(s, facts, &plans[0]).await
+    Ok(plan)
 }
 
 /// Administrator-equivalent grants are confirmed on their own: the person
-/// types the user's name at a terminal; `--yes` alone never does it.
-fn confirm_admin_grants(
-    s: &mut Session,
-    user_name: &str,
-    admin: &[String],
-) -> Result<(), UserError> {
-    let refused = || {
-        UserError::new(format!(
+/// types the user's name at a terminal; `--yes` alone never does it. Pure.
+fn admin_grants_confirmation(user_name: &str, admin: &[String]) -> TypedConfirmation {
+    TypedConfirmation {
+        warning: format!(
+            "restoring {user_name} grants administrator-equivalent access: {}",
+            admin.join(", ")
+        ),
+        question: format!("Type {user_name} to confirm these grants (anything else declines)"),
+        expected: user_name.to_string(),
+        refused: UserError::new(format!(
             "restoring {user_name} would grant administrator-equivalent access: {}",
             admin.join(", ")
-        ))
-    };
-    if !s.prompt.interactive() {
-        return Err(refused()
-            .caused_by("--yes alone never confirms administrator-equivalent access")
-            .hint("run the restore at a terminal to confirm it, or remove those entries from the backup file; nothing was changed"));
-    }
-    s.cx.out.warn(&format!(
-        "restoring {user_name} grants administrator-equivalent access: {}",
-        admin.join(", ")
-    ));
-    let typed = s.prompt.input(
-        &format!("Type {user_name} to confirm these grants (anything else declines)"),
-        None,
-        &|_| Ok(()),
-    );
-    match typed {
-        Ok(t) if t == user_name => Ok(()),
-        Ok(_) => Err(refused().hint("declined; nothing was changed")),
-        Err(e) => Err(refused().caused_by(crate::error::one_line(&e))),
+        )),
+        unattended: "--yes alone never confirms administrator-equivalent access".to_string(),
+        unattended_hint: "run the restore at a terminal to confirm it, or remove those entries from the backup file; nothing was changed".to_string(),
     }
 }
 

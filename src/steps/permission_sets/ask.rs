@@ -23,7 +23,7 @@ async fn existing(person: &mut Person<'_>) -> Result<BTreeMap<String, ObservedSe
     };
     let cx = &*person.cx;
     let sets: Vec<ObservedSet> = stream::iter(describe_all(cx, &instance.arn).await?)
-        .filter(|s| std::future::ready(!crate::import::is_aws_owned(&s.name)))
+        .filter(|s| std::future::ready(!crate::model::is_aws_owned(&s.name)))
         .map(|set| observe_details(cx, &instance.arn, set))
         .buffer_unordered(4)
         .try_collect()
@@ -145,7 +145,7 @@ pub(super) async fn ask(person: &mut Person<'_>, force: bool) -> Result<()> {
                 files.extend(file);
             }
             (Some(have), None) => {
-                let (entry, file) = crate::import::set_config(have);
+                let (entry, file) = super::set_config(have);
                 sets.push(entry);
                 files.extend(file);
             }
@@ -158,7 +158,13 @@ pub(super) async fn ask(person: &mut Person<'_>, force: bool) -> Result<()> {
     }
     let base = cx.config.base_dir().to_path_buf();
     for (rel, text) in &files {
-        crate::import::write_policy_file(&base, rel, text)?;
+        if let Some(backup) = crate::config::write_policy_file(&base, rel, text)? {
+            cx.out.say(&format!(
+                "the previous {} is kept as {}",
+                rel.display(),
+                backup.display()
+            ));
+        }
     }
     let names: Vec<String> = sets.iter().map(|s| s.name.clone()).collect();
     cx.config.config.permission_sets = sets;
@@ -179,7 +185,7 @@ fn keep_or_make(
     want: &PermissionSetConfig,
     have: &ObservedSet,
 ) -> Result<(PermissionSetConfig, Option<(std::path::PathBuf, String)>)> {
-    let kept = crate::import::set_config(have);
+    let kept = super::set_config(have);
     let changes = difference(want, have);
     if changes.is_empty() {
         return Ok(kept);

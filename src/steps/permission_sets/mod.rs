@@ -13,6 +13,7 @@
 
 use crate::model::plural;
 use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -27,7 +28,9 @@ use super::{ensure_instance, instance_of, Cx, Facts, Person, Step, StepId};
 use crate::aws::ssoadmin::{self as sso};
 use crate::aws::AwsError;
 use crate::config::LoadedConfig;
-use crate::config::{read_inline_policy, session_duration_seconds, Config, PermissionSetConfig};
+use crate::config::{
+    read_inline_policy, session_duration_seconds, Config, PermissionSetConfig, PermissionsBoundary,
+};
 use crate::error::UserError;
 use crate::model::CustomerManagedPolicy;
 use crate::model::{AsyncStatus, Boundary, PermissionSet, PermissionSetFields};
@@ -56,6 +59,63 @@ pub(crate) struct ObservedSet {
     pub inline: Option<String>,
     /// `None`: the endpoint could not say.
     pub boundary: Option<Option<Boundary>>,
+}
+
+/// Where the inline policy of permission set `name` goes, relative to the
+/// config: `policies/<name>.json`, one plain file name inside `policies/`
+/// whatever the name holds (a character outside AWS's alphabet for names,
+/// `/` included, becomes `_`; `.` and `..` cannot come out). Pure.
+pub(crate) fn policy_file(name: &str) -> PathBuf {
+    let safe: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "_+=,.@-".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    PathBuf::from("policies").join(format!("{safe}.json"))
+}
+
+/// The config entry that describes permission set `o` as it is, and its
+/// inline policy as the file it names ([`policy_file`]). Pure.
+pub(crate) fn set_config(o: &ObservedSet) -> (PermissionSetConfig, Option<(PathBuf, String)>) {
+    let name = &o.set.name;
+    let file = o.inline.as_ref().map(|doc| {
+        let path = policy_file(name);
+        let pretty = serde_json::from_str::<serde_json::Value>(doc)
+            .and_then(|v| serde_json::to_string_pretty(&v))
+            .unwrap_or_else(|_| doc.clone());
+        (path, pretty + "\n")
+    });
+    let permissions_boundary = o.boundary.clone().flatten().map(|b| match b {
+        Boundary::Managed(arn) => PermissionsBoundary {
+            managed_policy_arn: Some(arn),
+            customer_managed_policy: None,
+        },
+        Boundary::CustomerManaged(p) => PermissionsBoundary {
+            managed_policy_arn: None,
+            customer_managed_policy: Some(p),
+        },
+    });
+    let set = PermissionSetConfig {
+        name: name.clone(),
+        description: o.set.description.clone(),
+        // PT1H is the config's default: written only when it differs.
+        session_duration: o
+            .set
+            .session_duration
+            .clone()
+            .filter(|d| crate::config::session_duration_seconds(d) != Some(3600)),
+        relay_state: o.set.relay_state.clone(),
+        managed_policies: o.managed.iter().cloned().collect(),
+        customer_managed_policies: o.customer_managed.iter().cloned().collect(),
+        inline_policy: file.as_ref().map(|(path, _)| path.clone()),
+        permissions_boundary,
+    };
+    (set, file)
 }
 
 pub(crate) fn desired(
@@ -321,7 +381,7 @@ async fn prunable(
     };
     let candidates: Vec<(&String, &String)> = unmanaged
         .iter()
-        .filter(|(name, _)| !crate::import::is_aws_owned(name))
+        .filter(|(name, _)| !crate::model::is_aws_owned(name))
         .collect();
     if candidates.is_empty() {
         return Ok(Vec::new());
