@@ -66,24 +66,11 @@ impl From<crate::aws::profile::NoHome> for UserError {
 #[error("interrupted")]
 pub struct Interrupted;
 
-/// The most characters of a value an error message repeats.
-const EXCERPT_CHARS: usize = 60;
-
 /// The longest line an error prints; a longer one (a cause quoting input)
 /// is cut, so bad input never floods the terminal.
 const MAX_LINE_CHARS: usize = 400;
 
-/// A value as an error message shows it: quoted, control characters
-/// escaped, and at most a short excerpt of a long value (with its length).
-pub fn excerpt(value: &str) -> String {
-    let n = value.chars().count();
-    if n <= EXCERPT_CHARS {
-        format!("{value:?}")
-    } else {
-        let head: String = value.chars().take(EXCERPT_CHARS).collect();
-        format!("{head:?}... ({n} characters)")
-    }
-}
+pub(crate) use crate::model::excerpt;
 
 /// Cuts a line to [`MAX_LINE_CHARS`] and escapes control characters in it.
 fn bounded(line: String) -> String {

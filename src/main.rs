@@ -23,7 +23,11 @@ fn main() -> ExitCode {
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
+            // Before the printer exists: the one message main prints.
+            #[allow(clippy::print_stderr)]
+            {
+                eprintln!("error: cannot start the async runtime: {e}");
+            }
             return ExitCode::from(ssosetup::exit::UNEXPECTED);
         }
     };

@@ -2,7 +2,7 @@
 //! Listing is by pages of 100 (one call per page), not one lookup per name.
 
 use super::{all_pages, classify, Aws, AwsError, AwsErrorKind};
-use crate::model::{Group, NewUser, User, UserChange, UserField};
+use crate::model::{Group, IdentityStoreApi, NewUser, User, UserChange, UserField};
 use aws_sdk_identitystore::types::{
     AlternateIdentifier, AttributeOperation, Email, MemberId, Name, UniqueAttribute,
 };
@@ -10,7 +10,7 @@ use aws_smithy_types::Document;
 
 pub(crate) async fn list_groups(aws: &Aws, store: &str) -> Result<Vec<Group>, AwsError> {
     all_pages(|token| async move {
-        aws.pacer.identitystore("ListGroups").await;
+        aws.pacer.identitystore(IdentityStoreApi::ListGroups).await;
         let page = aws
             .identitystore
             .list_groups()
@@ -39,7 +39,7 @@ async fn get_group_id(
     store: &str,
     display_name: &str,
 ) -> Result<Option<String>, AwsError> {
-    aws.pacer.identitystore("GetGroupId").await;
+    aws.pacer.identitystore(IdentityStoreApi::GetGroupId).await;
     let attribute = UniqueAttribute::builder()
         .attribute_path("displayName")
         .attribute_value(Document::String(display_name.to_string()))
@@ -75,7 +75,7 @@ pub(crate) async fn create_group(
 ) -> Result<String, AwsError> {
     super::change_checked(
         || async {
-            aws.pacer.identitystore("CreateGroup").await;
+            aws.pacer.identitystore(IdentityStoreApi::CreateGroup).await;
             aws.identitystore
                 .create_group()
                 .identity_store_id(store)
@@ -97,7 +97,7 @@ pub(crate) async fn create_group(
 
 pub(crate) async fn list_users(aws: &Aws, store: &str) -> Result<Vec<User>, AwsError> {
     all_pages(|token| async move {
-        aws.pacer.identitystore("ListUsers").await;
+        aws.pacer.identitystore(IdentityStoreApi::ListUsers).await;
         let page = aws
             .identitystore
             .list_users()
@@ -136,7 +136,7 @@ pub(crate) async fn get_user_id(
     store: &str,
     user_name: &str,
 ) -> Result<Option<String>, AwsError> {
-    aws.pacer.identitystore("GetUserId").await;
+    aws.pacer.identitystore(IdentityStoreApi::GetUserId).await;
     let attribute = UniqueAttribute::builder()
         .attribute_path("userName")
         .attribute_value(Document::String(user_name.to_string()))
@@ -170,7 +170,7 @@ pub(crate) async fn create_user(
 ) -> Result<String, AwsError> {
     super::change_checked(
         || async {
-            aws.pacer.identitystore("CreateUser").await;
+            aws.pacer.identitystore(IdentityStoreApi::CreateUser).await;
             aws.identitystore
                 .create_user()
                 .identity_store_id(store)
@@ -208,7 +208,9 @@ pub(crate) async fn list_group_members(
     group_id: &str,
 ) -> Result<Vec<String>, AwsError> {
     all_pages(|token| async move {
-        aws.pacer.identitystore("ListGroupMemberships").await;
+        aws.pacer
+            .identitystore(IdentityStoreApi::ListGroupMemberships)
+            .await;
         let page = aws
             .identitystore
             .list_group_memberships()
@@ -240,7 +242,7 @@ pub(crate) async fn list_memberships_of(
 ) -> Result<Vec<String>, AwsError> {
     all_pages(|token| async move {
         aws.pacer
-            .identitystore("ListGroupMembershipsForMember")
+            .identitystore(IdentityStoreApi::ListGroupMembershipsForMember)
             .await;
         let page = aws
             .identitystore
@@ -271,7 +273,7 @@ pub(crate) async fn memberships_of(
 ) -> Result<Vec<(String, String)>, AwsError> {
     all_pages(|token| async move {
         aws.pacer
-            .identitystore("ListGroupMembershipsForMember")
+            .identitystore(IdentityStoreApi::ListGroupMembershipsForMember)
             .await;
         let page = aws
             .identitystore
@@ -301,7 +303,9 @@ pub(crate) async fn delete_membership(
 ) -> Result<(), AwsError> {
     gone_is_done(
         super::retry_conflicts(|| async {
-            aws.pacer.identitystore("DeleteGroupMembership").await;
+            aws.pacer
+                .identitystore(IdentityStoreApi::DeleteGroupMembership)
+                .await;
             aws.identitystore
                 .delete_group_membership()
                 .identity_store_id(store)
@@ -319,7 +323,7 @@ pub(crate) async fn delete_membership(
 pub(crate) async fn delete_group(aws: &Aws, store: &str, group_id: &str) -> Result<(), AwsError> {
     gone_is_done(
         super::retry_conflicts(|| async {
-            aws.pacer.identitystore("DeleteGroup").await;
+            aws.pacer.identitystore(IdentityStoreApi::DeleteGroup).await;
             aws.identitystore
                 .delete_group()
                 .identity_store_id(store)
@@ -337,7 +341,7 @@ pub(crate) async fn delete_group(aws: &Aws, store: &str, group_id: &str) -> Resu
 pub(crate) async fn delete_user(aws: &Aws, store: &str, user_id: &str) -> Result<(), AwsError> {
     gone_is_done(
         super::retry_conflicts(|| async {
-            aws.pacer.identitystore("DeleteUser").await;
+            aws.pacer.identitystore(IdentityStoreApi::DeleteUser).await;
             aws.identitystore
                 .delete_user()
                 .identity_store_id(store)
@@ -370,7 +374,9 @@ pub(crate) async fn create_membership(
 ) -> Result<(), AwsError> {
     super::change_checked(
         || async {
-            aws.pacer.identitystore("CreateGroupMembership").await;
+            aws.pacer
+                .identitystore(IdentityStoreApi::CreateGroupMembership)
+                .await;
             aws.identitystore
                 .create_group_membership()
                 .identity_store_id(store)
@@ -427,7 +433,7 @@ pub(crate) async fn update_user(
         })
         .collect();
     super::retry_conflicts(|| async {
-        aws.pacer.identitystore("UpdateUser").await;
+        aws.pacer.identitystore(IdentityStoreApi::UpdateUser).await;
         aws.identitystore
             .update_user()
             .identity_store_id(store)

@@ -452,7 +452,7 @@ pub(crate) fn answer_excerpt(raw: &HttpResponse) -> String {
         format!(
             "HTTP {}, {}",
             raw.status().as_u16(),
-            crate::error::excerpt(&words)
+            crate::model::excerpt(&words)
         )
     }
 }

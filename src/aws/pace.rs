@@ -226,8 +226,8 @@ impl Pacer {
     }
 
     /// Waits for a turn to call identitystore's `api`.
-    pub(crate) async fn identitystore(&self, api: &'static str) {
-        self.identitystore.wait(api).await;
+    pub(crate) async fn identitystore(&self, api: crate::model::IdentityStoreApi) {
+        self.identitystore.wait(api.name()).await;
     }
 
     /// How long a retry of a throttled call waits: until its lane's next

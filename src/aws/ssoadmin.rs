@@ -2,9 +2,9 @@
 
 use super::{all_pages, classify, AwsError};
 use crate::model::{
-    AsyncStatus, Boundary, CustomerManagedPolicy, Instance, PermissionSet, PermissionSetFields,
+    AccountId, Assignment, AsyncStatus, Boundary, CustomerManagedPolicy, GroupId, Instance,
+    PermissionSet, PermissionSetArn, PermissionSetFields, Principal,
 };
-use aws_sdk_ssoadmin::types::InstanceStatus;
 
 /// Every instance visible in the client's region.
 pub(crate) async fn list_instances(
@@ -16,14 +16,14 @@ pub(crate) async fn list_instances(
         let page = page.map_err(|e| classify("sso:ListInstances", e))?;
         instances.extend(page.instances().iter().map(|i| {
             Instance {
-                arn: i.instance_arn().unwrap_or_default().to_string(),
+                arn: crate::model::InstanceArn::new(i.instance_arn().unwrap_or_default()),
                 identity_store_id: i.identity_store_id().unwrap_or_default().to_string(),
                 owner_account_id: i.owner_account_id().map(str::to_string),
                 // Older answers (and moto) leave the status out of an instance that exists and works.
                 status: i
                     .status()
-                    .map(|s| s.as_str().to_string())
-                    .unwrap_or_else(|| InstanceStatus::Active.as_str().to_string()),
+                    .map(|s| crate::model::InstanceStatus::from_aws(s.as_str()))
+                    .unwrap_or(crate::model::InstanceStatus::Active),
                 status_reason: i.status_reason().map(str::to_string),
             }
         }));
@@ -599,13 +599,13 @@ pub(crate) async fn describe_provisioning_status(
     ))
 }
 
-/// Principals (type, id) that hold `ps` on `account`.
+/// The principals that hold `ps` on `account`.
 pub(crate) async fn list_account_assignments(
     aws: &Aws,
     instance: &str,
     account: &str,
     ps: &str,
-) -> Result<Vec<(String, String)>, AwsError> {
+) -> Result<Vec<Principal>, AwsError> {
     all_pages(|token| async move {
         aws.pacer.ssoadmin().await;
         let page = aws
@@ -622,12 +622,10 @@ pub(crate) async fn list_account_assignments(
         let items: Vec<_> = page
             .account_assignments()
             .iter()
-            .map(|a| {
-                (
-                    a.principal_type()
-                        .map(|t| t.as_str().to_string())
-                        .unwrap_or_default(),
-                    a.principal_id().unwrap_or_default().to_string(),
+            .filter_map(|a| {
+                Principal::from_aws(
+                    a.principal_type().map(|t| t.as_str()).unwrap_or_default(),
+                    a.principal_id().unwrap_or_default(),
                 )
             })
             .collect();
@@ -671,30 +669,27 @@ pub(crate) async fn create_group_assignment(
         || async {
             let holders = list_account_assignments(aws, instance, account, ps).await?;
             Ok(holders
-                .iter()
-                .any(|(kind, id)| kind == "GROUP" && id == group_id)
+                .contains(&Principal::Group(GroupId::new(group_id)))
                 .then_some(AsyncStatus::Succeeded))
         },
     )
     .await
 }
 
-/// (account, permission set ARN) pairs that principal `id` (`USER` or
-/// `GROUP`) holds directly.
+/// What `principal` holds directly: its assignments.
 pub(crate) async fn list_account_assignments_for_principal(
     aws: &Aws,
     instance: &str,
-    kind: &str,
-    id: &str,
-) -> Result<Vec<(String, String)>, AwsError> {
+    principal: &Principal,
+) -> Result<Vec<Assignment>, AwsError> {
     all_pages(|token| async move {
         aws.pacer.ssoadmin().await;
         let page = aws
             .ssoadmin
             .list_account_assignments_for_principal()
             .instance_arn(instance)
-            .principal_type(PrincipalType::from(kind))
-            .principal_id(id)
+            .principal_type(PrincipalType::from(principal.kind().as_aws()))
+            .principal_id(principal.id())
             .max_results(100)
             .set_next_token(token)
             .send()
@@ -703,11 +698,10 @@ pub(crate) async fn list_account_assignments_for_principal(
         let items: Vec<_> = page
             .account_assignments()
             .iter()
-            .map(|a| {
-                (
-                    a.account_id().unwrap_or_default().to_string(),
-                    a.permission_set_arn().unwrap_or_default().to_string(),
-                )
+            .map(|a| Assignment {
+                principal: principal.clone(),
+                permission_set: PermissionSetArn::new(a.permission_set_arn().unwrap_or_default()),
+                account: AccountId::from_aws(a.account_id().unwrap_or_default()),
             })
             .collect();
         Ok((items, page.next_token().map(str::to_string)))
@@ -745,15 +739,12 @@ pub(crate) async fn made_by_ssosetup(
     Ok(tags.iter().any(|(k, v)| k == MANAGED_TAG && v == "true"))
 }
 
-/// Deletes an assignment (a principal's permission set on an account) and
-/// waits until AWS says it is gone; one already gone counts as deleted.
+/// Deletes an assignment and waits until AWS says it is gone; one already
+/// gone counts as deleted.
 pub(crate) async fn delete_assignment(
     aws: &Aws,
     instance: &str,
-    account: &str,
-    ps: &str,
-    principal_type: &str,
-    principal_id: &str,
+    assignment: &Assignment,
 ) -> Result<(), AwsError> {
     let status = retry_conflicts(|| async {
         aws.pacer.ssoadmin().await;
@@ -761,11 +752,11 @@ pub(crate) async fn delete_assignment(
             .ssoadmin
             .delete_account_assignment()
             .instance_arn(instance)
-            .target_id(account)
+            .target_id(assignment.account.as_str())
             .target_type(TargetType::AwsAccount)
-            .permission_set_arn(ps)
-            .principal_type(PrincipalType::from(principal_type))
-            .principal_id(principal_id)
+            .permission_set_arn(assignment.permission_set.as_str())
+            .principal_type(PrincipalType::from(assignment.principal.kind().as_aws()))
+            .principal_id(assignment.principal.id())
             .send()
             .await
             .map_err(|e| classify("sso:DeleteAccountAssignment", e))?;

@@ -13,7 +13,7 @@ pub(crate) fn is_aws_name(s: &str, max: usize) -> bool {
 }
 
 pub(crate) fn is_account_id(s: &str) -> bool {
-    s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
+    crate::model::AccountId::parse(s).is_ok()
 }
 
 pub(crate) fn is_region(s: &str) -> bool {

@@ -26,7 +26,7 @@ use crate::config::{
     PermissionSetConfig, UserConfig,
 };
 use crate::error::UserError;
-use crate::model::{is_aws_owned, plural, Group, User};
+use crate::model::{is_aws_owned, plural, Assignment, Group, GroupId, Principal, User, UserId};
 use crate::run::{whoami, Session};
 use crate::steps::permission_sets::{describe_all, observe_details, set_config, ObservedSet};
 use crate::steps::Cx;
@@ -42,10 +42,8 @@ pub(crate) struct Found {
     pub users: Vec<User>,
     /// User id -> the group ids it is in.
     pub memberships: BTreeMap<String, Vec<String>>,
-    /// (group id, account, permission set ARN).
-    pub group_assignments: Vec<(String, String, String)>,
-    /// (user id, account, permission set ARN): assigned directly.
-    pub user_assignments: Vec<(String, String, String)>,
+    /// Every assignment of every group and user.
+    pub assignments: Vec<Assignment>,
 }
 
 /// The config import writes, the policy files beside it, and what it left.
@@ -94,11 +92,21 @@ pub(crate) fn config_from(found: &Found, keep: &Config) -> Imported {
         }
     }
     let users = users(found, &group_names, &assigned, &mut left_alone);
-    for (user, account, arn) in &found.user_assignments {
+    for a in &found.assignments {
+        let Principal::User(user) = &a.principal else {
+            continue;
+        };
         left_alone.push(format!(
-            "{} assigned directly to user {} on account {account} (the config assigns to groups)",
-            set_names.get(arn.as_str()).copied().unwrap_or(arn),
-            user_names.get(user.as_str()).copied().unwrap_or(user),
+            "{} assigned directly to user {} on account {} (the config assigns to groups)",
+            set_names
+                .get(a.permission_set.as_str())
+                .copied()
+                .unwrap_or(a.permission_set.as_str()),
+            user_names
+                .get(user.as_str())
+                .copied()
+                .unwrap_or(user.as_str()),
+            a.account,
         ));
     }
     let config = Config {
@@ -165,9 +173,13 @@ fn assignments(
 ) -> Vec<AssignmentConfig> {
     // (set, group or None for default naming) -> accounts
     let mut entries: BTreeMap<(String, Option<String>), BTreeSet<String>> = BTreeMap::new();
-    for (group_id, account, arn) in &found.group_assignments {
+    for a in &found.assignments {
+        let Principal::Group(group_id) = &a.principal else {
+            continue;
+        };
+        let account = a.account.as_str();
         let (Some(set), Some(group)) = (
-            set_names.get(arn.as_str()),
+            set_names.get(a.permission_set.as_str()),
             group_names.get(group_id.as_str()),
         ) else {
             continue;
@@ -193,7 +205,7 @@ fn assignments(
         } else {
             (set.to_string(), Some(group.to_string()))
         };
-        entries.entry(key).or_default().insert(account.clone());
+        entries.entry(key).or_default().insert(account.to_string());
     }
     entries
         .into_iter()
@@ -302,22 +314,20 @@ async fn observe(cx: &Cx) -> Result<Found> {
         ..Found::default()
     };
     for g in &found.groups {
-        for (account, arn) in
-            list_account_assignments_for_principal(&cx.aws, &instance.arn, "GROUP", &g.id).await?
-        {
-            found.group_assignments.push((g.id.clone(), account, arn));
-        }
+        let group = Principal::Group(GroupId::new(&g.id));
+        found
+            .assignments
+            .extend(list_account_assignments_for_principal(&cx.aws, &instance.arn, &group).await?);
     }
     for u in &found.users {
         found.memberships.insert(
             u.id.clone(),
             list_memberships_of(&cx.aws, store, &u.id).await?,
         );
-        for (account, arn) in
-            list_account_assignments_for_principal(&cx.aws, &instance.arn, "USER", &u.id).await?
-        {
-            found.user_assignments.push((u.id.clone(), account, arn));
-        }
+        let user = Principal::User(UserId::new(&u.id));
+        found
+            .assignments
+            .extend(list_account_assignments_for_principal(&cx.aws, &instance.arn, &user).await?);
     }
     Ok(found)
 }
@@ -488,7 +498,7 @@ mod roundtrip;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::PermissionSet;
+    use crate::model::{AccountId, PermissionSet, PermissionSetArn};
 
     fn set(name: &str, relay: Option<&str>) -> ObservedSet {
         ObservedSet {
@@ -559,11 +569,11 @@ mod tests {
                 display_name: "Ops ".into(),
                 description: None,
             }],
-            group_assignments: vec![(
-                "g-1".into(),
-                "111111111111".into(),
-                "arn:aws:sso:::permissionSet/ssoins-1/ps-3".into(),
-            )],
+            assignments: vec![Assignment {
+                principal: Principal::Group(GroupId::new("g-1")),
+                account: AccountId::from_aws("111111111111"),
+                permission_set: PermissionSetArn::new("arn:aws:sso:::permissionSet/ssoins-1/ps-3"),
+            }],
             ..Found::default()
         };
         let imported = config_from(&found, &Config::default());

@@ -12,7 +12,10 @@ use proptest::prelude::*;
 
 use super::{check, config_from, Found};
 use crate::config::Config;
-use crate::model::{Account, Boundary, CustomerManagedPolicy, Group, PermissionSet, User};
+use crate::model::{
+    Account, AccountId, Assignment, Boundary, CustomerManagedPolicy, Group, GroupId, PermissionSet,
+    PermissionSetArn, Principal, User, UserId,
+};
 use crate::steps::permission_sets::ObservedSet;
 
 const MANAGEMENT: &str = "111111111111";
@@ -199,17 +202,31 @@ fn found() -> impl Strategy<Value = Found> {
             )
         })
         .prop_map(|(sets, groups, users, own, extra, direct, memberships)| {
-            let mut group_assignments: Vec<_> = own.into_iter().chain(extra).collect();
-            group_assignments.sort();
-            group_assignments.dedup();
+            let assignment =
+                |group: bool, (id, account, arn): (String, String, String)| Assignment {
+                    principal: if group {
+                        Principal::Group(GroupId::new(id))
+                    } else {
+                        Principal::User(UserId::new(id))
+                    },
+                    account: AccountId::from_aws(account),
+                    permission_set: PermissionSetArn::new(arn),
+                };
+            let mut assignments: Vec<Assignment> = own
+                .into_iter()
+                .chain(extra)
+                .map(|t| assignment(true, t))
+                .chain(direct.into_iter().map(|t| assignment(false, t)))
+                .collect();
+            assignments.sort();
+            assignments.dedup();
             Found {
                 region: "eu-west-1".into(),
                 sets,
                 groups,
                 users,
                 memberships,
-                group_assignments,
-                user_assignments: direct,
+                assignments,
             }
         })
 }
@@ -272,11 +289,13 @@ fn replay(found: &Found, config: &Config, base: &std::path::Path) -> Vec<String>
         .map(|o| (o.set.name.clone(), Some(o.set.arn.clone())))
         .collect();
     let mut existing: HashMap<(String, String), HashSet<String>> = HashMap::new();
-    for (group, account, arn) in &found.group_assignments {
-        existing
-            .entry((arn.clone(), account.clone()))
-            .or_default()
-            .insert(group.clone());
+    for a in &found.assignments {
+        if let Principal::Group(group) = &a.principal {
+            existing
+                .entry((a.permission_set.to_string(), a.account.to_string()))
+                .or_default()
+                .insert(group.to_string());
+        }
     }
     let p = crate::steps::assignments::plan(&wanted, &sets, &groups, &existing);
     changes.extend(p.actions.iter().map(|a| format!("assignments: {a:?}")));

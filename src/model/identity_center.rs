@@ -6,17 +6,16 @@ use serde::{Deserialize, Serialize};
 /// An Identity Center instance as ListInstances shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub(crate) struct Instance {
-    pub arn: String,
+    pub arn: super::InstanceArn,
     pub identity_store_id: String,
     pub owner_account_id: Option<String>,
-    /// `ACTIVE`, `CREATE_IN_PROGRESS`, `CREATE_FAILED`, `DELETE_IN_PROGRESS`.
-    pub status: String,
+    pub status: super::InstanceStatus,
     pub status_reason: Option<String>,
 }
 
 impl Instance {
     pub(crate) fn is_active(&self) -> bool {
-        self.status == "ACTIVE"
+        self.status == super::InstanceStatus::Active
     }
 
     /// The AWS access portal URL, when the identity store id has the

@@ -8,15 +8,34 @@ mod caller;
 mod iam;
 mod identity_center;
 mod identity_store;
+mod ids;
 mod organization;
+mod rate;
 mod step;
 
 pub(crate) use caller::*;
 pub(crate) use iam::*;
 pub(crate) use identity_center::*;
 pub(crate) use identity_store::*;
+pub(crate) use ids::*;
 pub(crate) use organization::*;
+pub(crate) use rate::*;
 pub(crate) use step::*;
+
+/// The most characters of a value a message repeats.
+const EXCERPT_CHARS: usize = 60;
+
+/// A value as a message shows it: quoted, control characters escaped, and
+/// at most a short excerpt of a long value (with its length). Pure.
+pub(crate) fn excerpt(value: &str) -> String {
+    let n = value.chars().count();
+    if n <= EXCERPT_CHARS {
+        format!("{value:?}")
+    } else {
+        let head: String = value.chars().take(EXCERPT_CHARS).collect();
+        format!("{head:?}... ({n} characters)")
+    }
+}
 
 /// Names AWS and Control Tower keep for themselves (`AWS...` permission
 /// sets and groups): never imported, never pruned, never exported.

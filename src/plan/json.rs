@@ -10,7 +10,8 @@ use std::path::PathBuf;
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use super::{Action, Op, Principal, StepPlan};
+use super::{Action, Op, StepPlan};
+use crate::model::PrincipalKind;
 use crate::model::{
     Boundary, Caller, CustomerManagedPolicy, Grant, IamUser, Instance, MemberRoot, NewUser,
     PermissionSetFields, RootSummary, StepId, UserChange,
@@ -255,9 +256,17 @@ pub(crate) struct MemberRootDetail {
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct UnassignDetail {
-    pub principal: Principal,
+    pub principal: PrincipalDetail,
     pub permission_set: String,
     pub account_id: String,
+}
+
+/// Who holds an assignment, by name.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PrincipalDetail {
+    pub kind: PrincipalKind,
+    pub name: String,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -503,15 +512,13 @@ fn detail(action: &Action) -> Detail {
             service_access: "iam.amazonaws.com",
             features: vec!["RootCredentialsManagement"],
         }),
-        DeleteAssignment {
-            principal,
-            permission_set,
-            account_id,
-            ..
-        } => Detail::Unassign(UnassignDetail {
-            principal: principal.clone(),
-            permission_set: permission_set.clone(),
-            account_id: account_id.clone(),
+        DeleteAssignment { assignment: a } => Detail::Unassign(UnassignDetail {
+            principal: PrincipalDetail {
+                kind: a.kind(),
+                name: a.principal.clone(),
+            },
+            permission_set: a.permission_set.clone(),
+            account_id: a.account().to_string(),
         }),
         RemoveMembership {
             user_name, group, ..
@@ -520,14 +527,19 @@ fn detail(action: &Action) -> Detail {
             group: group.clone(),
             removes_membership: true,
         }),
-        DeleteGroup { assignments, .. } | DeletePermissionSet { assignments, .. } => {
-            Detail::Removal(RemovalDetail {
-                unassigned_first: assignments
-                    .iter()
-                    .map(|(what, _, account)| format!("{what} on {account}"))
-                    .collect(),
-            })
-        }
+        // A group's: its sets on their accounts; a set's: its groups.
+        DeleteGroup { assignments, .. } => Detail::Removal(RemovalDetail {
+            unassigned_first: assignments
+                .iter()
+                .map(|a| format!("{} on {}", a.permission_set, a.account()))
+                .collect(),
+        }),
+        DeletePermissionSet { assignments, .. } => Detail::Removal(RemovalDetail {
+            unassigned_first: assignments
+                .iter()
+                .map(|a| format!("{} on {}", a.principal, a.account()))
+                .collect(),
+        }),
         DeleteUser { .. } | RemoveUserFromConfig { .. } => Detail::Nothing(Nothing {}),
         DeleteMemberRootCredentials { found, login, .. } => Detail::MemberRoot(MemberRootDetail {
             found: found.clone(),

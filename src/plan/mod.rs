@@ -18,8 +18,8 @@ use std::path::PathBuf;
 use crate::error::UserError;
 use crate::ini::Section;
 use crate::model::{
-    plural, Boundary, CustomerManagedPolicy, Grant, IamUser, MemberRoot, NewUser,
-    PermissionSetFields, StepId, UserChange,
+    plural, Assignment, Boundary, CustomerManagedPolicy, Grant, IamUser, IdentityStoreApi,
+    MemberRoot, NewUser, PermissionSetFields, PrincipalKind, RateBucket, StepId, UserChange,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
@@ -29,8 +29,6 @@ pub(crate) enum Op {
     Update,
     Delete,
 }
-
-impl Op {}
 
 /// One change to AWS, with everything needed to make it. Resources made
 /// earlier in the same run (a permission set's ARN, a group's id) are
@@ -127,10 +125,7 @@ pub(crate) enum Action {
     /// account) and waits until it is gone: `--prune` for what the config
     /// dropped, `offboard` for a person's direct assignments.
     DeleteAssignment {
-        principal: Principal,
-        permission_set: String,
-        permission_set_arn: String,
-        account_id: String,
+        assignment: NamedAssignment,
     },
     /// Removes a user from a group (`--prune`, `offboard`).
     RemoveMembership {
@@ -143,8 +138,8 @@ pub(crate) enum Action {
     DeleteGroup {
         name: String,
         group_id: String,
-        /// (permission set, its ARN, account) removed first.
-        assignments: Vec<(String, String, String)>,
+        /// What it holds, removed first.
+        assignments: Vec<NamedAssignment>,
     },
     /// Deletes a permission set ssosetup created that the config no longer
     /// names, after removing its assignments and waiting for them, as AWS
@@ -152,8 +147,8 @@ pub(crate) enum Action {
     DeletePermissionSet {
         name: String,
         arn: String,
-        /// The groups that hold it, by (name, id, account), removed first.
-        assignments: Vec<(String, String, String)>,
+        /// The groups that hold it, removed first.
+        assignments: Vec<NamedAssignment>,
     },
     /// Deletes an Identity Center user (`offboard`).
     DeleteUser {
@@ -196,102 +191,128 @@ pub(crate) enum Action {
     },
 }
 
-/// Who holds an assignment.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
-pub(crate) struct Principal {
-    /// "GROUP" or "USER".
-    pub kind: &'static str,
-    pub name: String,
-    #[serde(skip)]
-    pub id: String,
+/// An assignment with the names people know it by: the plan shows the
+/// names, AWS is sent the ids.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct NamedAssignment {
+    pub assignment: Assignment,
+    /// The group's display name, or the user's user name.
+    pub principal: String,
+    /// The permission set's name.
+    pub permission_set: String,
+}
+
+impl NamedAssignment {
+    pub(crate) fn kind(&self) -> PrincipalKind {
+        self.assignment.principal.kind()
+    }
+
+    pub(crate) fn account(&self) -> &str {
+        self.assignment.account.as_str()
+    }
+}
+
+/// Everything the program knows about a kind of action that does not
+/// depend on its contents, from one match with no catch-all arm: a new
+/// variant does not compile until each is given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ActionFacts {
+    pub op: Op,
+    /// The JSON `type`.
+    pub resource_type: ResourceType,
+    /// Deletes credentials or identities: asked with the prompter's
+    /// `confirm_delete`, never by default.
+    pub destructive: bool,
+    /// The budget its calls are paced in.
+    pub bucket: RateBucket,
 }
 
 impl Action {
-    pub(crate) fn op(&self) -> Op {
+    /// See [`ActionFacts`].
+    pub(crate) fn facts(&self) -> ActionFacts {
         use Action::*;
-        match self {
-            CreateOrganization { .. }
-            | CreatePermissionSet { .. }
-            | CreateGroup { .. }
-            | CreateAssignment { .. }
-            | CreateUser { .. } => Op::Create,
-            DetachManagedPolicy { .. }
-            | DetachCustomerManagedPolicy { .. }
-            | DeleteInlinePolicy { .. }
-            | DeletePermissionsBoundary { .. }
-            | DeleteIamUser { .. }
-            | DeleteMemberRootCredentials { .. }
-            | DeleteAssignment { .. }
-            | RemoveMembership { .. }
-            | DeleteGroup { .. }
-            | DeletePermissionSet { .. }
-            | DeleteUser { .. }
-            | RemoveUserFromConfig { .. } => Op::Delete,
-            RestoreIamUser { .. } => Op::Create,
-            EnableCentralizedRootAccess => Op::Update,
-            UpdatePermissionSet { .. }
-            | AttachManagedPolicy { .. }
-            | AttachCustomerManagedPolicy { .. }
-            | PutInlinePolicy { .. }
-            | PutPermissionsBoundary { .. }
-            | ProvisionPermissionSet { .. }
-            | AddMembership { .. }
-            | UpdateUser { .. }
-            | WriteAwsConfig { .. } => Op::Update,
+        use IdentityStoreApi as Api;
+        use Op::{Create, Delete, Update};
+        use RateBucket::{IdentityStore, Other, SsoAdmin};
+        use ResourceType as R;
+        let (op, resource_type, destructive, bucket) = match self {
+            CreateOrganization { .. } => (Create, R::Organization, false, Other),
+            CreatePermissionSet { .. } => (Create, R::PermissionSet, false, SsoAdmin),
+            UpdatePermissionSet { .. } => (Update, R::PermissionSet, false, SsoAdmin),
+            AttachManagedPolicy { .. } => (Update, R::ManagedPolicy, false, SsoAdmin),
+            DetachManagedPolicy { .. } => (Delete, R::ManagedPolicy, false, SsoAdmin),
+            AttachCustomerManagedPolicy { .. } => {
+                (Update, R::CustomerManagedPolicy, false, SsoAdmin)
+            }
+            DetachCustomerManagedPolicy { .. } => {
+                (Delete, R::CustomerManagedPolicy, false, SsoAdmin)
+            }
+            PutInlinePolicy { .. } => (Update, R::InlinePolicy, false, SsoAdmin),
+            DeleteInlinePolicy { .. } => (Delete, R::InlinePolicy, false, SsoAdmin),
+            PutPermissionsBoundary { .. } => (Update, R::PermissionsBoundary, false, SsoAdmin),
+            DeletePermissionsBoundary { .. } => (Delete, R::PermissionsBoundary, false, SsoAdmin),
+            ProvisionPermissionSet { .. } => (Update, R::Provisioning, false, SsoAdmin),
+            CreateGroup { .. } => (Create, R::Group, false, IdentityStore(Api::CreateGroup)),
+            CreateAssignment { .. } => (Create, R::AccountAssignment, false, SsoAdmin),
+            CreateUser { .. } => (Create, R::User, false, IdentityStore(Api::CreateUser)),
+            UpdateUser { .. } => (Update, R::User, false, IdentityStore(Api::UpdateUser)),
+            AddMembership { .. } => (
+                Update,
+                R::GroupMembership,
+                false,
+                IdentityStore(Api::CreateGroupMembership),
+            ),
+            WriteAwsConfig { .. } => (Update, R::AwsConfigFile, false, Other),
+            DeleteAssignment { .. } => (Delete, R::AccountAssignment, true, SsoAdmin),
+            RemoveMembership { .. } => (
+                Delete,
+                R::GroupMembership,
+                true,
+                IdentityStore(Api::DeleteGroupMembership),
+            ),
+            DeleteGroup { .. } => (Delete, R::Group, true, IdentityStore(Api::DeleteGroup)),
+            DeletePermissionSet { .. } => (Delete, R::PermissionSet, true, SsoAdmin),
+            DeleteUser { .. } => (Delete, R::User, true, IdentityStore(Api::DeleteUser)),
+            // A config edit: a removal, but not of anything in AWS.
+            RemoveUserFromConfig { .. } => (Delete, R::ConfigEntry, false, Other),
+            DeleteIamUser { .. } => (Delete, R::IamUser, true, Other),
+            RestoreIamUser { .. } => (Create, R::IamUser, false, Other),
+            EnableCentralizedRootAccess => (Update, R::CentralizedRootAccess, false, Other),
+            DeleteMemberRootCredentials { .. } => (Delete, R::RootCredentials, true, Other),
+        };
+        ActionFacts {
+            op,
+            resource_type,
+            destructive,
+            bucket,
         }
+    }
+
+    pub(crate) fn op(&self) -> Op {
+        self.facts().op
     }
 
     /// The resource type, as in the JSON `type` field.
     pub(crate) fn resource_type(&self) -> ResourceType {
-        use Action::*;
-        match self {
-            CreateOrganization { .. } => ResourceType::Organization,
-            CreatePermissionSet { .. } | UpdatePermissionSet { .. } => ResourceType::PermissionSet,
-            AttachManagedPolicy { .. } | DetachManagedPolicy { .. } => ResourceType::ManagedPolicy,
-            AttachCustomerManagedPolicy { .. } | DetachCustomerManagedPolicy { .. } => {
-                ResourceType::CustomerManagedPolicy
-            }
-            PutInlinePolicy { .. } | DeleteInlinePolicy { .. } => ResourceType::InlinePolicy,
-            PutPermissionsBoundary { .. } | DeletePermissionsBoundary { .. } => {
-                ResourceType::PermissionsBoundary
-            }
-            ProvisionPermissionSet { .. } => ResourceType::Provisioning,
-            CreateGroup { .. } => ResourceType::Group,
-            CreateAssignment { .. } | DeleteAssignment { .. } => ResourceType::AccountAssignment,
-            RemoveMembership { .. } => ResourceType::GroupMembership,
-            DeleteGroup { .. } => ResourceType::Group,
-            DeletePermissionSet { .. } => ResourceType::PermissionSet,
-            DeleteUser { .. } => ResourceType::User,
-            RemoveUserFromConfig { .. } => ResourceType::ConfigEntry,
-            CreateUser { .. } | UpdateUser { .. } => ResourceType::User,
-            AddMembership { .. } => ResourceType::GroupMembership,
-            WriteAwsConfig { .. } => ResourceType::AwsConfigFile,
-            DeleteIamUser { .. } | RestoreIamUser { .. } => ResourceType::IamUser,
-            EnableCentralizedRootAccess => ResourceType::CentralizedRootAccess,
-            DeleteMemberRootCredentials { .. } => ResourceType::RootCredentials,
-        }
+        self.facts().resource_type
     }
 
-    /// Deletes credentials or identities: asked with
-    /// the prompter's `confirm_delete`, never by default.
+    /// Deletes credentials or identities: asked with the prompter's
+    /// `confirm_delete`, never by default.
     pub(crate) fn is_destructive(&self) -> bool {
-        matches!(
-            self,
-            Action::DeleteIamUser { .. }
-                | Action::DeleteMemberRootCredentials { .. }
-                | Action::DeleteAssignment { .. }
-                | Action::RemoveMembership { .. }
-                | Action::DeleteGroup { .. }
-                | Action::DeletePermissionSet { .. }
-                | Action::DeleteUser { .. }
-        )
+        self.facts().destructive
+    }
+
+    /// The rate bucket the action's calls are paced in.
+    pub(crate) fn bucket(&self) -> RateBucket {
+        self.facts().bucket
     }
 
     /// The name of what is changed (for JSON); a permission set's name for its parts.
     pub(crate) fn name(&self) -> String {
         use Action::*;
         match self {
-            CreateOrganization { .. } => "organization".to_string(),
+            CreateOrganization { .. } | EnableCentralizedRootAccess => "organization".to_string(),
             CreatePermissionSet { name, .. } | UpdatePermissionSet { name, .. } => name.clone(),
             AttachManagedPolicy { permission_set, .. }
             | DetachManagedPolicy { permission_set, .. }
@@ -313,12 +334,9 @@ impl Action {
             AddMembership { user_name, group } => format!("{user_name}/{group}"),
             WriteAwsConfig { path, .. } => path.display().to_string(),
             DeleteIamUser { user_name, .. } => user_name.clone(),
-            DeleteAssignment {
-                principal,
-                permission_set,
-                account_id,
-                ..
-            } => format!("{}/{permission_set}/{account_id}", principal.name),
+            DeleteAssignment { assignment: a } => {
+                format!("{}/{}/{}", a.principal, a.permission_set, a.account())
+            }
             RemoveMembership {
                 user_name, group, ..
             } => format!("{user_name}/{group}"),
@@ -327,18 +345,44 @@ impl Action {
                 user_name.clone()
             }
             RestoreIamUser { user, .. } => user.user_name.clone(),
-            EnableCentralizedRootAccess => "organization".to_string(),
             DeleteMemberRootCredentials { account_id, .. } => account_id.clone(),
         }
     }
 
     /// The decisions this action waits for, to be answered before apply.
     pub(crate) fn choices_mut(&mut self) -> Vec<&mut Choice> {
+        use Action::*;
         match self {
-            Action::WriteAwsConfig {
+            WriteAwsConfig {
                 conflicts, stale, ..
             } => conflicts.iter_mut().chain(stale.iter_mut()).collect(),
-            _ => Vec::new(),
+            CreateOrganization { .. }
+            | CreatePermissionSet { .. }
+            | UpdatePermissionSet { .. }
+            | AttachManagedPolicy { .. }
+            | DetachManagedPolicy { .. }
+            | AttachCustomerManagedPolicy { .. }
+            | DetachCustomerManagedPolicy { .. }
+            | PutInlinePolicy { .. }
+            | DeleteInlinePolicy { .. }
+            | PutPermissionsBoundary { .. }
+            | DeletePermissionsBoundary { .. }
+            | ProvisionPermissionSet { .. }
+            | CreateGroup { .. }
+            | CreateAssignment { .. }
+            | CreateUser { .. }
+            | UpdateUser { .. }
+            | AddMembership { .. }
+            | DeleteAssignment { .. }
+            | RemoveMembership { .. }
+            | DeleteGroup { .. }
+            | DeletePermissionSet { .. }
+            | DeleteUser { .. }
+            | RemoveUserFromConfig { .. }
+            | DeleteIamUser { .. }
+            | RestoreIamUser { .. }
+            | EnableCentralizedRootAccess
+            | DeleteMemberRootCredentials { .. } => Vec::new(),
         }
     }
 
@@ -348,6 +392,21 @@ impl Action {
         use Action::*;
         match self {
             CreateOrganization { .. } => "organization".to_string(),
+            // A permission set and its parts, in order.
+            CreatePermissionSet { name, .. } | UpdatePermissionSet { name, .. } => {
+                format!("permission-set:{name}")
+            }
+            AttachManagedPolicy { permission_set, .. }
+            | DetachManagedPolicy { permission_set, .. }
+            | AttachCustomerManagedPolicy { permission_set, .. }
+            | DetachCustomerManagedPolicy { permission_set, .. }
+            | PutInlinePolicy { permission_set, .. }
+            | DeleteInlinePolicy { permission_set }
+            | PutPermissionsBoundary { permission_set, .. }
+            | DeletePermissionsBoundary { permission_set }
+            | ProvisionPermissionSet { permission_set } => {
+                format!("permission-set:{permission_set}")
+            }
             CreateGroup { name, .. } => format!("group:{name}"),
             CreateAssignment { .. } => format!("assignment:{}", self.name()),
             CreateUser { user } => format!("user:{}", user.user_name),
@@ -356,8 +415,8 @@ impl Action {
             WriteAwsConfig { .. } => "aws-config".to_string(),
             DeleteIamUser { user_name, .. } => format!("iam-user:{user_name}"),
             // A person's own assignments go before the person (offboard).
-            DeleteAssignment { principal, .. } if principal.kind == "USER" => {
-                format!("user:{}", principal.name)
+            DeleteAssignment { assignment } if assignment.kind() == PrincipalKind::User => {
+                format!("user:{}", assignment.principal)
             }
             DeleteAssignment { .. } => format!("unassign:{}", self.name()),
             RemoveMembership { user_name, .. } => format!("user:{user_name}"),
@@ -373,7 +432,6 @@ impl Action {
                 "root-access".to_string()
             }
             DeleteMemberRootCredentials { account_id, .. } => format!("root:{account_id}"),
-            _ => format!("permission-set:{}", self.name()),
         }
     }
 
@@ -382,8 +440,9 @@ impl Action {
     /// its policies) and its group; a membership needs its group. The user
     /// of a membership is in the membership's own chain.
     pub(crate) fn needs(&self) -> Vec<String> {
+        use Action::*;
         match self {
-            Action::CreateAssignment {
+            CreateAssignment {
                 group,
                 permission_set,
                 ..
@@ -391,17 +450,9 @@ impl Action {
                 format!("permission-set:{permission_set}"),
                 format!("group:{group}"),
             ],
-            Action::AddMembership { group, .. } => vec![format!("group:{group}")],
-            _ => Vec::new(),
-        }
-    }
-
-    /// The rate bucket the action's calls are paced in: sso-admin's one
-    /// budget for all its APIs, identitystore's one per API, or another.
-    pub(crate) fn bucket(&self) -> &'static str {
-        use Action::*;
-        match self {
-            CreatePermissionSet { .. }
+            AddMembership { group, .. } => vec![format!("group:{group}")],
+            CreateOrganization { .. }
+            | CreatePermissionSet { .. }
             | UpdatePermissionSet { .. }
             | AttachManagedPolicy { .. }
             | DetachManagedPolicy { .. }
@@ -412,17 +463,20 @@ impl Action {
             | PutPermissionsBoundary { .. }
             | DeletePermissionsBoundary { .. }
             | ProvisionPermissionSet { .. }
-            | CreateAssignment { .. }
+            | CreateGroup { .. }
+            | CreateUser { .. }
+            | UpdateUser { .. }
+            | WriteAwsConfig { .. }
             | DeleteAssignment { .. }
-            | DeletePermissionSet { .. } => "sso-admin",
-            CreateGroup { .. } => "identitystore:CreateGroup",
-            DeleteGroup { .. } => "identitystore:DeleteGroup",
-            CreateUser { .. } => "identitystore:CreateUser",
-            UpdateUser { .. } => "identitystore:UpdateUser",
-            AddMembership { .. } => "identitystore:CreateGroupMembership",
-            RemoveMembership { .. } => "identitystore:DeleteGroupMembership",
-            DeleteUser { .. } => "identitystore:DeleteUser",
-            _ => "other",
+            | RemoveMembership { .. }
+            | DeleteGroup { .. }
+            | DeletePermissionSet { .. }
+            | DeleteUser { .. }
+            | RemoveUserFromConfig { .. }
+            | DeleteIamUser { .. }
+            | RestoreIamUser { .. }
+            | EnableCentralizedRootAccess
+            | DeleteMemberRootCredentials { .. } => Vec::new(),
         }
     }
 
@@ -482,11 +536,13 @@ impl Action {
                 lines.extend(diff.lines().map(|l| format!("    {l}")));
                 lines.join("\n")
             }
-            DeleteAssignment { principal, permission_set, account_id, .. } => format!(
-                "unassign {permission_set} on account {account_id} from {} {}{}",
-                principal.kind.to_lowercase(),
-                principal.name,
-                if principal.kind == "GROUP" { " (not in the config)" } else { "" }
+            DeleteAssignment { assignment: a } => format!(
+                "unassign {} on account {} from {} {}{}",
+                a.permission_set,
+                a.account(),
+                a.kind().word(),
+                a.principal,
+                if a.kind() == PrincipalKind::Group { " (not in the config)" } else { "" }
             ),
             RemoveMembership { user_name, group, .. } => {
                 format!("remove {user_name} from group {group}")
@@ -499,7 +555,7 @@ impl Action {
                         ", after unassigning {}",
                         assignments
                             .iter()
-                            .map(|(ps, _, account)| format!("{ps} on {account}"))
+                            .map(|a| format!("{} on {}", a.permission_set, a.account()))
                             .collect::<Vec<_>>()
                             .join(", ")
                     )
@@ -514,7 +570,7 @@ impl Action {
                         ", after unassigning it from {}",
                         assignments
                             .iter()
-                            .map(|(group, _, account)| format!("{group} on {account}"))
+                            .map(|a| format!("{} on {}", a.principal, a.account()))
                             .collect::<Vec<_>>()
                             .join(", ")
                     )

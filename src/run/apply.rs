@@ -10,6 +10,7 @@ use futures::stream::{FuturesUnordered, StreamExt};
 
 use super::Session;
 use crate::error::UserError;
+use crate::model::RateBucket;
 use crate::plan::{Action, Op, StepPlan};
 use crate::steps::{step, Cx, Facts};
 
@@ -141,11 +142,11 @@ fn graph<'p>(plans: &[&'p StepPlan]) -> Vec<Node<'p>> {
 /// action for each outstanding assignment creation while AWS works on it,
 /// and for each finished one until its outcome is known (its slot among
 /// AWS's outstanding creations is free by then): room for both, and more.
-fn in_flight_limit(cx: &Cx, bucket: &str) -> usize {
+fn in_flight_limit(cx: &Cx, bucket: RateBucket) -> usize {
     match bucket {
-        "sso-admin" => 3 * cx.aws.pacer.creations_limit + 8,
-        "other" => cx.aws.pacer.concurrency,
-        _ => 8,
+        RateBucket::SsoAdmin => 3 * cx.aws.pacer.creations_limit + 8,
+        RateBucket::IdentityStore(_) => 8,
+        RateBucket::Other => cx.aws.pacer.concurrency,
     }
 }
 
@@ -165,20 +166,20 @@ pub(crate) async fn apply_graph(cx: &Cx, facts: &mut Facts, plans: &[&StepPlan])
         .join(", ");
     let progress = crate::ui::progress::bar(&cx.out, total as u64, &label);
     let shared = Mutex::new(facts);
-    let mut ready: BTreeMap<&'static str, VecDeque<usize>> = BTreeMap::new();
+    let mut ready: BTreeMap<RateBucket, VecDeque<usize>> = BTreeMap::new();
     for (i, n) in nodes.iter().enumerate() {
         if n.waiting_for == 0 {
             ready.entry(n.action.bucket()).or_default().push_back(i);
         }
     }
-    let mut in_flight: HashMap<&'static str, usize> = HashMap::new();
+    let mut in_flight: HashMap<RateBucket, usize> = HashMap::new();
     let mut skipped = vec![false; total];
     let mut failures: Vec<(usize, anyhow::Error)> = Vec::new();
     let mut running = FuturesUnordered::new();
     loop {
         for (bucket, queue) in ready.iter_mut() {
-            let limit = in_flight_limit(cx, bucket);
-            let busy = in_flight.entry(bucket).or_insert(0);
+            let limit = in_flight_limit(cx, *bucket);
+            let busy = in_flight.entry(*bucket).or_insert(0);
             while *busy < limit {
                 let Some(i) = queue.pop_front() else { break };
                 *busy += 1;
@@ -191,7 +192,7 @@ pub(crate) async fn apply_graph(cx: &Cx, facts: &mut Facts, plans: &[&StepPlan])
             break;
         };
         *in_flight
-            .get_mut(nodes[i].action.bucket())
+            .get_mut(&nodes[i].action.bucket())
             .expect("counted") -= 1;
         match outcome {
             Ok(()) => {
@@ -284,8 +285,10 @@ fn failure_summary(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{NewUser, PermissionSetFields};
-    use crate::plan::Principal;
+    use crate::model::{
+        AccountId, Assignment, GroupId, NewUser, PermissionSetArn, PermissionSetFields, Principal,
+    };
+    use crate::plan::NamedAssignment;
 
     fn plans() -> Vec<StepPlan> {
         let mut sets = StepPlan::new(crate::steps::permission_sets::ID);
@@ -318,14 +321,15 @@ mod tests {
                 account_id: "111111111111".into(),
             },
             Action::DeleteAssignment {
-                principal: Principal {
-                    kind: "GROUP",
-                    name: "Old".into(),
-                    id: "g-old".into(),
+                assignment: NamedAssignment {
+                    assignment: Assignment {
+                        principal: Principal::Group(GroupId::new("g-old")),
+                        permission_set: PermissionSetArn::new("ps-admin"),
+                        account: AccountId::from_aws("111111111111"),
+                    },
+                    principal: "Old".into(),
+                    permission_set: "Admin".into(),
                 },
-                permission_set: "Admin".into(),
-                permission_set_arn: "ps-admin".into(),
-                account_id: "111111111111".into(),
             },
         ];
         let mut users = StepPlan::new(crate::steps::users::ID);

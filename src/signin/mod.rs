@@ -381,21 +381,14 @@ fn forward_signals(child: u32) -> Result<signal_hook::iterator::Handle> {
     use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
     use signal_hook::iterator::exfiltrator::origin::WithOrigin;
     use signal_hook::iterator::SignalsInfo;
-    use signal_hook::low_level::siginfo::Cause;
     let mut signals = SignalsInfo::<WithOrigin>::new([SIGINT, SIGTERM, SIGHUP])?;
     let handle = signals.handle();
     let pid = libc::pid_t::try_from(child)?;
     std::thread::spawn(move || {
         for origin in signals.forever() {
-            let pass_on = match origin.cause {
-                Cause::Sent(_) => true,
-                Cause::Kernel => false,
-                // Where the cause is not told (macOS): a terminal never
-                // raises SIGTERM, so that one is a process's.
-                _ => origin.signal == SIGTERM,
-            };
-            if pass_on {
+            if pass_on(&origin.cause, origin.signal) {
                 // SAFETY: kill(2) with a pid ssosetup spawned and a signal number.
+                #[allow(unsafe_code)]
                 unsafe {
                     libc::kill(pid, origin.signal);
                 }
@@ -403,6 +396,20 @@ fn forward_signals(child: u32) -> Result<signal_hook::iterator::Handle> {
         }
     });
     Ok(handle)
+}
+
+/// Whether a signal ssosetup got while `exec`'s command runs goes on to the
+/// command: one a process sent, yes; one the terminal raised (Ctrl-C, a
+/// hang-up) reached the command already, being in the same process group.
+/// Where the cause is not told (macOS): only SIGTERM, which no terminal
+/// raises. Pure.
+fn pass_on(cause: &signal_hook::low_level::siginfo::Cause, signal: i32) -> bool {
+    use signal_hook::low_level::siginfo::Cause;
+    match cause {
+        Cause::Sent(_) => true,
+        Cause::Kernel => false,
+        _ => signal == signal_hook::consts::SIGTERM,
+    }
 }
 
 /// For `status`: whether session `name` has a token good now, and until
@@ -424,5 +431,28 @@ pub(crate) fn token_state(name: &str) -> String {
         ),
         Ok(None) => format!("not signed in to {name}: run `ssosetup login --sso-session {name}`"),
         Err(e) => e.message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    use signal_hook::low_level::siginfo::{Cause, Sent};
+
+    #[test]
+    fn only_signals_the_command_did_not_get_already_are_passed_on() {
+        assert!(pass_on(&Cause::Sent(Sent::User), SIGTERM));
+        assert!(
+            pass_on(&Cause::Sent(Sent::User), SIGINT),
+            "kill -INT of ssosetup alone"
+        );
+        assert!(
+            !pass_on(&Cause::Kernel, SIGINT),
+            "Ctrl-C: the terminal sent it to both"
+        );
+        assert!(!pass_on(&Cause::Kernel, SIGHUP));
+        assert!(pass_on(&Cause::Unknown, SIGTERM));
+        assert!(!pass_on(&Cause::Unknown, SIGINT));
     }
 }

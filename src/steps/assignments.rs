@@ -28,7 +28,8 @@ use crate::error::UserError;
 use crate::model::exist_count;
 use crate::model::Account;
 use crate::model::AsyncStatus;
-use crate::plan::{Action, Principal, StepPlan};
+use crate::model::{GroupId, Principal};
+use crate::plan::{Action, NamedAssignment, StepPlan};
 
 /// One (group, permission set, account) the config asks for.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -226,8 +227,8 @@ pub(crate) struct Seen {
     groups: BTreeMap<String, Option<String>>,
     existing: HashMap<(String, String), HashSet<String>>,
     /// With `--prune`: what the groups the config manages hold of the
-    /// configured permission sets, as (group, group id, set, set ARN, account).
-    held: Vec<(String, String, String, String, String)>,
+    /// configured permission sets.
+    held: Vec<NamedAssignment>,
 }
 
 impl Step for Assignments {
@@ -292,20 +293,12 @@ impl Step for Assignments {
                     permission_set,
                     account_id,
                 } => create(cx, facts, group, permission_set, account_id).await,
-                Action::DeleteAssignment {
-                    principal,
-                    permission_set_arn,
-                    account_id,
-                    ..
-                } => {
+                Action::DeleteAssignment { assignment } => {
                     let instance = instance_of(facts)?.arn;
                     crate::aws::ssoadmin::delete_assignment(
                         &cx.aws,
                         &instance,
-                        account_id,
-                        permission_set_arn,
-                        principal.kind,
-                        &principal.id,
+                        &assignment.assignment,
                     )
                     .await?;
                     Ok(())
@@ -375,17 +368,27 @@ async fn observe(ctx: &Cx, facts: &mut Facts) -> Result<Seen> {
                             list_account_assignments(&ctx.aws, instance, &account, &arn)
                                 .await?
                                 .into_iter()
-                                .filter(|(kind, _)| kind == "GROUP")
-                                .map(|(_, id)| ((arn.clone(), account.clone()), id))
+                                .filter_map(|p| match p {
+                                    Principal::Group(id) => {
+                                        Some(((arn.clone(), account.clone()), id.to_string()))
+                                    }
+                                    Principal::User(_) => None,
+                                })
                                 .collect()
                         }
                         Read::Group(id) => {
+                            let group = Principal::Group(GroupId::new(&id));
                             crate::aws::ssoadmin::list_account_assignments_for_principal(
-                                &ctx.aws, instance, "GROUP", &id,
+                                &ctx.aws, instance, &group,
                             )
                             .await?
                             .into_iter()
-                            .map(|(account, arn)| ((arn, account), id.clone()))
+                            .map(|a| {
+                                (
+                                    (a.permission_set.to_string(), a.account.to_string()),
+                                    id.clone(),
+                                )
+                            })
                             .collect()
                         }
                     };
@@ -454,7 +457,7 @@ async fn held(
     ctx: &Cx,
     facts: &mut Facts,
     permission_sets: &BTreeMap<String, Option<String>>,
-) -> Result<Vec<(String, String, String, String, String)>> {
+) -> Result<Vec<NamedAssignment>> {
     let Some(instance) = ensure_instance(ctx, facts).await? else {
         return Ok(Vec::new());
     };
@@ -475,16 +478,20 @@ async fn held(
         if !managed.contains(group) || facts.pruned.groups.contains(id) {
             continue;
         }
-        for (account, arn) in crate::aws::ssoadmin::list_account_assignments_for_principal(
+        let principal = Principal::Group(GroupId::new(id));
+        for a in crate::aws::ssoadmin::list_account_assignments_for_principal(
             &ctx.aws,
             &instance.arn,
-            "GROUP",
-            id,
+            &principal,
         )
         .await?
         {
-            if let Some(set) = configured.get(&arn) {
-                held.push((group.clone(), id.clone(), set.clone(), arn, account));
+            if let Some(set) = configured.get(a.permission_set.as_str()) {
+                held.push(NamedAssignment {
+                    assignment: a,
+                    principal: group.clone(),
+                    permission_set: set.clone(),
+                });
             }
         }
     }
@@ -506,19 +513,16 @@ fn prune_plan(plan: &mut StepPlan, seen: &Seen, wanted: &[Wanted], facts: &Facts
             )
         })
         .collect();
-    for (group, group_id, set, arn, account) in &seen.held {
-        if wanted.contains(&(group.as_str(), set.as_str(), account.as_str())) {
+    for held in &seen.held {
+        if wanted.contains(&(
+            held.principal.as_str(),
+            held.permission_set.as_str(),
+            held.account(),
+        )) {
             continue;
         }
         plan.actions.push(Action::DeleteAssignment {
-            principal: Principal {
-                kind: "GROUP",
-                name: group.clone(),
-                id: group_id.clone(),
-            },
-            permission_set: set.clone(),
-            permission_set_arn: arn.clone(),
-            account_id: account.clone(),
+            assignment: held.clone(),
         });
     }
     super::prune::gate_on_empty_accounts(plan, facts);

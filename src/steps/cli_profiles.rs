@@ -33,7 +33,7 @@ use crate::config::CliConfig;
 use crate::config::{Config, LoadedConfig};
 use crate::error::UserError;
 use crate::ini::{mask_secrets, ConfigFile, Section};
-use crate::model::Instance;
+use crate::model::{GroupId, Instance, Principal, UserId};
 use crate::plan::Choice;
 use crate::plan::{Action, StepPlan};
 
@@ -338,16 +338,15 @@ async fn reach_in_aws(
     let instance = ensure_instance(ctx, facts)
         .await?
         .expect("checked by the caller");
-    let mut principals = vec![("USER", user_id.to_string())];
+    let mut principals = vec![Principal::User(UserId::new(user_id))];
     for group in list_memberships_of(&ctx.aws, &instance.identity_store_id, user_id).await? {
-        principals.push(("GROUP", group));
+        principals.push(Principal::Group(GroupId::new(group)));
     }
     let mut found = BTreeSet::new();
-    for (kind, id) in principals {
-        for (account, ps_arn) in
-            list_account_assignments_for_principal(&ctx.aws, &instance.arn, kind, &id).await?
+    for principal in principals {
+        for a in list_account_assignments_for_principal(&ctx.aws, &instance.arn, &principal).await?
         {
-            found.insert((account, ps_arn));
+            found.insert((a.account.to_string(), a.permission_set.to_string()));
         }
     }
     Ok(found)
@@ -1195,6 +1194,7 @@ user = "alice"
 /// readers: botocore (its config loader, then its own shell split) and
 /// `sh -c`. Needs the test venv's botocore, hence the e2e feature.
 #[cfg(all(test, feature = "e2e"))]
+#[allow(clippy::unwrap_used)]
 mod credential_process_lines {
     use super::*;
     use proptest::prelude::*;

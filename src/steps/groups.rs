@@ -20,12 +20,12 @@ use super::{ensure_groups, instance_of, Cx, Facts, Person, Step, StepId};
 use crate::aws::identitystore::create_group;
 use crate::config::LoadedConfig;
 use crate::error::UserError;
-use crate::model::{exist_count, Group, GROUP_MARK};
-use crate::plan::{Action, StepPlan};
+use crate::model::{exist_count, Group, GroupId, Principal, GROUP_MARK};
+use crate::plan::{Action, NamedAssignment, StepPlan};
 
 /// A group ssosetup created that the config no longer names, with what it
-/// holds: (permission set name, its ARN, account).
-type Prunable = (Group, Vec<(String, String, String)>);
+/// holds.
+type Prunable = (Group, Vec<NamedAssignment>);
 
 pub(crate) const ID: StepId = StepId::new("groups");
 
@@ -179,16 +179,23 @@ async fn prunable(cx: &Cx, facts: &mut Facts, wanted: &[Wanted]) -> Result<Vec<P
     let mut out = Vec::new();
     for g in candidates {
         let mut held = Vec::new();
-        for (account, arn) in crate::aws::ssoadmin::list_account_assignments_for_principal(
+        let principal = Principal::Group(GroupId::new(&g.id));
+        for a in crate::aws::ssoadmin::list_account_assignments_for_principal(
             &cx.aws,
             &instance.arn,
-            "GROUP",
-            &g.id,
+            &principal,
         )
         .await?
         {
-            let name = sets.get(&arn).cloned().unwrap_or_else(|| arn.clone());
-            held.push((name, arn, account));
+            let name = sets
+                .get(a.permission_set.as_str())
+                .cloned()
+                .unwrap_or_else(|| a.permission_set.to_string());
+            held.push(NamedAssignment {
+                assignment: a,
+                principal: g.display_name.clone(),
+                permission_set: name,
+            });
         }
         out.push((g, held));
     }
@@ -201,13 +208,15 @@ async fn prunable(cx: &Cx, facts: &mut Facts, wanted: &[Wanted]) -> Result<Vec<P
 /// Pure.
 fn prune_plan(plan: &mut StepPlan, prunable: &[Prunable], facts: &Facts) {
     for (g, held) in prunable {
-        if let Some((aws_set, _, account)) = held
+        if let Some(aws_set) = held
             .iter()
-            .find(|(set, ..)| crate::model::is_aws_owned(set))
+            .find(|h| crate::model::is_aws_owned(&h.permission_set))
         {
             plan.notes.push(format!(
-                "{} was created by ssosetup and the config no longer names it, but it holds {aws_set} on {account}, which is AWS's own: kept",
-                g.display_name
+                "{} was created by ssosetup and the config no longer names it, but it holds {} on {}, which is AWS's own: kept",
+                g.display_name,
+                aws_set.permission_set,
+                aws_set.account()
             ));
             continue;
         }
@@ -232,19 +241,11 @@ async fn delete(
     facts: &Mutex<&mut Facts>,
     name: &str,
     group_id: &str,
-    assignments: &[(String, String, String)],
+    assignments: &[NamedAssignment],
 ) -> Result<()> {
     let instance = instance_of(facts)?;
-    for (_, arn, account) in assignments {
-        crate::aws::ssoadmin::delete_assignment(
-            &cx.aws,
-            &instance.arn,
-            account,
-            arn,
-            "GROUP",
-            group_id,
-        )
-        .await?;
+    for a in assignments {
+        crate::aws::ssoadmin::delete_assignment(&cx.aws, &instance.arn, &a.assignment).await?;
     }
     crate::aws::identitystore::delete_group(&cx.aws, &instance.identity_store_id, group_id).await?;
     tracing::info!("deleted group {name}");

@@ -144,8 +144,8 @@ pub(crate) fn plan(
         return plan;
     }
     if let Some(instance) = observed.home.first() {
-        match instance.status.as_str() {
-            "CREATE_IN_PROGRESS" => plan.manual.push(ManualStep {
+        match &instance.status {
+            crate::model::InstanceStatus::CreateInProgress => plan.manual.push(ManualStep {
                 step: ID.name(),
                 title: format!("wait for IAM Identity Center to finish enabling in {region}"),
                 url: console_url(region),
@@ -236,7 +236,9 @@ async fn wait_until_enabled(person: &mut Person<'_>, step: &ManualStep) -> Resul
                 facts.instance = Some(Some(active.clone()));
                 return Ok(());
             }
-            let creating = instances.iter().any(|i| i.status == "CREATE_IN_PROGRESS");
+            let creating = instances
+                .iter()
+                .any(|i| i.status == crate::model::InstanceStatus::CreateInProgress);
             if !creating || tokio::time::Instant::now() >= deadline {
                 break;
             }
@@ -256,10 +258,10 @@ mod tests {
 
     fn instance(status: &str) -> Instance {
         Instance {
-            arn: "arn:aws:sso:::instance/ssoins-1111111111111111".into(),
+            arn: crate::model::InstanceArn::new("arn:aws:sso:::instance/ssoins-1111111111111111"),
             identity_store_id: "d-1234567890".into(),
             owner_account_id: Some("111111111111".into()),
-            status: status.into(),
+            status: crate::model::InstanceStatus::from_aws(status),
             status_reason: None,
         }
     }

@@ -24,7 +24,8 @@ use crate::aws::identitystore::{delete_user, get_user_id, memberships_of};
 use crate::aws::ssoadmin::list_account_assignments_for_principal;
 use crate::config::LoadedConfig;
 use crate::error::UserError;
-use crate::plan::{Action, Principal, StepPlan};
+use crate::model::{Principal, UserId};
+use crate::plan::{Action, NamedAssignment, StepPlan};
 
 pub(crate) const ID: StepId = StepId::new("offboard");
 
@@ -40,8 +41,8 @@ pub(crate) struct Seen {
     user_id: Option<String>,
     /// (group name, group id, membership id).
     memberships: Vec<(String, String, String)>,
-    /// (permission set, its ARN, account) assigned to the person directly.
-    direct: Vec<(String, String, String)>,
+    /// What is assigned to the person directly.
+    direct: Vec<NamedAssignment>,
 }
 
 impl Step for Offboard {
@@ -112,11 +113,17 @@ async fn observe(cx: &Cx, facts: &mut Facts, user_name: &str) -> Result<Seen> {
             .into_iter()
             .filter_map(|(name, arn)| Some((arn?, name)))
             .collect();
-        for (account, arn) in
-            list_account_assignments_for_principal(&cx.aws, &instance.arn, "USER", id).await?
-        {
-            let name = sets.get(&arn).cloned().unwrap_or_else(|| arn.clone());
-            direct.push((name, arn, account));
+        let principal = Principal::User(UserId::new(id));
+        for a in list_account_assignments_for_principal(&cx.aws, &instance.arn, &principal).await? {
+            let name = sets
+                .get(a.permission_set.as_str())
+                .cloned()
+                .unwrap_or_else(|| a.permission_set.to_string());
+            direct.push(NamedAssignment {
+                assignment: a,
+                principal: user_name.to_string(),
+                permission_set: name,
+            });
         }
         super::iam_users::ensure_admin_paths(cx, facts).await?;
     }
@@ -163,16 +170,9 @@ fn plan(user_name: &str, seen: &Seen, desired: &LoadedConfig, facts: &Facts) -> 
             membership_id: membership_id.clone(),
         });
     }
-    for (set, arn, account) in &seen.direct {
+    for a in &seen.direct {
         plan.actions.push(Action::DeleteAssignment {
-            principal: Principal {
-                kind: "USER",
-                name: user_name.to_string(),
-                id: user_id.clone(),
-            },
-            permission_set: set.clone(),
-            permission_set_arn: arn.clone(),
-            account_id: account.clone(),
+            assignment: a.clone(),
         });
     }
     plan.actions.push(Action::DeleteUser {
@@ -209,21 +209,9 @@ async fn apply(cx: &Cx, facts: &Mutex<&mut Facts>, action: &Action) -> Result<()
             )
             .await?
         }
-        Action::DeleteAssignment {
-            principal,
-            permission_set_arn,
-            account_id,
-            ..
-        } => {
-            crate::aws::ssoadmin::delete_assignment(
-                &cx.aws,
-                &instance?.arn,
-                account_id,
-                permission_set_arn,
-                principal.kind,
-                &principal.id,
-            )
-            .await?
+        Action::DeleteAssignment { assignment } => {
+            crate::aws::ssoadmin::delete_assignment(&cx.aws, &instance?.arn, &assignment.assignment)
+                .await?
         }
         Action::DeleteUser { user_name, user_id } => {
             delete_user(&cx.aws, &instance?.identity_store_id, user_id).await?;
@@ -340,6 +328,107 @@ fn missing_iam_user(plan: &mut StepPlan, name: &str, account: &str, backup_dir: 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{AccountId, Assignment, Caller, GroupId, PermissionSetArn};
+    use crate::steps::prune::AdminPath;
+
+    fn facts() -> Facts {
+        Facts::new(
+            Caller {
+                account: "111111111111".into(),
+                arn: "arn:aws:iam::111111111111:user/admin".into(),
+            },
+            "us-east-1",
+        )
+    }
+
+    fn carol(direct: bool) -> Seen {
+        Seen {
+            instance: true,
+            user_id: Some("u-carol".into()),
+            memberships: vec![("Dev".into(), "g-dev".into(), "m-1".into())],
+            direct: if direct {
+                vec![NamedAssignment {
+                    assignment: Assignment {
+                        principal: Principal::User(UserId::new("u-carol")),
+                        permission_set: PermissionSetArn::new("ps-ro"),
+                        account: AccountId::from_aws("222222222222"),
+                    },
+                    principal: "carol".into(),
+                    permission_set: "ReadOnly".into(),
+                }]
+            } else {
+                Vec::new()
+            },
+        }
+    }
+
+    fn config(users: &str) -> LoadedConfig {
+        LoadedConfig {
+            config: crate::config::parse(users).unwrap(),
+            prune: false,
+            path: "ssosetup.toml".into(),
+            from_file: true,
+            region_flag: false,
+        }
+    }
+
+    #[test]
+    fn the_persons_access_goes_first_then_the_user_then_the_config_entry() {
+        let with_carol = config("[[users]]\nuser_name = \"carol\"\ngiven_name = \"C\"\nfamily_name = \"D\"\nemail = \"c@example.com\"\n");
+        let p = plan("carol", &carol(true), &with_carol, &facts());
+        let kinds: Vec<&str> = p
+            .actions
+            .iter()
+            .map(|a| match a {
+                Action::RemoveMembership { .. } => "membership",
+                Action::DeleteAssignment { .. } => "assignment",
+                Action::DeleteUser { .. } => "user",
+                Action::RemoveUserFromConfig { .. } => "config",
+                _ => "other",
+            })
+            .collect();
+        assert_eq!(kinds, ["membership", "assignment", "user", "config"]);
+        assert!(p.blocker.is_none());
+        // Not in the config: the entry is not touched, and that is said.
+        let p = plan("carol", &carol(false), &config(""), &facts());
+        assert!(!p
+            .actions
+            .iter()
+            .any(|a| matches!(a, Action::RemoveUserFromConfig { .. })));
+        assert!(p
+            .notes
+            .iter()
+            .any(|n| n.contains("is not in ssosetup.toml")));
+        // Already gone: nothing but the config entry.
+        let gone = Seen {
+            user_id: None,
+            ..carol(false)
+        };
+        let p = plan("carol", &gone, &with_carol, &facts());
+        assert_eq!(p.actions.len(), 1);
+        assert!(p.notes[0].contains("already offboarded"));
+    }
+
+    #[test]
+    fn the_last_administrator_is_not_offboarded() {
+        let mut f = facts();
+        f.admin_paths = Some(Ok(vec![AdminPath {
+            user_name: "carol".into(),
+            assignment: Assignment {
+                principal: Principal::Group(GroupId::new("g-dev")),
+                permission_set: PermissionSetArn::new("ps-admin"),
+                account: AccountId::from_aws("111111111111"),
+            },
+            narrowed: None,
+        }]));
+        f.groups = Some([("Dev".to_string(), Some("g-dev".to_string()))].into());
+        let p = plan("carol", &carol(false), &config(""), &f);
+        assert!(p
+            .blocker
+            .expect("refused")
+            .message
+            .contains("would leave nobody"));
+    }
 
     #[test]
     fn malformed_names_are_bad_input() {

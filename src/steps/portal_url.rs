@@ -140,10 +140,10 @@ mod tests {
 
     fn instance() -> Instance {
         Instance {
-            arn: "arn:aws:sso:::instance/ssoins-1".into(),
+            arn: crate::model::InstanceArn::new("arn:aws:sso:::instance/ssoins-1"),
             identity_store_id: "d-1234567890".into(),
             owner_account_id: None,
-            status: "ACTIVE".into(),
+            status: crate::model::InstanceStatus::Active,
             status_reason: None,
         }
     }

@@ -19,6 +19,7 @@ use std::collections::BTreeSet;
 use crate::config::{default_group_name, is_account_id, Config};
 use crate::error::UserError;
 use crate::model::is_aws_owned;
+use crate::model::{Assignment, Principal};
 use crate::plan::{Action, Choice, StepPlan};
 
 /// What this run's plans remove, by id, for the lockout check of the
@@ -27,8 +28,7 @@ use crate::plan::{Action, Choice, StepPlan};
 pub(crate) struct Pruned {
     pub sets: BTreeSet<String>,
     pub groups: BTreeSet<String>,
-    /// (principal id, permission set ARN, account).
-    pub assignments: BTreeSet<(String, String, String)>,
+    pub assignments: BTreeSet<Assignment>,
     /// (user name, group id).
     pub memberships: BTreeSet<(String, String)>,
     pub users: BTreeSet<String>,
@@ -45,17 +45,8 @@ impl Pruned {
                 Action::DeleteGroup { group_id, .. } => {
                     self.groups.insert(group_id.clone());
                 }
-                Action::DeleteAssignment {
-                    principal,
-                    permission_set_arn,
-                    account_id,
-                    ..
-                } => {
-                    self.assignments.insert((
-                        principal.id.clone(),
-                        permission_set_arn.clone(),
-                        account_id.clone(),
-                    ));
+                Action::DeleteAssignment { assignment } => {
+                    self.assignments.insert(assignment.assignment.clone());
                 }
                 Action::RemoveMembership {
                     user_name, group, ..
@@ -117,12 +108,9 @@ impl ManagedGroups {
 /// AdministratorAccess permission set there, directly or through a group.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct AdminPath {
-    pub user_id: String,
     pub user_name: String,
-    pub set_arn: String,
-    pub account: String,
-    /// The group it comes through (`None`: assigned to the user directly).
-    pub group_id: Option<String>,
+    /// The assignment it rests on: the user's own, or their group's.
+    pub assignment: Assignment,
     /// Why the set may not make a full administrator (a Deny, a boundary,
     /// a customer managed policy; or an inline policy that grants
     /// everything in a set without AdministratorAccess): such a path
@@ -132,20 +120,18 @@ pub(crate) struct AdminPath {
 
 /// Whether `path` survives the removals in `pruned`. Pure.
 fn survives(p: &AdminPath, pruned: &Pruned) -> bool {
-    let principal = p.group_id.as_deref().unwrap_or(&p.user_id);
-    !pruned.sets.contains(&p.set_arn)
+    !pruned.sets.contains(p.assignment.permission_set.as_str())
         && !pruned.users.contains(&p.user_name)
-        && !pruned.assignments.contains(&(
-            principal.to_string(),
-            p.set_arn.clone(),
-            p.account.clone(),
-        ))
-        && p.group_id.as_ref().is_none_or(|g| {
-            !pruned.groups.contains(g)
-                && !pruned
-                    .memberships
-                    .contains(&(p.user_name.clone(), g.clone()))
-        })
+        && !pruned.assignments.contains(&p.assignment)
+        && match &p.assignment.principal {
+            Principal::User(_) => true,
+            Principal::Group(g) => {
+                !pruned.groups.contains(g.as_str())
+                    && !pruned
+                        .memberships
+                        .contains(&(p.user_name.clone(), g.to_string()))
+            }
+        }
 }
 
 /// Whether some full administrator (a path nothing narrows) remains once
@@ -232,16 +218,24 @@ pub(crate) fn empty_read_gate(what: &str) -> Choice {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::Principal;
+    use crate::model::{AccountId, GroupId, PermissionSetArn, UserId};
 
     fn path(user: &str, group: Option<&str>) -> AdminPath {
         AdminPath {
-            user_id: format!("id-{user}"),
             user_name: user.into(),
-            set_arn: "ps-admin".into(),
-            account: "111111111111".into(),
-            group_id: group.map(str::to_string),
+            assignment: admin_of(match group {
+                Some(g) => Principal::Group(GroupId::new(g)),
+                None => Principal::User(UserId::new(format!("id-{user}"))),
+            }),
             narrowed: None,
+        }
+    }
+
+    fn admin_of(principal: Principal) -> Assignment {
+        Assignment {
+            principal,
+            permission_set: PermissionSetArn::new("ps-admin"),
+            account: AccountId::from_aws("111111111111"),
         }
     }
 
@@ -282,7 +276,7 @@ mod tests {
         assert!(an_administrator_remains(&paths, &pruned), "bob is left");
         pruned
             .assignments
-            .insert(("id-bob".into(), "ps-admin".into(), "111111111111".into()));
+            .insert(admin_of(Principal::User(UserId::new("id-bob"))));
         assert!(!an_administrator_remains(&paths, &pruned));
         let mut only_set = Pruned::default();
         only_set.sets.insert("ps-admin".into());
@@ -298,24 +292,18 @@ mod tests {
     #[test]
     fn pruned_notes_every_kind_of_removal() {
         let mut pruned = Pruned::default();
+        let ops = admin_of(Principal::Group(GroupId::new("g-ops")));
         pruned.add(
             &[Action::DeleteAssignment {
-                principal: Principal {
-                    kind: "GROUP",
-                    name: "Ops".into(),
-                    id: "g-ops".into(),
+                assignment: crate::plan::NamedAssignment {
+                    assignment: ops.clone(),
+                    principal: "Ops".into(),
+                    permission_set: "Admin".into(),
                 },
-                permission_set: "Admin".into(),
-                permission_set_arn: "ps-admin".into(),
-                account_id: "111111111111".into(),
             }],
             |_| None,
         );
-        assert!(pruned.assignments.contains(&(
-            "g-ops".into(),
-            "ps-admin".into(),
-            "111111111111".into()
-        )));
+        assert!(pruned.assignments.contains(&ops));
     }
 
     #[test]

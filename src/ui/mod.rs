@@ -15,3 +15,6 @@ pub enum OutputFormat {
     Text,
     Json,
 }
+
+#[cfg(test)]
+mod snapshots_of;

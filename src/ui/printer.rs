@@ -2,6 +2,9 @@
 //! piped or saved; messages, warnings and prompts go to stderr. Colour only
 //! on a terminal and never with NO_COLOR.
 
+// The one place that prints (Cargo.toml denies it everywhere else).
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
 use std::io::{IsTerminal, Write};
 
 use console::Style;
@@ -71,6 +74,17 @@ impl Printer {
         if !self.quiet {
             eprintln!("{line}");
         }
+    }
+
+    /// A message for people on stderr that -q does not hide (what state an
+    /// interrupted run left things in).
+    pub(crate) fn notice(&self, line: &str) {
+        eprintln!("{line}");
+    }
+
+    /// A key hint under a question (dim), on stderr.
+    pub(crate) fn key_hint(line: &str) {
+        eprintln!("{}", console::style(line).dim());
     }
 
     /// A heading for people on stderr (hidden with -q).

@@ -110,12 +110,10 @@ fn short_label(a: &Action) -> String {
             permission_set,
             account_id,
             ..
-        }
-        | Action::DeleteAssignment {
-            permission_set,
-            account_id,
-            ..
         } => format!("{permission_set} on {account_id}"),
+        Action::DeleteAssignment { assignment } => {
+            format!("{} on {}", assignment.permission_set, assignment.account())
+        }
         other => other.name(),
     }
 }
@@ -200,7 +198,7 @@ mod tests {
 
     #[test]
     fn an_applied_step_says_what_changed_in_one_line() {
-        let mut plan = StepPlan::new(crate::steps::groups::ID);
+        let mut plan = StepPlan::new(StepId::new("groups"));
         assert_eq!(applied(&plan), None);
         plan.actions = ["Admin-1", "Admin-2"]
             .map(|g| Action::CreateGroup {

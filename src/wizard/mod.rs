@@ -242,9 +242,43 @@ async fn walk(s: &mut Session, facts: &mut Facts, step: &dyn AnyStep) -> Result<
         *facts = before.clone();
         step.ask(&mut s.person(facts), force).await?;
         force = false;
+        // What cannot go on (a read that failed, a blocker) is shown, and
+        // the person chooses again.
         let plan = match step.check(&s.cx, facts).await {
-            Ok(plan) => plan,
             Err(e) if interrupted(&e) => return Err(e),
+            Err(e) => Err(e),
+            Ok(plan) => {
+                for line in crate::ui::render::step_plan(&plan, &s.cx.out) {
+                    s.cx.out.data(&line);
+                }
+                crate::run::say_gaps(&s.cx);
+                if let Some(why) = plan
+                    .blocker
+                    .clone()
+                    .filter(|_| !step.later_steps_need_it())
+                    .or(plan.waits.clone())
+                {
+                    // Nothing later needs this step: say why it waits, and go on.
+                    s.cx.out.warn(&format!(
+                        "{} waits: {}{}",
+                        step.id().name(),
+                        why.message,
+                        why.hint
+                            .as_ref()
+                            .map(|h| format!("\n  hint: {h}"))
+                            .unwrap_or_default()
+                    ));
+                    *facts = before;
+                    return Ok(Walk::Next);
+                }
+                match plan.blocker.clone() {
+                    Some(blocker) => Err(blocker.into()),
+                    None => Ok(plan),
+                }
+            }
+        };
+        let plan = match plan {
+            Ok(plan) => plan,
             Err(e) => {
                 s.cx.out.error(&crate::error::render(&e));
                 match choose(s, step, None)? {
@@ -256,39 +290,6 @@ async fn walk(s: &mut Session, facts: &mut Facts, step: &dyn AnyStep) -> Result<
                 continue;
             }
         };
-        for line in crate::ui::render::step_plan(&plan, &s.cx.out) {
-            s.cx.out.data(&line);
-        }
-        crate::run::say_gaps(&s.cx);
-        let stop = plan.blocker.clone();
-        if let Some(why) = stop
-            .clone()
-            .filter(|_| !step.later_steps_need_it())
-            .or(plan.waits.clone())
-        {
-            // Nothing later needs this step: say why it waits, and go on.
-            s.cx.out.warn(&format!(
-                "{} waits: {}{}",
-                step.id().name(),
-                why.message,
-                why.hint
-                    .as_ref()
-                    .map(|h| format!("\n  hint: {h}"))
-                    .unwrap_or_default()
-            ));
-            *facts = before;
-            return Ok(Walk::Next);
-        }
-        if let Some(blocker) = stop {
-            s.cx.out.error(&crate::error::render(&blocker.into()));
-            match choose(s, step, None)? {
-                Choice::Change => force = true,
-                Choice::Skip => return Ok(leave(facts, before, Walk::Next)),
-                Choice::Quit => return Ok(leave(facts, before, Walk::Quit)),
-                Choice::Apply | Choice::Again => {}
-            }
-            continue;
-        }
         if plan.is_done() {
             return Ok(Walk::Next);
         }

@@ -3,6 +3,15 @@
 //! (read back through the SDK) and on the requests moto received, never on
 //! what the tool printed about itself alone.
 
+// A test's panic is its failure message; starting stand-ins and signalling
+// processes needs the OS's own calls.
+#![allow(
+    clippy::unwrap_used,
+    clippy::print_stdout,
+    clippy::print_stderr,
+    unsafe_code
+)]
+
 mod adopt;
 mod bad_input;
 mod bench;

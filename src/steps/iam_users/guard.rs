@@ -2,6 +2,7 @@
 //! be able to administer the account through Identity Center.
 
 use super::*;
+use crate::model::{AccountId, Assignment, PermissionSetArn, Principal};
 use crate::steps::ensure_ic_users;
 use crate::steps::prune::AdminPath;
 
@@ -252,25 +253,24 @@ async fn read_admin_paths(ctx: &Cx, facts: &mut Facts) -> Result<Result<Vec<Admi
         .collect();
     let mut paths = Vec::new();
     for (_, ps, narrowed) in &admin_sets {
-        for (kind, id) in
+        for principal in
             sso::list_account_assignments(&ctx.aws, &instance.arn, &management, ps).await?
         {
-            let (holders, group_id) = match kind.as_str() {
-                "USER" => (vec![id.clone()], None),
-                "GROUP" => (
-                    ids::list_group_members(&ctx.aws, &store, &id).await?,
-                    Some(id.clone()),
-                ),
-                _ => continue,
+            let holders = match &principal {
+                Principal::User(u) => vec![u.to_string()],
+                Principal::Group(g) => {
+                    ids::list_group_members(&ctx.aws, &store, g.as_str()).await?
+                }
             };
             for user_id in holders {
                 if let Some(user_name) = users.get(&user_id) {
                     paths.push(AdminPath {
-                        user_id,
                         user_name: user_name.clone(),
-                        set_arn: ps.clone(),
-                        account: management.clone(),
-                        group_id: group_id.clone(),
+                        assignment: Assignment {
+                            principal: principal.clone(),
+                            permission_set: PermissionSetArn::new(ps.as_str()),
+                            account: AccountId::from_aws(management.as_str()),
+                        },
                         narrowed: narrowed.clone(),
                     });
                 }
@@ -320,23 +320,23 @@ pub(crate) async fn guard(ctx: &Cx, facts: &mut Facts) -> Result<Guard> {
             just_created.push(p.user_name.clone());
             continue;
         }
-        let via = p
-            .group_id
-            .as_ref()
-            .map(|g| {
-                format!(
-                    " (group {})",
-                    groups.get(g).map(String::as_str).unwrap_or(g)
-                )
-            })
-            .unwrap_or_default();
+        let via = match &p.assignment.principal {
+            Principal::Group(g) => format!(
+                " (group {})",
+                groups
+                    .get(g.as_str())
+                    .map(String::as_str)
+                    .unwrap_or(g.as_str())
+            ),
+            Principal::User(_) => String::new(),
+        };
         return Ok(Guard::Admin(format!(
             "{} holds {} on the management account {management}{via}",
             p.user_name,
             set_names
-                .get(&p.set_arn)
+                .get(p.assignment.permission_set.as_str())
                 .map(String::as_str)
-                .unwrap_or(&p.set_arn)
+                .unwrap_or(p.assignment.permission_set.as_str())
         )));
     }
     if !just_created.is_empty() {

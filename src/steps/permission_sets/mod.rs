@@ -33,8 +33,9 @@ use crate::config::{
 };
 use crate::error::UserError;
 use crate::model::CustomerManagedPolicy;
+use crate::model::{AccountId, Assignment, PermissionSetArn, Principal, PrincipalKind};
 use crate::model::{AsyncStatus, Boundary, PermissionSet, PermissionSetFields};
-use crate::plan::{Action, StepPlan};
+use crate::plan::{Action, NamedAssignment, StepPlan};
 
 /// The default session duration; always sent, never left to the API.
 const DEFAULT_SESSION_DURATION: &str = "PT1H";
@@ -251,8 +252,8 @@ pub(crate) struct Seen {
 pub(crate) struct PrunableSet {
     name: String,
     arn: String,
-    /// (principal type, id, name, account).
-    holders: Vec<(String, String, String, String)>,
+    /// Every assignment of it, with its holder's name.
+    holders: Vec<NamedAssignment>,
 }
 
 impl Step for PermissionSets {
@@ -414,12 +415,26 @@ async fn prunable(
         for account in
             sso::list_accounts_for_provisioned_permission_set(&ctx.aws, &instance.arn, arn).await?
         {
-            for (kind, id) in
+            for principal in
                 sso::list_account_assignments(&ctx.aws, &instance.arn, &account, arn).await?
             {
-                let who = if kind == "GROUP" { &groups } else { &users };
-                let shown = who.get(&id).cloned().unwrap_or_else(|| id.clone());
-                holders.push((kind, id, shown, account.clone()));
+                let who = match &principal {
+                    Principal::Group(_) => &groups,
+                    Principal::User(_) => &users,
+                };
+                let shown = who
+                    .get(principal.id())
+                    .cloned()
+                    .unwrap_or_else(|| principal.id().to_string());
+                holders.push(NamedAssignment {
+                    assignment: Assignment {
+                        principal,
+                        permission_set: PermissionSetArn::new(arn.as_str()),
+                        account: AccountId::from_aws(account.as_str()),
+                    },
+                    principal: shown,
+                    permission_set: name.clone(),
+                });
             }
         }
         out.push(PrunableSet {
@@ -440,8 +455,8 @@ fn prune_plan(plan: &mut StepPlan, prunable: &[PrunableSet], facts: &Facts) {
         let direct: Vec<String> = set
             .holders
             .iter()
-            .filter(|(kind, ..)| kind != "GROUP")
-            .map(|(_, _, who, account)| format!("{who} on {account}"))
+            .filter(|h| h.kind() != PrincipalKind::Group)
+            .map(|h| format!("{} on {}", h.principal, h.account()))
             .collect();
         if !direct.is_empty() {
             plan.notes.push(format!(
@@ -454,11 +469,7 @@ fn prune_plan(plan: &mut StepPlan, prunable: &[PrunableSet], facts: &Facts) {
         plan.actions.push(Action::DeletePermissionSet {
             name: set.name.clone(),
             arn: set.arn.clone(),
-            assignments: set
-                .holders
-                .iter()
-                .map(|(_, id, who, account)| (who.clone(), id.clone(), account.clone()))
-                .collect(),
+            assignments: set.holders.clone(),
         });
     }
     let mut pruned = facts.pruned.clone();
@@ -834,8 +845,8 @@ async fn apply(ctx: &Cx, facts: &Mutex<&mut Facts>, action: &Action) -> Result<(
         } => {
             // AWS refuses to delete a set that still has assignments: each
             // goes first, and is waited for.
-            for (_, group_id, account) in assignments {
-                sso::delete_assignment(aws, &instance, account, arn, "GROUP", group_id).await?;
+            for a in assignments {
+                sso::delete_assignment(aws, &instance, &a.assignment).await?;
             }
             sso::delete_permission_set(aws, &instance, arn).await?;
             tracing::info!("deleted permission set {name}");
