@@ -154,6 +154,18 @@ async fn run_command(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
         Command::Init { .. } if mode == Mode::Apply && session.prompt.interactive() => {
             wizard::run(&mut session).await
         }
+        // `init --yes` with no config file at all: nothing anyone wrote or
+        // answered says to create an organization or anything else. It
+        // looks, shows what the defaults would do, and changes nothing.
+        Command::Init { .. } if mode == Mode::Apply && !session.cx.config.from_file => {
+            run::run(&mut session, &steps, Mode::DryRun).await?;
+            Err(UserError::new(format!(
+                "init --yes applies a config file, and there is none at {}; nothing was changed",
+                session.cx.config.path.display()
+            ))
+            .hint("pass the file with --config FILE, or run `ssosetup init` at a terminal to answer the questions (they are saved as the file)")
+            .into())
+        }
         _ => run::run(&mut session, &steps, mode).await,
     }
 }

@@ -10,9 +10,11 @@ Appends one JSON line per request to FILE: {"op", "service", "fault", "at"
 "proxy" when the proxy answered without moto, "unknown" listing members the
 model does not know (accepted: AWS's JSON services ignore them), and
 "validate_error" when the checker itself failed (traceback on stderr; the
-request was forwarded). Faults: throttle, invalid, 500-before, 500-after,
-drop, outstanding-limit, in-progress (an answer saying IN_PROGRESS), failed
-(a status answer saying FAILED), or null.
+request was forwarded), "as": "management" when the request was sent on to
+moto signed as the management account (below). Faults: throttle, invalid,
+500-before, 500-after, drop, outstanding-limit, in-progress (an answer
+saying IN_PROGRESS), failed (a status answer saying FAILED), denied (an
+AccessDeniedException the proxy answered, below), or null.
 
 Faults (all seeded, so a run can be repeated):
   --error-rate R     a share of requests answered HTTP 500; half of them
@@ -92,6 +94,61 @@ Requests checked against AWS's model:
                      skip length and pattern checks for this member (or
                      shape) name, e.g. InstanceArn, for values seeded into
                      moto that never passed through the proxy
+
+Member accounts and Identity Center's delegated administrator (always on):
+  moto gives every account its own Identity Center instance, identity store
+  and Organizations view, and lets any account do anything there; AWS has
+  one instance, the organization's, in the management account, which a
+  member account sees only as IAM Identity Center's delegated administrator,
+  and then with limits. The proxy answers as AWS for requests signed by a
+  member account's key:
+  --management-key KEY
+                     the management account's access key id (default
+                     testing, moto's default account's)
+  --management-account ID
+                     the management account (default 123456789012)
+  It learns every other key's account from the answers it relays: sts
+  GetCallerIdentity (the key that signed it -> <Account>) and sts AssumeRole
+  (the new <AccessKeyId> -> the account of the AssumedRoleUser's Arn; e.g.
+  OrganizationAccountAccessRole in a member). It learns the delegated
+  administrator from Organizations' RegisterDelegatedAdministrator and
+  DeregisterDelegatedAdministrator for ServicePrincipal sso.amazonaws.com
+  that moto accepted (HTTP 200), and from ListDelegatedAdministrators for it
+  sent as the management account. A request signed by
+    the management account's key, or a key of no known account: unchanged;
+    the delegated administrator's key:
+      sso-admin: refused AccessDeniedException for what only the management
+        account may do: CreateInstance, DeleteInstance, UpdateInstance;
+        Create/DeleteAccountAssignment and ProvisionPermissionSet whose
+        TargetId is the management account; any change to a permission set
+        provisioned to the management account (one it holds an assignment
+        of, asked of moto with ListAccountAssignments signed as the
+        management account, or one ProvisionPermissionSet targeted at it
+        through the proxy): UpdatePermissionSet, DeletePermissionSet,
+        ProvisionPermissionSet, Attach/DetachManagedPolicy...,
+        Attach/DetachCustomerManagedPolicyReference...,
+        PutInlinePolicy.../DeleteInlinePolicy...,
+        PutPermissionsBoundary.../DeletePermissionsBoundary...;
+        everything else, and all of identitystore, is sent on signed as the
+        management account (its access key id in Authorization,
+        X-Amz-Security-Token removed), so moto serves the organization's
+        instance, as AWS shows it to the delegated administrator;
+      organizations: Describe* and List* sent on signed as the management
+        account (AWS lets a delegated administrator read the organization);
+        every other operation refused AccessDeniedException;
+      iam, sts: unchanged (its own account's);
+    another member account's key:
+      sso-admin ListInstances answers no instance (moto would show the
+        member an instance of its own);
+      organizations ListAccounts, ListAccountsForParent, ListRoots,
+        ListOrganizationalUnitsForParent, ListChildren and DescribeAccount
+        refused AccessDeniedException, as AWS refuses them to a member that
+        is no delegated administrator (DescribeOrganization is allowed);
+      everything else unchanged.
+  A refusal is HTTP 400 AccessDeniedException worded as AWS words it,
+  logged with fault "denied" and "by": "proxy". Refusals and the answers
+  above come after --validate's checks and --rate's throttling, like the
+  proxy's other answers.
 """
 
 import argparse
@@ -134,6 +191,8 @@ def parse_args():
     p.add_argument("--validate", action="store_true")
     p.add_argument("--exempt-pattern-member", action="append", default=[])
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--management-key", default="testing")
+    p.add_argument("--management-account", default="123456789012")
     return p.parse_args()
 
 
@@ -148,6 +207,12 @@ FAIL_ACCOUNTS = set(ARGS.fail_assignment)
 EXEMPT_MEMBERS = set(ARGS.exempt_pattern_member)
 REMEMBERED = set()  # every string moto (or the proxy) put in an answer relayed
 PS_NAMES = {}  # permission set ARN -> name, from relayed answers
+MANAGEMENT_KEY = ARGS.management_key
+MANAGEMENT_ACCOUNT = ARGS.management_account
+KEY_ACCOUNTS = {MANAGEMENT_KEY: MANAGEMENT_ACCOUNT}  # access key id -> its account
+KEY_ARNS = {}  # access key id -> its caller ARN (for AccessDeniedException's wording)
+DELEGATED = {"sso": None}  # IAM Identity Center's delegated administrator account
+PROVISIONED_TO_MANAGEMENT = set()  # (instance, permission set) ProvisionPermissionSet targeted at it
 
 MODEL = None
 if ARGS.validate:
@@ -402,6 +467,193 @@ def note_permission_set_names(doc):
         PS_NAMES[ps["PermissionSetArn"]] = ps["Name"]
 
 
+# ---- who signs: member accounts and the delegated administrator ------------
+
+
+def access_key_of(headers):
+    m = re.search(r"Credential=([^/,\s]+)/", headers.get("Authorization", ""))
+    return m.group(1) if m else None
+
+
+def region_of(headers):
+    m = re.search(r"Credential=[^/]+/[^/]+/([^/]+)/", headers.get("Authorization", ""))
+    return m.group(1) if m else "us-east-1"
+
+
+def learn(service, op, key, params, status, rbody, as_management):
+    """What a relayed answer tells about accounts: whose key is which, and
+    who is Identity Center's delegated administrator."""
+    if status != 200:
+        return
+    text = rbody.decode("utf-8", "replace") if service == "sts" else ""
+    if service == "sts" and op == "GetCallerIdentity":
+        account = re.search(r"<Account>\s*(\d+)\s*</Account>", text)
+        arn = re.search(r"<Arn>\s*([^<]+?)\s*</Arn>", text)
+        # the management key's account is the options' (moto may say otherwise)
+        if account and key and key != MANAGEMENT_KEY:
+            with LOCK:
+                KEY_ACCOUNTS[key] = account.group(1)
+                if arn:
+                    KEY_ARNS[key] = arn.group(1)
+    elif service == "sts" and op.startswith("AssumeRole"):
+        new_key = re.search(r"<AccessKeyId>\s*([^<]+?)\s*</AccessKeyId>", text)
+        arn = re.search(r"<AssumedRoleUser>.*?<Arn>\s*([^<]+?)\s*</Arn>", text, re.S)
+        if new_key and arn and len(arn.group(1).split(":")) > 4:
+            with LOCK:
+                KEY_ACCOUNTS[new_key.group(1)] = arn.group(1).split(":")[4]
+                KEY_ARNS[new_key.group(1)] = arn.group(1)
+    elif service == "organizations" and params.get("ServicePrincipal") == "sso.amazonaws.com":
+        if op == "RegisterDelegatedAdministrator":
+            with LOCK:
+                DELEGATED["sso"] = params.get("AccountId")
+        elif op == "DeregisterDelegatedAdministrator":
+            with LOCK:
+                if DELEGATED["sso"] == params.get("AccountId"):
+                    DELEGATED["sso"] = None
+        elif op == "ListDelegatedAdministrators" and (as_management or KEY_ACCOUNTS.get(key) == MANAGEMENT_ACCOUNT):
+            # a member's own moto backend knows no delegated administrators:
+            # only the management account's answer says who it is
+            try:
+                admins = json.loads(rbody).get("DelegatedAdministrators") or []
+            except (ValueError, AttributeError):
+                return
+            if not params.get("NextToken"):
+                with LOCK:
+                    DELEGATED["sso"] = admins[0].get("Id") if admins else None
+
+
+INSTANCE_OPS = ("CreateInstance", "DeleteInstance", "UpdateInstance")
+ASSIGNMENT_OPS = ("CreateAccountAssignment", "DeleteAccountAssignment")
+# changes to a permission set: refused to the delegated administrator when the
+# set is provisioned to the management account
+PERMISSION_SET_CHANGES = (
+    "UpdatePermissionSet",
+    "AttachManagedPolicyToPermissionSet",
+    "DetachManagedPolicyFromPermissionSet",
+    "AttachCustomerManagedPolicyReferenceToPermissionSet",
+    "DetachCustomerManagedPolicyReferenceFromPermissionSet",
+    "PutInlinePolicyToPermissionSet",
+    "DeleteInlinePolicyFromPermissionSet",
+    "PutPermissionsBoundaryToPermissionSet",
+    "DeletePermissionsBoundaryFromPermissionSet",
+    "ProvisionPermissionSet",
+    "DeletePermissionSet",
+)
+# what AWS refuses to a member account that is no delegated administrator
+MEMBER_DENIED_ORGANIZATIONS = (
+    "ListAccounts",
+    "ListAccountsForParent",
+    "ListRoots",
+    "ListOrganizationalUnitsForParent",
+    "ListChildren",
+    "DescribeAccount",
+)
+
+
+def signed_as_management(headers):
+    """The request's headers with the management account's key in
+    Authorization and no session token (moto never checks the signature)."""
+    out = {}
+    for k, v in headers.items():
+        if k.lower() == "x-amz-security-token":
+            continue
+        if k.lower() == "authorization":
+            v = re.sub(r"Credential=[^/,\s]+/", lambda _: "Credential=%s/" % MANAGEMENT_KEY, v, count=1)
+        out[k] = v
+    return out
+
+
+def assigned_to_management(region, instance_arn, ps_arn):
+    """Whether the set is provisioned to the management account: the proxy
+    saw a ProvisionPermissionSet targeted at it, or the management account
+    holds an assignment of it (asked of moto, signed as the management
+    account, whose instance it is; neither logged nor counted)."""
+    if not instance_arn or not ps_arn:
+        return False
+    with LOCK:
+        if (instance_arn, ps_arn) in PROVISIONED_TO_MANAGEMENT:
+            return True
+    body = json.dumps(
+        {"InstanceArn": instance_arn, "AccountId": MANAGEMENT_ACCOUNT, "PermissionSetArn": ps_arn, "MaxResults": 1}
+    ).encode()
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    req = urllib.request.Request(ARGS.upstream + "/", data=body, method="POST")
+    req.add_header("Content-Type", JSON_CT)
+    req.add_header("X-Amz-Target", "SWBExternalService.ListAccountAssignments")
+    req.add_header("X-Amz-Date", stamp)
+    req.add_header(
+        "Authorization",
+        "AWS4-HMAC-SHA256 Credential=%s/%s/%s/sso/aws4_request, SignedHeaders=host;x-amz-date;x-amz-target, "
+        "Signature=%s" % (MANAGEMENT_KEY, stamp[:8], region, "0" * 64),
+    )
+    try:
+        with urllib.request.urlopen(req, timeout=60) as r:
+            doc = json.loads(r.read())
+    except (urllib.error.HTTPError, ValueError):
+        return False  # no such set: moto's own answer to the request will say so
+    return bool(doc.get("AccountAssignments"))
+
+
+def denial(service, op, key, account, resource=None):
+    """(status, doc, fault) of AWS's AccessDeniedException."""
+    if service == "organizations":
+        message = "You don't have permissions to access this resource."
+    else:
+        with LOCK:
+            user = KEY_ARNS.get(key) or "arn:aws:iam::%s:root" % account
+        # the SigV4 scopes sso and identitystore are also the IAM action prefixes
+        message = "User: %s is not authorized to perform: %s:%s" % (user, service, op)
+        if resource:
+            message += " on resource: %s" % resource
+    return 400, {"__type": "AccessDeniedException", "message": message}, "denied"
+
+
+def management_only(region, op, params):
+    """The resource of an sso-admin request only the management account may
+    make (None if the delegated administrator may make it)."""
+    if op in INSTANCE_OPS:
+        return params.get("InstanceArn") or "*"
+    account_resource = "arn:aws:sso:::account/%s" % MANAGEMENT_ACCOUNT
+    if op in ASSIGNMENT_OPS and params.get("TargetId") == MANAGEMENT_ACCOUNT:
+        return account_resource
+    if op == "ProvisionPermissionSet" and params.get("TargetId") == MANAGEMENT_ACCOUNT:
+        return account_resource
+    if op in PERMISSION_SET_CHANGES:
+        ps_arn = params.get("PermissionSetArn")
+        if isinstance(ps_arn, str) and assigned_to_management(region, params.get("InstanceArn"), ps_arn):
+            return ps_arn
+    return None
+
+
+def as_aws_shows_it(headers, service, op, params):
+    """(local answer or None, send as the management account?) for the
+    account that signed the request; see the docstring."""
+    key = access_key_of(headers)
+    with LOCK:
+        account = KEY_ACCOUNTS.get(key)
+        delegated = DELEGATED["sso"]
+    if account is None or account == MANAGEMENT_ACCOUNT:
+        return None, False
+    if account == delegated:
+        if service == "sso":
+            resource = management_only(region_of(headers), op, params)
+            if resource:
+                return denial(service, op, key, account, resource), False
+            return None, True
+        if service == "identitystore":
+            return None, True
+        if service == "organizations":
+            if op.startswith(("Describe", "List")):
+                return None, True
+            return denial(service, op, key, account), False
+        return None, False
+    if service == "sso" and op == "ListInstances":
+        return (200, {"Instances": []}, None), False
+    if service == "organizations" and op in MEMBER_DENIED_ORGANIZATIONS:
+        return denial(service, op, key, account), False
+    return None, False
+
+
 class Proxy(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
@@ -447,9 +699,10 @@ class Proxy(BaseHTTPRequestHandler):
             pass
         self.close_connection = True
 
-    def forward(self, body):
+    def forward(self, body, as_management=False):
         req = urllib.request.Request(ARGS.upstream + self.path, data=body, method=self.command)
-        for k, v in self.headers.items():
+        headers = signed_as_management(self.headers) if as_management else self.headers
+        for k, v in headers.items():
             if k.lower() not in ("host", "content-length", "connection"):
                 req.add_header(k, v)
         try:
@@ -516,9 +769,15 @@ class Proxy(BaseHTTPRequestHandler):
             return self.answer_error(service, 500, "InternalFailure", "injected failure")
 
         async_mode = ARGS.assignment_seconds is not None
-        params = self.json_params(body) if service == "sso" else {}
+        json_service = service in ("sso", "identitystore", "organizations")
+        params = self.json_params(body) if json_service else {}
 
-        if op == "CreateAccountAssignment" and ARGS.max_outstanding:
+        # Answers as AWS gives them to a member account (or the delegated
+        # administrator), decided before anything else is counted.
+        local, as_management = as_aws_shows_it(self.headers, service, op, params)
+        as_extra = {"as": "management"} if as_management else {}
+
+        if local is None and op == "CreateAccountAssignment" and ARGS.max_outstanding:
             with LOCK:
                 if async_mode:
                     full = creations_in_progress() >= ARGS.max_outstanding
@@ -529,8 +788,10 @@ class Proxy(BaseHTTPRequestHandler):
                 return self.answer_error(service, 400, "ThrottlingException", "Too many outstanding requests")
 
         # Answers the proxy makes itself (moto lacks them, or the proxy owns the status).
-        local = None  # (status, doc, fault)
-        if service == "sso" and op == "ListInstances" and no_instance():
+        # local: (status, doc, fault)
+        if local is not None:
+            pass
+        elif service == "sso" and op == "ListInstances" and no_instance():
             local = (200, {"Instances": []}, None)
         elif service == "sso" and op in LISTS:
             status, doc = list_tracked(op, params)
@@ -571,17 +832,19 @@ class Proxy(BaseHTTPRequestHandler):
                 return self.answer_error(service, status, code, doc["message"])
             return self.answer_json(doc)
 
-        status, rbody, rheaders = self.forward(body)
+        status, rbody, rheaders = self.forward(body, as_management)
+        # learnt even when the client never sees the answer: moto made the change
+        learn(service, op, access_key_of(self.headers), params, status, rbody, as_management)
 
         if roll < ARGS.error_rate:
             if service == "sso":
                 self.track_answer(op, params, status, rbody, async_mode, lost=True)
-            self.record(op, service, "500-after")
+            self.record(op, service, "500-after", **as_extra)
             return self.answer_error(service, 500, "InternalFailure", "injected failure after the change")
         if roll < ARGS.error_rate + ARGS.drop_rate:
             if service == "sso":
                 self.track_answer(op, params, status, rbody, async_mode, lost=True)
-            self.record(op, service, "drop")
+            self.record(op, service, "drop", **as_extra)
             return self.drop()
 
         fault = None
@@ -612,7 +875,7 @@ class Proxy(BaseHTTPRequestHandler):
         ct = rheaders.get("Content-Type", "application/json")
         if MODEL and status == 200:
             remember(rbody, ct)
-        self.record(op, service, fault, unknown=self.unknown, validate_error=self.validate_error)
+        self.record(op, service, fault, unknown=self.unknown, validate_error=self.validate_error, **as_extra)
         self.answer(status, rbody, ct, {k: v for k, v in rheaders.items() if k.lower().startswith("x-amz")})
 
     def track_answer(self, op, params, status, rbody, async_mode, lost=False):
@@ -648,6 +911,9 @@ class Proxy(BaseHTTPRequestHandler):
             track(kind, rid, params.get("InstanceArn"), fields)
             return json.dumps(doc).encode(), fault
         if op == "ProvisionPermissionSet":
+            if params.get("TargetType") == "AWS_ACCOUNT" and params.get("TargetId") == MANAGEMENT_ACCOUNT:
+                with LOCK:
+                    PROVISIONED_TO_MANAGEMENT.add((params.get("InstanceArn"), params.get("PermissionSetArn")))
             st = doc.setdefault("PermissionSetProvisioningStatus", {})
             rid = st.get("RequestId") or str(uuid.uuid4())
             st["RequestId"] = rid

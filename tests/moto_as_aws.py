@@ -11,20 +11,45 @@ refuse it):
   permission set, as on AWS. moto looks up the policy's path under the key
   "path" while its own data says "Path", so it finds every policy at "/"
   and refuses those under a path as not existing.
+- Organizations' RegisterDelegatedAdministrator, ListDelegatedAdministrators
+  and DeregisterDelegatedAdministrator with the service principal
+  `sso.amazonaws.com`: moto answers InvalidInputException ("unrecognized
+  service principal"), AWS accepts it (IAM Identity Center has a delegated
+  administrator).
+- sso-admin ListPermissionSetsProvisionedToAccount: moto ignores AccountId
+  and answers every set ProvisionPermissionSet was called for, whatever its
+  target; AWS answers the sets provisioned to that account. AWS provisions a
+  set to an account when an assignment of it is created there, and by a
+  ProvisionPermissionSet with that account as its TargetId; so here: the
+  instance's sets with at least one account assignment on AccountId, plus
+  those ProvisionPermissionSet provisioned to it, in ListPermissionSets'
+  order, MaxResults (default 100) per page with NextToken. ProvisioningStatus
+  is still ignored (every set counts as provisioned in its latest version).
+- sso-admin ListAccountsForProvisionedPermissionSet: moto answers the
+  caller's own account (if ProvisionPermissionSet was ever called for the
+  set) and nothing else; AWS answers the accounts the set is provisioned to:
+  here those holding an assignment of it, plus those ProvisionPermissionSet
+  provisioned it to, paged as above; a set that does not exist is
+  ResourceNotFoundException, as on AWS.
+- sso-admin ProvisionPermissionSet with TargetType AWS_ACCOUNT: moto's
+  status says AccountId is the caller's account; AWS's says the TargetId.
 
 The sandbox (scripts/sandbox) and every end-to-end test run moto this way.
 """
 
+import base64
+import json
 import sys
 
+import moto.organizations.models as organizations_models  # noqa: E402
 import moto.ssoadmin.models as ssoadmin_models  # noqa: E402
+import moto.ssoadmin.responses as ssoadmin_responses  # noqa: E402
+from moto.core.exceptions import JsonRESTError  # noqa: E402
 
 _find = ssoadmin_models.SSOAdminBackend._find_managed_policy
 
 
 def _find_managed_policy(self, managed_policy_arn):
-    import json
-
     if self.aws_managed_policies is None:
         from moto.iam.aws_managed_policies import aws_managed_policies_data
 
@@ -39,6 +64,100 @@ def _find_managed_policy(self, managed_policy_arn):
 
 
 ssoadmin_models.SSOAdminBackend._find_managed_policy = _find_managed_policy
+
+
+# ---- Identity Center's delegated administrator ---------------------------------
+
+_supported = organizations_models.FakeDelegatedAdministrator.SUPPORTED_SERVICES
+if "sso.amazonaws.com" not in _supported:
+    _supported.append("sso.amazonaws.com")
+
+
+# ---- which permission sets are provisioned to which accounts -------------------
+
+
+def _explicit(backend):
+    """(instance ARN, permission set ARN) -> accounts ProvisionPermissionSet
+    provisioned it to (moto keeps no target)."""
+    if not hasattr(backend, "_provisioned_to"):
+        backend._provisioned_to = {}
+    return backend._provisioned_to
+
+
+def _provisioned_accounts(backend, instance_arn, ps_arn):
+    """The accounts a set is provisioned to, in the order they got it."""
+    accounts = []
+    for a in backend.account_assignments:
+        if a.instance_arn == instance_arn and a.permission_set_arn == ps_arn and a.target_id not in accounts:
+            accounts.append(a.target_id)
+    for account in _explicit(backend).get((instance_arn, ps_arn), []):
+        if account not in accounts:
+            accounts.append(account)
+    return accounts
+
+
+def _page(response, items, member):
+    """A page of `items` as {member: [...], NextToken?}, by MaxResults/NextToken."""
+    limit = response._get_param("MaxResults") or 100
+    token = response._get_param("NextToken")
+    start = 0
+    if token:
+        try:
+            start = int(base64.urlsafe_b64decode(token.encode()).decode().split(":", 1)[1])
+        except (ValueError, IndexError, UnicodeDecodeError):
+            raise JsonRESTError("ValidationException", "Invalid NextToken")
+    page = items[start : start + int(limit)]
+    doc = {member: page}
+    if start + len(page) < len(items):
+        doc["NextToken"] = base64.urlsafe_b64encode(("from:%d" % (start + len(page))).encode()).decode()
+    return json.dumps(doc)
+
+
+def list_permission_sets_provisioned_to_account(self):
+    backend = self.ssoadmin_backend
+    instance_arn = self._get_param("InstanceArn")
+    account_id = self._get_param("AccountId")
+    arns = [
+        ps.permission_set_arn
+        for ps in backend.permission_sets
+        if ps.instance_arn == instance_arn
+        and account_id in _provisioned_accounts(backend, instance_arn, ps.permission_set_arn)
+    ]
+    return _page(self, arns, "PermissionSets")
+
+
+def list_accounts_for_provisioned_permission_set(self):
+    backend = self.ssoadmin_backend
+    instance_arn = self._get_param("InstanceArn")
+    ps_arn = self._get_param("PermissionSetArn")
+    backend._find_permission_set(instance_arn, ps_arn)  # ResourceNotFoundException, as AWS
+    return _page(self, _provisioned_accounts(backend, instance_arn, ps_arn), "AccountIds")
+
+
+_provision = ssoadmin_responses.SSOAdminResponse.provision_permission_set
+
+
+def provision_permission_set(self):
+    answer = _provision(self)
+    if self._get_param("TargetType") == "AWS_ACCOUNT" and self._get_param("TargetId"):
+        target = self._get_param("TargetId")
+        key = (self._get_param("InstanceArn"), self._get_param("PermissionSetArn"))
+        accounts = _explicit(self.ssoadmin_backend).setdefault(key, [])
+        if target not in accounts:
+            accounts.append(target)
+        doc = json.loads(answer)
+        doc["PermissionSetProvisioningStatus"]["AccountId"] = target
+        answer = json.dumps(doc)
+    return answer
+
+
+ssoadmin_responses.SSOAdminResponse.list_permission_sets_provisioned_to_account = (
+    list_permission_sets_provisioned_to_account
+)
+ssoadmin_responses.SSOAdminResponse.list_accounts_for_provisioned_permission_set = (
+    list_accounts_for_provisioned_permission_set
+)
+ssoadmin_responses.SSOAdminResponse.provision_permission_set = provision_permission_set
 
 from moto.server import main  # noqa: E402
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Self-test of tests/faultproxy.py, tests/awsmodel.py and tests/peer_boto3.py
-against moto, loopback only.
+"""Self-test of tests/faultproxy.py, tests/awsmodel.py, tests/peer_boto3.py and
+tests/moto_as_aws.py against moto, loopback only.
 
     .venv/bin/python tests/proxy_selftest.py
 
@@ -80,7 +80,7 @@ def free_port():
 
 
 class Moto:
-    def __init__(self, name):
+    def __init__(self, name, as_aws=False):
         self.recording = os.path.join(TMP.name, name + "-moto.jsonl")
         self.port = free_port()
         env = dict(
@@ -89,8 +89,10 @@ class Moto:
             MOTO_ENABLE_RECORDING="true",
             MOTO_RECORDER_FILEPATH=self.recording,
         )
+        # as_aws: moto with tests/moto_as_aws.py's mends, as the end-to-end tests run it
+        server = [PYTHON, os.path.join(ROOT, "tests", "moto_as_aws.py")] if as_aws else [os.path.join(VENV_BIN, "moto_server")]
         self.proc = subprocess.Popen(
-            [os.path.join(VENV_BIN, "moto_server"), "-H", "127.0.0.1", "-p", str(self.port)],
+            server + ["-H", "127.0.0.1", "-p", str(self.port)],
             env=env,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
@@ -157,14 +159,23 @@ class Proxy:
             return [json.loads(line) for line in f if line.strip()]
 
 
-def client(service, url, validate=True, attempts=1):
+def client(service, url, validate=True, attempts=1, creds=None):
+    """A boto3 client; `creds`: an sts Credentials dict to sign with (else
+    the environment's, the management account's key "testing")."""
     cfg = Config(
         parameter_validation=validate,
         retries={"mode": "standard", "max_attempts": attempts},
         connect_timeout=5,
         read_timeout=30,
     )
-    return boto3.session.Session(region_name=REGION).client(service, endpoint_url=url, config=cfg)
+    keys = {}
+    if creds:
+        keys = dict(
+            aws_access_key_id=creds["AccessKeyId"],
+            aws_secret_access_key=creds["SecretAccessKey"],
+            aws_session_token=creds["SessionToken"],
+        )
+    return boto3.session.Session(region_name=REGION, **keys).client(service, endpoint_url=url, config=cfg)
 
 
 def refused(moto, proxy, fn, code, **kwargs):
@@ -630,11 +641,150 @@ def test_shared_budget_and_enabling(moto):
     check(len(sso.list_instances()["Instances"]) == 1, "moto's instance once the file exists")
 
 
+# ---- 5: member accounts and Identity Center's delegated administrator ----------
+
+MANAGEMENT = "123456789012"
+
+
+def denied(fn, what, **kwargs):
+    """fn(**kwargs) must be refused AccessDeniedException (HTTP 400)."""
+    try:
+        fn(**kwargs)
+    except ClientError as e:
+        got = e.response["Error"]["Code"]
+        status = e.response["ResponseMetadata"]["HTTPStatusCode"]
+        check(status == 400 and got == "AccessDeniedException", "%s: AccessDeniedException/400, got %s/%s" % (what, got, status))
+        check(
+            e.response["ResponseMetadata"]["HTTPHeaders"].get("x-amzn-errortype") == "AccessDeniedException",
+            "%s: the x-amzn-ErrorType header" % what,
+        )
+        return e
+    check(False, "%s was accepted" % what)
+
+
+def test_members(moto):
+    proxy = Proxy(moto, "--validate")
+    orgs, sso = client("organizations", proxy.url), client("sso-admin", proxy.url)
+    ids, sts = client("identitystore", proxy.url), client("sts", proxy.url)
+
+    # the management account: an organization, two members, Identity Center
+    orgs.create_organization(FeatureSet="ALL")
+    members = []
+    for i in (1, 2):
+        st = orgs.create_account(AccountName="member%d" % i, Email="member%d@example.com" % i)["CreateAccountStatus"]
+        st = orgs.describe_create_account_status(CreateAccountRequestId=st["Id"])["CreateAccountStatus"]
+        members.append(st["AccountId"])
+    m1, m2 = members
+    inst = sso.list_instances()["Instances"][0]
+    ia, store = inst["InstanceArn"], inst["IdentityStoreId"]
+    ps_a = sso.create_permission_set(InstanceArn=ia, Name="A")["PermissionSet"]["PermissionSetArn"]
+    ps_b = sso.create_permission_set(InstanceArn=ia, Name="B")["PermissionSet"]["PermissionSetArn"]
+    gid = ids.create_group(IdentityStoreId=store, DisplayName="Admins")["GroupId"]
+
+    def assign(client_, ps_arn, account):
+        return client_.create_account_assignment(
+            InstanceArn=ia,
+            TargetId=account,
+            TargetType="AWS_ACCOUNT",
+            PermissionSetArn=ps_arn,
+            PrincipalType="GROUP",
+            PrincipalId=gid,
+        )["AccountAssignmentCreationStatus"]
+
+    assign(sso, ps_a, MANAGEMENT)
+    orgs.register_delegated_administrator(AccountId=m1, ServicePrincipal="sso.amazonaws.com")
+    admins = orgs.list_delegated_administrators(ServicePrincipal="sso.amazonaws.com")["DelegatedAdministrators"]
+    check([a["Id"] for a in admins] == [m1], "moto_as_aws: sso.amazonaws.com has a delegated administrator: %r" % admins)
+    creds = {
+        m: sts.assume_role(RoleArn="arn:aws:iam::%s:role/OrganizationAccountAccessRole" % m, RoleSessionName="selftest")[
+            "Credentials"
+        ]
+        for m in members
+    }
+    sts1 = client("sts", proxy.url, creds=creds[m1])
+    check(sts1.get_caller_identity()["Account"] == m1, "moto maps the assumed key to member 1")
+
+    # member 1, the delegated administrator: the organization's instance, with limits
+    sso1 = client("sso-admin", proxy.url, creds=creds[m1])
+    ids1 = client("identitystore", proxy.url, creds=creds[m1])
+    orgs1 = client("organizations", proxy.url, creds=creds[m1])
+    got = [i["InstanceArn"] for i in sso1.list_instances()["Instances"]]
+    check(got == [ia], "the delegated administrator sees the management's instance: %r" % got)
+    ps_c = sso1.create_permission_set(InstanceArn=ia, Name="C")["PermissionSet"]["PermissionSetArn"]
+    check(ps_c in sso.list_permission_sets(InstanceArn=ia)["PermissionSets"], "the management sees C")
+    check(assign(sso1, ps_b, m2)["Status"] == "SUCCEEDED", "the delegated administrator assigns B on member 2")
+    e = denied(lambda: assign(sso1, ps_b, MANAGEMENT), "an assignment on the management account")
+    check(
+        "is not authorized to perform: sso:CreateAccountAssignment" in e.response["Error"]["Message"],
+        "AWS's wording: %r" % e.response["Error"]["Message"],
+    )
+    denied(sso1.update_permission_set, "updating A", InstanceArn=ia, PermissionSetArn=ps_a, Description="x")
+    sso1.update_permission_set(InstanceArn=ia, PermissionSetArn=ps_b, Description="updated")
+    desc = sso.describe_permission_set(InstanceArn=ia, PermissionSetArn=ps_b)["PermissionSet"]
+    check(desc.get("Description") == "updated", "B updated: %r" % desc)
+    groups = [g["GroupId"] for g in ids1.list_groups(IdentityStoreId=store)["Groups"]]
+    check(groups == [gid], "the delegated administrator sees the management's group: %r" % groups)
+    accounts = sorted(a["Id"] for a in orgs1.list_accounts()["Accounts"])
+    check(accounts == sorted([MANAGEMENT, m1, m2]), "the delegated administrator lists all accounts: %r" % accounts)
+    root = orgs1.list_roots()["Roots"][0]["Id"]
+    denied(orgs1.create_organizational_unit, "CreateOrganizationalUnit", ParentId=root, Name="ou")
+
+    # member 2, no delegated administrator
+    sso2 = client("sso-admin", proxy.url, creds=creds[m2])
+    orgs2 = client("organizations", proxy.url, creds=creds[m2])
+    check(sso2.list_instances()["Instances"] == [], "another member sees no instance")
+    denied(orgs2.list_accounts, "ListAccounts by another member")
+    check(orgs2.describe_organization()["Organization"]["MasterAccountId"] == MANAGEMENT, "DescribeOrganization stays")
+
+    # moto_as_aws: what is provisioned where
+    prov = sso.list_permission_sets_provisioned_to_account(InstanceArn=ia, AccountId=MANAGEMENT)["PermissionSets"]
+    check(prov == [ps_a], "provisioned to the management account: A only: %r" % prov)
+    prov = sso1.list_permission_sets_provisioned_to_account(InstanceArn=ia, AccountId=m2)["PermissionSets"]
+    check(prov == [ps_b], "provisioned to member 2: B only: %r" % prov)
+    got = sso.list_accounts_for_provisioned_permission_set(InstanceArn=ia, PermissionSetArn=ps_b)["AccountIds"]
+    check(got == [m2], "B is provisioned to member 2: %r" % got)
+    p = sso.provision_permission_set(InstanceArn=ia, PermissionSetArn=ps_c, TargetType="AWS_ACCOUNT", TargetId=m1)
+    check(p["PermissionSetProvisioningStatus"].get("AccountId") == m1, "provisioning says its target: %r" % p)
+    page = sso.list_permission_sets_provisioned_to_account(InstanceArn=ia, AccountId=m1, MaxResults=1)
+    check(page["PermissionSets"] == [ps_c] and "NextToken" not in page, "explicitly provisioned C: %r" % page)
+    assign(sso, ps_b, m1)
+    page = sso.list_permission_sets_provisioned_to_account(InstanceArn=ia, AccountId=m1, MaxResults=1)
+    rest = sso.list_permission_sets_provisioned_to_account(InstanceArn=ia, AccountId=m1, NextToken=page["NextToken"])
+    both = page["PermissionSets"] + rest["PermissionSets"]
+    check(sorted(both) == sorted([ps_b, ps_c]) and "NextToken" not in rest, "paged: %r %r" % (page, rest))
+
+    # once deregistered, member 1 is a member like any other
+    orgs.deregister_delegated_administrator(AccountId=m1, ServicePrincipal="sso.amazonaws.com")
+    check(sso1.list_instances()["Instances"] == [], "no instance after deregistering")
+    denied(orgs1.list_accounts, "ListAccounts after deregistering")
+
+    entries = proxy.entries()
+    refusals = [e["op"] for e in entries if e["fault"] == "denied"]
+    want = ["CreateAccountAssignment", "UpdatePermissionSet", "CreateOrganizationalUnit", "ListAccounts", "ListAccounts"]
+    check(refusals == want, "denied exactly the refused calls: %r" % refusals)
+    check(all(e.get("by") == "proxy" for e in entries if e["fault"] == "denied"), "denials answered by the proxy")
+    check(not any(e["fault"] == "invalid" for e in entries), "no invalid request: %r" % [e for e in entries if e["fault"] == "invalid"])
+    check(sum(1 for e in entries if e.get("as") == "management") >= 7, "member 1's calls sent as the management account")
+    seen = moto.ops()
+    check("CreateOrganizationalUnit" not in seen, "moto never saw a refused call")
+    check(seen.count("UpdatePermissionSet") == 1 and seen.count("CreateAccountAssignment") == 3, "moto saw only the allowed ones")
+
+
+def members(moto, t0):
+    test_members(moto.wait())
+    print("member accounts, delegated administrator: ok (%.1f s)" % (time.monotonic() - t0), flush=True)
+
+
 def main():
     t0 = time.monotonic()
     m1, m2, m3 = Moto("validate"), Moto("peer-direct"), Moto("peer-proxied")
+    m4 = Moto("members", as_aws=True)
     # The peer checks run beside the proxy's own (they mostly wait on the network).
-    background = [Background("peer-direct", peer_direct, m2, t0), Background("peer-proxied", peer_proxied, m3, t0)]
+    background = [
+        Background("peer-direct", peer_direct, m2, t0),
+        Background("peer-proxied", peer_proxied, m3, t0),
+        Background("members", members, m4, t0),
+    ]
     m1.wait()
     ia, ps_arn, gid, account = test_validation(m1)
     print("validation: ok (%.1f s)" % (time.monotonic() - t0), flush=True)

@@ -119,3 +119,80 @@ pub(crate) async fn list_accounts(
     })
     .await
 }
+
+/// The service principal of IAM Identity Center.
+pub(crate) const IDENTITY_CENTER: &str = "sso.amazonaws.com";
+
+/// The accounts registered as delegated administrator of `principal`.
+pub(crate) async fn delegated_administrators(
+    client: &aws_sdk_organizations::Client,
+    principal: &str,
+) -> Result<Vec<String>, AwsError> {
+    all_pages(|token| async move {
+        let page = client
+            .list_delegated_administrators()
+            .service_principal(principal)
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(|e| classify("organizations:ListDelegatedAdministrators", e))?;
+        let ids: Vec<String> = page
+            .delegated_administrators()
+            .iter()
+            .filter_map(|a| a.id().map(str::to_string))
+            .collect();
+        Ok((ids, page.next_token().map(str::to_string)))
+    })
+    .await
+}
+
+/// Registers `account` as delegated administrator of `principal`; one that
+/// is registered already counts as done.
+pub(crate) async fn register_delegated_administrator(
+    client: &aws_sdk_organizations::Client,
+    account: &str,
+    principal: &str,
+) -> Result<(), AwsError> {
+    match client
+        .register_delegated_administrator()
+        .account_id(account)
+        .service_principal(principal)
+        .send()
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            let e = classify("organizations:RegisterDelegatedAdministrator", e);
+            if e.is("AccountAlreadyRegisteredException") {
+                Ok(())
+            } else {
+                Err(e)
+            }
+        }
+    }
+}
+
+/// Deregisters `account` as delegated administrator of `principal`.
+pub(crate) async fn deregister_delegated_administrator(
+    client: &aws_sdk_organizations::Client,
+    account: &str,
+    principal: &str,
+) -> Result<(), AwsError> {
+    match client
+        .deregister_delegated_administrator()
+        .account_id(account)
+        .service_principal(principal)
+        .send()
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            let e = classify("organizations:DeregisterDelegatedAdministrator", e);
+            if e.is("AccountNotRegisteredException") {
+                Ok(())
+            } else {
+                Err(e)
+            }
+        }
+    }
+}

@@ -819,3 +819,31 @@ pub(crate) async fn delete_permission_set(
         other => other,
     }
 }
+
+/// The permission sets provisioned to `account` (AWS provisions a set to an
+/// account when it is assigned there).
+pub(crate) async fn permission_sets_provisioned_to(
+    aws: &Aws,
+    instance: &str,
+    account: &str,
+) -> Result<Vec<PermissionSetArn>, AwsError> {
+    all_pages(|token| async move {
+        aws.pacer.ssoadmin().await;
+        let page = aws
+            .ssoadmin
+            .list_permission_sets_provisioned_to_account()
+            .instance_arn(instance)
+            .account_id(account)
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(|e| classify("sso:ListPermissionSetsProvisionedToAccount", e))?;
+        let items: Vec<_> = page
+            .permission_sets()
+            .iter()
+            .map(PermissionSetArn::new)
+            .collect();
+        Ok((items, page.next_token().map(str::to_string)))
+    })
+    .await
+}

@@ -33,6 +33,9 @@ pub(crate) struct Config {
     pub region: Option<String>,
     #[serde(default)]
     pub organization: OrganizationConfig,
+    /// Where Identity Center is run from.
+    #[serde(default, skip_serializing_if = "IdentityCenterConfig::is_default")]
+    pub identity_center: IdentityCenterConfig,
     /// Console-only settings the person confirmed (no API can read them).
     #[serde(default, skip_serializing_if = "AuthenticationConfig::is_default")]
     pub authentication: AuthenticationConfig,
@@ -82,6 +85,23 @@ impl Config {
 
 fn is_false(b: &bool) -> bool {
     !*b
+}
+
+/// `[identity_center]`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct IdentityCenterConfig {
+    /// The member account (its 12-digit id, or its name in the organization)
+    /// registered as Identity Center's delegated administrator, from which
+    /// the daily work is done (`delegated-admin` step).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delegated_admin: Option<String>,
+}
+
+impl IdentityCenterConfig {
+    fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
 }
 
 /// The `authentication` step is console-only; this records that the person

@@ -16,6 +16,14 @@ pub(crate) fn is_account_id(s: &str) -> bool {
     crate::model::AccountId::parse(s).is_ok()
 }
 
+/// An account's name as Organizations allows it: 1 to 50 printable ASCII
+/// characters, not only spaces.
+pub(crate) fn is_account_name(s: &str) -> bool {
+    (1..=50).contains(&s.len())
+        && s.bytes().all(|b| (0x20..=0x7e).contains(&b))
+        && !s.trim().is_empty()
+}
+
 pub(crate) fn is_region(s: &str) -> bool {
     // e.g. us-east-1, ap-southeast-1, us-gov-west-1, eu-central-2
     let parts: Vec<&str> = s.split('-').collect();

@@ -53,6 +53,15 @@ pub(crate) fn validate(config: &Config, base_dir: &Path) -> Vec<ConfigProblem> {
             p.add("portal_url", shown(url), why);
         }
     }
+    if let Some(a) = &config.identity_center.delegated_admin {
+        if !(is_account_id(a) || is_account_name(a)) {
+            p.add(
+                "identity_center.delegated_admin",
+                shown(a),
+                "a member account: its 12-digit id, or its name in the organization (1 to 50 printable characters)",
+            );
+        }
+    }
     let ps_names = permission_sets(&mut p, config, base_dir);
     assignments(&mut p, config, &ps_names);
     users(&mut p, config);

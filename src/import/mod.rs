@@ -112,6 +112,7 @@ pub(crate) fn config_from(found: &Found, keep: &Config) -> Imported {
     let config = Config {
         region: Some(found.region.clone()),
         organization: keep.organization.clone(),
+        identity_center: keep.identity_center.clone(),
         authentication: keep.authentication.clone(),
         permission_sets,
         assignments,

@@ -18,3 +18,29 @@ pub(crate) struct Account {
     pub name: String,
     pub active: bool,
 }
+
+/// Where a run works from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Seat {
+    /// Not looked at yet.
+    Unknown,
+    /// The organization's management account, or an account in no
+    /// organization (the one that will manage the organization it makes).
+    Management,
+    /// A member account that is IAM Identity Center's delegated
+    /// administrator: the daily work, but not what only `management` may do.
+    DelegatedAdmin { management: String },
+    /// Any other member account: Identity Center is not run from it.
+    Member { management: String },
+}
+
+impl Seat {
+    /// The management account when the run works from the delegated
+    /// administrator.
+    pub(crate) fn delegated_from(&self) -> Option<&str> {
+        match self {
+            Seat::DelegatedAdmin { management } => Some(management),
+            _ => None,
+        }
+    }
+}

@@ -29,6 +29,10 @@ pub(crate) struct PlanDocument {
     pub region: String,
     /// Every change the run makes (an empty list: the account matches the config).
     pub changes: Vec<Change>,
+    /// Working from the delegated administrator: the changes only the
+    /// management account may make, left for a run there.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub left_for_management_account: Vec<Change>,
     /// Console-only steps not known to be done (AWS has no API for them).
     pub manual: Vec<ManualEntry>,
     /// Steps that cannot go on (`stop`: nothing is changed) or wait for a later run.
@@ -92,6 +96,8 @@ pub(crate) enum ResourceType {
     RootCredentials,
     /// An entry of the config file.
     ConfigEntry,
+    /// IAM Identity Center's delegated administrator account.
+    DelegatedAdministrator,
 }
 
 /// A console-only step.
@@ -148,8 +154,20 @@ pub(crate) enum Detail {
     Unassign(UnassignDetail),
     Membership2(RemoveMembershipDetail),
     Removal(RemovalDetail),
+    DelegatedAdmin(DelegatedAdminDetail),
     /// Nothing more than the type and name say.
     Nothing(Nothing),
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct DelegatedAdminDetail {
+    /// Always "sso.amazonaws.com".
+    pub service_principal: &'static str,
+    pub account_id: String,
+    pub account_name: String,
+    /// The account that is deregistered first.
+    pub replaces: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -358,17 +376,20 @@ impl PlanDocument {
         region: &str,
         plans: &[StepPlan],
     ) -> Self {
+        let change = |p: &StepPlan, a: &Action| Change {
+            step: p.step,
+            op: a.op(),
+            resource_type: a.resource_type(),
+            name: a.name(),
+            detail: detail(a),
+        };
         let changes = plans
             .iter()
-            .flat_map(|p| {
-                p.actions.iter().map(|a| Change {
-                    step: p.step,
-                    op: a.op(),
-                    resource_type: a.resource_type(),
-                    name: a.name(),
-                    detail: detail(a),
-                })
-            })
+            .flat_map(|p| p.actions.iter().map(move |a| change(p, a)))
+            .collect();
+        let left_for_management_account = plans
+            .iter()
+            .flat_map(|p| p.elsewhere.iter().map(move |a| change(p, a)))
             .collect();
         let manual = plans
             .iter()
@@ -414,6 +435,7 @@ impl PlanDocument {
             caller: CallerInfo::new(caller, credentials),
             region: region.to_string(),
             changes,
+            left_for_management_account,
             manual,
             blocked,
             reports,
@@ -541,6 +563,25 @@ fn detail(action: &Action) -> Detail {
                 .collect(),
         }),
         DeleteUser { .. } | RemoveUserFromConfig { .. } => Detail::Nothing(Nothing {}),
+        RegisterDelegatedAdmin {
+            account_id,
+            account_name,
+        } => Detail::DelegatedAdmin(DelegatedAdminDetail {
+            service_principal: "sso.amazonaws.com",
+            account_id: account_id.clone(),
+            account_name: account_name.clone(),
+            replaces: None,
+        }),
+        ChangeDelegatedAdmin {
+            from,
+            account_id,
+            account_name,
+        } => Detail::DelegatedAdmin(DelegatedAdminDetail {
+            service_principal: "sso.amazonaws.com",
+            account_id: account_id.clone(),
+            account_name: account_name.clone(),
+            replaces: Some(from.clone()),
+        }),
         DeleteMemberRootCredentials { found, login, .. } => Detail::MemberRoot(MemberRootDetail {
             found: found.clone(),
             password_and_mfa: *login,

@@ -177,6 +177,20 @@ pub(crate) enum Action {
         /// Every policy and group it grants, administrator-equivalent ones marked.
         grants: Vec<Grant>,
     },
+    /// organizations:RegisterDelegatedAdministrator for IAM Identity
+    /// Center: the daily work is done from `account_id` from then on.
+    RegisterDelegatedAdmin {
+        account_id: String,
+        account_name: String,
+    },
+    /// Another account is the delegated administrator: deregistered, then
+    /// `account_id` registered. Only after an explicit yes at a terminal
+    /// (the step's gate), never under `--yes`.
+    ChangeDelegatedAdmin {
+        from: String,
+        account_id: String,
+        account_name: String,
+    },
     /// organizations:EnableAWSServiceAccess(iam.amazonaws.com) and
     /// iam:EnableOrganizationsRootCredentialsManagement.
     EnableCentralizedRootAccess,
@@ -278,6 +292,9 @@ impl Action {
             DeleteIamUser { .. } => (Delete, R::IamUser, true, Other),
             RestoreIamUser { .. } => (Create, R::IamUser, false, Other),
             EnableCentralizedRootAccess => (Update, R::CentralizedRootAccess, false, Other),
+            RegisterDelegatedAdmin { .. } => (Create, R::DelegatedAdministrator, false, Other),
+            // It takes the role away from another account.
+            ChangeDelegatedAdmin { .. } => (Update, R::DelegatedAdministrator, true, Other),
             DeleteMemberRootCredentials { .. } => (Delete, R::RootCredentials, true, Other),
         };
         ActionFacts {
@@ -346,6 +363,66 @@ impl Action {
             }
             RestoreIamUser { user, .. } => user.user_name.clone(),
             DeleteMemberRootCredentials { account_id, .. } => account_id.clone(),
+            RegisterDelegatedAdmin { account_id, .. } | ChangeDelegatedAdmin { account_id, .. } => {
+                account_id.clone()
+            }
+        }
+    }
+
+    /// Whether only the organization's management account may make this
+    /// change, when the run works from Identity Center's delegated
+    /// administrator: the organization and its settings, the delegated
+    /// administrator itself, member accounts' root credentials, assignments
+    /// on the management account, and any change to a permission set
+    /// provisioned there (`provisioned`: those sets, by name and ARN).
+    /// Everything else the delegated administrator may do. Pure.
+    pub(crate) fn needs_management_account(
+        &self,
+        management: &str,
+        provisioned: &std::collections::BTreeSet<String>,
+    ) -> bool {
+        use Action::*;
+        let on_management =
+            |list: &[NamedAssignment]| list.iter().any(|a| a.account() == management);
+        match self {
+            CreateOrganization { .. }
+            | EnableCentralizedRootAccess
+            | DeleteMemberRootCredentials { .. }
+            | RegisterDelegatedAdmin { .. }
+            | ChangeDelegatedAdmin { .. } => true,
+            UpdatePermissionSet { name, .. } => provisioned.contains(name),
+            AttachManagedPolicy { permission_set, .. }
+            | DetachManagedPolicy { permission_set, .. }
+            | AttachCustomerManagedPolicy { permission_set, .. }
+            | DetachCustomerManagedPolicy { permission_set, .. }
+            | PutInlinePolicy { permission_set, .. }
+            | DeleteInlinePolicy { permission_set }
+            | PutPermissionsBoundary { permission_set, .. }
+            | DeletePermissionsBoundary { permission_set }
+            | ProvisionPermissionSet { permission_set } => provisioned.contains(permission_set),
+            DeletePermissionSet {
+                name,
+                arn,
+                assignments,
+            } => {
+                provisioned.contains(name)
+                    || provisioned.contains(arn)
+                    || on_management(assignments)
+            }
+            CreateAssignment { account_id, .. } => account_id == management,
+            DeleteAssignment { assignment } => assignment.account() == management,
+            DeleteGroup { assignments, .. } => on_management(assignments),
+            CreatePermissionSet { .. }
+            | CreateGroup { .. }
+            | CreateUser { .. }
+            | UpdateUser { .. }
+            | AddMembership { .. }
+            | WriteAwsConfig { .. }
+            | RemoveMembership { .. }
+            | DeleteUser { .. }
+            | RemoveUserFromConfig { .. }
+            | DeleteIamUser { .. }
+            | RestoreIamUser { .. } => false,
         }
     }
 
@@ -382,6 +459,8 @@ impl Action {
             | DeleteIamUser { .. }
             | RestoreIamUser { .. }
             | EnableCentralizedRootAccess
+            | RegisterDelegatedAdmin { .. }
+            | ChangeDelegatedAdmin { .. }
             | DeleteMemberRootCredentials { .. } => Vec::new(),
         }
     }
@@ -432,6 +511,9 @@ impl Action {
                 "root-access".to_string()
             }
             DeleteMemberRootCredentials { account_id, .. } => format!("root:{account_id}"),
+            RegisterDelegatedAdmin { .. } | ChangeDelegatedAdmin { .. } => {
+                "delegated-admin".to_string()
+            }
         }
     }
 
@@ -476,6 +558,8 @@ impl Action {
             | DeleteIamUser { .. }
             | RestoreIamUser { .. }
             | EnableCentralizedRootAccess
+            | RegisterDelegatedAdmin { .. }
+            | ChangeDelegatedAdmin { .. }
             | DeleteMemberRootCredentials { .. } => Vec::new(),
         }
     }
@@ -611,6 +695,12 @@ impl Action {
                 }));
                 lines.join("\n")
             }
+            RegisterDelegatedAdmin { account_id, account_name } => format!(
+                "register account {account_id} ({account_name}) as IAM Identity Center's delegated administrator: daily work (permission sets, groups, users, assignments on member accounts) is done from there; the organization, enabling Identity Center, this registration, member accounts' root credentials, assignments on the management account and the permission sets provisioned there stay with the management account"
+            ),
+            ChangeDelegatedAdmin { from, account_id, account_name } => format!(
+                "deregister account {from} as IAM Identity Center's delegated administrator, and register account {account_id} ({account_name}) instead"
+            ),
             EnableCentralizedRootAccess => "enable centralized root access for member accounts (trusted access for iam.amazonaws.com, then root credentials management)".to_string(),
             DeleteMemberRootCredentials { account_id, found: Some(found), login } => format!(
                 "delete the root user's {} in member account {account_id}",
@@ -686,6 +776,10 @@ pub(crate) struct StepPlan {
     /// A confirmation typed at a terminal before anything of the run is
     /// applied (never given by `--yes`).
     pub typed: Option<TypedConfirmation>,
+    /// Changes only the management account may make, when the run works
+    /// from the delegated administrator: shown, left, and named at the end
+    /// with the command to run there.
+    pub elsewhere: Vec<Action>,
     /// What was found, for people (e.g. "organization o-abc, all features").
     pub notes: Vec<String>,
     /// Said after the plan was applied (e.g. what new users do next).
@@ -710,6 +804,7 @@ impl StepPlan {
             waits: None,
             gate: None,
             typed: None,
+            elsewhere: Vec::new(),
             notes: Vec::new(),
             closing: Vec::new(),
             details: Vec::new(),

@@ -20,7 +20,7 @@ use console::Style;
 
 use crate::aws::sts::caller_identity;
 use crate::error::UserError;
-use crate::model::{plural, Caller};
+use crate::model::{plural, Caller, Seat};
 use crate::plan::json::PlanDocument;
 use crate::plan::{Action, ManualStep, Op, StepPlan};
 use crate::steps::{step, Cx, Facts, Person, StepId};
@@ -92,15 +92,57 @@ pub(crate) fn caller_lines(cx: &Cx, caller: &Caller) -> Vec<String> {
     ]
 }
 
-/// Who is calling (shown atop the plan): the start of every run.
+/// Who is calling and where from (shown atop the plan): the start of every
+/// run.
 pub(crate) async fn begin(s: &Session) -> Result<Facts> {
     let caller = whoami(&s.cx).await?;
+    let mut facts = Facts::new(caller, &s.cx.aws.region);
+    let seat = crate::steps::ensure_seat(&s.cx, &mut facts).await?;
     if s.output == OutputFormat::Text {
-        for line in caller_lines(&s.cx, &caller) {
+        for line in caller_lines(&s.cx, &facts.caller) {
+            s.cx.out.data(&line);
+        }
+        if let Some(line) = seat_line(&facts.caller.account, &seat) {
             s.cx.out.data(&line);
         }
     }
-    Ok(Facts::new(caller, &s.cx.aws.region))
+    Ok(facts)
+}
+
+/// "Working from the delegated administrator 111122223333; the management
+/// account is 999988887777." when the run does. Pure.
+pub(crate) fn seat_line(account: &str, seat: &Seat) -> Option<String> {
+    seat.delegated_from().map(|management| {
+        format!(
+            "Working from the delegated administrator {account}; the management account is {management}."
+        )
+    })
+}
+
+/// Working from the delegated administrator, what only the management
+/// account may do is taken out of each plan's actions into its
+/// `elsewhere`: shown, left, and named at the end. Pure.
+pub(crate) fn leave_for_management(plans: &mut [StepPlan], facts: &Facts) {
+    let Some(management) = facts.seat.delegated_from() else {
+        return;
+    };
+    // The sets provisioned there, by ARN and by name.
+    let mut provisioned = facts.provisioned_to_management.clone();
+    for (name, arn) in facts.permission_sets.iter().flatten() {
+        if arn
+            .as_ref()
+            .is_some_and(|a| facts.provisioned_to_management.contains(a))
+        {
+            provisioned.insert(name.clone());
+        }
+    }
+    for plan in plans {
+        let (elsewhere, here): (Vec<Action>, Vec<Action>) = std::mem::take(&mut plan.actions)
+            .into_iter()
+            .partition(|a| a.needs_management_account(management, &provisioned));
+        plan.actions = here;
+        plan.elsewhere.extend(elsewhere);
+    }
 }
 
 /// Observes and plans `steps` in order: the whole run's plan. A step that
@@ -137,6 +179,7 @@ pub(crate) async fn plan_all(
     // Reads ahead are for this planning only: a later one (the wizard's,
     // after the person changed the config) reads afresh.
     facts.people = None;
+    leave_for_management(&mut plans, facts);
     Ok(plans)
 }
 
@@ -172,7 +215,7 @@ pub(crate) async fn execute(
         show(&s.cx, &plans);
     }
     let outcome = go(s, facts, &mut plans, mode).await;
-    finish(s, &facts.caller, &plans, mode)?;
+    finish(s, facts, &plans, mode)?;
     outcome
 }
 
@@ -237,6 +280,29 @@ pub(crate) fn preflight(plans: &[StepPlan]) -> Result<(), UserError> {
     }
 }
 
+/// A member account that is not Identity Center's delegated administrator
+/// changes nothing: the run stops before its first write, with the one
+/// command that would register it. Pure.
+pub(crate) fn member_preflight(
+    seat: &Seat,
+    account: &str,
+    plans: &[StepPlan],
+) -> Result<(), UserError> {
+    let Seat::Member { management } = seat else {
+        return Ok(());
+    };
+    if plans.iter().all(|p| p.actions.is_empty()) {
+        return Ok(());
+    }
+    Err(UserError::new(format!(
+        "account {account} is a member of the organization, not its management account {management} nor IAM Identity Center's delegated administrator; nothing was changed"
+    ))
+    .caused_by("Identity Center is run from the management account, or from the member account registered as its delegated administrator")
+    .hint(format!(
+        "run ssosetup with credentials of the management account {management}, or register this account from there: set `delegated_admin = \"{account}\"` under [identity_center] in the config and run `ssosetup delegated-admin --profile <a profile of account {management}>`"
+    )))
+}
+
 /// Whether the person already said Apply (the wizard's menu): then only
 /// deletions are asked on their own terms.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -295,6 +361,7 @@ fn typed(s: &mut Session, plans: &[StepPlan]) -> Result<()> {
 
 async fn go(s: &mut Session, facts: &mut Facts, plans: &mut [StepPlan], mode: Mode) -> Result<()> {
     preflight(plans)?;
+    member_preflight(&facts.seat, &facts.caller.account, plans)?;
     if mode != Mode::Apply {
         return Ok(());
     }
@@ -465,9 +532,10 @@ pub(crate) fn gates(s: &mut Session, plans: &mut [StepPlan]) -> Result<()> {
 }
 
 /// The end of a run: the summary for people, or the whole plan as JSON.
-pub(crate) fn finish(s: &Session, caller: &Caller, plans: &[StepPlan], mode: Mode) -> Result<()> {
+fn finish(s: &Session, facts: &Facts, plans: &[StepPlan], mode: Mode) -> Result<()> {
+    let caller = &facts.caller;
     if s.output == OutputFormat::Text {
-        summarize(s, plans, mode);
+        summarize(s, facts, plans, mode);
     } else {
         let document = PlanDocument::new(
             caller,
@@ -489,7 +557,7 @@ pub(crate) fn say_gaps(cx: &Cx) {
     }
 }
 
-fn summarize(s: &Session, plans: &[StepPlan], mode: Mode) {
+fn summarize(s: &Session, facts: &Facts, plans: &[StepPlan], mode: Mode) {
     let out = &s.cx.out;
     say_gaps(&s.cx);
     let changes: usize = plans.iter().map(|p| p.actions.len()).sum();
@@ -519,5 +587,178 @@ fn summarize(s: &Session, plans: &[StepPlan], mode: Mode) {
         for m in manual {
             out.say(&format!("  {}: {} ({})", m.step, m.title, m.url));
         }
+    }
+    for line in left_for_management(plans, facts, &s.cx.config.config) {
+        out.say(&line);
+    }
+}
+
+/// What was left for the management account, and the command that does it
+/// there (with the administrator's profile when the config names one).
+/// Pure.
+pub(crate) fn left_for_management(
+    plans: &[StepPlan],
+    facts: &Facts,
+    config: &crate::config::Config,
+) -> Vec<String> {
+    let Some(management) = facts.seat.delegated_from() else {
+        return Vec::new();
+    };
+    let left: Vec<&StepPlan> = plans.iter().filter(|p| !p.elsewhere.is_empty()).collect();
+    if left.is_empty() {
+        return Vec::new();
+    }
+    let n: usize = left.iter().map(|p| p.elsewhere.len()).sum();
+    let mut lines = vec![format!(
+        "Left for the management account {management} (only it may make {}):",
+        if n == 1 {
+            "this change".to_string()
+        } else {
+            format!("these {n} changes")
+        }
+    )];
+    for p in &left {
+        for a in &p.elsewhere {
+            lines.push(format!("  {}: {}", p.step.name(), a.describe()));
+        }
+    }
+    let steps: Vec<&str> = left.iter().map(|p| p.step.name()).collect();
+    let command = if steps.len() > 1 {
+        "init --yes".to_string()
+    } else {
+        format!("{} --yes", steps[0])
+    };
+    let profile = crate::steps::cli_profiles::admin_profile(config, facts)
+        .unwrap_or_else(|| format!("<a profile of account {management}>"));
+    lines.push(format!(
+        "Run it from the management account: ssosetup {command} --profile {profile}"
+    ));
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{AccountId, Assignment, GroupId, PermissionSetArn, Principal};
+    use crate::plan::NamedAssignment;
+
+    fn facts(seat: Seat) -> Facts {
+        let mut f = Facts::new(
+            Caller {
+                account: "222222222222".into(),
+                arn: "arn:aws:sts::222222222222:assumed-role/Admin/s".into(),
+            },
+            "us-east-1",
+        );
+        f.seat = seat;
+        f.permission_sets = Some(
+            [
+                ("Admin".to_string(), Some("ps-admin".to_string())),
+                ("ReadOnly".to_string(), Some("ps-ro".to_string())),
+                ("New".to_string(), None),
+            ]
+            .into(),
+        );
+        f.provisioned_to_management = ["ps-admin".to_string()].into();
+        f
+    }
+
+    fn assign(set: &str, account: &str) -> Action {
+        Action::CreateAssignment {
+            group: format!("{set}-{account}"),
+            permission_set: set.into(),
+            account_id: account.into(),
+        }
+    }
+
+    #[test]
+    fn the_delegated_administrator_leaves_what_only_the_management_account_may_do() {
+        let mut sets = StepPlan::new(crate::steps::permission_sets::ID);
+        sets.actions = vec![
+            Action::AttachManagedPolicy {
+                permission_set: "Admin".into(),
+                policy_arn: "arn:aws:iam::aws:policy/AdministratorAccess".into(),
+            },
+            Action::AttachManagedPolicy {
+                permission_set: "ReadOnly".into(),
+                policy_arn: "arn:aws:iam::aws:policy/ReadOnlyAccess".into(),
+            },
+            Action::CreatePermissionSet {
+                name: "New".into(),
+                fields: crate::model::PermissionSetFields {
+                    description: None,
+                    session_duration: "PT1H".into(),
+                    relay_state: None,
+                },
+            },
+        ];
+        let mut assignments = StepPlan::new(crate::steps::assignments::ID);
+        assignments.actions = vec![
+            assign("ReadOnly", "111111111111"),
+            assign("ReadOnly", "222222222222"),
+            Action::DeleteAssignment {
+                assignment: NamedAssignment {
+                    assignment: Assignment {
+                        principal: Principal::Group(GroupId::new("g-1")),
+                        permission_set: PermissionSetArn::new("ps-ro"),
+                        account: AccountId::from_aws("111111111111"),
+                    },
+                    principal: "Old".into(),
+                    permission_set: "ReadOnly".into(),
+                },
+            },
+        ];
+        let mut plans = vec![sets.clone(), assignments.clone()];
+        let delegated = facts(Seat::DelegatedAdmin {
+            management: "111111111111".into(),
+        });
+        leave_for_management(&mut plans, &delegated);
+        let names = |a: &[Action]| a.iter().map(Action::name).collect::<Vec<_>>();
+        assert_eq!(names(&plans[0].actions), ["ReadOnly", "New"]);
+        assert_eq!(
+            names(&plans[0].elsewhere),
+            ["Admin"],
+            "a set provisioned there"
+        );
+        assert_eq!(
+            names(&plans[1].actions),
+            ["ReadOnly-222222222222/ReadOnly/222222222222"]
+        );
+        assert_eq!(
+            plans[1].elsewhere.len(),
+            2,
+            "both changes on the management account"
+        );
+        let left = left_for_management(&plans, &delegated, &crate::config::Config::default());
+        assert!(left[0].contains("these 3 changes"), "{left:?}");
+        assert!(
+            left.last()
+                .unwrap()
+                .contains("ssosetup init --yes --profile <a profile of account 111111111111>"),
+            "{left:?}"
+        );
+
+        // From the management account nothing is left.
+        let mut plans = vec![sets, assignments];
+        leave_for_management(&mut plans, &facts(Seat::Management));
+        assert!(plans.iter().all(|p| p.elsewhere.is_empty()));
+    }
+
+    #[test]
+    fn another_member_changes_nothing_and_is_told_how_to_be_registered() {
+        let mut plan = StepPlan::new(crate::steps::assignments::ID);
+        let seat = Seat::Member {
+            management: "111111111111".into(),
+        };
+        assert!(
+            member_preflight(&seat, "333333333333", &[plan.clone()]).is_ok(),
+            "a look is fine"
+        );
+        plan.actions.push(assign("ReadOnly", "333333333333"));
+        let e = member_preflight(&seat, "333333333333", &[plan]).unwrap_err();
+        assert!(e
+            .hint
+            .unwrap()
+            .contains("delegated_admin = \"333333333333\""));
     }
 }

@@ -41,6 +41,16 @@ pub(crate) fn state_of(plan: &StepPlan) -> (State, String) {
     } else if !plan.actions.is_empty() {
         // Counted by kind, one line (a diff or a list belongs to the plan).
         (State::ToDo, crate::ui::render::to_do(plan))
+    } else if !plan.elsewhere.is_empty() {
+        let mut left = StepPlan::new(plan.step);
+        left.actions = plan.elsewhere.clone();
+        (
+            State::ToDo,
+            format!(
+                "for the management account: {}",
+                crate::ui::render::to_do(&left)
+            ),
+        )
     } else if let Some(m) = plan.manual.first() {
         (State::Manual, format!("{}: {}", m.title, m.url))
     } else if plan.unconfigured {
@@ -55,10 +65,14 @@ pub(crate) async fn status(s: &Session) -> Result<()> {
     let ctx = &s.cx;
     let caller = whoami(ctx).await?;
     let mut facts = Facts::new(caller.clone(), &ctx.aws.region);
+    let seat = crate::steps::ensure_seat(ctx, &mut facts).await?;
     let mut rows = Vec::new();
     for step in STEPS {
         let (state, detail) = match step.check(ctx, &mut facts).await {
-            Ok(plan) => state_of(&plan),
+            Ok(mut plan) => {
+                super::leave_for_management(std::slice::from_mut(&mut plan), &facts);
+                state_of(&plan)
+            }
             Err(e) => (State::Unknown, format!("{e:#}")),
         };
         rows.push((step.id(), state, detail));
@@ -104,6 +118,9 @@ pub(crate) async fn status(s: &Session) -> Result<()> {
         return Ok(());
     }
     for line in caller_lines(ctx, &caller) {
+        ctx.out.data(&line);
+    }
+    if let Some(line) = super::seat_line(&caller.account, &seat) {
         ctx.out.data(&line);
     }
     match facts.active_instance() {

@@ -251,7 +251,9 @@ async fn a_member_account_caller_is_stopped_before_any_change() {
             RuleMode::MatchAny,
             [&describe_org(MANAGEMENT), &create]
         ),
-        ssoadmin(&[&list_instances(vec![instance(InstanceStatus::Active)])]),
+        // A member that is not the delegated administrator sees no
+        // instance (the organization's is the management account's).
+        ssoadmin(&[&list_instances(vec![])]),
         identitystore(&[]),
         regions_with_instance_in(None),
     );

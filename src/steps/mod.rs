@@ -16,6 +16,7 @@
 pub(crate) mod assignments;
 pub(crate) mod authentication;
 pub(crate) mod cli_profiles;
+pub(crate) mod delegated_admin;
 pub(crate) mod groups;
 pub(crate) mod iam_users;
 pub(crate) mod identity_center;
@@ -39,14 +40,15 @@ use crate::aws::Aws;
 use crate::config::LoadedConfig;
 use crate::error::UserError;
 pub(crate) use crate::model::StepId;
-use crate::model::{Account, Caller, Group, IamUser, Instance, Organization, User};
+use crate::model::{Account, Caller, Group, IamUser, Instance, Organization, Seat, User};
 use crate::plan::{Action, ManualStep, StepPlan};
 use crate::ui::{Printer, Prompter};
 
 /// The steps, in the guide's order (the wizard's, `init`'s and `status`'s).
-pub(crate) static STEPS: [&dyn AnyStep; 11] = [
+pub(crate) static STEPS: [&dyn AnyStep; 12] = [
     &organization::Organization,
     &identity_center::IdentityCenter,
+    &delegated_admin::DelegatedAdmin,
     &authentication::Authentication,
     &permission_sets::PermissionSets,
     &groups::Groups,
@@ -318,6 +320,13 @@ pub(crate) fn confirm_console_step(
 #[derive(Debug, Clone)]
 pub(crate) struct Facts {
     pub caller: Caller,
+    /// Where this run works from (the management account, the delegated
+    /// administrator, another member).
+    pub seat: Seat,
+    /// With the delegated administrator: the permission sets provisioned
+    /// to the management account, by ARN (changes to them are the
+    /// management account's).
+    pub provisioned_to_management: BTreeSet<String>,
     /// The Identity Center home region of this run.
     pub region: String,
     pub organization: OrgState,
@@ -370,6 +379,8 @@ impl Facts {
     pub(crate) fn new(caller: Caller, region: &str) -> Self {
         Self {
             caller,
+            seat: Seat::Unknown,
+            provisioned_to_management: BTreeSet::new(),
             region: region.to_string(),
             organization: OrgState::Unknown,
             instance: None,
@@ -395,6 +406,8 @@ impl Facts {
     /// it made).
     pub(crate) fn forget_reads(&self) -> Self {
         let mut fresh = Self::new(self.caller.clone(), &self.region);
+        fresh.seat = self.seat.clone();
+        fresh.provisioned_to_management = self.provisioned_to_management.clone();
         fresh.created_permission_sets = self.created_permission_sets.clone();
         fresh.created_groups = self.created_groups.clone();
         fresh.created_users = self.created_users.clone();
@@ -428,6 +441,43 @@ pub(crate) async fn ensure_organization(cx: &Cx, facts: &mut Facts) -> Result<()
         };
     }
     Ok(())
+}
+
+/// Where the run works from, unless looked at already: the caller's account
+/// against the organization's management account and the instance's owner
+/// (a member account that sees the organization's instance is its
+/// delegated administrator). With the delegated administrator, the
+/// permission sets provisioned to the management account are read too.
+pub(crate) async fn ensure_seat(cx: &Cx, facts: &mut Facts) -> Result<Seat> {
+    if facts.seat != Seat::Unknown {
+        return Ok(facts.seat.clone());
+    }
+    ensure_organization(cx, facts).await?;
+    let seat = match &facts.organization {
+        OrgState::Exists(org) if org.management_account_id != facts.caller.account => {
+            let management = org.management_account_id.clone();
+            let instance = ensure_instance(cx, facts).await?;
+            match instance {
+                Some(i) if i.owner_account_id.as_deref() == Some(management.as_str()) => {
+                    facts.provisioned_to_management =
+                        crate::aws::ssoadmin::permission_sets_provisioned_to(
+                            &cx.aws,
+                            &i.arn,
+                            &management,
+                        )
+                        .await?
+                        .into_iter()
+                        .map(|a| a.to_string())
+                        .collect();
+                    Seat::DelegatedAdmin { management }
+                }
+                _ => Seat::Member { management },
+            }
+        }
+        _ => Seat::Management,
+    };
+    facts.seat = seat.clone();
+    Ok(seat)
 }
 
 /// Looks for the home region's ACTIVE instance unless an earlier step did.

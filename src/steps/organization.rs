@@ -16,11 +16,11 @@ use std::sync::Mutex;
 use futures::future::LocalBoxFuture;
 
 use super::{Cx, Facts, OrgState, Person, Step, StepId};
-use crate::aws::organizations::{create_organization, describe_organization};
+use crate::aws::organizations::create_organization;
 use crate::config::LoadedConfig;
 use crate::config::OrganizationConfig;
 use crate::error::UserError;
-use crate::model::{self, Caller};
+use crate::model::{self, Caller, Seat};
 use crate::plan::{Action, StepPlan};
 
 const CONSOLE_SETTINGS_URL: &str = "https://console.aws.amazon.com/organizations/v2/home/settings";
@@ -44,14 +44,23 @@ impl Step for Organization {
     fn observe<'a>(
         &'a self,
         cx: &'a Cx,
-        _facts: &'a mut Facts,
+        facts: &'a mut Facts,
     ) -> LocalBoxFuture<'a, Result<Self::Observed>> {
-        Box::pin(async move { Ok(describe_organization(&cx.aws.organizations).await?) })
+        Box::pin(async move {
+            // Read once a run (the run's start looked already, for where it
+            // works from).
+            super::ensure_seat(cx, facts).await?;
+            Ok(match &facts.organization {
+                OrgState::Exists(org) => Some(org.clone()),
+                _ => None,
+            })
+        })
     }
 
     fn plan(&self, observed: &Self::Observed, desired: &LoadedConfig, facts: &Facts) -> StepPlan {
         plan(
             &facts.caller,
+            &facts.seat,
             observed.as_ref(),
             &desired.config.organization,
         )
@@ -97,6 +106,7 @@ impl Step for Organization {
 /// What to do about the organization, from what was observed. Pure.
 pub(crate) fn plan(
     caller: &Caller,
+    seat: &Seat,
     org: Option<&model::Organization>,
     desired: &OrganizationConfig,
 ) -> StepPlan {
@@ -120,16 +130,21 @@ pub(crate) fn plan(
                 .hint("Identity Center needs an organization: set `create = true` under [organization] in the config (or remove the line)"),
             );
         }
+        Some(org) if seat.delegated_from().is_some() => plan.notes.push(format!(
+            "organization {}, managed from account {}; this account is IAM Identity Center's delegated administrator",
+            org.id, org.management_account_id
+        )),
         Some(org) if org.management_account_id != caller.account => {
             plan.blocker = Some(
                 UserError::new(format!(
                     "account {} is a member of organization {}, which account {} manages",
                     caller.account, org.id, org.management_account_id
                 ))
-                .caused_by("Identity Center, its permission sets and account assignments are set up from the management account")
+                .caused_by("Identity Center is run from the management account, or from the member account registered as its delegated administrator")
                 .hint(format!(
-                    "run ssosetup with credentials of the management account {} (for example --profile <its admin profile>)",
-                    org.management_account_id
+                    "run ssosetup with credentials of the management account {m} (for example --profile <its admin profile>), or register this account from there: `delegated_admin = \"{a}\"` under [identity_center], then `ssosetup delegated-admin --profile <a profile of account {m}>`",
+                    m = org.management_account_id,
+                    a = caller.account
                 )),
             );
         }
@@ -207,7 +222,7 @@ mod tests {
 
     #[test]
     fn no_organization_plans_one_with_all_features() {
-        let plan = plan(&caller("111111111111"), None, &CREATE);
+        let plan = plan(&caller("111111111111"), &Seat::Management, None, &CREATE);
         assert_eq!(
             plan.actions,
             vec![Action::CreateOrganization {
@@ -221,6 +236,7 @@ mod tests {
     fn no_organization_and_create_off_blocks_with_the_field_to_change() {
         let plan = plan(
             &caller("111111111111"),
+            &Seat::Management,
             None,
             &OrganizationConfig { create: false },
         );
@@ -237,6 +253,7 @@ mod tests {
     fn the_management_account_with_all_features_is_done() {
         let plan = plan(
             &caller("111111111111"),
+            &Seat::Management,
             Some(&org("111111111111", true)),
             &CREATE,
         );
@@ -247,19 +264,35 @@ mod tests {
     fn a_member_account_is_told_to_use_the_management_account() {
         let plan = plan(
             &caller("222222222222"),
+            &Seat::Management,
             Some(&org("111111111111", true)),
             &CREATE,
         );
         let blocker = plan.blocker.unwrap();
         assert!(blocker.message.contains("member of organization o-abc123"));
-        assert!(blocker.hint.unwrap().contains("111111111111"));
+        let hint = blocker.hint.unwrap();
+        assert!(hint.contains("111111111111"));
+        assert!(hint.contains("ssosetup delegated-admin"), "{hint}");
         assert!(plan.actions.is_empty());
+        // The delegated administrator works from there.
+        let delegated = Seat::DelegatedAdmin {
+            management: "111111111111".into(),
+        };
+        let plan = super::plan(
+            &caller("222222222222"),
+            &delegated,
+            Some(&org("111111111111", true)),
+            &CREATE,
+        );
+        assert!(plan.is_done(), "{:?}", plan.blocker);
+        assert!(plan.notes[0].contains("delegated administrator"));
     }
 
     #[test]
     fn consolidated_billing_only_is_told_to_enable_all_features() {
         let plan = plan(
             &caller("111111111111"),
+            &Seat::Management,
             Some(&org("111111111111", false)),
             &CREATE,
         );

@@ -38,6 +38,13 @@ pub(crate) fn step_plan(plan: &StepPlan, printer: &Printer) -> Vec<String> {
             action.describe()
         ));
     }
+    for action in &plan.elsewhere {
+        lines.push(format!(
+            "  {} for the management account: {}",
+            printer.out_style(Style::new().magenta().bold(), ">"),
+            action.describe()
+        ));
+    }
     for m in &plan.manual {
         lines.push(format!(
             "  {} console step: {}",
@@ -73,7 +80,7 @@ pub(crate) fn step_plan(plan: &StepPlan, printer: &Printer) -> Vec<String> {
             lines.push(format!("      {h}"));
         }
     }
-    if plan.is_done() {
+    if plan.is_done() && plan.elsewhere.is_empty() {
         lines.push(format!(
             "  {} nothing to change",
             printer.out_style(Style::new().green(), "=")
@@ -168,6 +175,7 @@ fn counted(plan: &StepPlan, tense: Tense) -> Vec<String> {
                 R::CentralizedRootAccess => "centralized root access setting",
                 R::RootCredentials => "member account's root credentials",
                 R::ConfigEntry => "config entry",
+                R::DelegatedAdministrator => "delegated administrator",
             };
             let n = names.len();
             let counted = match (n, noun) {

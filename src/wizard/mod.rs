@@ -59,6 +59,11 @@ pub(crate) async fn run(s: &mut Session) -> Result<()> {
     for line in caller_lines(&s.cx, &caller) {
         s.cx.out.say(&line);
     }
+    let mut seat_facts = Facts::new(caller.clone(), &s.cx.aws.region);
+    let seat = crate::steps::ensure_seat(&s.cx, &mut seat_facts).await?;
+    if let Some(line) = crate::run::seat_line(&caller.account, &seat) {
+        s.cx.out.say(&line);
+    }
     let fresh = !s.cx.config.from_file;
     home_region(s).await?;
     if fresh {
@@ -76,6 +81,8 @@ pub(crate) async fn run(s: &mut Session) -> Result<()> {
     s.cx.out.say(WILL);
 
     let mut facts = Facts::new(caller, &s.cx.aws.region);
+    facts.seat = seat;
+    facts.provisioned_to_management = seat_facts.provisioned_to_management;
     for (n, step) in STEPS.iter().enumerate() {
         s.cx.out.say("");
         s.cx.out.heading(&format!(
@@ -247,7 +254,8 @@ async fn walk(s: &mut Session, facts: &mut Facts, step: &dyn AnyStep) -> Result<
         let plan = match step.check(&s.cx, facts).await {
             Err(e) if interrupted(&e) => return Err(e),
             Err(e) => Err(e),
-            Ok(plan) => {
+            Ok(mut plan) => {
+                crate::run::leave_for_management(std::slice::from_mut(&mut plan), facts);
                 for line in crate::ui::render::step_plan(&plan, &s.cx.out) {
                     s.cx.out.data(&line);
                 }

@@ -346,7 +346,13 @@ async fn the_wizard_starts_from_what_exists() {
     answer(&mut w, "already holds 3 permission sets", "");
     answer(&mut w, "Start from what exists", "y\r");
     w.expect("Left alone").unwrap();
-    answer(&mut w, "What now?", CTRL_C);
+    // The organization has member accounts: the wizard offers a delegated
+    // administrator ("Not now" first).
+    answer(
+        &mut w,
+        "Delegated administrator for Identity Center?",
+        CTRL_C,
+    );
     assert_eq!(exit_code(&mut w), 130);
     moto.forget_requests();
     let replay = run(
@@ -387,6 +393,7 @@ async fn the_wizard_ticks_existing_sets_and_asks_keep_or_make() {
         let aws_config = dir.path().join("aws-config");
         let mut w = spawn_args(&moto, dir.path(), &aws_config, &["init"]);
         answer(&mut w, "Start from what exists", "n\r");
+        answer(&mut w, "Delegated administrator for Identity Center?", "\r"); // not now
         answer(&mut w, "What now?", "\r"); // authentication: the console step
         answer(&mut w, "Have you done all of the above?", "y\r");
         answer(&mut w, "Which permission sets?", "\r"); // as ticked

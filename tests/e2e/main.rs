@@ -18,6 +18,7 @@ mod bench;
 mod cleanup;
 mod cli;
 mod cli_profiles;
+mod delegated;
 mod moto;
 mod organization;
 mod plan_output;

@@ -25,7 +25,7 @@ pub struct Moto {
     /// moto itself, for proxies that add faults in front of it.
     pub direct_url: String,
     // Dropped first: its check runs while moto still answers.
-    _validator: FaultProxy,
+    validator: FaultProxy,
     child: Child,
     recording: PathBuf,
     _dir: tempfile::TempDir,
@@ -106,7 +106,7 @@ impl Moto {
                     return Self {
                         url: validator.url.clone(),
                         direct_url,
-                        _validator: validator,
+                        validator,
                         child,
                         recording,
                         _dir: dir,
@@ -168,6 +168,13 @@ impl Moto {
                     .any(|p| op.starts_with(p))
             })
             .collect()
+    }
+
+    /// (operation, fault) of every request the model-checking proxy in
+    /// front of this moto saw: refusals it made as AWS would ("denied",
+    /// "invalid") included, which moto never sees.
+    pub fn proxy_requests(&self) -> Vec<(String, Option<String>)> {
+        self.validator.requests()
     }
 
     pub fn forget_requests(&self) {

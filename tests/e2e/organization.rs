@@ -133,6 +133,7 @@ async fn init_yes_applies_every_step_and_status_shows_done_only_what_is_configur
     let mut expected = [
         "organization",
         "identity-center",
+        "delegated-admin",
         "authentication",
         "permission-sets",
         "groups",
@@ -146,11 +147,13 @@ async fn init_yes_applies_every_step_and_status_shows_done_only_what_is_configur
     .map(|s| (s.to_string(), "done".to_string()))
     .to_vec();
     // The custom portal URL is optional, and console-only.
-    expected[10].1 = "manual".to_string();
+    expected[11].1 = "manual".to_string();
     // moto's root user never has MFA: its console step stays to do.
-    expected[8].1 = "manual".to_string();
-    // Nothing in the config for these: not set up, which is not done.
-    for step in &mut expected[3..=7] {
+    expected[9].1 = "manual".to_string();
+    // Nothing in the config for these: not set up, which is not done
+    // (the delegated administrator is optional, and not asked for here).
+    expected[2].1 = "not set up".to_string();
+    for step in &mut expected[4..=8] {
         step.1 = "not set up".to_string();
     }
     assert_eq!(states, expected);
@@ -187,7 +190,7 @@ async fn init_yes_applies_every_step_and_status_shows_done_only_what_is_configur
     );
     assert!(
         text.stdout
-            .contains("4 of 11 steps done; still to do: 5 not set up, 2 with a console step."),
+            .contains("4 of 12 steps done; still to do: 6 not set up, 2 with a console step."),
         "{}",
         text.stdout
     );
