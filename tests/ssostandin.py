@@ -77,11 +77,12 @@ Authorization code grant with PKCE (what the AWS CLI v2 does by default):
   InvalidRequestException), redirectUri (the very string the code was issued
   for) and codeVerifier (43-128 characters of [A-Za-z0-9-._~], and
   BASE64URL-NOPAD(SHA256(codeVerifier)) == code_challenge). A code is good
-  for one CreateToken and --code-seconds; any attempt that names it uses it
-  up, a failed one too. Every failure: InvalidGrantException "Invalid grant
-  provided". The token answer has accessToken, tokenType Bearer, expiresIn
-  and, for a client that may use the refresh grant, refreshToken (no
-  idToken: the model says AWS does not implement it).
+  for one CreateToken and --code-seconds; any attempt by its own client
+  uses it up, a failed one too (another client's attempt does not). Every
+  failure: InvalidGrantException "Invalid grant provided". The token
+  answer has accessToken, tokenType Bearer, expiresIn and, for a client that
+  may use the refresh grant, refreshToken (no idToken: the model says AWS
+  does not implement it).
 
 Console federation (https://signin.aws.amazon.com/federation; not an API
 model, the documented custom identity broker interface), answers in

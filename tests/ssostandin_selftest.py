@@ -13,25 +13,41 @@
    sso-session vs legacy cache keys;
 3. a credential_process profile against moto, and the Expiration formats
    botocore accepts;
-4. what moto's GetCallerIdentity answers for arbitrary ASIA keys.
+4. what moto's GetCallerIdentity answers for arbitrary ASIA keys;
+5. the authorization code grant with PKCE as the AWS CLI v2 drives it:
+   RegisterClient (grantTypes, redirectUris, issuerUrl) and CreateToken with
+   boto3's sso-oidc client, GET /authorize with the standard library (the
+   302 not followed; code and state read from Location), every refusal
+   (wrong verifier, reused or expired code, wrong redirectUri, /authorize's
+   400s and error redirects, --authorize-deny, --authorize-wrong-state),
+   refresh with rotation, --refresh-fail, Logout (and
+   --logout-ends-session);
+6. the console federation endpoint: getSigninToken with the role
+   credentials the stand-in issued (and refusals), login's redirect.
 
 Everything runs under a temporary HOME and AWS_CONFIG_FILE, on loopback, with
 dummy credentials; a dead HTTP(S)_PROXY (loopback excepted) makes sure that
 nothing reaches AWS. Prints FINDING lines; exits 1 if any check fails.
 """
 
+import base64
 import datetime
 import hashlib
 import json
 import os
 import re
+import secrets
 import shutil
 import socket
+import string
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
+import urllib.parse
 import urllib.request
+import uuid
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.join(ROOT, ".venv", "bin")
@@ -395,12 +411,20 @@ def step1(A, B, C, D):
     expect_error("CreateToken device code used twice", oidc.create_token, "InvalidGrantException", 400, _oauth="invalid_grant", **poll)
     expect_error("CreateToken unknown device code", oidc.create_token, "InvalidGrantException", 400, **dict(poll, deviceCode="nope"))
     expect_error(
-        "CreateToken grant authorization_code",
+        "CreateToken grant client_credentials",
         oidc.create_token,
         "UnsupportedGrantTypeException",
         400,
         _oauth="unsupported_grant_type",
-        **dict(poll, grantType="authorization_code", code="x")
+        **dict(poll, grantType="client_credentials")
+    )
+    expect_error(
+        "CreateToken authorization_code by a legacy (device code) registration",
+        oidc.create_token,
+        "InvalidGrantException",
+        400,
+        _oauth="invalid_grant",
+        **dict(poll, grantType="authorization_code", code="x", redirectUri="http://127.0.0.1:1/cb", codeVerifier="v" * 43)
     )
 
     # Portal.
@@ -725,6 +749,443 @@ def step4(moto):
     finding("moto GetCallerIdentity for unknown ASIA/AKIA keys -> %s" % sorted(answers))
 
 
+# ------------------------------------------------------------ step 5
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None  # hand the 302 back instead of following it
+
+
+HTTP = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirect)
+
+
+def http_get(url):
+    """(status, headers, body) of a GET; redirects are not followed."""
+    try:
+        with HTTP.open(url, timeout=10) as r:
+            return r.status, r.headers, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers, e.read()
+
+
+def http_post_json(url, doc):
+    req = urllib.request.Request(url, data=json.dumps(doc).encode(), method="POST", headers={"Content-Type": "application/json"})
+    try:
+        with HTTP.open(req, timeout=10) as r:
+            return r.status, r.headers, json.loads(r.read() or b"{}")
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers, json.loads(e.read() or b"{}")
+
+
+PKCE_CHARS = string.ascii_letters + string.digits + "-._~"
+CALLBACK = "http://127.0.0.1/oauth/callback"  # what the AWS CLI v2 registers
+
+
+def callback(port):
+    return "http://127.0.0.1:%d/oauth/callback" % port  # what it authorizes with
+
+
+def pkce_pair():
+    """As the AWS CLI v2: 64 characters, challenge = urlsafe b64 of the SHA-256 (trimmed in the URL)."""
+    verifier = "".join(secrets.choice(PKCE_CHARS) for _ in range(64))
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
+    return verifier, challenge
+
+
+def authorize(standin, **params):
+    """GET /authorize with the AWS CLI v2's parameters (percent-encoded, scopes
+    space separated), overridden by params (None drops one). Returns (status,
+    headers, body, Location's query as a dict of first values, Location)."""
+    q = {
+        "response_type": "code",
+        "client_id": None,
+        "redirect_uri": None,
+        "state": None,
+        "code_challenge_method": "S256",
+        "scopes": " ".join(SCOPES),
+        "code_challenge": None,
+    }
+    q.update(params)
+    query = urllib.parse.urlencode({k: v for k, v in q.items() if v is not None}, quote_via=urllib.parse.quote, safe="-_.~")
+    status, headers, body = http_get(standin.url + "/authorize?" + query)
+    location = headers.get("Location")
+    back = {}
+    if location:
+        back = {k: v[0] for k, v in urllib.parse.parse_qs(urllib.parse.urlsplit(location).query).items()}
+    return status, headers, body, back, location
+
+
+def register_auth(oidc, grants=("authorization_code", "refresh_token"), redirects=(CALLBACK,), scopes=SCOPES, **kw):
+    return oidc.register_client(
+        clientName="selftest-pkce",
+        clientType="public",
+        grantTypes=list(grants),
+        redirectUris=list(redirects),
+        issuerUrl=START_URL,
+        scopes=list(scopes),
+        **kw
+    )
+
+
+def get_code(standin, reg, port=4711, **params):
+    """A fresh authorization code: (code, verifier, redirect_uri)."""
+    verifier, challenge = pkce_pair()
+    redirect = callback(port)
+    state = str(uuid.uuid4())
+    status, _, body, back, loc = authorize(standin, client_id=reg["clientId"], redirect_uri=redirect, state=state, code_challenge=challenge, **params)
+    if status != 302 or "code" not in back:
+        raise AssertionError("no code from /authorize: %s %r %r" % (status, loc, body))
+    return back["code"], verifier, redirect
+
+
+def code_grant(reg, code, verifier, redirect):
+    return dict(
+        clientId=reg["clientId"],
+        clientSecret=reg["clientSecret"],
+        grantType="authorization_code",
+        code=code,
+        redirectUri=redirect,
+        codeVerifier=verifier,
+    )
+
+
+def step5(E, F, G, B):
+    print("== 5. authorization code grant with PKCE (boto3 + the standard library)")
+    oidc, sso = oidc_client(E.url), sso_client(E.url)
+    m = E.mark()
+
+    # RegisterClient as the AWS CLI v2 does it.
+    reg = register_auth(oidc)
+    check(
+        set(reg) - {"ResponseMetadata"} == {"clientId", "clientSecret", "clientIdIssuedAt", "clientSecretExpiresAt"},
+        "RegisterClient (grantTypes, redirectUris, issuerUrl) members",
+        reg,
+    )
+    e = E.since(m, "RegisterClient")[-1]
+    check(
+        e["grantTypes"] == ["authorization_code", "refresh_token"] and e["redirectUris"] == [CALLBACK] and e["issuerUrl"] == START_URL and e["status"] == 200,
+        "RegisterClient logged with grantTypes, redirectUris, issuerUrl",
+        e,
+    )
+    expect_error("RegisterClient grantTypes [password]", oidc.register_client, "UnsupportedGrantTypeException", 400, _oauth="unsupported_grant_type",
+                 clientName="x", clientType="public", grantTypes=["password"])
+    expect_error("RegisterClient redirectUris http://example.com", oidc.register_client, "InvalidRedirectUriException", 400, _oauth="invalid_redirect_uri",
+                 clientName="x", clientType="public", grantTypes=["authorization_code"], redirectUris=["http://example.com/cb"])
+    expect_error("RegisterClient authorization_code without redirectUris", oidc.register_client, "InvalidRequestException", 400, _oauth="invalid_request",
+                 clientName="x", clientType="public", grantTypes=["authorization_code"])
+    expect_error("StartDeviceAuthorization by an authorization_code/refresh_token registration", oidc.start_device_authorization,
+                 "UnauthorizedClientException", 400, _oauth="unauthorized_client", clientId=reg["clientId"], clientSecret=reg["clientSecret"], startUrl=START_URL)
+
+    # The flow: /authorize (redirect not followed), then CreateToken with the verifier.
+    verifier, challenge = pkce_pair()
+    port = free_port()
+    redirect = callback(port)
+    state = str(uuid.uuid4())
+    m = E.mark()
+    status, headers, body, back, loc = authorize(E, client_id=reg["clientId"], redirect_uri=redirect, state=state, code_challenge=challenge)
+    check(status == 302 and loc and loc.startswith(redirect + "?"), "/authorize -> 302 to the redirect_uri with its port", (status, loc, body))
+    check(back.get("state") == state and back.get("code") and set(back) == {"code", "state"}, "Location carries code and our state", loc)
+    a = E.since(m, "Authorize")
+    check(
+        len(a) == 1 and a[0]["status"] == 302 and a[0]["error"] is None and a[0]["clientId"] == reg["clientId"] and a[0]["redirectUri"] == redirect
+        and a[0]["state"] == state and a[0]["returnedState"] == state and a[0]["code"] == back.get("code") and a[0]["codeChallenge"] == challenge
+        and a[0]["codeChallengeMethod"] == "S256" and a[0]["requestedScopes"] == SCOPES and a[0]["location"] == loc,
+        "Authorize logged",
+        a,
+    )
+    code = back.get("code")
+    grant = code_grant(reg, code, verifier, redirect)
+    m = E.mark()
+    tok = oidc.create_token(**grant)
+    check(
+        set(tok) - {"ResponseMetadata"} == {"accessToken", "tokenType", "expiresIn", "refreshToken"} and tok["tokenType"] == "Bearer" and tok["expiresIn"] == 3600,
+        "CreateToken authorization_code -> accessToken, Bearer, expiresIn 3600, refreshToken (no idToken)",
+        tok,
+    )
+    c = E.since(m, "CreateToken")[-1]
+    check(
+        c["grant"] == "authorization_code" and c["pkce"] == "ok" and c["code"] == code and c["redirectUri"] == redirect
+        and c["issuedToken"] == tok["accessToken"] and c["issuedRefreshToken"] == tok.get("refreshToken"),
+        "CreateToken logged: grant, pkce ok, code, issued tokens",
+        c,
+    )
+    creds = sso.get_role_credentials(roleName=ROLE, accountId=ACCOUNT, accessToken=tok["accessToken"])["roleCredentials"]
+    check(ASIA.match(creds["accessKeyId"]) is not None, "the code grant's token gets role credentials")
+    expect_error("the same code again", oidc.create_token, "InvalidGrantException", 400, _oauth="invalid_grant", **grant)
+
+    # Refusals, each with a fresh code.
+    m = E.mark()
+    code, verifier, redirect = get_code(E, reg)
+    got = expect_error("wrong codeVerifier", oidc.create_token, "InvalidGrantException", 400, _oauth="invalid_grant",
+                       **code_grant(reg, code, pkce_pair()[0], redirect))
+    check(got and got[2].get("error_description") == "Invalid grant provided", "InvalidGrantException says 'Invalid grant provided'", got and got[2])
+    check(E.since(m, "CreateToken")[-1].get("pkce") == "mismatch", "wrong verifier logged as pkce mismatch", E.since(m, "CreateToken")[-1])
+    expect_error("the right verifier after a failed attempt (the code is used up)", oidc.create_token, "InvalidGrantException", 400,
+                 **code_grant(reg, code, verifier, redirect))
+    code, verifier, redirect = get_code(E, reg)
+    expect_error("redirectUri of another port", oidc.create_token, "InvalidGrantException", 400, _oauth="invalid_grant",
+                 **code_grant(reg, code, verifier, callback(free_port())))
+    code, verifier, redirect = get_code(E, reg)
+    expect_error("redirectUri as registered (without the port)", oidc.create_token, "InvalidGrantException", 400,
+                 **code_grant(reg, code, verifier, CALLBACK))
+    code, verifier, redirect = get_code(E, reg)
+    m = E.mark()
+    g = code_grant(reg, code, verifier, redirect)
+    del g["codeVerifier"]
+    expect_error("no codeVerifier", oidc.create_token, "InvalidGrantException", 400, **g)
+    check(E.since(m, "CreateToken")[-1].get("pkce") == "missing", "missing verifier logged as pkce missing")
+    code, verifier, redirect = get_code(E, reg)
+    m = E.mark()
+    expect_error("codeVerifier of 42 characters", oidc.create_token, "InvalidGrantException", 400, **code_grant(reg, code, verifier[:42], redirect))
+    check(E.since(m, "CreateToken")[-1].get("pkce") == "invalid", "short verifier logged as pkce invalid")
+    g = code_grant(reg, "x", "v" * 43, CALLBACK)
+    del g["code"]
+    expect_error("no code", oidc.create_token, "InvalidRequestException", 400, _oauth="invalid_request", **g)
+    other = register_auth(oidc)
+    code, verifier, redirect = get_code(E, reg)
+    expect_error("a code redeemed by another client", oidc.create_token, "InvalidGrantException", 400, **code_grant(other, code, verifier, redirect))
+    expect_error("unknown code", oidc.create_token, "InvalidGrantException", 400, **code_grant(reg, "nope", verifier, redirect))
+    code, verifier, redirect = get_code(E, reg)
+    expect_error("wrong client secret", oidc.create_token, "InvalidClientException", 401, **dict(code_grant(reg, code, verifier, redirect), clientSecret="nope"))
+    legacy = oidc.register_client(clientName="legacy", clientType="public", scopes=SCOPES)
+    expect_error("authorization_code by a legacy registration", oidc.create_token, "InvalidGrantException", 400, **code_grant(legacy, code, verifier, redirect))
+
+    # The wire, with the standard library only.
+    code, verifier, redirect = get_code(E, reg)
+    status, headers, doc = http_post_json(E.url + "/token", code_grant(reg, code, verifier, redirect))
+    check(status == 200 and headers.get("Content-Type") == "application/json" and set(doc) == {"accessToken", "tokenType", "expiresIn", "refreshToken"},
+          "raw POST /token (authorization_code): 200 application/json with the four members", (status, dict(headers), doc))
+    status, headers, doc = http_post_json(E.url + "/token", code_grant(reg, code, verifier, redirect))
+    check(status == 400 and headers.get("x-amzn-ErrorType") == "InvalidGrantException" and doc == {"error": "invalid_grant", "error_description": "Invalid grant provided"},
+          "raw POST /token, reused code: 400, x-amzn-ErrorType, {error, error_description}", (status, dict(headers), doc))
+
+    # /authorize refusals.
+    verifier, challenge = pkce_pair()
+    redirect = callback(free_port())
+    base = dict(client_id=reg["clientId"], redirect_uri=redirect, state="st-1", code_challenge=challenge)
+    m = E.mark()
+    for label, over in [
+        ("unknown client_id", dict(client_id="nope")),
+        ("no client_id", dict(client_id=None)),
+        ("redirect_uri with another path", dict(redirect_uri="http://127.0.0.1:%d/other" % free_port())),
+        ("redirect_uri http://localhost (registered 127.0.0.1)", dict(redirect_uri="http://localhost:%d/oauth/callback" % free_port())),
+        ("no redirect_uri", dict(redirect_uri=None)),
+    ]:
+        status, headers, body, back, loc = authorize(E, **dict(base, **over))
+        check(status == 400 and loc is None and headers.get("Content-Type", "").startswith("text/plain"), "/authorize %s -> 400 text/plain, no redirect" % label, (status, loc, body))
+    for label, over, error in [
+        ("response_type token", dict(response_type="token"), "unsupported_response_type"),
+        ("no response_type", dict(response_type=None), "invalid_request"),
+        ("no code_challenge", dict(code_challenge=None), "invalid_request"),
+        ("code_challenge padded with '='", dict(code_challenge=challenge + "="), "invalid_request"),
+        ("code_challenge_method plain", dict(code_challenge_method="plain"), "invalid_request"),
+        ("no code_challenge_method", dict(code_challenge_method=None), "invalid_request"),
+        ("a scope not registered", dict(scopes="sso:account:access openid"), "invalid_scope"),
+    ]:
+        status, headers, body, back, loc = authorize(E, **dict(base, **over))
+        check(
+            status == 302 and loc.startswith(redirect + "?") and back.get("error") == error and back.get("error_description") and back.get("state") == "st-1" and "code" not in back,
+            "/authorize %s -> redirect error=%s with state" % (label, error),
+            (status, loc),
+        )
+    a = E.since(m, "Authorize")
+    check([x["error"] for x in a] == ["invalid_client"] * 2 + ["invalid_request"] * 3 + ["unsupported_response_type"] + ["invalid_request"] * 5 + ["invalid_scope"],
+          "Authorize refusals logged with their OAuth error", [(x["status"], x["error"]) for x in a])
+    # No state given: none returned. A redirect URI with a query keeps it.
+    status, _, _, back, loc = authorize(E, **dict(base, state=None))
+    check(status == 302 and "state" not in back and back.get("code"), "/authorize without state -> code, no state", loc)
+    reg_q = register_auth(oidc, redirects=["http://127.0.0.1/cb?app=ssosetup", "https://app.example.com/cb"])
+    redirect_q = "http://127.0.0.1:%d/cb?app=ssosetup" % free_port()
+    status, _, _, back, loc = authorize(E, client_id=reg_q["clientId"], redirect_uri=redirect_q, state="s", code_challenge=challenge)
+    check(status == 302 and loc.startswith(redirect_q + "&code=") and back.get("app") == "ssosetup" and back.get("state") == "s",
+          "/authorize keeps the redirect_uri's own query parameters", loc)
+    status, _, _, back, loc = authorize(E, client_id=reg_q["clientId"], redirect_uri="https://app.example.com/cb", state="s", code_challenge=challenge)
+    check(status == 302 and back.get("code"), "/authorize with a registered https redirect_uri (exact)", loc)
+    status, _, _, back, loc = authorize(E, client_id=reg_q["clientId"], redirect_uri="https://app.example.com:444/cb", state="s", code_challenge=challenge)
+    check(status == 400, "/authorize https redirect_uri on another port -> 400 (port leniency is for loopback IPs only)", (status, loc))
+    # grantTypes without refresh_token: no refresh token; without authorization_code: unauthorized_client.
+    reg_nr = register_auth(oidc, grants=["authorization_code"])
+    code, verifier, redirect = get_code(E, reg_nr)
+    t = oidc.create_token(**code_grant(reg_nr, code, verifier, redirect))
+    check("refreshToken" not in t, "grantTypes [authorization_code]: no refresh token", t)
+    reg_dev = register_auth(oidc, grants=["urn:ietf:params:oauth:grant-type:device_code"])
+    status, _, _, back, loc = authorize(E, client_id=reg_dev["clientId"], redirect_uri=callback(free_port()), state="s", code_challenge=challenge)
+    check(status == 302 and back.get("error") == "unauthorized_client", "/authorize for a client without authorization_code -> unauthorized_client", loc)
+
+    # Refresh with rotation, for an authorization_code/refresh_token registration.
+    m = E.mark()
+    ref = dict(clientId=reg["clientId"], clientSecret=reg["clientSecret"], grantType="refresh_token", refreshToken=tok["refreshToken"])
+    new = oidc.create_token(**ref)
+    check(new["accessToken"] != tok["accessToken"] and new.get("refreshToken") not in (None, tok["refreshToken"]) and new["expiresIn"] == 3600,
+          "refresh (code grant client) -> new access and refresh token", new)
+    r = E.since(m, "CreateToken")[-1]
+    check(r["grant"] == "refresh_token" and r["refreshToken"] == tok["refreshToken"] and r["issuedRefreshToken"] == new["refreshToken"], "refresh logged", r)
+    expect_error("refresh with the rotated-out refresh token", oidc.create_token, "InvalidGrantException", 400, _oauth="invalid_grant", **ref)
+    check("roleCredentials" in sso.get_role_credentials(roleName=ROLE, accountId=ACCOUNT, accessToken=tok["accessToken"]), "the old access token stays valid")
+
+    # Logout: that access token is refused afterwards; the role credentials and the refresh token live on.
+    creds_new = sso.get_role_credentials(roleName=ROLE, accountId=ACCOUNT, accessToken=new["accessToken"])["roleCredentials"]
+    m = E.mark()
+    sso.logout(accessToken=new["accessToken"])
+    lo = E.since(m, "Logout")
+    check(len(lo) == 1 and lo[0]["status"] == 200 and lo[0]["token"] == new["accessToken"] and lo[0]["endedTokens"] == 1, "Logout logged with the token", lo)
+    got = expect_error("GetRoleCredentials after Logout", sso.get_role_credentials, "UnauthorizedException", 401, roleName=ROLE, accountId=ACCOUNT, accessToken=new["accessToken"])
+    check(got and got[2]["Error"]["Message"] == "Session token not found or invalid", "... message as for an unknown token", got and got[2]["Error"])
+    expect_error("Logout twice", sso.logout, "UnauthorizedException", 401, accessToken=new["accessToken"])
+    check("roleCredentials" in sso.get_role_credentials(roleName=ROLE, accountId=ACCOUNT, accessToken=tok["accessToken"]), "Logout ends only the token it carried")
+    again = oidc.create_token(**dict(ref, refreshToken=new["refreshToken"]))
+    check(again.get("accessToken"), "the refresh token survives Logout (default)", again)
+
+    # B (--expire-now): the code grant's token is issued expired too.
+    oidc_b = oidc_client(B.url)
+    reg_b = register_auth(oidc_b)
+    code, verifier, redirect = get_code(B, reg_b)
+    t = oidc_b.create_token(**code_grant(reg_b, code, verifier, redirect))
+    check(t["expiresIn"] == 0, "--expire-now: the code grant's token has expiresIn 0", t)
+    t2 = oidc_b.create_token(clientId=reg_b["clientId"], clientSecret=reg_b["clientSecret"], grantType="refresh_token", refreshToken=t["refreshToken"])
+    check(t2["expiresIn"] == 3600, "--expire-now: refreshed token gets the normal lifetime", t2)
+
+    # F: --authorize-deny --refresh-fail
+    oidc_f = oidc_client(F.url)
+    reg_f = register_auth(oidc_f)
+    verifier, challenge = pkce_pair()
+    redirect = callback(free_port())
+    m = F.mark()
+    status, _, _, back, loc = authorize(F, client_id=reg_f["clientId"], redirect_uri=redirect, state="st-f", code_challenge=challenge)
+    check(status == 302 and back.get("error") == "access_denied" and back.get("error_description") and back.get("state") == "st-f" and "code" not in back,
+          "--authorize-deny: redirect with error=access_denied and the state", loc)
+    a = F.since(m, "Authorize")
+    check(a and a[-1]["error"] == "access_denied" and a[-1]["status"] == 302, "denial logged", a)
+    status, _, _, back, loc = authorize(F, client_id=reg_f["clientId"], redirect_uri=redirect, state="st-f", code_challenge=challenge, code_challenge_method="plain")
+    check(back.get("error") == "invalid_request", "--authorize-deny: a bad request is still invalid_request", loc)
+    reg_fd, _, tok_f = login(oidc_f)  # the device flow still works on F
+    ref_f = dict(clientId=reg_fd["clientId"], clientSecret=reg_fd["clientSecret"], grantType="refresh_token", refreshToken=tok_f["refreshToken"])
+    m = F.mark()
+    expect_error("--refresh-fail: refresh", oidc_f.create_token, "InvalidGrantException", 400, _oauth="invalid_grant", **ref_f)
+    expect_error("--refresh-fail: refresh again", oidc_f.create_token, "InvalidGrantException", 400, **ref_f)
+    r = F.since(m, "CreateToken")
+    check(len(r) == 2 and all(x["grant"] == "refresh_token" and x["refreshToken"] == tok_f["refreshToken"] and x["error"] == "InvalidGrantException" for x in r),
+          "--refresh-fail logged", r)
+    expect_error("--refresh-fail: a wrong client secret is still InvalidClientException", oidc_f.create_token, "InvalidClientException", 401, **dict(ref_f, clientSecret="nope"))
+
+    # G: --authorize-wrong-state --code-seconds 1 --logout-ends-session --credential-seconds 2
+    oidc_g, sso_g = oidc_client(G.url), sso_client(G.url)
+    reg_g = register_auth(oidc_g)
+    verifier, challenge = pkce_pair()
+    redirect = callback(free_port())
+    m = G.mark()
+    status, _, _, back, loc = authorize(G, client_id=reg_g["clientId"], redirect_uri=redirect, state="mine", code_challenge=challenge)
+    check(status == 302 and back.get("code") and back.get("state") not in (None, "mine"), "--authorize-wrong-state: a code with another state", loc)
+    a = G.since(m, "Authorize")[-1]
+    check(a["state"] == "mine" and a["returnedState"] == back.get("state"), "state and returnedState logged", a)
+    status, _, _, back_e, loc = authorize(G, client_id=reg_g["clientId"], redirect_uri=redirect, state="mine", code_challenge=challenge, response_type="token")
+    check(back_e.get("error") == "unsupported_response_type" and back_e.get("state") not in (None, "mine"), "--authorize-wrong-state: error redirects too", loc)
+    late = back["code"]  # redeemed after --code-seconds
+    code, verifier2, redirect2 = get_code(G, reg_g)
+    tok1 = oidc_g.create_token(**code_grant(reg_g, code, verifier2, redirect2))
+    tok2 = oidc_g.create_token(clientId=reg_g["clientId"], clientSecret=reg_g["clientSecret"], grantType="refresh_token", refreshToken=tok1["refreshToken"])
+    other_code, verifier3, redirect3 = get_code(G, reg_g)
+    other = oidc_g.create_token(**code_grant(reg_g, other_code, verifier3, redirect3))
+    creds_g = sso_g.get_role_credentials(roleName=ROLE, accountId=ACCOUNT, accessToken=tok1["accessToken"])["roleCredentials"]
+    time.sleep(2.1)
+    expect_error("--code-seconds 1: code redeemed after 2 s", oidc_g.create_token, "InvalidGrantException", 400, _oauth="invalid_grant",
+                 **code_grant(reg_g, late, verifier, redirect))
+    m = G.mark()
+    sso_g.logout(accessToken=tok2["accessToken"])
+    lo = G.since(m, "Logout")
+    check(lo and lo[0]["endedTokens"] == 3, "--logout-ends-session: Logout ends the refreshed token, its refresh token and the first access token", lo)
+    expect_error("--logout-ends-session: the first access token", sso_g.get_role_credentials, "UnauthorizedException", 401, roleName=ROLE, accountId=ACCOUNT, accessToken=tok1["accessToken"])
+    expect_error("--logout-ends-session: the refresh token", oidc_g.create_token, "InvalidGrantException", 400,
+                 clientId=reg_g["clientId"], clientSecret=reg_g["clientSecret"], grantType="refresh_token", refreshToken=tok2["refreshToken"])
+    check("roleCredentials" in sso_g.get_role_credentials(roleName=ROLE, accountId=ACCOUNT, accessToken=other["accessToken"]), "--logout-ends-session: another sign-in lives on")
+    return creds, tok, creds_new, creds_g
+
+
+# ------------------------------------------------------------ step 6
+
+
+def federation_url(standin, **params):
+    return standin.url + "/federation?" + urllib.parse.urlencode(params)
+
+
+def session_json(creds, **over):
+    doc = {"sessionId": creds["accessKeyId"], "sessionKey": creds["secretAccessKey"], "sessionToken": creds["sessionToken"]}
+    doc.update(over)
+    return json.dumps(doc)
+
+
+def step6(E, G, creds, tok, logged_out, creds_g):
+    print("== 6. console federation (getSigninToken, login)")
+    m = E.mark()
+    status, headers, body = http_get(federation_url(E, Action="getSigninToken", SessionDuration="3600", Session=session_json(creds)))
+    doc = json.loads(body) if status == 200 else None
+    check(status == 200 and headers.get("Content-Type") == "application/json" and doc and set(doc) == {"SigninToken"} and doc["SigninToken"],
+          "getSigninToken with issued role credentials -> 200 {SigninToken}", (status, body[:200]))
+    g = E.since(m)
+    check(len(g) == 1 and g[0]["op"] == "GetSigninToken" and g[0]["status"] == 200 and g[0]["sessionId"] == creds["accessKeyId"]
+          and g[0]["sessionDuration"] == 3600 and g[0]["signinToken"] == (doc or {}).get("SigninToken"), "GetSigninToken logged with sessionId", g)
+    with open(E.log) as f:
+        raw = f.read()
+    check(creds["secretAccessKey"] not in raw and creds["sessionToken"] not in raw, "the log never holds sessionKey or sessionToken")
+    token = (doc or {}).get("SigninToken")
+
+    status, headers, body = http_get(federation_url(E, Action="getSigninToken", Session=session_json(creds)))
+    check(status == 200 and "SigninToken" in json.loads(body), "getSigninToken without SessionDuration -> 200", (status, body[:200]))
+    check(E.since(m)[-1].get("sessionDuration") is None, "... logged without sessionDuration")
+    made_up = {"accessKeyId": "ASIA" + "Q" * 16, "secretAccessKey": "x" * 40, "sessionToken": "IQoJb3JpZ2luX2VjE" + "y" * 300}
+    m = E.mark()
+    for label, url in [
+        ("made-up credentials", federation_url(E, Action="getSigninToken", Session=session_json(made_up))),
+        ("issued key, wrong secret", federation_url(E, Action="getSigninToken", Session=session_json(creds, sessionKey="x" * 40))),
+        ("issued key, wrong session token", federation_url(E, Action="getSigninToken", Session=session_json(creds, sessionToken="nope"))),
+        ("no sessionToken", federation_url(E, Action="getSigninToken", Session=json.dumps({"sessionId": creds["accessKeyId"], "sessionKey": creds["secretAccessKey"]}))),
+        ("Session not JSON", federation_url(E, Action="getSigninToken", Session="nope")),
+        ("no Session", federation_url(E, Action="getSigninToken")),
+        ("SessionDuration 899", federation_url(E, Action="getSigninToken", SessionDuration="899", Session=session_json(creds))),
+        ("SessionDuration 43201", federation_url(E, Action="getSigninToken", SessionDuration="43201", Session=session_json(creds))),
+        ("SessionDuration x", federation_url(E, Action="getSigninToken", SessionDuration="x", Session=session_json(creds))),
+        ("no Action", E.url + "/federation"),
+        ("Action getFederationToken", federation_url(E, Action="getFederationToken", Session=session_json(creds))),
+    ]:
+        status, headers, body = http_get(url)
+        check(status == 400 and headers.get("Content-Type", "").startswith("text/plain") and body.strip(), "getSigninToken, %s -> 400 text/plain" % label, (status, body[:200]))
+    bad = E.since(m)
+    check([x["op"] for x in bad] == ["GetSigninToken"] * 9 + ["Unknown"] * 2 and [x["error"] for x in bad[:3]] == ["InvalidSession"] * 3,
+          "refusals logged (GetSigninToken, error InvalidSession for bad credentials)", [(x["op"], x["error"]) for x in bad])
+    check(bad[0]["sessionId"] == made_up["accessKeyId"] and made_up["secretAccessKey"] not in json.dumps(bad), "a refused sessionId is logged, its key is not")
+    status, _, _ = http_get(federation_url(G, Action="getSigninToken", Session=session_json(creds_g)))
+    check(status == 400, "getSigninToken with expired role credentials (--credential-seconds 2) -> 400", status)
+    # Logout does not end role sessions (as AWS documents): credentials got before Logout still sign in.
+    status, _, body = http_get(federation_url(E, Action="getSigninToken", Session=session_json(logged_out)))
+    check(status == 200, "getSigninToken with credentials from a token logged out since -> 200", (status, body[:200]))
+    # /federation/credentials stays GetRoleCredentials.
+    m = E.mark()
+    status, _, _ = http_get(E.url + "/federation/credentials?Action=getSigninToken&role_name=%s&account_id=%s" % (ROLE, ACCOUNT))
+    check(status == 401 and E.since(m)[-1]["op"] == "GetRoleCredentials", "GET /federation/credentials is GetRoleCredentials, whatever the query", (status, E.since(m)))
+
+    # login
+    dest = "https://console.aws.amazon.com/console/home?region=us-east-1#dashboard"
+    m = E.mark()
+    status, headers, body = http_get(federation_url(E, Action="login", Issuer="https://ssosetup.example", Destination=dest, SigninToken=token))
+    check(status == 302 and headers.get("Location") == dest, "login with the sign-in token -> 302 to Destination", (status, headers.get("Location"), body[:200]))
+    lg = E.since(m)
+    check(len(lg) == 1 and lg[0]["op"] == "Login" and lg[0]["status"] == 302 and lg[0]["signinToken"] == token and lg[0]["sessionId"] == creds["accessKeyId"]
+          and lg[0]["destination"] == dest and lg[0]["issuer"] == "https://ssosetup.example", "Login logged", lg)
+    status, _, _ = http_get(federation_url(E, Action="login", Issuer="https://ssosetup.example", Destination=dest, SigninToken=token))
+    check(status == 400, "login with the same sign-in token again -> 400 (single use)", status)
+    status, _, body = http_get(federation_url(E, Action="getSigninToken", Session=session_json(creds)))
+    fresh = json.loads(body)["SigninToken"]
+    status, _, _ = http_get(federation_url(E, Action="login", Issuer="x", Destination=dest, SigninToken="nope"))
+    check(status == 400, "login with an unknown sign-in token -> 400", status)
+    status, _, _ = http_get(federation_url(E, Action="login", Issuer="x", SigninToken=fresh))
+    check(status == 400, "login without Destination -> 400", status)
+    status, headers, _ = http_get(federation_url(E, Action="login", Destination="https://console.aws.amazon.com/", SigninToken=fresh))
+    check(status == 302 and headers.get("Location") == "https://console.aws.amazon.com/", "login without Issuer -> 302", status)
+    check([x["error"] for x in E.since(m, "Login")] == [None, "InvalidSigninToken", "InvalidSigninToken", "InvalidRequest", None], "Login refusals logged",
+          [(x["status"], x["error"]) for x in E.since(m, "Login")])
+
+
 # ------------------------------------------------------------ main
 
 
@@ -736,6 +1197,9 @@ def main():
         B = StandIn("B", "--enforce-interval", "--approve-after", "1", "--expire-now")
         C = StandIn("C", "--device-seconds", "1", "--deny", "--approve-after", "0")
         D = StandIn("D", "--approve-after", "-1")
+        E = StandIn("E", "--assignment", ACCOUNT + ":" + ROLE)
+        F = StandIn("F", "--authorize-deny", "--refresh-fail")
+        G = StandIn("G", "--authorize-wrong-state", "--code-seconds", "1", "--logout-ends-session", "--credential-seconds", "2")
         script = os.path.join(TMP, "credproc.py")
         with open(script, "w") as f:
             f.write(PROC_SCRIPT)
@@ -745,6 +1209,8 @@ def main():
         step2(A, B, moto)
         step3(moto, script)
         step4(moto)
+        creds, tok, logged_out_creds, creds_g = step5(E, F, G, B)
+        step6(E, G, creds, tok, logged_out_creds, creds_g)
     except Exception as e:  # report, then clean up
         import traceback
 
