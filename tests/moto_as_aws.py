@@ -33,6 +33,13 @@ refuse it):
   ResourceNotFoundException, as on AWS.
 - sso-admin ProvisionPermissionSet with TargetType AWS_ACCOUNT: moto's
   status says AccountId is the caller's account; AWS's says the TargetId.
+- sts AssumeRole: moto hands out credentials for any role ARN, whether the
+  role exists or trusts the caller; AWS answers AccessDenied ("User: ...
+  is not authorized to perform: sts:AssumeRole on resource: <role>") unless
+  the role exists and its trust policy allows the caller's account (here:
+  an Allow of sts:AssumeRole to that account's root, its id, or "*"). The
+  role Organizations' CreateAccount makes (OrganizationAccountAccessRole,
+  trusting the management account) moto makes too.
 
 The sandbox (scripts/sandbox) and every end-to-end test run moto this way.
 """
@@ -158,6 +165,68 @@ ssoadmin_responses.SSOAdminResponse.list_accounts_for_provisioned_permission_set
     list_accounts_for_provisioned_permission_set
 )
 ssoadmin_responses.SSOAdminResponse.provision_permission_set = provision_permission_set
+
+# ---- AssumeRole only of a role that exists and trusts the caller ---------------
+
+import moto.iam.models as iam_models  # noqa: E402
+import moto.sts.responses as sts_responses  # noqa: E402
+from moto.core.responses import ActionResult  # noqa: E402
+from moto.sts.exceptions import STSClientError  # noqa: E402
+
+
+def _trusts(document, account):
+    try:
+        doc = json.loads(document) if isinstance(document, str) else document
+    except ValueError:
+        return False
+    statements = doc.get("Statement") or []
+    if isinstance(statements, dict):
+        statements = [statements]
+    for st in statements:
+        if st.get("Effect") != "Allow":
+            continue
+        actions = st.get("Action") or []
+        actions = [actions] if isinstance(actions, str) else actions
+        if not any(a in ("sts:AssumeRole", "sts:*", "*") for a in actions):
+            continue
+        principal = st.get("Principal") or {}
+        if principal == "*":
+            return True
+        aws = principal.get("AWS") if isinstance(principal, dict) else None
+        aws = [aws] if isinstance(aws, str) else (aws or [])
+        for p in aws:
+            if p == "*" or p == account or (p.startswith("arn:") and p.split(":")[4:5] == [account]):
+                return True
+    return False
+
+
+_assume_role = sts_responses.TokenResponse.assume_role
+
+
+def assume_role(self):
+    role_arn = self._get_param("RoleArn") or ""
+    parts = role_arn.split(":")
+    if len(parts) == 6 and parts[5].startswith("role/"):
+        account, partition, name = parts[4], parts[1], parts[5].split("/")[-1]
+        try:
+            backend = iam_models.iam_backends[account][partition]
+            role = next((r for r in backend.roles.values() if r.name == name), None)
+        except KeyError:
+            role = None
+        caller = self.current_account
+        if role is None or not _trusts(role.assume_role_policy_document, caller):
+            refusal = STSClientError(
+                "AccessDenied",
+                "User: arn:%s:iam::%s:root is not authorized to perform: sts:AssumeRole on resource: %s"
+                % (partition, caller, role_arn),
+            )
+            _, headers, body = self.serialized(ActionResult(refusal))
+            headers["status"] = 403  # AWS's status for it (moto would say 400)
+            return body, headers
+    return _assume_role(self)
+
+
+sts_responses.TokenResponse.assume_role = assume_role
 
 from moto.server import main  # noqa: E402
 

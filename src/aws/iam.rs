@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use super::{all_pages, classify, few_retries, Aws, AwsError, AwsErrorKind};
 use crate::model::{
-    AccessKey, CredentialReport, Dependent, IamUser, InlinePolicy, MfaDevice, PublicKey,
+    AccessKey, CredentialReport, Dependent, IamUser, InlinePolicy, KeyHolder, MfaDevice, PublicKey,
     RootSummary, ServiceCredential, UserSummary,
 };
 use aws_sdk_iam::types::{StatusType, SummaryKeyType, Tag};
@@ -113,6 +113,8 @@ pub(crate) async fn list_users(iam: &Iam) -> Result<Vec<UserSummary>, AwsError> 
                 user_name: u.user_name().to_string(),
                 arn: u.arn().to_string(),
                 path: u.path().to_string(),
+                created: time(Some(u.create_date())),
+                password_last_used: time(u.password_last_used()),
             })
             .collect();
         Ok((users, next(page.marker(), page.is_truncated())))
@@ -187,6 +189,69 @@ pub(crate) async fn inventory(aws: &Aws, user_name: &str) -> Result<Option<IamUs
         signing_certificates: certs,
         service_specific_credentials: service,
     }))
+}
+
+/// A user's long-lived credentials only (password, keys with their last
+/// use, how many MFA devices): GetLoginProfile, ListAccessKeys,
+/// GetAccessKeyLastUsed per key, ListMFADevices. `None`: the user is gone.
+pub(crate) async fn key_holder(
+    iam: &Iam,
+    user: &UserSummary,
+) -> Result<Option<KeyHolder>, AwsError> {
+    let name = Some(user.user_name.as_str());
+    let read = futures::try_join!(
+        has_login_profile(iam, name),
+        list_access_keys(iam, name, true),
+        list_mfa_devices(iam, name),
+    );
+    let (console_password, access_keys, mfa) = match read {
+        Ok(found) => found,
+        // Deleted between the listing and now.
+        Err(e) if e.kind == AwsErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    Ok(Some(KeyHolder {
+        user_name: user.user_name.clone(),
+        arn: user.arn.clone(),
+        created: user.created.clone(),
+        console_password,
+        password_last_used: user.password_last_used.clone(),
+        access_keys,
+        mfa_devices: mfa.len(),
+    }))
+}
+
+/// Switches access key `key` of `user_name` on or off (reversible; the
+/// secret stays the same).
+pub(crate) async fn set_access_key_status(
+    iam: &Iam,
+    user_name: &str,
+    key: &str,
+    active: bool,
+) -> Result<(), AwsError> {
+    iam.update_access_key()
+        .user_name(user_name)
+        .access_key_id(key)
+        .status(if active {
+            StatusType::Active
+        } else {
+            StatusType::Inactive
+        })
+        .send()
+        .await
+        .map(drop)
+        .map_err(|e| classify("iam:UpdateAccessKey", e))
+}
+
+/// Removes tag `key` from user `user_name` (nothing to do when absent).
+pub(crate) async fn untag_user(iam: &Iam, user_name: &str, key: &str) -> Result<(), AwsError> {
+    iam.untag_user()
+        .user_name(user_name)
+        .tag_keys(key)
+        .send()
+        .await
+        .map(drop)
+        .map_err(|e| classify("iam:UntagUser", e))
 }
 
 /// Whether the user (or, with no name, the session's root user) has a
@@ -661,6 +726,11 @@ pub(crate) async fn policy_exists(iam: &Iam, arn: &str) -> Result<bool, AwsError
 /// never run again (it would grant again what an administrator may have
 /// taken away since).
 pub(crate) const RESTORED_FROM_TAG: &str = "ssosetup:restored-from";
+
+/// Set on a user when a two-phase cleanup switches its access keys off:
+/// the time (RFC 3339) its wait began. Deleting waits `deactivate_days`
+/// from then; a restore of the switched-off keys removes it.
+pub(crate) const KEYS_OFF_TAG: &str = "ssosetup:keys-deactivated-at";
 pub(crate) const RESTORE_COMPLETE: &str = " complete";
 
 /// Sets tag `key` = `value` on user `user_name` (replacing its value).

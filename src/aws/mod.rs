@@ -77,6 +77,9 @@ pub(crate) struct Aws {
     /// How these clients were made (to make them again for another home
     /// region); `None` for clients a test hands in.
     settings: Option<AwsSettings>,
+    /// Sessions in member accounts (an assumed role each), by account,
+    /// with when they expire: made once, used until shortly before then.
+    members: Arc<std::sync::Mutex<std::collections::HashMap<String, (Aws, std::time::SystemTime)>>>,
 }
 
 impl Aws {
@@ -215,6 +218,7 @@ impl Aws {
             unsupported: Arc::default(),
             gaps: Arc::default(),
             settings: None,
+            members: Arc::default(),
             regional_ssoadmin: Arc::new({
                 let base = base.clone();
                 move |region: &str| {
@@ -224,9 +228,17 @@ impl Aws {
                     aws_sdk_ssoadmin::Client::from_conf(config)
                 }
             }),
-            session_iam: Arc::new(move |_account: &str, credentials| {
+            // IAM's limits are per account: each member account's client
+            // keeps its own retry budget and, once AWS throttles it, its own
+            // adaptive rate (the SDK's client rate limiter, per partition),
+            // so a throttled account slows only itself.
+            session_iam: Arc::new(move |account: &str, credentials| {
                 let config = aws_sdk_iam::config::Builder::from(&base)
                     .credentials_provider(credentials)
+                    .retry_config(aws_smithy_types::retry::RetryConfig::adaptive())
+                    .retry_partition(aws_sdk_iam::config::retry::RetryPartition::new(format!(
+                        "iam-{account}"
+                    )))
                     .build();
                 aws_sdk_iam::Client::from_conf(config)
             }),
@@ -286,6 +298,37 @@ impl Aws {
         std::mem::take(&mut *self.gaps.lock().expect("lock"))
     }
 
+    /// These clients, with IAM signing as `role_arn` in member account
+    /// `account` (sts:AssumeRole; a short session, made again shortly before
+    /// it ends): the member's IAM users, read and changed through the role.
+    /// Every other client stays the caller's.
+    pub(crate) async fn in_member(&self, account: &str, role_arn: &str) -> Result<Aws, AwsError> {
+        let now = std::time::SystemTime::now();
+        if let Some((aws, until)) = self.members.lock().expect("lock").get(account) {
+            if *until > now + Duration::from_secs(120) {
+                return Ok(aws.clone());
+            }
+        }
+        let credentials = sts::assume_role(&self.sts, role_arn).await?;
+        let until = credentials
+            .expiry()
+            .unwrap_or(now + Duration::from_secs(900));
+        let mut member = self.clone();
+        member.iam = self.iam_with(account, credentials);
+        member.members = Arc::default();
+        self.members
+            .lock()
+            .expect("lock")
+            .insert(account.to_string(), (member.clone(), until));
+        Ok(member)
+    }
+
+    /// Drops the session kept for `account` (an account this run will
+    /// not change: its client is not kept for the rest of the run).
+    pub(crate) fn forget_member(&self, account: &str) {
+        self.members.lock().expect("lock").remove(account);
+    }
+
     /// An IAM client signing with `credentials` (a session in `account`).
     pub(crate) fn iam_with(
         &self,
@@ -343,6 +386,7 @@ impl Aws {
             unsupported: Arc::default(),
             gaps: Arc::default(),
             settings: None,
+            members: Arc::default(),
             regional_ssoadmin: regional,
             session_iam: Arc::new(|account: &str, _| {
                 panic!("no IAM session mock for account {account}")

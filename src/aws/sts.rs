@@ -56,3 +56,35 @@ pub(crate) async fn assume_root(
         "sts:AssumeRoot",
     ))
 }
+
+/// A short session (15 minutes) as role `role` in `account`: the role
+/// Organizations makes in the accounts it creates, or the one the config
+/// names. The session is named `ssosetup-cleanup`, so CloudTrail says who
+/// did what.
+pub(crate) async fn assume_role(
+    client: &aws_sdk_sts::Client,
+    role_arn: &str,
+) -> Result<aws_credential_types::Credentials, AwsError> {
+    let out = client
+        .assume_role()
+        .role_arn(role_arn)
+        .role_session_name("ssosetup-cleanup")
+        .duration_seconds(900)
+        .send()
+        .await
+        .map_err(|e| classify("sts:AssumeRole", e))?;
+    let c = out.credentials().ok_or_else(|| AwsError {
+        action: "sts:AssumeRole",
+        kind: super::AwsErrorKind::Other,
+        code: None,
+        message: "AWS answered without credentials".into(),
+    })?;
+    let expires = std::time::SystemTime::try_from(*c.expiration()).ok();
+    Ok(aws_credential_types::Credentials::new(
+        c.access_key_id(),
+        c.secret_access_key(),
+        Some(c.session_token().to_string()),
+        expires,
+        "sts:AssumeRole",
+    ))
+}

@@ -216,6 +216,24 @@ pub(crate) struct CleanupConfig {
     /// The person confirmed the console-only Billing access setting.
     #[serde(default, skip_serializing_if = "is_false")]
     pub billing_access_confirmed: bool,
+    /// The accounts whose IAM users are inventoried and cleaned up: `all`
+    /// (every active account of the organization), account ids, names, or
+    /// `ou:` targets; empty: the calling account only.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub accounts: Vec<String>,
+    /// The role assumed in each member account (default
+    /// OrganizationAccountAccessRole, which Organizations makes in the
+    /// accounts it creates).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member_role: Option<String>,
+    /// Two phases: a run switches the named users' access keys off (and
+    /// deletes nothing); a later run deletes those whose keys stayed off and
+    /// unused for `deactivate_days`.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub deactivate_first: bool,
+    /// Days between switching keys off and deleting (default 7).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deactivate_days: Option<u32>,
 }
 
 impl Default for CleanupConfig {
@@ -228,7 +246,23 @@ impl Default for CleanupConfig {
             centralized_root_access: None,
             delete_member_root_passwords: false,
             billing_access_confirmed: false,
+            accounts: Vec::new(),
+            member_role: None,
+            deactivate_first: false,
+            deactivate_days: None,
         }
+    }
+}
+
+/// The role Organizations makes in the member accounts it creates.
+pub(crate) const DEFAULT_MEMBER_ROLE: &str = "OrganizationAccountAccessRole";
+
+/// An entry of `iam_users` or `keep_iam_users`: `(account, user)`, where a
+/// bare name (no `111122223333/`) means the calling account. Pure.
+pub(crate) fn iam_user_entry(entry: &str) -> (Option<&str>, &str) {
+    match entry.split_once('/') {
+        Some((account, user)) => (Some(account), user),
+        None => (None, entry),
     }
 }
 
@@ -242,16 +276,36 @@ impl CleanupConfig {
         )
     }
 
-    /// Whether `user` is named for deletion (IAM user names ignore case).
-    pub(crate) fn deletes(&self, user: &str) -> bool {
-        self.iam_users.iter().any(|n| n.eq_ignore_ascii_case(user))
+    /// Whether `user` of `account` is named for deletion: as
+    /// `account/user`, or (in the calling account, `home`) as a bare name.
+    /// IAM user names ignore case.
+    pub(crate) fn deletes(&self, account: &str, home: bool, user: &str) -> bool {
+        names(&self.iam_users, account, home, user)
     }
 
-    pub(crate) fn keeps(&self, user: &str) -> bool {
-        self.keep_iam_users
-            .iter()
-            .any(|n| n.eq_ignore_ascii_case(user))
+    /// Whether `user` of `account` is named to be kept (see [`Self::deletes`]).
+    pub(crate) fn keeps(&self, account: &str, home: bool, user: &str) -> bool {
+        names(&self.keep_iam_users, account, home, user)
     }
+
+    /// The role assumed in member accounts.
+    pub(crate) fn member_role(&self) -> &str {
+        self.member_role.as_deref().unwrap_or(DEFAULT_MEMBER_ROLE)
+    }
+
+    /// Days between switching keys off and deleting.
+    pub(crate) fn deactivate_days(&self) -> u32 {
+        self.deactivate_days.unwrap_or(7)
+    }
+}
+
+/// Whether `list` names `user` of `account` (bare names: the calling
+/// account's, `home`).
+fn names(list: &[String], account: &str, home: bool, user: &str) -> bool {
+    list.iter().any(|entry| {
+        let (a, u) = iam_user_entry(entry);
+        u.eq_ignore_ascii_case(user) && a.map_or(home, |a| a == account)
+    })
 }
 
 /// One thing wrong with the config file.

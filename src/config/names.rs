@@ -24,6 +24,11 @@ pub(crate) fn is_account_name(s: &str) -> bool {
         && !s.trim().is_empty()
 }
 
+/// An account target: `all`, an account id, or an account's name.
+pub(crate) fn is_account_target(s: &str) -> bool {
+    s == "all" || is_account_id(s) || is_account_name(s)
+}
+
 pub(crate) fn is_region(s: &str) -> bool {
     // e.g. us-east-1, ap-southeast-1, us-gov-west-1, eu-central-2
     let parts: Vec<&str> = s.split('-').collect();

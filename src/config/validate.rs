@@ -318,13 +318,41 @@ fn cleanup(p: &mut Problems, config: &Config, base_dir: &Path) {
             ("keep_iam_users", &c.keep_iam_users),
         ] {
             for (j, n) in names.iter().enumerate() {
-                if !is_aws_name(n, 64) {
+                let (account, user) = super::iam_user_entry(n);
+                if !is_aws_name(user, 64) || account.is_some_and(|a| !is_account_id(a)) {
                     p.add(
                         format!("cleanup.{field}[{j}]"),
                         shown(n),
-                        "an IAM user name: 1 to 64 characters, letters, digits and + = , . @ - _",
+                        "an IAM user name (1 to 64 letters, digits and + = , . @ - _), or \"<12-digit account id>/<name>\" for a member account's user",
                     );
                 }
+            }
+        }
+        for (j, a) in c.accounts.iter().enumerate() {
+            if !is_account_target(a) {
+                p.add(
+                    format!("cleanup.accounts[{j}]"),
+                    shown(a),
+                    "\"all\", a 12-digit account id, or an account's name",
+                );
+            }
+        }
+        if let Some(role) = &c.member_role {
+            if !is_aws_name(role, 64) {
+                p.add(
+                    "cleanup.member_role",
+                    shown(role),
+                    "an IAM role name such as \"OrganizationAccountAccessRole\": 1 to 64 letters, digits and + = , . @ - _",
+                );
+            }
+        }
+        if let Some(d) = c.deactivate_days {
+            if !(1..=365).contains(&d) || !c.deactivate_first {
+                p.add(
+                    "cleanup.deactivate_days",
+                    d.to_string(),
+                    "1 to 365 days, together with deactivate_first = true",
+                );
             }
         }
         if let Err(why) = check_backup_dir(&c.backup_dir(base_dir)) {

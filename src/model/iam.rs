@@ -61,6 +61,10 @@ pub(crate) struct UserSummary {
     pub user_name: String,
     pub arn: String,
     pub path: String,
+    #[serde(default)]
+    pub created: Option<String>,
+    #[serde(default)]
+    pub password_last_used: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -278,4 +282,201 @@ pub(crate) struct Grant {
     pub what: String,
     /// Administrator-equivalent: confirmed on its own, never by `--yes`.
     pub admin: bool,
+}
+
+/// An IAM user's long-lived credentials, as the organization-wide
+/// inventory reads them in a member account (a few calls a user; the
+/// users a run deletes are read whole, as [`IamUser`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub(crate) struct KeyHolder {
+    pub user_name: String,
+    pub arn: String,
+    pub created: Option<String>,
+    pub console_password: bool,
+    pub password_last_used: Option<String>,
+    pub access_keys: Vec<AccessKey>,
+    pub mfa_devices: usize,
+}
+
+impl From<&IamUser> for KeyHolder {
+    fn from(u: &IamUser) -> Self {
+        Self {
+            user_name: u.user_name.clone(),
+            arn: u.arn.clone(),
+            created: u.created.clone(),
+            console_password: u.console_password,
+            password_last_used: u.password_last_used.clone(),
+            access_keys: u.access_keys.clone(),
+            mfa_devices: u.mfa_devices.len(),
+        }
+    }
+}
+
+impl KeyHolder {
+    /// The newest use of the password or an access key.
+    pub(crate) fn last_activity(&self) -> Option<&str> {
+        self.access_keys
+            .iter()
+            .filter_map(|k| k.last_used.as_deref())
+            .chain(self.password_last_used.as_deref())
+            .max()
+    }
+
+    pub(crate) fn active_keys(&self) -> usize {
+        self.access_keys
+            .iter()
+            .filter(|k| k.status == "Active")
+            .count()
+    }
+}
+
+/// How old a key may be, or how long unused, before it is flagged.
+pub(crate) const KEY_AGE_DAYS: u64 = 90;
+
+/// What the CIS AWS Foundations benchmark flags about an active access key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum KeyFinding {
+    /// CIS 1.14: not rotated for 90 days or more.
+    NotRotated,
+    /// CIS 1.12: not used for 90 days or more (never used counts from its
+    /// creation).
+    Unused,
+}
+
+impl KeyFinding {
+    pub(crate) fn label(self) -> &'static str {
+        match self {
+            KeyFinding::NotRotated => "older than 90 days (CIS 1.14)",
+            KeyFinding::Unused => "unused for 90 days (CIS 1.12)",
+        }
+    }
+
+    pub(crate) fn short(self) -> &'static str {
+        match self {
+            KeyFinding::NotRotated => "old",
+            KeyFinding::Unused => "unused",
+        }
+    }
+}
+
+/// An AWS time as IAM gives it (RFC 3339).
+pub(crate) fn parse_time(t: &str) -> Option<std::time::SystemTime> {
+    humantime::parse_rfc3339_weak(t).ok()
+}
+
+/// The findings about one key at `now`: none for a key that is off. Pure.
+pub(crate) fn key_findings(key: &AccessKey, now: std::time::SystemTime) -> Vec<KeyFinding> {
+    if key.status != "Active" {
+        return Vec::new();
+    }
+    let limit = std::time::Duration::from_secs(KEY_AGE_DAYS * 24 * 3600);
+    let older = |t: Option<&str>| {
+        t.and_then(parse_time)
+            .is_some_and(|t| now.duration_since(t).is_ok_and(|age| age >= limit))
+    };
+    let mut found = Vec::new();
+    if older(key.created.as_deref()) {
+        found.push(KeyFinding::NotRotated);
+    }
+    if older(key.last_used.as_deref().or(key.created.as_deref())) {
+        found.push(KeyFinding::Unused);
+    }
+    found
+}
+
+#[cfg(test)]
+mod key_tests {
+    use super::*;
+
+    fn key(status: &str, created: &str, last_used: Option<&str>) -> AccessKey {
+        AccessKey {
+            id: "AKIA1".into(),
+            status: status.into(),
+            created: Some(created.into()),
+            last_used: last_used.map(str::to_string),
+            last_used_service: None,
+            last_used_region: None,
+        }
+    }
+
+    #[test]
+    fn keys_are_flagged_as_the_cis_benchmark_says() {
+        let now = parse_time("2026-12-04T12:00:00Z").unwrap();
+        assert_eq!(
+            parse_time("2026-12-04T12:00:00.123Z"),
+            parse_time("2026-12-04T12:00:00.123Z")
+        );
+        // Young and used: nothing.
+        assert!(key_findings(
+            &key(
+                "Active",
+                "2026-11-01T00:00:00Z",
+                Some("2026-12-01T00:00:00Z")
+            ),
+            now
+        )
+        .is_empty());
+        // Old, used yesterday: not rotated.
+        assert_eq!(
+            key_findings(
+                &key(
+                    "Active",
+                    "2025-01-01T00:00:00Z",
+                    Some("2026-12-03T00:00:00Z")
+                ),
+                now
+            ),
+            [KeyFinding::NotRotated]
+        );
+        // Old, never used: both.
+        assert_eq!(
+            key_findings(&key("Active", "2025-01-01T00:00:00Z", None), now),
+            [KeyFinding::NotRotated, KeyFinding::Unused]
+        );
+        // Exactly 90 days counts; 89 does not.
+        assert_eq!(
+            key_findings(
+                &key(
+                    "Active",
+                    "2026-09-05T12:00:00Z",
+                    Some("2026-12-04T00:00:00Z")
+                ),
+                now
+            ),
+            [KeyFinding::NotRotated]
+        );
+        assert!(key_findings(
+            &key(
+                "Active",
+                "2026-09-06T12:00:00Z",
+                Some("2026-12-04T00:00:00Z")
+            ),
+            now
+        )
+        .is_empty());
+        // A key that is off is not flagged.
+        assert!(key_findings(&key("Inactive", "2020-01-01T00:00:00Z", None), now).is_empty());
+    }
+}
+
+/// How a run reaches a member account's IAM users: the role it assumes
+/// there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub(crate) struct MemberAccess {
+    pub account: String,
+    /// The account's name in the organization (may be empty).
+    pub name: String,
+    pub role_arn: String,
+}
+
+impl MemberAccess {
+    /// `111122223333 (Prod)`.
+    pub(crate) fn label(&self) -> String {
+        if self.name.is_empty() {
+            self.account.clone()
+        } else {
+            format!("{} ({})", self.account, self.name)
+        }
+    }
 }

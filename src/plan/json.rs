@@ -13,8 +13,8 @@ use serde::Serialize;
 use super::{Action, Op, StepPlan};
 use crate::model::PrincipalKind;
 use crate::model::{
-    Boundary, Caller, CustomerManagedPolicy, Grant, IamUser, Instance, MemberRoot, NewUser,
-    PermissionSetFields, RootSummary, StepId, UserChange,
+    Boundary, Caller, CustomerManagedPolicy, Grant, IamUser, Instance, KeyFinding, KeyHolder,
+    MemberAccess, MemberRoot, NewUser, PermissionSetFields, RootSummary, StepId, UserChange,
 };
 
 /// The plan of a run (one step or all of them).
@@ -92,6 +92,8 @@ pub(crate) enum ResourceType {
     GroupMembership,
     AwsConfigFile,
     IamUser,
+    /// An IAM user's access keys, switched off or on.
+    AccessKey,
     CentralizedRootAccess,
     RootCredentials,
     /// An entry of the config file.
@@ -128,6 +130,9 @@ pub(crate) enum BlockKind {
     Wait,
     /// This step's removals wait for a question to be answered yes.
     Ask,
+    /// Part of this step was left out (the rest applies); the run ends
+    /// with exit 1.
+    Skipped,
 }
 
 /// What a change carries, by its type.
@@ -148,6 +153,7 @@ pub(crate) enum Detail {
     Membership(MembershipDetail),
     AwsConfigFile(AwsConfigFileDetail),
     DeleteIamUser(DeleteIamUserDetail),
+    AccessKeys(AccessKeysDetail),
     RestoreIamUser(Box<RestoreIamUserDetail>),
     CentralizedRootAccess(CentralizedRootAccessDetail),
     MemberRoot(MemberRootDetail),
@@ -244,13 +250,31 @@ pub(crate) struct AwsConfigFileDetail {
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct DeleteIamUserDetail {
+    /// The member account the user is in (absent: the calling account).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub member_account: Option<MemberAccess>,
     pub dependents: Vec<String>,
     pub backup_dir: PathBuf,
+}
+
+/// Access keys switched off (`deactivate_first`) or back on (`--restore`).
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AccessKeysDetail {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub member_account: Option<MemberAccess>,
+    /// `false`: switched off; `true`: back on.
+    pub active: bool,
+    pub keys: Vec<String>,
+    /// Where the record of the switched-off keys is written (off) or read (on).
+    pub record: PathBuf,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RestoreIamUserDetail {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub member_account: Option<MemberAccess>,
     pub backup_file: PathBuf,
     pub user: IamUser,
     pub grants: Vec<Grant>,
@@ -358,7 +382,14 @@ pub(crate) struct MemberAudit {
 /// Every IAM user, and what the plan does with it.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub(crate) struct IamUsersReport {
+    /// The calling account's IAM users (none when `[cleanup] accounts`
+    /// leaves it out).
     pub iam_users: Vec<IamUserReport>,
+    /// The member accounts `[cleanup] accounts` names, each read through
+    /// its role.
+    pub member_accounts: Vec<MemberAccountReport>,
+    /// Long-lived keys across every account read.
+    pub long_lived_keys: KeyCount,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -366,7 +397,89 @@ pub(crate) struct IamUserReport {
     pub user: IamUser,
     /// The Identity Center user that plausibly replaces it.
     pub identity_center_user: Option<String>,
-    pub plan: &'static str,
+    /// What this run does with it.
+    pub plan: String,
+    /// What the CIS benchmark flags about its active keys.
+    pub key_findings: Vec<KeyFindingReport>,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub(crate) struct KeyFindingReport {
+    pub access_key_id: String,
+    pub finding: KeyFinding,
+    pub description: &'static str,
+}
+
+/// One member account: what was found there, or why it was not reached.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub(crate) struct MemberAccountReport {
+    pub account: String,
+    pub name: String,
+    /// The role assumed there.
+    pub role_arn: String,
+    /// Why the account was skipped (its role cannot be assumed, IAM refused
+    /// to list its users...); absent when it was read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_reached: Option<String>,
+    pub users: Vec<MemberUserReport>,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub(crate) struct MemberUserReport {
+    pub user: KeyHolder,
+    pub plan: String,
+    pub key_findings: Vec<KeyFindingReport>,
+}
+
+/// Long-lived credentials counted across the accounts read.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, JsonSchema)]
+pub(crate) struct KeyCount {
+    pub accounts_read: usize,
+    pub accounts_not_reached: usize,
+    pub iam_users: usize,
+    pub active_access_keys: usize,
+    /// Active keys older than 90 days (CIS 1.14).
+    pub not_rotated: usize,
+    /// Active keys unused for 90 days (CIS 1.12).
+    pub unused: usize,
+}
+
+impl KeyCount {
+    /// The long-lived keys line: "3 active access keys held by 2 IAM users in
+    /// 4 accounts (1 not reached): 1 older than 90 days (CIS 1.14)". Pure.
+    pub(crate) fn line(&self) -> String {
+        let mut line = format!(
+            "{} active access key{} held by {} IAM user{}",
+            self.active_access_keys,
+            crate::model::plural(self.active_access_keys),
+            self.iam_users,
+            crate::model::plural(self.iam_users)
+        );
+        if self.accounts_read + self.accounts_not_reached > 1 {
+            line.push_str(&format!(
+                " in {} account{}",
+                self.accounts_read,
+                crate::model::plural(self.accounts_read)
+            ));
+        }
+        if self.accounts_not_reached > 0 {
+            line.push_str(&format!(" ({} not reached)", self.accounts_not_reached));
+        }
+        let mut flags = Vec::new();
+        if self.not_rotated > 0 {
+            flags.push(format!(
+                "{} older than 90 days (CIS 1.14)",
+                self.not_rotated
+            ));
+        }
+        if self.unused > 0 {
+            flags.push(format!("{} unused for 90 days (CIS 1.12)", self.unused));
+        }
+        if !flags.is_empty() {
+            line.push_str(&format!(": {}", flags.join(", ")));
+        }
+        line
+    }
 }
 
 impl PlanDocument {
@@ -412,8 +525,10 @@ impl PlanDocument {
                     reason: g.shown.clone().unwrap_or_default(),
                     hint: Some(g.question.clone()),
                 });
+                let skipped = p.skipped.iter().map(|b| (b, BlockKind::Skipped));
                 stop.into_iter()
                     .chain(wait)
+                    .chain(skipped)
                     .map(|(b, kind)| Blocked {
                         step: p.step,
                         kind,
@@ -516,16 +631,42 @@ fn detail(action: &Action) -> Detail {
             diff: diff.clone(),
         }),
         DeleteIamUser {
+            member,
             dependents,
             backup_dir,
             ..
         } => Detail::DeleteIamUser(DeleteIamUserDetail {
+            member_account: member.clone(),
             dependents: dependents.clone(),
             backup_dir: backup_dir.clone(),
         }),
+        DeactivateAccessKeys {
+            member,
+            keys,
+            backup_dir,
+            ..
+        } => Detail::AccessKeys(AccessKeysDetail {
+            member_account: member.clone(),
+            active: false,
+            keys: keys.clone(),
+            record: backup_dir.clone(),
+        }),
+        ReactivateAccessKeys {
+            member, keys, file, ..
+        } => Detail::AccessKeys(AccessKeysDetail {
+            member_account: member.clone(),
+            active: true,
+            keys: keys.clone(),
+            record: file.clone(),
+        }),
         RestoreIamUser {
-            file, user, grants, ..
+            member,
+            file,
+            user,
+            grants,
+            ..
         } => Detail::RestoreIamUser(Box::new(RestoreIamUserDetail {
+            member_account: member.clone(),
             backup_file: file.clone(),
             user: (**user).clone(),
             grants: grants.clone(),
@@ -601,6 +742,10 @@ pub(crate) struct StatusDocument {
     /// when (never the token).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sign_in: Option<String>,
+    /// Long-lived access keys in the accounts `[cleanup] accounts` covers
+    /// (absent when they could not be read).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub long_lived_keys: Option<KeyCount>,
     pub steps: Vec<StepStatus>,
 }
 

@@ -19,7 +19,8 @@ use crate::error::UserError;
 use crate::ini::Section;
 use crate::model::{
     plural, Assignment, Boundary, CustomerManagedPolicy, Grant, IamUser, IdentityStoreApi,
-    MemberRoot, NewUser, PermissionSetFields, PrincipalKind, RateBucket, StepId, UserChange,
+    MemberAccess, MemberRoot, NewUser, PermissionSetFields, PrincipalKind, RateBucket, StepId,
+    UserChange,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
@@ -163,13 +164,37 @@ pub(crate) enum Action {
     /// Backs the IAM user up, then removes its dependents in the order AWS
     /// requires and the user. Only for users the config names.
     DeleteIamUser {
+        /// A member account's user, reached through its role; `None`: the
+        /// calling account's.
+        member: Option<MemberAccess>,
         user_name: String,
         /// What the plan saw attached (re-read before deleting).
         dependents: Vec<String>,
         backup_dir: PathBuf,
     },
+    /// Two phases (`deactivate_first`): switches the user's active access
+    /// keys off (reversible), records them in a backup file and tags the
+    /// user with the time; a later run deletes it once they stayed off and
+    /// unused for `deactivate_days`.
+    DeactivateAccessKeys {
+        member: Option<MemberAccess>,
+        user_name: String,
+        /// The keys the plan saw active (every key active when it runs is
+        /// switched off).
+        keys: Vec<String>,
+        backup_dir: PathBuf,
+    },
+    /// Switches back on the keys a two-phase cleanup switched off, from its
+    /// backup file (`--restore`), and ends the wait.
+    ReactivateAccessKeys {
+        member: Option<MemberAccess>,
+        user_name: String,
+        keys: Vec<String>,
+        file: PathBuf,
+    },
     /// Recreates an IAM user from a backup file (`--restore`).
     RestoreIamUser {
+        member: Option<MemberAccess>,
         file: PathBuf,
         user: Box<IamUser>,
         /// Tagged on the user, so a repeat or a resume knows it as its own.
@@ -203,6 +228,21 @@ pub(crate) enum Action {
         found: Option<MemberRoot>,
         login: bool,
     },
+}
+
+/// `user` of the calling account, or `account/user` of a member account.
+fn in_member(member: Option<&MemberAccess>, user: &str) -> String {
+    match member {
+        Some(m) => format!("{}/{user}", m.account),
+        None => user.to_string(),
+    }
+}
+
+/// " in account 111122223333 (Prod)" for a member account's user.
+fn where_(member: Option<&MemberAccess>) -> String {
+    member
+        .map(|m| format!(" in account {}", m.label()))
+        .unwrap_or_default()
 }
 
 /// An assignment with the names people know it by: the plan shows the
@@ -290,6 +330,10 @@ impl Action {
             // A config edit: a removal, but not of anything in AWS.
             RemoveUserFromConfig { .. } => (Delete, R::ConfigEntry, false, Other),
             DeleteIamUser { .. } => (Delete, R::IamUser, true, Other),
+            // Reversible, but it can stop whatever uses the keys: asked on
+            // its own terms, as deletions are.
+            DeactivateAccessKeys { .. } => (Update, R::AccessKey, true, Other),
+            ReactivateAccessKeys { .. } => (Update, R::AccessKey, false, Other),
             RestoreIamUser { .. } => (Create, R::IamUser, false, Other),
             EnableCentralizedRootAccess => (Update, R::CentralizedRootAccess, false, Other),
             RegisterDelegatedAdmin { .. } => (Create, R::DelegatedAdministrator, false, Other),
@@ -350,7 +394,15 @@ impl Action {
             UpdateUser { user_name, .. } => user_name.clone(),
             AddMembership { user_name, group } => format!("{user_name}/{group}"),
             WriteAwsConfig { path, .. } => path.display().to_string(),
-            DeleteIamUser { user_name, .. } => user_name.clone(),
+            DeleteIamUser {
+                member, user_name, ..
+            }
+            | DeactivateAccessKeys {
+                member, user_name, ..
+            }
+            | ReactivateAccessKeys {
+                member, user_name, ..
+            } => in_member(member.as_ref(), user_name),
             DeleteAssignment { assignment: a } => {
                 format!("{}/{}/{}", a.principal, a.permission_set, a.account())
             }
@@ -361,7 +413,7 @@ impl Action {
             DeleteUser { user_name, .. } | RemoveUserFromConfig { user_name, .. } => {
                 user_name.clone()
             }
-            RestoreIamUser { user, .. } => user.user_name.clone(),
+            RestoreIamUser { member, user, .. } => in_member(member.as_ref(), &user.user_name),
             DeleteMemberRootCredentials { account_id, .. } => account_id.clone(),
             RegisterDelegatedAdmin { account_id, .. } | ChangeDelegatedAdmin { account_id, .. } => {
                 account_id.clone()
@@ -422,6 +474,8 @@ impl Action {
             | DeleteUser { .. }
             | RemoveUserFromConfig { .. }
             | DeleteIamUser { .. }
+            | DeactivateAccessKeys { .. }
+            | ReactivateAccessKeys { .. }
             | RestoreIamUser { .. } => false,
         }
     }
@@ -457,6 +511,8 @@ impl Action {
             | DeleteUser { .. }
             | RemoveUserFromConfig { .. }
             | DeleteIamUser { .. }
+            | DeactivateAccessKeys { .. }
+            | ReactivateAccessKeys { .. }
             | RestoreIamUser { .. }
             | EnableCentralizedRootAccess
             | RegisterDelegatedAdmin { .. }
@@ -492,7 +548,9 @@ impl Action {
             UpdateUser { user_name, .. } => format!("user:{user_name}"),
             AddMembership { user_name, .. } => format!("user:{user_name}"),
             WriteAwsConfig { .. } => "aws-config".to_string(),
-            DeleteIamUser { user_name, .. } => format!("iam-user:{user_name}"),
+            DeleteIamUser { .. } | DeactivateAccessKeys { .. } | ReactivateAccessKeys { .. } => {
+                format!("iam-user:{}", self.name())
+            }
             // A person's own assignments go before the person (offboard).
             DeleteAssignment { assignment } if assignment.kind() == PrincipalKind::User => {
                 format!("user:{}", assignment.principal)
@@ -505,7 +563,7 @@ impl Action {
             DeleteUser { user_name, .. } | RemoveUserFromConfig { user_name, .. } => {
                 format!("user:{user_name}")
             }
-            RestoreIamUser { user, .. } => format!("iam-user:{}", user.user_name),
+            RestoreIamUser { .. } => format!("iam-user:{}", self.name()),
             // Member accounts' cleanup needs centralized root access first.
             EnableCentralizedRootAccess | DeleteMemberRootCredentials { found: None, .. } => {
                 "root-access".to_string()
@@ -556,6 +614,8 @@ impl Action {
             | DeleteUser { .. }
             | RemoveUserFromConfig { .. }
             | DeleteIamUser { .. }
+            | DeactivateAccessKeys { .. }
+            | ReactivateAccessKeys { .. }
             | RestoreIamUser { .. }
             | EnableCentralizedRootAccess
             | RegisterDelegatedAdmin { .. }
@@ -665,18 +725,38 @@ impl Action {
             RemoveUserFromConfig { path, user_name } => {
                 format!("remove user {user_name} from {}", path.display())
             }
-            DeleteIamUser { user_name, dependents, backup_dir } => {
+            DeleteIamUser { member, user_name, dependents, backup_dir } => {
                 let with = if dependents.is_empty() {
                     String::new()
                 } else {
                     format!(" with its {}", dependents.join(", "))
                 };
-                format!("delete IAM user {user_name}{with} (backed up first to {})", backup_dir.display())
+                format!("delete IAM user {user_name}{}{with} (backed up first to {})", where_(member.as_ref()), backup_dir.display())
             }
-            RestoreIamUser { file, user, grants, .. } => {
+            DeactivateAccessKeys { member, user_name, keys, backup_dir } => {
+                let what = if keys.is_empty() {
+                    "no access key is active; the wait starts now".to_string()
+                } else {
+                    format!("switch off access key{} {}", plural(keys.len()), keys.join(", "))
+                };
+                format!(
+                    "IAM user {user_name}{}: {what} (recorded first in {}); deleted by a later run once its keys stayed off and unused for [cleanup] deactivate_days",
+                    where_(member.as_ref()),
+                    backup_dir.display()
+                )
+            }
+            ReactivateAccessKeys { member, user_name, keys, file } => format!(
+                "IAM user {user_name}{}: switch access key{} {} back on, as {} recorded them, and end the wait",
+                where_(member.as_ref()),
+                plural(keys.len()),
+                keys.join(", "),
+                file.display()
+            ),
+            RestoreIamUser { member, file, user, grants, .. } => {
                 let mut lines = vec![format!(
-                    "recreate IAM user {} (path {}) from {}{}, {} tag{}",
+                    "recreate IAM user {}{} (path {}) from {}{}, {} tag{}",
                     user.user_name,
+                    where_(member.as_ref()),
                     user.path,
                     file.display(),
                     user.permissions_boundary
@@ -792,6 +872,14 @@ pub(crate) struct StepPlan {
     /// The config asks nothing of this step yet (no permission sets, no
     /// users, no [cli]...): "not set up", which is not done.
     pub unconfigured: bool,
+    /// Parts this step leaves out this run, each with why and the fix (a
+    /// member account whose role cannot be assumed, a key found on again):
+    /// the rest applies, and the run ends with exit 1 naming each.
+    pub skipped: Vec<UserError>,
+    /// What a later run of this step will do, with when (a user whose keys
+    /// are off, waiting out `deactivate_days`): nothing to do now, and not
+    /// done either.
+    pub later: Vec<String>,
 }
 
 impl StepPlan {
@@ -810,6 +898,8 @@ impl StepPlan {
             details: Vec::new(),
             report: None,
             unconfigured: false,
+            skipped: Vec::new(),
+            later: Vec::new(),
         }
     }
 

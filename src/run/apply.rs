@@ -98,9 +98,10 @@ fn graph<'p>(plans: &[&'p StepPlan]) -> Vec<Node<'p>> {
     }
     let removal = |i: usize| nodes[i].action.is_destructive();
     // What makes or changes something (not a detach, not a config edit
-    // that removes an entry): what removals wait for.
+    // that removes an entry, not a change that takes access away, such as
+    // switching keys off): what removals wait for.
     let creations: Vec<usize> = (0..nodes.len())
-        .filter(|&i| nodes[i].action.op() != Op::Delete)
+        .filter(|&i| nodes[i].action.op() != Op::Delete && !removal(i))
         .collect();
     let keys: Vec<String> = nodes.iter().map(|n| n.action.chain_key()).collect();
     for (i, node) in nodes.iter().enumerate() {

@@ -216,7 +216,49 @@ pub(crate) async fn execute(
     }
     let outcome = go(s, facts, &mut plans, mode).await;
     finish(s, facts, &plans, mode)?;
-    outcome
+    outcome?;
+    match skipped(&plans) {
+        Some(e) => Err(e.into()),
+        None => Ok(()),
+    }
+}
+
+/// What the run's steps left out (an account not reached...), as the
+/// run's error: the rest was applied (or, in a dry run, planned). Pure.
+pub(crate) fn skipped(plans: &[StepPlan]) -> Option<UserError> {
+    let all: Vec<(&StepPlan, &UserError)> = plans
+        .iter()
+        .flat_map(|p| p.skipped.iter().map(move |e| (p, e)))
+        .collect();
+    match all.as_slice() {
+        [] => None,
+        [(p, one)] => Some(
+            UserError::new(format!("{}: left out: {}", p.step.name(), one.message)).hint(
+                one.hint
+                    .clone()
+                    .unwrap_or_else(|| "the rest went on".into()),
+            ),
+        ),
+        many => {
+            let mut e = UserError::new(format!(
+                "{} parts were left out; the rest went on",
+                many.len()
+            ));
+            let mut hints = Vec::new();
+            for (p, one) in many {
+                e = e.caused_by(format!("{}: {}", p.step.name(), one.message));
+                if let Some(h) = &one.hint {
+                    if !hints.contains(h) {
+                        hints.push(h.clone());
+                    }
+                }
+            }
+            if !hints.is_empty() {
+                e = e.hint(hints.join("; "));
+            }
+            Some(e)
+        }
+    }
 }
 
 /// Every step's plan, for people.
@@ -464,20 +506,33 @@ fn step_names(plans: &[&StepPlan]) -> String {
 fn confirm_deletions(s: &mut Session, plans: &[StepPlan]) -> Result<()> {
     let applied: Vec<&StepPlan> = plans.iter().filter(|p| p.waits.is_none()).collect();
     let actions: Vec<&Action> = applied.iter().flat_map(|p| &p.actions).collect();
-    let doomed: Vec<String> = actions
-        .iter()
-        .filter(|a| a.is_destructive())
-        .map(|a| a.name())
-        .collect();
-    if doomed.is_empty() {
+    let named = |op: Op| -> Vec<String> {
+        actions
+            .iter()
+            .filter(|a| a.is_destructive() && a.op() == op)
+            .map(|a| a.name())
+            .collect()
+    };
+    let (doomed, switched) = (named(Op::Delete), named(Op::Update));
+    if doomed.is_empty() && switched.is_empty() {
         return Ok(());
     }
     let steps = step_names(&applied);
     let n = actions.len();
+    let mut parts = Vec::new();
+    if !doomed.is_empty() {
+        parts.push(format!("deleting for good: {}", doomed.join(", ")));
+    }
+    if !switched.is_empty() {
+        parts.push(format!(
+            "switching off the access keys of: {}",
+            switched.join(", ")
+        ));
+    }
     let question = format!(
-        "Apply {n} change{} ({steps}), deleting for good: {}?",
+        "Apply {n} change{} ({steps}), {}?",
         plural(n),
-        doomed.join(", ")
+        parts.join("; ")
     );
     if s.prompt.confirm_delete(&question, true)? {
         Ok(())

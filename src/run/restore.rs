@@ -13,6 +13,6 @@ use crate::steps::iam_users;
 pub(crate) async fn restore(s: &mut Session, file: &Path, mode: Mode) -> Result<()> {
     let backup = iam_users::load_backup(file)?;
     let mut facts = begin(s).await?;
-    let plan = iam_users::plan_restore(&s.cx, &facts.caller, file, &backup).await?;
+    let plan = iam_users::plan_restore(&s.cx, &mut facts, file, &backup).await?;
     execute(s, &mut facts, vec![plan], mode).await
 }

@@ -7,7 +7,9 @@
 use anyhow::Result;
 
 use super::{caller_lines, whoami, Session};
-use crate::plan::json::{CallerInfo, StatusDocument, StepStatus};
+#[cfg(test)]
+use crate::plan::json::KeyCount;
+use crate::plan::json::{CallerInfo, Report, StatusDocument, StepStatus};
 use crate::plan::StepPlan;
 use crate::steps::{Facts, STEPS};
 use crate::ui::OutputFormat;
@@ -53,6 +55,18 @@ pub(crate) fn state_of(plan: &StepPlan) -> (State, String) {
         )
     } else if let Some(m) = plan.manual.first() {
         (State::Manual, format!("{}: {}", m.title, m.url))
+    } else if let Some(skip) = plan.skipped.first() {
+        let more = match plan.skipped.len() {
+            1 => String::new(),
+            n => format!(" (and {} more left out)", n - 1),
+        };
+        (State::ToDo, format!("left out: {}{more}", skip.message))
+    } else if let Some(later) = plan.later.first() {
+        let more = match plan.later.len() {
+            1 => String::new(),
+            n => format!(" (and {} more)", n - 1),
+        };
+        (State::ToDo, format!("later: {later}{more}"))
     } else if plan.unconfigured {
         (State::NotSetUp, plan.notes.join("; "))
     } else {
@@ -67,10 +81,14 @@ pub(crate) async fn status(s: &Session) -> Result<()> {
     let mut facts = Facts::new(caller.clone(), &ctx.aws.region);
     let seat = crate::steps::ensure_seat(ctx, &mut facts).await?;
     let mut rows = Vec::new();
+    let mut keys = None;
     for step in STEPS {
         let (state, detail) = match step.check(ctx, &mut facts).await {
             Ok(mut plan) => {
                 super::leave_for_management(std::slice::from_mut(&mut plan), &facts);
+                if let Some(Report::IamUsersCleanup(r)) = &plan.report {
+                    keys = Some(r.long_lived_keys.clone());
+                }
                 state_of(&plan)
             }
             Err(e) => (State::Unknown, format!("{e:#}")),
@@ -105,6 +123,7 @@ pub(crate) async fn status(s: &Session) -> Result<()> {
             instance: facts.active_instance().cloned(),
             portal_url: portal,
             sign_in,
+            long_lived_keys: keys,
             steps: rows
                 .iter()
                 .map(|(step, state, detail)| StepStatus {
@@ -140,6 +159,9 @@ pub(crate) async fn status(s: &Session) -> Result<()> {
     }
     if let Some(line) = &sign_in {
         ctx.out.data(&format!("Sign-in:     {line}"));
+    }
+    if let Some(k) = &keys {
+        ctx.out.data(&format!("IAM keys:    {}", k.line()));
     }
     ctx.out.data("");
     let width = STEPS.iter().map(|s| s.id().name().len()).max().unwrap_or(0);
@@ -227,6 +249,30 @@ mod tests {
         assert_eq!(
             detail,
             "create 2 users (alice, bob); add 2 memberships (alice/Admins, bob/Admins)"
+        );
+    }
+
+    #[test]
+    fn the_keys_line_counts_across_accounts() {
+        let k = KeyCount {
+            accounts_read: 3,
+            accounts_not_reached: 1,
+            iam_users: 2,
+            active_access_keys: 3,
+            not_rotated: 1,
+            unused: 0,
+        };
+        assert_eq!(
+            k.line(),
+            "3 active access keys held by 2 IAM users in 3 accounts (1 not reached): 1 older than 90 days (CIS 1.14)"
+        );
+        assert_eq!(
+            KeyCount {
+                accounts_read: 1,
+                ..KeyCount::default()
+            }
+            .line(),
+            "0 active access keys held by 0 IAM users"
         );
     }
 

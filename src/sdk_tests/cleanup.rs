@@ -949,9 +949,15 @@ async fn a_failure_part_way_keeps_the_backup_and_says_what_remains() {
         &ctx.cx.aws.region,
     );
     let dir = tempfile::tempdir().unwrap();
-    let err = iam_users::delete(&ctx.cx, &Mutex::new(&mut facts), "old-admin", dir.path())
-        .await
-        .unwrap_err();
+    let err = iam_users::delete(
+        &ctx.cx,
+        &Mutex::new(&mut facts),
+        None,
+        "old-admin",
+        dir.path(),
+    )
+    .await
+    .unwrap_err();
     let text = render(&err).join("\n");
     assert!(
         text.contains("IAM user old-admin was not fully deleted"),

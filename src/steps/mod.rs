@@ -356,6 +356,15 @@ pub(crate) struct Facts {
     /// Who administers the management account now, once read (for the
     /// lockout checks of removals).
     pub admin_paths: Option<Result<Vec<prune::AdminPath>, String>>,
+    /// Who administers each account looked at (the lockout guard of IAM
+    /// users' cleanup, per account), once read.
+    pub admin_paths_on: BTreeMap<String, Result<Vec<prune::AdminPath>, String>>,
+    /// The permission sets that give administrator access, once read.
+    pub admin_sets: Option<Vec<iam_users::AdminSet>>,
+    /// Group id -> its members' user ids, once read (the lockout guard).
+    pub group_members: BTreeMap<String, Vec<String>>,
+    /// Member accounts' IAM users, once read (`[cleanup] accounts`).
+    pub iam_members: Option<Vec<iam_users::MemberIam>>,
     /// What this run's plans remove so far.
     pub pruned: prune::Pruned,
     /// The users step's reads, made ahead beside another step's (the
@@ -395,6 +404,10 @@ impl Facts {
             group_list: None,
             ic_users: None,
             admin_paths: None,
+            admin_paths_on: BTreeMap::new(),
+            admin_sets: None,
+            group_members: BTreeMap::new(),
+            iam_members: None,
             pruned: prune::Pruned::default(),
             people: None,
         }

@@ -259,10 +259,16 @@ pub(crate) async fn plans(
     };
     let mut plans = vec![super::AnyStep::check(&step, cx, facts).await?];
     if let Some(name) = iam_user {
+        // That one user of the calling account, deleted now: not the other
+        // users the config names, not member accounts, not in two phases.
         let mut cleanup = cx.config.config.cleanup();
-        if !cleanup.deletes(name) {
-            cleanup.iam_users.push(name.to_string());
-        }
+        cleanup.iam_users = vec![name.to_string()];
+        cleanup
+            .keep_iam_users
+            .retain(|k| !k.eq_ignore_ascii_case(name));
+        cleanup.accounts.clear();
+        cleanup.deactivate_first = false;
+        cleanup.deactivate_days = None;
         let backup_dir = cleanup.backup_dir(cx.config.base_dir());
         cx.config.config.cleanup = Some(cleanup);
         let mut plan = super::step(super::iam_users::ID).check(cx, facts).await?;
@@ -454,6 +460,7 @@ mod tests {
             dir.path(),
             "123456789012",
             &crate::steps::iam_users::tests::user("bob"),
+            &[],
         )
         .unwrap();
         let mut plan = StepPlan::new(super::super::iam_users::ID);

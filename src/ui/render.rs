@@ -80,7 +80,27 @@ pub(crate) fn step_plan(plan: &StepPlan, printer: &Printer) -> Vec<String> {
             lines.push(format!("      {h}"));
         }
     }
-    if plan.is_done() && plan.elsewhere.is_empty() {
+    for skip in &plan.skipped {
+        lines.push(format!(
+            "  {} skipped: {}",
+            printer.out_style(Style::new().yellow().bold(), "!"),
+            skip.message
+        ));
+        if let Some(h) = &skip.hint {
+            lines.push(format!("      {h}"));
+        }
+    }
+    for later in &plan.later {
+        lines.push(format!(
+            "  {} later: {later}",
+            printer.out_style(Style::new().yellow(), "~")
+        ));
+    }
+    if plan.is_done()
+        && plan.elsewhere.is_empty()
+        && plan.skipped.is_empty()
+        && plan.later.is_empty()
+    {
         lines.push(format!(
             "  {} nothing to change",
             printer.out_style(Style::new().green(), "=")
@@ -154,6 +174,7 @@ fn counted(plan: &StepPlan, tense: Tense) -> Vec<String> {
                 (_, R::GroupMembership) => ("added", "add"),
                 (_, R::AwsConfigFile) => ("wrote", "write"),
                 (_, R::Provisioning) => ("re-provisioned", "re-provision"),
+                (_, R::AccessKey) => ("switched", "switch"),
                 (Op::Create, _) => ("created", "create"),
                 (Op::Update, _) => ("updated", "update"),
                 (Op::Delete, _) => ("removed", "remove"),
@@ -172,6 +193,7 @@ fn counted(plan: &StepPlan, tense: Tense) -> Vec<String> {
                 R::GroupMembership => "membership",
                 R::AwsConfigFile => "AWS CLI config file",
                 R::IamUser => "IAM user",
+                R::AccessKey => "access keys of IAM user",
                 R::CentralizedRootAccess => "centralized root access setting",
                 R::RootCredentials => "member account's root credentials",
                 R::ConfigEntry => "config entry",
@@ -184,6 +206,7 @@ fn counted(plan: &StepPlan, tense: Tense) -> Vec<String> {
                 (_, "customer managed policy") => format!("{verb} {n} customer managed policies"),
                 (_, "inline policy") => format!("{verb} {n} inline policies"),
                 (_, "permissions boundary") => format!("{verb} {n} permissions boundaries"),
+                (_, "access keys of IAM user") => format!("{verb} access keys of {n} IAM users"),
                 (_, "member account's root credentials") => {
                     format!("{verb} {n} member accounts' root credentials")
                 }

@@ -196,11 +196,25 @@ fn plans() -> Vec<StepPlan> {
         ),
         step(
             "iam-users-cleanup",
-            vec![Action::DeleteIamUser {
-                user_name: "old-admin".into(),
-                dependents: vec!["2 access keys".into(), "console password".into()],
-                backup_dir: PathBuf::from("ssosetup-backups"),
-            }],
+            vec![
+                Action::DeleteIamUser {
+                    member: None,
+                    user_name: "old-admin".into(),
+                    dependents: vec!["2 access keys".into(), "console password".into()],
+                    backup_dir: PathBuf::from("ssosetup-backups"),
+                },
+                Action::DeactivateAccessKeys {
+                    member: Some(crate::model::MemberAccess {
+                        account: "111122223333".into(),
+                        name: "Prod".into(),
+                        role_arn: "arn:aws:iam::111122223333:role/OrganizationAccountAccessRole"
+                            .into(),
+                    }),
+                    user_name: "ci-bot".into(),
+                    keys: vec!["AKIAEXAMPLE1234567890".into()],
+                    backup_dir: PathBuf::from("ssosetup-backups/111122223333"),
+                },
+            ],
         ),
         step(
             "offboard",

@@ -209,6 +209,11 @@ fn cases() -> Vec<Case> {
         config("iam user name", "[cleanup]\niam_users = [\"old admin\"]\n", "cleanup.iam_users[0]"),
         config("delete and keep", "[cleanup]\niam_users = [\"ci\"]\nkeep_iam_users = [\"CI\"]\n", "cleanup.iam_users[0]"),
         config("member passwords alone", "[cleanup]\ndelete_member_root_passwords = true\n", "cleanup.delete_member_root_passwords"),
+        config("member user with a short account", "[cleanup]\niam_users = [\"12345/ci\"]\n", "cleanup.iam_users[0]"),
+        config("empty account target", "[cleanup]\naccounts = [\"\"]\n", "cleanup.accounts[0]"),
+        config("member role with a space", "[cleanup]\nmember_role = \"Org Access\"\n", "cleanup.member_role"),
+        config("deactivate days alone", "[cleanup]\ndeactivate_days = 7\n", "cleanup.deactivate_days"),
+        config("deactivate days zero", "[cleanup]\ndeactivate_first = true\ndeactivate_days = 0\n", "cleanup.deactivate_days"),
         Case {
             name: "backup dir is a file",
             files: vec![File::Text("taken", "x".into()), File::Text("ssosetup.toml", "[cleanup]\nbackup_dir = \"taken\"\n".into())],
@@ -285,6 +290,8 @@ fn cases() -> Vec<Case> {
         config("account not in the organization", &format!("{PS}[[assignments]]\npermission_set = \"Admin\"\naccounts = [\"999999999999\"]\n"), "account 999999999999 (assignments[0]) is not in the organization"),
         config("cli user nowhere", &format!("{PS}{USER}[cli]\nsession_name = \"s\"\nuser = \"nobody\"\nstart_url = \"https://x.awsapps.com/start\"\n"), "user nobody ([cli] user) is not in the identity store"),
         config("cleanup names the caller", &format!("{PS}{USER}[cleanup]\niam_users = [\"moto\"]\n"), "the identity this run signs in as"),
+        config("cleanup account nobody has", &format!("{PS}{USER}[cleanup]\naccounts = [\"Prod\"]\n"), "cleanup.accounts[0] = \"Prod\": no account of the organization has this name"),
+        config("cleanup user of an account not covered", &format!("{PS}{USER}[cleanup]\niam_users = [\"111122223333/ci\"]\n"), "cleanup.iam_users[0] = 111122223333/ci: account 111122223333 is not among"),
     ]
 }
 

@@ -796,3 +796,134 @@ fn report_iam(
     );
     calls_table(calls, minimum);
 }
+
+/// The organization-wide key inventory: BENCH_KEY_ACCOUNTS member accounts
+/// (default 200) with BENCH_KEY_USERS IAM users each (default 5, one access
+/// key apiece), read by `iam-users-cleanup --dry-run` with `[cleanup]
+/// accounts = ["all"]` through the proxy with a round trip on every call,
+/// beside a straightforward boto3 script doing the same reads one after
+/// another (tests/peer_keys.py).
+#[tokio::test]
+#[ignore = "a benchmark, not a test: run scripts/bench"]
+async fn bench_org_keys() {
+    let members = env_count("BENCH_KEY_ACCOUNTS", 200);
+    let per_account = env_count("BENCH_KEY_USERS", 5);
+    let rtt: usize = env_count("BENCH_RTT_MS", 60);
+    let moto = Moto::start_lean();
+    let accounts = organization(&moto, members).await;
+    let config = moto.sdk_config().await;
+    let sts = aws_sdk_sts::Client::new(&config);
+    for account in &accounts[1..] {
+        let c = sts
+            .assume_role()
+            .role_arn(format!(
+                "arn:aws:iam::{account}:role/OrganizationAccountAccessRole"
+            ))
+            .role_session_name("bench-seed")
+            .send()
+            .await
+            .unwrap()
+            .credentials
+            .unwrap();
+        let iam = aws_sdk_iam::Client::from_conf(
+            aws_sdk_iam::config::Builder::from(&config)
+                .credentials_provider(aws_credential_types::Credentials::new(
+                    c.access_key_id(),
+                    c.secret_access_key(),
+                    Some(c.session_token().to_string()),
+                    None,
+                    "bench",
+                ))
+                .build(),
+        );
+        for u in 0..per_account {
+            let name = format!("ci-{u}");
+            iam.create_user().user_name(&name).send().await.unwrap();
+            iam.create_access_key()
+                .user_name(&name)
+                .send()
+                .await
+                .unwrap();
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("ssosetup.toml"),
+        "region = \"us-east-1\"\n[cleanup]\naccounts = [\"all\"]\n",
+    )
+    .unwrap();
+    let users = members * per_account;
+    println!(
+        "\n## Key inventory: {members} member accounts x {per_account} IAM users (1 access key each), {rtt} ms round trip"
+    );
+    let proxy = FaultProxy::start(&moto, &["--rtt-ms", &rtt.to_string()]);
+    let seen = proxy.requests().len();
+    let (r, secs, rss) = measured(
+        &proxy,
+        &moto,
+        dir.path(),
+        &["iam-users-cleanup", "--dry-run", "--output", "json"],
+    );
+    r.assert_code(0);
+    let doc: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let count = &doc["reports"]["iam-users-cleanup"]["long_lived_keys"];
+    assert_eq!(count["active_access_keys"], users as u64, "{count}");
+    let calls = calls_since(&proxy, seen);
+    // What the inventory needs: a session and a listing per member account,
+    // and per user its password, keys, each key's last use and MFA devices;
+    // the organization's accounts (20 a page), and the calling account's
+    // users.
+    let minimum = BTreeMap::from([
+        ("AssumeRole", members),
+        ("ListUsers", members + 1),
+        ("GetLoginProfile", users),
+        ("ListAccessKeys", users),
+        ("GetAccessKeyLastUsed", users),
+        ("ListMFADevices", users),
+        ("ListAccounts", pages(members + 1, 20)),
+    ]);
+    let total: usize = calls.values().sum();
+    // With every account and user at once, a member account's reads are 4
+    // round trips deep (AssumeRole, ListUsers, ListAccessKeys, then
+    // GetAccessKeyLastUsed); ssosetup reads 8 accounts and 4 users of each
+    // at once: waves of 8 accounts, each 2 + 2 x ceil(users / 4) deep.
+    let waves = members.div_ceil(8);
+    let depth = 2 + 2 * per_account.div_ceil(4);
+    let bounded = (waves * depth * rtt) as f64 / 1000.0;
+    println!(
+        "\nssosetup: {secs:.1} s wall, peak memory {:.1} MiB, {total} calls; round-trip floor at 8 accounts and 4 users at once: {bounded:.1} s",
+        rss as f64 / 1024.0
+    );
+    calls_table(&calls, &minimum);
+    timeline(&proxy, seen);
+    if std::env::var("BENCH_KEY_PEER").as_deref() == Ok("0") {
+        return;
+    }
+
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let peer_seen = proxy.requests().len();
+    let start = Instant::now();
+    let out = std::process::Command::new(root.join(".venv/bin/python"))
+        .arg(root.join("tests/peer_keys.py"))
+        .arg("OrganizationAccountAccessRole")
+        .env("AWS_ENDPOINT_URL", &proxy.url)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .env("AWS_CONFIG_FILE", dir.path().join("none"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", dir.path().join("none"))
+        .output()
+        .unwrap();
+    let peer_secs = start.elapsed().as_secs_f64();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.contains(&format!("keys: {users}")),
+        "{said}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    println!(
+        "\npeer (tests/peer_keys.py, boto3, one call after another): {peer_secs:.1} s wall, {} calls",
+        proxy.requests().len() - peer_seen
+    );
+}

@@ -20,6 +20,7 @@ mod cli;
 mod cli_profiles;
 mod delegated;
 mod moto;
+mod org_keys;
 mod organization;
 mod plan_output;
 mod proxy;

@@ -13,6 +13,11 @@ pub(crate) struct Backup {
     pub taken_at: String,
     pub user: IamUser,
     pub cannot_be_restored: Vec<String>,
+    /// Written by the first of two phases: the access keys it switched
+    /// off at `taken_at` (`--restore` switches them back on while the user
+    /// exists).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub switched_off: Vec<String>,
 }
 
 pub(super) const BACKUP_FORMAT: &str = "ssosetup-iam-user-backup/1";
@@ -51,8 +56,13 @@ pub(super) fn secrets_lost(user: &IamUser) -> Vec<String> {
 }
 
 /// Writes `user`'s backup into `dir` (made 0700 if new) as a new file,
-/// mode 0600; returns its path.
-pub(crate) fn write_backup(dir: &Path, account: &str, user: &IamUser) -> Result<PathBuf> {
+/// mode 0600, with the keys a first phase switches off; returns its path.
+pub(crate) fn write_backup(
+    dir: &Path,
+    account: &str,
+    user: &IamUser,
+    switched_off: &[String],
+) -> Result<PathBuf> {
     if !dir.exists() {
         std::fs::create_dir_all(dir)
             .with_context(|| format!("cannot create the backup directory {}", dir.display()))?;
@@ -76,6 +86,7 @@ pub(crate) fn write_backup(dir: &Path, account: &str, user: &IamUser) -> Result<
         taken_at: humantime::format_rfc3339_seconds(now).to_string(),
         user: user.clone(),
         cannot_be_restored: secrets_lost(user),
+        switched_off: switched_off.to_vec(),
     };
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
@@ -203,6 +214,15 @@ pub(crate) fn check_backup(b: &Backup) -> Vec<String> {
     }
     grants(u, &mut bad);
     tags_and_keys(u, &mut bad);
+    for (i, key) in b.switched_off.iter().enumerate() {
+        if !(16..=128).contains(&key.len()) || !key.chars().all(|c| c.is_ascii_alphanumeric()) {
+            bad(
+                &format!("switched_off[{i}]"),
+                key,
+                "an access key id: 16 to 128 letters and digits",
+            );
+        }
+    }
     p
 }
 
@@ -341,6 +361,7 @@ mod tests {
             taken_at: "2026-11-24T10:00:00Z".into(),
             user: user("old-admin"),
             cannot_be_restored: vec![],
+            switched_off: vec![],
         }
     }
 

@@ -159,11 +159,20 @@ pub(crate) fn planned_admins(config: &crate::config::Config, facts: &Facts) -> V
 /// everything without it (always "narrowed": ssosetup cannot be sure what
 /// else applies). (name, ARN, narrowed). Names and ids as the earlier
 /// steps of this run saw them (or looked up now).
-async fn admin_sets(
-    ctx: &Cx,
-    facts: &mut Facts,
-    instance: &str,
-) -> Result<Vec<(String, String, Option<String>)>> {
+async fn admin_sets(ctx: &Cx, facts: &mut Facts, instance: &str) -> Result<Vec<AdminSet>> {
+    if let Some(known) = &facts.admin_sets {
+        return Ok(known.clone());
+    }
+    let sets = read_admin_sets(ctx, facts, instance).await?;
+    facts.admin_sets = Some(sets.clone());
+    Ok(sets)
+}
+
+/// A permission set that gives administrator access: (name, ARN, what
+/// narrows it).
+pub(crate) type AdminSet = (String, String, Option<String>);
+
+async fn read_admin_sets(ctx: &Cx, facts: &mut Facts, instance: &str) -> Result<Vec<AdminSet>> {
     let admin = admin_policy(&facts.caller);
     let mut sets = Vec::new();
     for (name, arn) in ensure_permission_sets(ctx, facts).await? {
@@ -216,8 +225,29 @@ pub(crate) async fn admin_paths(
     if let Some(known) = &facts.admin_paths {
         return Ok(known.clone());
     }
-    let paths = read_admin_paths(ctx, facts).await?;
+    ensure_organization(ctx, facts).await?;
+    let management = facts
+        .management_account()
+        .unwrap_or(&facts.caller.account)
+        .to_string();
+    let paths = admin_paths_on(ctx, facts, &management).await?;
     facts.admin_paths = Some(paths.clone());
+    Ok(paths)
+}
+
+/// Who administers `account` now (see [`admin_paths`]), read once a run.
+pub(crate) async fn admin_paths_on(
+    ctx: &Cx,
+    facts: &mut Facts,
+    account: &str,
+) -> Result<Result<Vec<AdminPath>, String>> {
+    if let Some(known) = facts.admin_paths_on.get(account) {
+        return Ok(known.clone());
+    }
+    let paths = read_admin_paths(ctx, facts, account).await?;
+    facts
+        .admin_paths_on
+        .insert(account.to_string(), paths.clone());
     Ok(paths)
 }
 
@@ -227,18 +257,17 @@ pub(crate) async fn ensure_admin_paths(ctx: &Cx, facts: &mut Facts) -> Result<()
     admin_paths(ctx, facts).await.map(drop)
 }
 
-async fn read_admin_paths(ctx: &Cx, facts: &mut Facts) -> Result<Result<Vec<AdminPath>, String>> {
+async fn read_admin_paths(
+    ctx: &Cx,
+    facts: &mut Facts,
+    account: &str,
+) -> Result<Result<Vec<AdminPath>, String>> {
     let Some(instance) = ensure_instance(ctx, facts).await? else {
         return Ok(Err(format!(
             "IAM Identity Center has no ACTIVE instance in {}",
             ctx.aws.region
         )));
     };
-    ensure_organization(ctx, facts).await?;
-    let management = facts
-        .management_account()
-        .unwrap_or(&facts.caller.account)
-        .to_string();
     let admin_sets = admin_sets(ctx, facts, &instance.arn).await?;
     if admin_sets.is_empty() {
         return Ok(Err(
@@ -253,14 +282,18 @@ async fn read_admin_paths(ctx: &Cx, facts: &mut Facts) -> Result<Result<Vec<Admi
         .collect();
     let mut paths = Vec::new();
     for (_, ps, narrowed) in &admin_sets {
-        for principal in
-            sso::list_account_assignments(&ctx.aws, &instance.arn, &management, ps).await?
+        for principal in sso::list_account_assignments(&ctx.aws, &instance.arn, account, ps).await?
         {
             let holders = match &principal {
                 Principal::User(u) => vec![u.to_string()],
-                Principal::Group(g) => {
-                    ids::list_group_members(&ctx.aws, &store, g.as_str()).await?
-                }
+                Principal::Group(g) => match facts.group_members.get(g.as_str()) {
+                    Some(known) => known.clone(),
+                    None => {
+                        let members = ids::list_group_members(&ctx.aws, &store, g.as_str()).await?;
+                        facts.group_members.insert(g.to_string(), members.clone());
+                        members
+                    }
+                },
             };
             for user_id in holders {
                 if let Some(user_name) = users.get(&user_id) {
@@ -269,7 +302,7 @@ async fn read_admin_paths(ctx: &Cx, facts: &mut Facts) -> Result<Result<Vec<Admi
                         assignment: Assignment {
                             principal: principal.clone(),
                             permission_set: PermissionSetArn::new(ps.as_str()),
-                            account: AccountId::from_aws(management.as_str()),
+                            account: AccountId::from_aws(account),
                         },
                         narrowed: narrowed.clone(),
                     });
@@ -280,11 +313,11 @@ async fn read_admin_paths(ctx: &Cx, facts: &mut Facts) -> Result<Result<Vec<Admi
     Ok(Ok(paths))
 }
 
-/// The lockout guard: an Identity Center user holds a permission set with
-/// AdministratorAccess on the management account, directly or through a
-/// group, and was not created by this run.
-pub(crate) async fn guard(ctx: &Cx, facts: &mut Facts) -> Result<Guard> {
-    let all = match admin_paths(ctx, facts).await? {
+/// The lockout guard of `account` (the account whose IAM users would go):
+/// an Identity Center user holds a permission set with AdministratorAccess
+/// on it, directly or through a group, and was not created by this run.
+pub(crate) async fn guard(ctx: &Cx, facts: &mut Facts, account: &str) -> Result<Guard> {
+    let all = match admin_paths_on(ctx, facts, account).await? {
         Ok(paths) => paths,
         Err(why) => return Ok(Guard::Nobody(why)),
     };
@@ -293,14 +326,10 @@ pub(crate) async fn guard(ctx: &Cx, facts: &mut Facts) -> Result<Guard> {
         let why: std::collections::BTreeSet<&str> =
             all.iter().filter_map(|p| p.narrowed.as_deref()).collect();
         return Ok(Guard::Nobody(format!(
-            "administrator access on the management account is narrowed in every permission set that gives it: {}",
+            "administrator access on account {account} is narrowed in every permission set that gives it: {}",
             why.into_iter().collect::<Vec<_>>().join(", ")
         )));
     }
-    let management = facts
-        .management_account()
-        .unwrap_or(&facts.caller.account)
-        .to_string();
     let groups: BTreeMap<String, String> = ensure_groups(ctx, facts)
         .await?
         .into_iter()
@@ -331,12 +360,13 @@ pub(crate) async fn guard(ctx: &Cx, facts: &mut Facts) -> Result<Guard> {
             Principal::User(_) => String::new(),
         };
         return Ok(Guard::Admin(format!(
-            "{} holds {} on the management account {management}{via}",
+            "{} holds {} on {}{via}",
             p.user_name,
             set_names
                 .get(p.assignment.permission_set.as_str())
                 .map(String::as_str)
-                .unwrap_or(p.assignment.permission_set.as_str())
+                .unwrap_or(p.assignment.permission_set.as_str()),
+            account_label(facts, account)
         )));
     }
     if !just_created.is_empty() {
@@ -345,8 +375,18 @@ pub(crate) async fn guard(ctx: &Cx, facts: &mut Facts) -> Result<Guard> {
         return Ok(Guard::NotYet(just_created));
     }
     Ok(Guard::Nobody(format!(
-        "no Identity Center user holds a permission set with AdministratorAccess on the management account {management}"
+        "no Identity Center user holds a permission set with AdministratorAccess on {}",
+        account_label(facts, account)
     )))
+}
+
+/// "the management account 123456789012" or "account 111122223333".
+fn account_label(facts: &Facts, account: &str) -> String {
+    if facts.management_account() == Some(account) {
+        format!("the management account {account}")
+    } else {
+        format!("account {account}")
+    }
 }
 
 #[cfg(test)]

@@ -100,8 +100,7 @@ pub(crate) fn grants_admin(document: &str) -> bool {
 /// What the restore grants: every policy ARN, inline policy and group,
 /// with those that make an administrator marked (a group by its own
 /// policies, a customer managed policy by its document).
-async fn grants(ctx: &Cx, user: &IamUser) -> Result<Vec<Grant>> {
-    let client = &ctx.aws.iam;
+async fn grants(client: &aws_sdk_iam::Client, user: &IamUser) -> Result<Vec<Grant>> {
     let mut out = Vec::new();
     for arn in &user.attached_policies {
         let admin = is_admin_managed_policy(arn)
@@ -140,8 +139,10 @@ async fn grants(ctx: &Cx, user: &IamUser) -> Result<Vec<Grant>> {
 }
 
 /// Why a user of the backup's name that exists blocks the restore, if it does.
-async fn existing_user_blocker(ctx: &Cx, backup: &Backup) -> Result<Option<UserError>> {
-    let client = &ctx.aws.iam;
+async fn existing_user_blocker(
+    client: &aws_sdk_iam::Client,
+    backup: &Backup,
+) -> Result<Option<UserError>> {
     let name = &backup.user.user_name;
     if !iam::user_exists(client, name).await? {
         return Ok(None);
@@ -190,27 +191,87 @@ async fn missing_references(client: &aws_sdk_iam::Client, user: &IamUser) -> Res
 /// interrupted restore), was already restored from it, or something it
 /// refers to (a group, a policy, the boundary) is gone. Administrator-
 /// equivalent grants are named and wait for a typed confirmation at a
-/// terminal (never `--yes`).
+/// terminal (never `--yes`). A record of the first of two phases, while
+/// the user exists, switches its keys back on instead. A member account's
+/// backup is restored through `[cleanup] member_role` there.
 pub(crate) async fn plan_restore(
     ctx: &Cx,
-    caller: &Caller,
+    facts: &mut Facts,
     file: &Path,
     backup: &Backup,
 ) -> Result<StepPlan> {
     let mut plan = StepPlan::new(super::ID);
     let user = &backup.user;
-    let client = &ctx.aws.iam;
-    if backup.account != caller.account {
-        plan.blocker = Some(
-            UserError::new(format!(
-                "{} is a backup from account {}, but this run is in account {}",
-                file.display(),
-                backup.account,
-                caller.account
-            ))
-            .hint("use --profile with credentials for the account the user was deleted from"),
-        );
-    } else if let Some(blocker) = existing_user_blocker(ctx, backup).await? {
+    let caller = facts.caller.clone();
+    let cleanup = ctx.config.config.cleanup();
+    let member = if backup.account == caller.account {
+        None
+    } else {
+        let accounts = super::super::ensure_accounts(ctx, facts)
+            .await
+            .unwrap_or_default();
+        match accounts.iter().find(|a| a.id == backup.account) {
+            Some(a) => Some(crate::model::MemberAccess {
+                account: a.id.clone(),
+                name: a.name.clone(),
+                role_arn: accounts::role_arn(&caller, &a.id, cleanup.member_role()),
+            }),
+            None => {
+                plan.blocker = Some(
+                    UserError::new(format!(
+                        "{} is a backup from account {}, which is neither this run's account {} nor a member of its organization",
+                        file.display(),
+                        backup.account,
+                        caller.account
+                    ))
+                    .hint("use --profile with credentials of the account the user was deleted from, or of its organization's management account"),
+                );
+                return Ok(plan);
+            }
+        }
+    };
+    let aws = match &member {
+        None => ctx.aws.clone(),
+        Some(m) => match ctx.aws.in_member(&m.account, &m.role_arn).await {
+            Ok(aws) => aws,
+            Err(e) => {
+                plan.blocker = Some(
+                    UserError::new(format!(
+                        "cannot reach account {} to restore {}",
+                        m.label(),
+                        user.user_name
+                    ))
+                    .caused_by(e.to_string())
+                    .hint("the restore goes through [cleanup] member_role (default OrganizationAccountAccessRole) in that account; nothing was changed"),
+                );
+                return Ok(plan);
+            }
+        },
+    };
+    let client = &aws.iam;
+    let home = member.is_none();
+    plan.notes.push(format!(
+        "backup of {} taken {} in account {}",
+        user.user_name, backup.taken_at, backup.account
+    ));
+    if !backup.switched_off.is_empty() && iam::user_exists(client, &user.user_name).await? {
+        // The first phase's record, and the user is still there: undo it.
+        plan.actions.push(Action::ReactivateAccessKeys {
+            member,
+            user_name: user.user_name.clone(),
+            keys: backup.switched_off.clone(),
+            file: file.to_path_buf(),
+        });
+        if cleanup.deletes(&backup.account, home, &user.user_name) {
+            plan.notes.push(format!(
+                "[cleanup] iam_users in {} still names {}: take it out (or move it to keep_iam_users), or the next cleanup switches its keys off again",
+                ctx.config.path.display(),
+                user.user_name
+            ));
+        }
+        return Ok(plan);
+    }
+    if let Some(blocker) = existing_user_blocker(client, backup).await? {
         plan.blocker = Some(blocker);
     } else {
         let missing = missing_references(client, user).await?;
@@ -225,11 +286,7 @@ pub(crate) async fn plan_restore(
             );
         }
     }
-    plan.notes.push(format!(
-        "backup of {} taken {} in account {}",
-        user.user_name, backup.taken_at, backup.account
-    ));
-    if ctx.config.config.cleanup().deletes(&user.user_name) {
+    if cleanup.deletes(&backup.account, home, &user.user_name) {
         plan.notes.push(format!(
             "[cleanup] iam_users in {} still names {}: remove it there, or the next cleanup deletes it again",
             ctx.config.path.display(),
@@ -237,15 +294,19 @@ pub(crate) async fn plan_restore(
         ));
     }
     if plan.blocker.is_none() {
-        let grants = grants(ctx, user).await?;
+        let grants = grants(client, user).await?;
         let admin: Vec<String> = grants
             .iter()
             .filter(|g| g.admin)
             .map(|g| g.what.clone())
             .collect();
+        let mut restored = user.clone();
+        // A restored user starts no wait: the tag of a first phase stays out.
+        restored.tags.remove(iam::KEYS_OFF_TAG);
         plan.actions.push(Action::RestoreIamUser {
+            member,
             file: file.to_path_buf(),
-            user: Box::new(user.clone()),
+            user: Box::new(restored),
             marker: backup.taken_at.clone(),
             grants,
         });
@@ -327,11 +388,16 @@ fn public_keys_compare_by_their_material() {
 /// Recreates the user, then its policies, groups and public keys.
 pub(crate) async fn restore_user(
     ctx: &Cx,
+    member: Option<&crate::model::MemberAccess>,
     file: &Path,
     user: &IamUser,
     marker: &str,
 ) -> Result<()> {
-    let client = &ctx.aws.iam;
+    let aws = match member {
+        None => ctx.aws.clone(),
+        Some(m) => ctx.aws.in_member(&m.account, &m.role_arn).await?,
+    };
+    let client = &aws.iam;
     let name = &user.user_name;
     iam::create_user(client, user, marker).await?;
     for arn in &user.attached_policies {

@@ -52,8 +52,13 @@ fn last_used(u: &IamUser) -> String {
     }
 }
 
-/// The inventory as table rows (header first).
-pub(crate) fn table(users: &[IamUser], ic: &[IcUser], fates: &[Fate]) -> Vec<String> {
+/// The inventory as table rows (header first); `labels`: each user's PLAN.
+pub(crate) fn table(
+    users: &[IamUser],
+    ic: &[IcUser],
+    labels: &[String],
+    now: SystemTime,
+) -> Vec<String> {
     let mut rows = vec![[
         "IAM USER",
         "PASSWORD",
@@ -67,16 +72,8 @@ pub(crate) fn table(users: &[IamUser], ic: &[IcUser], fates: &[Fate]) -> Vec<Str
     ]
     .map(str::to_string)
     .to_vec()];
-    for (u, f) in users.iter().zip(fates) {
-        let active = u
-            .access_keys
-            .iter()
-            .filter(|k| iam::is_active(&k.status))
-            .count();
-        let keys = match u.access_keys.len() {
-            0 => "none".to_string(),
-            n => format!("{n} ({active} active)"),
-        };
+    for (u, label) in users.iter().zip(labels) {
+        let keys = super::accounts::keys_cell(&u.access_keys, now);
         let password = if u.console_password {
             match &u.password_last_used {
                 Some(t) => format!("yes, used {}", day(Some(t))),
@@ -105,9 +102,14 @@ pub(crate) fn table(users: &[IamUser], ic: &[IcUser], fates: &[Fate]) -> Vec<Str
             replaced_by(u, ic)
                 .map(|r| r.user_name.clone())
                 .unwrap_or_else(|| "-".to_string()),
-            f.label().to_string(),
+            label.clone(),
         ]);
     }
+    columns(&rows)
+}
+
+/// Rows as aligned columns (two spaces apart, no trailing space).
+pub(crate) fn columns(rows: &[Vec<String>]) -> Vec<String> {
     let widths: Vec<usize> = (0..rows[0].len())
         .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
         .collect();
