@@ -248,6 +248,24 @@ async fn apply(cx: &Cx, facts: &Mutex<&mut Facts>, action: &Action) -> Result<()
 /// cleanup step as if the config named it (the file is not changed for
 /// it; `cx`'s copy of the config is). The driver shows, confirms and
 /// applies them as every run.
+///
+/// The cleanup `--iam-user NAME` runs: that one user of the calling
+/// account, deleted now; not the other users the config names, not member
+/// accounts, not in two phases. Pure.
+fn cleanup_for(
+    mut cleanup: crate::config::CleanupConfig,
+    name: &str,
+) -> crate::config::CleanupConfig {
+    cleanup.iam_users = vec![name.to_string()];
+    cleanup
+        .keep_iam_users
+        .retain(|k| !k.eq_ignore_ascii_case(name));
+    cleanup.accounts.clear();
+    cleanup.deactivate_first = false;
+    cleanup.deactivate_days = None;
+    cleanup
+}
+
 pub(crate) async fn plans(
     cx: &mut Cx,
     facts: &mut Facts,
@@ -259,16 +277,7 @@ pub(crate) async fn plans(
     };
     let mut plans = vec![super::AnyStep::check(&step, cx, facts).await?];
     if let Some(name) = iam_user {
-        // That one user of the calling account, deleted now: not the other
-        // users the config names, not member accounts, not in two phases.
-        let mut cleanup = cx.config.config.cleanup();
-        cleanup.iam_users = vec![name.to_string()];
-        cleanup
-            .keep_iam_users
-            .retain(|k| !k.eq_ignore_ascii_case(name));
-        cleanup.accounts.clear();
-        cleanup.deactivate_first = false;
-        cleanup.deactivate_days = None;
+        let cleanup = cleanup_for(cx.config.config.cleanup(), name);
         let backup_dir = cleanup.backup_dir(cx.config.base_dir());
         cx.config.config.cleanup = Some(cleanup);
         let mut plan = super::step(super::iam_users::ID).check(cx, facts).await?;
@@ -467,5 +476,21 @@ mod tests {
         missing_iam_user(&mut plan, "bob", "111111111111", dir.path());
         assert!(plan.blocker.is_none());
         assert!(plan.notes[0].contains("earlier run"), "{:?}", plan.notes);
+    }
+
+    #[test]
+    fn offboarding_an_iam_user_deletes_that_user_and_no_other_the_config_names() {
+        let cleanup = crate::config::CleanupConfig {
+            iam_users: vec!["old-admin".into(), "111122223333/ci".into()],
+            keep_iam_users: vec!["Carol-Legacy".into(), "breakglass".into()],
+            accounts: vec!["all".into()],
+            deactivate_first: true,
+            deactivate_days: Some(3),
+            ..crate::config::CleanupConfig::default()
+        };
+        let c = cleanup_for(cleanup, "carol-legacy");
+        assert_eq!(c.iam_users, ["carol-legacy"]);
+        assert_eq!(c.keep_iam_users, ["breakglass"]);
+        assert!(c.accounts.is_empty() && !c.deactivate_first && c.deactivate_days.is_none());
     }
 }
