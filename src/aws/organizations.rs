@@ -196,3 +196,103 @@ pub(crate) async fn deregister_delegated_administrator(
         }
     }
 }
+
+/// The organization's tree: ListRoots, then for the root and every OU
+/// below it ListOrganizationalUnitsForParent and ListAccountsForParent (a
+/// level's parents read at once, a few at a time).
+pub(crate) async fn org_tree(
+    client: &aws_sdk_organizations::Client,
+) -> Result<crate::model::OrgTree, AwsError> {
+    use futures::stream::{self, StreamExt, TryStreamExt};
+    let roots = all_pages(|token| async move {
+        let page = client
+            .list_roots()
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(|e| classify("organizations:ListRoots", e))?;
+        let ids: Vec<String> = page
+            .roots()
+            .iter()
+            .filter_map(|r| r.id().map(str::to_string))
+            .collect();
+        Ok((ids, page.next_token().map(str::to_string)))
+    })
+    .await?;
+    let mut tree = crate::model::OrgTree {
+        root: roots.first().cloned().unwrap_or_default(),
+        ..Default::default()
+    };
+    let mut level = roots;
+    while !level.is_empty() {
+        let read: Vec<(String, Vec<crate::model::Ou>, Vec<String>)> = stream::iter(level)
+            .map(|parent| async move {
+                let (ous, accounts) = futures::try_join!(
+                    ous_for_parent(client, &parent),
+                    accounts_for_parent(client, &parent)
+                )?;
+                Ok::<_, AwsError>((parent, ous, accounts))
+            })
+            .buffer_unordered(4)
+            .try_collect()
+            .await?;
+        level = Vec::new();
+        for (parent, ous, accounts) in read {
+            for a in accounts {
+                tree.parent_of.insert(a, parent.clone());
+            }
+            level.extend(ous.iter().map(|o| o.id.clone()));
+            tree.ous.extend(ous);
+        }
+    }
+    tree.ous.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(tree)
+}
+
+async fn ous_for_parent(
+    client: &aws_sdk_organizations::Client,
+    parent: &str,
+) -> Result<Vec<crate::model::Ou>, AwsError> {
+    all_pages(|token| async move {
+        let page = client
+            .list_organizational_units_for_parent()
+            .parent_id(parent)
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(|e| classify("organizations:ListOrganizationalUnitsForParent", e))?;
+        let ous = page
+            .organizational_units()
+            .iter()
+            .map(|o| crate::model::Ou {
+                id: o.id().unwrap_or_default().to_string(),
+                name: o.name().unwrap_or_default().to_string(),
+                parent: parent.to_string(),
+            })
+            .collect();
+        Ok((ous, page.next_token().map(str::to_string)))
+    })
+    .await
+}
+
+async fn accounts_for_parent(
+    client: &aws_sdk_organizations::Client,
+    parent: &str,
+) -> Result<Vec<String>, AwsError> {
+    all_pages(|token| async move {
+        let page = client
+            .list_accounts_for_parent()
+            .parent_id(parent)
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(|e| classify("organizations:ListAccountsForParent", e))?;
+        let ids = page
+            .accounts()
+            .iter()
+            .filter_map(|a| a.id().map(str::to_string))
+            .collect();
+        Ok((ids, page.next_token().map(str::to_string)))
+    })
+    .await
+}

@@ -154,11 +154,31 @@ pub(crate) struct PermissionsBoundary {
 #[serde(deny_unknown_fields)]
 pub(crate) struct AssignmentConfig {
     pub permission_set: String,
+    /// Account ids, `management`, `all`, or `ou:<name, path from the root,
+    /// or ou-id>` (an organizational unit's ACTIVE accounts).
     pub accounts: Vec<String>,
     /// One group for every account; default: one group per account, named
     /// `<permission_set>-<account id>` as in the guide.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group: Option<String>,
+    /// Whether an `ou:` target includes the accounts of the OUs inside it
+    /// (default true).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recursive: Option<bool>,
+    /// Accounts taken out of every target of this assignment.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exclude_accounts: Vec<String>,
+}
+
+impl Config {
+    /// Whether any assignment or the cleanup names an organizational unit.
+    pub(crate) fn names_ous(&self) -> bool {
+        self.assignments
+            .iter()
+            .flat_map(|a| &a.accounts)
+            .chain(self.cleanup.iter().flat_map(|c| &c.accounts))
+            .any(|t| t.starts_with("ou:"))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]

@@ -24,9 +24,27 @@ pub(crate) fn is_account_name(s: &str) -> bool {
         && !s.trim().is_empty()
 }
 
-/// An account target: `all`, an account id, or an account's name.
+/// An account target: `all`, an account id, an account's name, or an
+/// `ou:` target.
 pub(crate) fn is_account_target(s: &str) -> bool {
-    s == "all" || is_account_id(s) || is_account_name(s)
+    s == "all"
+        || is_account_id(s)
+        || is_ou_target(s)
+        || (!s.starts_with("ou:") && is_account_name(s))
+}
+
+/// `ou:` and an OU's id (`ou-ab12-cdef3456`), or a name or path from the
+/// root (`Workloads/Prod`): names of 1 to 128 characters, no control
+/// characters.
+pub(crate) fn is_ou_target(s: &str) -> bool {
+    s.strip_prefix("ou:").is_some_and(|spec| {
+        !spec.is_empty()
+            && spec.split('/').all(|part| {
+                (1..=128).contains(&part.chars().count())
+                    && !part.chars().any(char::is_control)
+                    && !part.trim().is_empty()
+            })
+    })
 }
 
 pub(crate) fn is_region(s: &str) -> bool {

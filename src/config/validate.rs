@@ -171,22 +171,42 @@ fn assignments(p: &mut Problems, config: &Config, ps_names: &BTreeSet<&str>) {
             p.add(
                 format!("{at}.accounts"),
                 "[]",
-                "at least one 12-digit account id, \"management\" or \"all\"",
+                "at least one 12-digit account id, \"management\", \"all\" or \"ou:<name, path or ou-id>\"",
             );
         }
         let mut seen = BTreeSet::new();
         for (j, acct) in a.accounts.iter().enumerate() {
-            if !(is_account_id(acct) || acct == "management" || acct == "all") {
+            if !(is_account_id(acct)
+                || acct == "management"
+                || acct == "all"
+                || super::names::is_ou_target(acct))
+            {
                 p.add(
                     format!("{at}.accounts[{j}]"),
                     shown(acct),
-                    "a 12-digit account id, \"management\" or \"all\"",
+                    "a 12-digit account id, \"management\", \"all\" or \"ou:<name, path from the root, or ou-id>\"",
                 );
             } else if !seen.insert(acct.as_str()) {
                 p.add(
                     format!("{at}.accounts[{j}]"),
                     shown(acct),
                     "each account once",
+                );
+            }
+        }
+        if a.recursive.is_some() && !a.accounts.iter().any(|t| t.starts_with("ou:")) {
+            p.add(
+                format!("{at}.recursive"),
+                a.recursive.unwrap_or(true).to_string(),
+                "only with an \"ou:\" target in accounts (it says whether child OUs' accounts count)",
+            );
+        }
+        for (j, e) in a.exclude_accounts.iter().enumerate() {
+            if !is_account_id(e) {
+                p.add(
+                    format!("{at}.exclude_accounts[{j}]"),
+                    shown(e),
+                    "a 12-digit account id",
                 );
             }
         }
@@ -333,7 +353,7 @@ fn cleanup(p: &mut Problems, config: &Config, base_dir: &Path) {
                 p.add(
                     format!("cleanup.accounts[{j}]"),
                     shown(a),
-                    "\"all\", a 12-digit account id, or an account's name",
+                    "\"all\", a 12-digit account id, an account's name, or \"ou:<name, path from the root, or ou-id>\"",
                 );
             }
         }

@@ -44,6 +44,9 @@ pub(crate) struct Found {
     pub memberships: BTreeMap<String, Vec<String>>,
     /// Every assignment of every group and user.
     pub assignments: Vec<Assignment>,
+    /// The organization's accounts and OUs (for `ou:` targets), when read.
+    pub accounts: Vec<crate::model::Account>,
+    pub tree: Option<crate::model::OrgTree>,
 }
 
 /// The config import writes, the policy files beside it, and what it left.
@@ -212,10 +215,50 @@ fn assignments(
         .into_iter()
         .map(|((permission_set, group), accounts)| AssignmentConfig {
             permission_set,
-            accounts: accounts.into_iter().collect(),
+            accounts: targets(found, accounts),
             group,
+            recursive: None,
+            exclude_accounts: Vec::new(),
         })
         .collect()
+}
+
+/// The accounts of one assignment as the config names them: `ou:<path>`
+/// when they are exactly the ACTIVE accounts of an OU (and those inside
+/// it; the shallowest such OU), else the account ids. Pure.
+fn targets(found: &Found, accounts: BTreeSet<String>) -> Vec<String> {
+    if let Some(tree) = &found.tree {
+        let active: BTreeSet<&str> = found
+            .accounts
+            .iter()
+            .filter(|a| a.active)
+            .map(|a| a.id.as_str())
+            .collect();
+        let mut ous: Vec<(usize, String, &str)> = tree
+            .ous
+            .iter()
+            .map(|o| {
+                let path = tree.path(&o.id);
+                (path.matches('/').count(), path, o.id.as_str())
+            })
+            .collect();
+        ous.sort();
+        for (_, path, id) in ous {
+            let covered: BTreeSet<String> = tree
+                .accounts_in(id, true)
+                .into_iter()
+                .filter(|a| active.contains(a.as_str()))
+                .collect();
+            if !covered.is_empty() && covered == accounts {
+                // The path names it unless a name in it holds a "/".
+                return match tree.find(&path) {
+                    Ok(o) if o.id == id => vec![format!("ou:{path}")],
+                    _ => vec![format!("ou:{id}")],
+                };
+            }
+        }
+    }
+    accounts.into_iter().collect()
 }
 
 /// Every user the config can describe, in the groups the assignments give.
@@ -296,9 +339,14 @@ async fn observe(cx: &Cx) -> Result<Found> {
             ))
             .hint("pass the home region with --region, or enable Identity Center first (`ssosetup init`)")
         })?;
-    // The organization's accounts are not needed to describe the
-    // assignments, but a caller that cannot read them cannot run init either.
-    let _accounts = list_accounts(&cx.aws.organizations).await?;
+    // The organization's accounts and OUs: assignments that cover exactly
+    // an OU's accounts are written as that OU (a caller that cannot read
+    // the accounts cannot run init either; one that cannot read the OUs
+    // gets account ids).
+    let accounts = list_accounts(&cx.aws.organizations).await?;
+    let tree = crate::aws::organizations::org_tree(&cx.aws.organizations)
+        .await
+        .ok();
     let store = &instance.identity_store_id;
     let sets: Vec<ObservedSet> = stream::iter(describe_all(cx, &instance.arn).await?)
         .map(|set| observe_details(cx, &instance.arn, set))
@@ -312,6 +360,8 @@ async fn observe(cx: &Cx) -> Result<Found> {
         sets,
         groups,
         users,
+        accounts,
+        tree,
         ..Found::default()
     };
     for g in &found.groups {

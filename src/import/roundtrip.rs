@@ -227,8 +227,47 @@ fn found() -> impl Strategy<Value = Found> {
                 users,
                 memberships,
                 assignments,
+                accounts: accounts(),
+                tree: Some(tree()),
             }
         })
+}
+
+fn accounts() -> Vec<Account> {
+    ACCOUNTS
+        .iter()
+        .map(|id| Account {
+            id: id.to_string(),
+            name: id.to_string(),
+            active: true,
+        })
+        .collect()
+}
+
+/// The management account at the root; OU Workloads holds 222222222222
+/// and, in its child OU Prod, 333333333333: assignments on both (or on
+/// 333333333333 alone) are written as OU targets.
+fn tree() -> crate::model::OrgTree {
+    let ou = |id: &str, name: &str, parent: &str| crate::model::Ou {
+        id: id.into(),
+        name: name.into(),
+        parent: parent.into(),
+    };
+    crate::model::OrgTree {
+        root: "r-1".into(),
+        ous: vec![
+            ou("ou-1-prod0000", "Prod", "ou-1-work0000"),
+            ou("ou-1-work0000", "Workloads", "r-1"),
+        ],
+        parent_of: [
+            (MANAGEMENT, "r-1"),
+            ("222222222222", "ou-1-work0000"),
+            ("333333333333", "ou-1-prod0000"),
+        ]
+        .into_iter()
+        .map(|(a, p)| (a.to_string(), p.to_string()))
+        .collect(),
+    }
 }
 
 /// Up to three (principal, account, set ARN) triples.
@@ -266,16 +305,11 @@ fn replay(found: &Found, config: &Config, base: &std::path::Path) -> Vec<String>
     changes.extend(p.actions.iter().map(|a| format!("permission-sets: {a:?}")));
 
     // Groups and assignments: the organization's accounts, the groups by name.
-    let accounts: Vec<Account> = ACCOUNTS
-        .iter()
-        .map(|id| Account {
-            id: id.to_string(),
-            name: id.to_string(),
-            active: true,
-        })
-        .collect();
-    let wanted = crate::steps::assignments::resolve(config, Some(MANAGEMENT), Some(&accounts))
-        .expect("the imported assignments resolve");
+    let accounts = accounts();
+    let tree = tree();
+    let wanted =
+        crate::steps::assignments::resolve(config, Some(MANAGEMENT), Some(&accounts), Some(&tree))
+            .expect("the imported assignments resolve");
     let groups: BTreeMap<String, Option<String>> = found
         .groups
         .iter()

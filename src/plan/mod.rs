@@ -880,6 +880,9 @@ pub(crate) struct StepPlan {
     /// are off, waiting out `deactivate_days`): nothing to do now, and not
     /// done either.
     pub later: Vec<String>,
+    /// Why there is something to do, in a few words, for `status` (e.g.
+    /// "2 new accounts in Workloads").
+    pub headline: Option<String>,
 }
 
 impl StepPlan {
@@ -900,6 +903,7 @@ impl StepPlan {
             unconfigured: false,
             skipped: Vec::new(),
             later: Vec::new(),
+            headline: None,
         }
     }
 

@@ -42,7 +42,11 @@ pub(crate) fn state_of(plan: &StepPlan) -> (State, String) {
         (State::ToDo, b.message.clone())
     } else if !plan.actions.is_empty() {
         // Counted by kind, one line (a diff or a list belongs to the plan).
-        (State::ToDo, crate::ui::render::to_do(plan))
+        let to_do = crate::ui::render::to_do(plan);
+        match &plan.headline {
+            Some(h) => (State::ToDo, format!("{h}: {to_do}")),
+            None => (State::ToDo, to_do),
+        }
     } else if !plan.elsewhere.is_empty() {
         let mut left = StepPlan::new(plan.step);
         left.actions = plan.elsewhere.clone();

@@ -28,6 +28,7 @@ use crate::error::UserError;
 use crate::model::exist_count;
 use crate::model::Account;
 use crate::model::AsyncStatus;
+use crate::model::OrgTree;
 use crate::model::{GroupId, Principal};
 use crate::plan::{Action, NamedAssignment, StepPlan};
 
@@ -41,18 +42,37 @@ pub(crate) struct Wanted {
     pub default_naming: bool,
 }
 
-/// Resolves `management` and `all`, checks named accounts belong to the
-/// organization, and lists what the config asks for (each once). Pure.
+/// Resolves `management`, `all` and `ou:` targets, takes out
+/// `exclude_accounts`, checks named accounts belong to the organization,
+/// and lists what the config asks for (each once). Only ACTIVE accounts
+/// come from `all` and OUs. Pure.
 pub(crate) fn resolve(
     config: &Config,
     management: Option<&str>,
     accounts: Option<&[Account]>,
+    tree: Option<&OrgTree>,
 ) -> Result<Vec<Wanted>, UserError> {
     let mut wanted = BTreeSet::new();
     let mut order = Vec::new();
     for (i, a) in config.assignments.iter().enumerate() {
         let mut ids = Vec::new();
-        for acct in &a.accounts {
+        let in_organization = |id: &str, field: String| -> Result<(), UserError> {
+            if let Some(accounts) = accounts {
+                match accounts.iter().find(|a| a.id == id) {
+                    Some(a) if a.active => {}
+                    Some(_) => {
+                        return Err(UserError::new(format!("account {id} ({field}) is not ACTIVE in the organization"))
+                            .hint("remove it from the config, or wait until the account is active"))
+                    }
+                    None => {
+                        return Err(UserError::new(format!("account {id} ({field}) is not in the organization"))
+                            .hint("check the account id; `all`, `management` and `ou:` targets name the organization's accounts for you"))
+                    }
+                }
+            }
+            Ok(())
+        };
+        for (j, acct) in a.accounts.iter().enumerate() {
             match acct.as_str() {
                 "management" => ids.push(management.map(str::to_string).ok_or_else(|| {
                     UserError::new(format!("assignments[{i}] names the \"management\" account, but there is no organization"))
@@ -65,25 +85,31 @@ pub(crate) fn resolve(
                     })?;
                     ids.extend(accounts.iter().filter(|a| a.active).map(|a| a.id.clone()));
                 }
+                target if target.starts_with("ou:") => {
+                    let (_, covered) = ou_accounts(a, target, accounts, tree).map_err(|why| {
+                        UserError::new(format!("assignments[{i}].accounts[{j}] = \"{target}\": {why}"))
+                            .hint("name an OU by its path from the root (ou:Workloads/Prod) or its id (ou:ou-ab12-cdef3456); nothing was changed")
+                    })?;
+                    ids.extend(covered);
+                }
                 id => {
                     debug_assert!(is_account_id(id));
-                    if let Some(accounts) = accounts {
-                        match accounts.iter().find(|a| a.id == id) {
-                            Some(a) if a.active => {}
-                            Some(_) => {
-                                return Err(UserError::new(format!("account {id} (assignments[{i}]) is not ACTIVE in the organization"))
-                                    .hint("remove it from the config, or wait until the account is active"))
-                            }
-                            None => {
-                                return Err(UserError::new(format!("account {id} (assignments[{i}]) is not in the organization"))
-                                    .hint("check the account id; `all` and `management` name the organization's accounts for you"))
-                            }
-                        }
-                    }
+                    in_organization(id, format!("assignments[{i}]"))?;
                     ids.push(id.to_string());
                 }
             }
         }
+        for (j, e) in a.exclude_accounts.iter().enumerate() {
+            // Excluding an account that is not ACTIVE is harmless; one the
+            // organization does not have is a typo.
+            if accounts.is_some_and(|l| !l.iter().any(|x| &x.id == e)) {
+                return Err(UserError::new(format!(
+                    "account {e} (assignments[{i}].exclude_accounts[{j}]) is not in the organization"
+                ))
+                .hint("check the account id; nothing was changed"));
+            }
+        }
+        ids.retain(|id| !a.exclude_accounts.contains(id));
         for id in ids {
             let (group, default_naming) = match &a.group {
                 Some(g) => (g.clone(), false),
@@ -103,6 +129,34 @@ pub(crate) fn resolve(
     Ok(order)
 }
 
+/// The ACTIVE accounts an `ou:` target of assignment `a` covers, its
+/// exclusions taken out, with the OU's path; `Err` says why it names no
+/// single OU. Pure.
+pub(crate) fn ou_accounts(
+    a: &crate::config::AssignmentConfig,
+    target: &str,
+    accounts: Option<&[Account]>,
+    tree: Option<&OrgTree>,
+) -> Result<(String, Vec<String>), String> {
+    let spec = target.trim_start_matches("ou:");
+    let Some(tree) = tree.filter(|t| !t.root.is_empty()) else {
+        return Err("there is no organization (or its OUs cannot be read) to find it in".into());
+    };
+    let ou = tree.find(spec).map_err(|e| e.to_string())?;
+    let active: BTreeSet<&str> = accounts
+        .unwrap_or_default()
+        .iter()
+        .filter(|x| x.active)
+        .map(|x| x.id.as_str())
+        .collect();
+    let covered = tree
+        .accounts_in(&ou.id, a.recursive.unwrap_or(true))
+        .into_iter()
+        .filter(|id| active.contains(id.as_str()) && !a.exclude_accounts.contains(id))
+        .collect();
+    Ok((tree.path(&ou.id), covered))
+}
+
 /// The wizard's questions: for each permission set, on which accounts.
 pub(crate) async fn ask(person: &mut Person<'_>, force: bool) -> Result<()> {
     let Person {
@@ -119,12 +173,40 @@ pub(crate) async fn ask(person: &mut Person<'_>, force: bool) -> Result<()> {
         return Ok(()); // no organization: the organization step says what to do
     };
     let accounts = ensure_accounts(ctx, facts).await?;
+    let tree = super::ensure_org_tree(ctx, facts).await?;
     let others: Vec<&Account> = accounts
         .iter()
         .filter(|a| a.active && a.id != management)
         .collect();
+    // Each OU as the config names it: its path, or its id when a name in
+    // the path has a "/" of its own.
+    let ous: Vec<(String, String)> = tree
+        .ous
+        .iter()
+        .map(|o| {
+            let path = tree.path(&o.id);
+            let target = match tree.find(&path) {
+                Ok(found) if found.id == o.id => format!("ou:{path}"),
+                _ => format!("ou:{}", o.id),
+            };
+            let active = tree
+                .accounts_in(&o.id, true)
+                .iter()
+                .filter(|id| accounts.iter().any(|a| &a.id == *id && a.active))
+                .count();
+            (
+                target,
+                format!(
+                    "OU {path} ({active} account{} now, and those added later)",
+                    crate::model::plural(active)
+                ),
+            )
+        })
+        .collect();
     let mut items = vec![format!("the management account ({management})")];
     items.extend(others.iter().map(|a| format!("{} ({})", a.name, a.id)));
+    let first_ou = items.len();
+    items.extend(ous.iter().map(|(_, shown)| shown.clone()));
     items.push("all active accounts, including ones added later".into());
     let all_index = items.len() - 1;
     let mut assignments = Vec::new();
@@ -147,6 +229,7 @@ pub(crate) async fn ask(person: &mut Person<'_>, force: bool) -> Result<()> {
         let mut chosen =
             vec![before.iter().any(|a| a == "management") || (before.is_empty() && n == 0)];
         chosen.extend(others.iter().map(|a| before.contains(&a.id)));
+        chosen.extend(ous.iter().map(|(target, _)| before.contains(target)));
         chosen.push(before.iter().any(|a| a == "all"));
         ctx.out.say(&format!(
             "{set}: one group per account, named {set}-<account id>."
@@ -174,11 +257,13 @@ pub(crate) async fn ask(person: &mut Person<'_>, force: bool) -> Result<()> {
         } else {
             picked
                 .iter()
-                .map(|i| {
-                    if *i == 0 {
+                .map(|&i| {
+                    if i == 0 {
                         "management".to_string()
-                    } else {
+                    } else if i < first_ou {
                         others[i - 1].id.clone()
+                    } else {
+                        ous[i - first_ou].0.clone()
                     }
                 })
                 .collect()
@@ -188,6 +273,8 @@ pub(crate) async fn ask(person: &mut Person<'_>, force: bool) -> Result<()> {
                 permission_set: set.clone(),
                 accounts,
                 group: None,
+                recursive: None,
+                exclude_accounts: Vec::new(),
             });
         }
     }
@@ -212,6 +299,7 @@ pub(crate) async fn wanted(ctx: &Cx, facts: &mut Facts) -> Result<Result<Vec<Wan
         config,
         facts.management_account(),
         accounts.as_deref(),
+        facts.org_tree.as_ref(),
     ))
 }
 
@@ -265,6 +353,7 @@ impl Step for Assignments {
             }
             Ok(w) => {
                 let mut plan = plan(w, &seen.permission_sets, &seen.groups, &seen.existing);
+                ou_notes(&mut plan, &desired.config, facts);
                 if desired.prune {
                     prune_plan(&mut plan, seen, w, facts);
                 }
@@ -534,6 +623,72 @@ fn prune_plan(plan: &mut StepPlan, seen: &Seen, wanted: &[Wanted], facts: &Facts
     }
 }
 
+/// For each `ou:` target, how many accounts it covers and how many lack
+/// their assignment (an account that joined or moved in since the last
+/// run); the count of those is the plan's headline. Pure.
+fn ou_notes(plan: &mut StepPlan, config: &Config, facts: &Facts) {
+    let mut new_in: Vec<(String, usize)> = Vec::new();
+    for a in &config.assignments {
+        for target in a.accounts.iter().filter(|t| t.starts_with("ou:")) {
+            let Ok((path, covered)) = ou_accounts(
+                a,
+                target,
+                facts.accounts.as_deref(),
+                facts.org_tree.as_ref(),
+            ) else {
+                continue;
+            };
+            let lacking: Vec<&str> = covered
+                .iter()
+                .filter(|account| {
+                    plan.actions.iter().any(|act| {
+                        matches!(act, Action::CreateAssignment { permission_set, account_id, .. }
+                            if permission_set == &a.permission_set && account_id == *account)
+                    })
+                })
+                .map(String::as_str)
+                .collect();
+            let n = covered.len();
+            plan.notes.push(if lacking.is_empty() {
+                format!(
+                    "{target}: {} on {n} account{} of OU {path}, each assigned",
+                    a.permission_set,
+                    crate::model::plural(n)
+                )
+            } else {
+                format!(
+                    "{target}: {} on {n} account{} of OU {path}; {} without it yet: {}",
+                    a.permission_set,
+                    crate::model::plural(n),
+                    lacking.len(),
+                    crate::model::some_of(&lacking)
+                )
+            });
+            if !lacking.is_empty() {
+                match new_in.iter_mut().find(|(p, _)| p == &path) {
+                    Some((_, count)) => *count = (*count).max(lacking.len()),
+                    None => new_in.push((path, lacking.len())),
+                }
+            }
+        }
+    }
+    if !new_in.is_empty() {
+        plan.headline = Some(
+            new_in
+                .iter()
+                .map(|(path, n)| {
+                    format!(
+                        "{n} account{} in {path} without {} assignments",
+                        crate::model::plural(*n),
+                        if *n == 1 { "its" } else { "their" }
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(", "),
+        );
+    }
+}
+
 /// The missing assignments. `existing` maps (permission set ARN, account)
 /// to the group ids that hold it. Pure.
 pub(crate) fn plan(
@@ -770,11 +925,12 @@ group = "Readers"
     #[test]
     fn management_and_all_resolve_to_active_accounts_each_once() {
         let config = parse(CONFIG).unwrap();
-        let got: Vec<(String, String)> = resolve(&config, Some("111111111111"), Some(&accounts()))
-            .unwrap()
-            .into_iter()
-            .map(|w| (w.group, w.account_id))
-            .collect();
+        let got: Vec<(String, String)> =
+            resolve(&config, Some("111111111111"), Some(&accounts()), None)
+                .unwrap()
+                .into_iter()
+                .map(|w| (w.group, w.account_id))
+                .collect();
         assert_eq!(
             got,
             vec![
@@ -785,24 +941,115 @@ group = "Readers"
         );
     }
 
+    /// r-1: the management account; Workloads (222222222222; Prod
+    /// (333333333333, and 444444444444 suspended)).
+    fn tree() -> OrgTree {
+        let ou = |id: &str, name: &str, parent: &str| crate::model::Ou {
+            id: id.into(),
+            name: name.into(),
+            parent: parent.into(),
+        };
+        OrgTree {
+            root: "r-1".into(),
+            ous: vec![
+                ou("ou-1-work0000", "Workloads", "r-1"),
+                ou("ou-1-prod0000", "Prod", "ou-1-work0000"),
+            ],
+            parent_of: [
+                ("111111111111", "r-1"),
+                ("222222222222", "ou-1-work0000"),
+                ("333333333333", "ou-1-prod0000"),
+                ("444444444444", "ou-1-prod0000"),
+            ]
+            .into_iter()
+            .map(|(a, p)| (a.to_string(), p.to_string()))
+            .collect(),
+        }
+    }
+
+    fn ou_accounts_of(toml: &str) -> Result<Vec<String>, UserError> {
+        let mut org = accounts();
+        org.retain(|a| a.id != "333333333333");
+        org.push(Account {
+            id: "333333333333".into(),
+            name: "prod".into(),
+            active: true,
+        });
+        org.push(Account {
+            id: "444444444444".into(),
+            name: "old".into(),
+            active: false,
+        });
+        let config = parse(&format!(
+            "[[permission_sets]]\nname = \"Dev\"\n[[assignments]]\npermission_set = \"Dev\"\n{toml}"
+        ))
+        .unwrap();
+        resolve(&config, Some("111111111111"), Some(&org), Some(&tree()))
+            .map(|w| w.into_iter().map(|w| w.account_id).collect())
+    }
+
+    #[test]
+    fn an_ou_target_covers_its_active_accounts_and_its_childrens() {
+        assert_eq!(
+            ou_accounts_of("accounts = [\"ou:Workloads\"]").unwrap(),
+            ["222222222222", "333333333333"]
+        );
+        assert_eq!(
+            ou_accounts_of("accounts = [\"ou:Workloads\"]\nrecursive = false").unwrap(),
+            ["222222222222"]
+        );
+        assert_eq!(
+            ou_accounts_of("accounts = [\"ou:ou-1-prod0000\", \"ou:Workloads/Prod\"]").unwrap(),
+            ["333333333333"]
+        );
+        assert_eq!(
+            ou_accounts_of("accounts = [\"ou:Workloads\", \"management\"]\nexclude_accounts = [\"333333333333\", \"444444444444\"]").unwrap(),
+            ["222222222222", "111111111111"]
+        );
+    }
+
+    #[test]
+    fn an_ou_nobody_has_or_an_unknown_exclusion_is_an_error_naming_the_field() {
+        let e = ou_accounts_of("accounts = [\"ou:Workload\"]").unwrap_err();
+        assert!(
+            e.message.starts_with(
+                "assignments[0].accounts[0] = \"ou:Workload\": no organizational unit"
+            ),
+            "{}",
+            e.message
+        );
+        assert!(
+            e.message.contains("Workloads (ou-1-work0000)"),
+            "{}",
+            e.message
+        );
+        let e = ou_accounts_of("accounts = [\"ou:Prod\"]\nexclude_accounts = [\"999999999999\"]")
+            .unwrap_err();
+        assert!(
+            e.message.contains("assignments[0].exclude_accounts[0]"),
+            "{}",
+            e.message
+        );
+    }
+
     #[test]
     fn an_account_outside_the_organization_is_refused() {
         let config = parse("[[permission_sets]]\nname = \"A\"\n[[assignments]]\npermission_set = \"A\"\naccounts = [\"999999999999\"]\n").unwrap();
-        let e = resolve(&config, Some("111111111111"), Some(&accounts())).unwrap_err();
+        let e = resolve(&config, Some("111111111111"), Some(&accounts()), None).unwrap_err();
         assert!(e.message.contains("999999999999"), "{}", e.message);
     }
 
     #[test]
     fn management_without_an_organization_is_explained() {
         let config = parse(CONFIG).unwrap();
-        let e = resolve(&config, None, None).unwrap_err();
+        let e = resolve(&config, None, None, None).unwrap_err();
         assert!(e.hint.unwrap().contains("ssosetup organization"));
     }
 
     #[test]
     fn only_missing_assignments_are_planned() {
         let config = parse(CONFIG).unwrap();
-        let wanted = resolve(&config, Some("111111111111"), Some(&accounts())).unwrap();
+        let wanted = resolve(&config, Some("111111111111"), Some(&accounts()), None).unwrap();
         let sets = BTreeMap::from([
             ("Admin".to_string(), Some("ps-a".to_string())),
             ("Read".to_string(), None),

@@ -133,8 +133,13 @@ pub(crate) fn admin_profile(config: &Config, facts: &Facts) -> Option<String> {
         .find(|u| Some(&u.user_name) == cli.user.as_ref())?;
     let management = facts.management_account()?;
     let admin = crate::steps::iam_users::admin_policy(&facts.caller);
-    let wanted =
-        super::assignments::resolve(config, Some(management), facts.accounts.as_deref()).ok()?;
+    let wanted = super::assignments::resolve(
+        config,
+        Some(management),
+        facts.accounts.as_deref(),
+        facts.org_tree.as_ref(),
+    )
+    .ok()?;
     let w = wanted.iter().find(|w| {
         w.account_id == management
             && user.groups.contains(&w.group)

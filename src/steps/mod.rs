@@ -334,6 +334,9 @@ pub(crate) struct Facts {
     pub instance: Option<Option<Instance>>,
     /// The organization's accounts.
     pub accounts: Option<Vec<Account>>,
+    /// The organization's OUs and where each account sits, once read (when
+    /// the config names an `ou:` target, or a command needs them).
+    pub org_tree: Option<crate::model::OrgTree>,
     /// Permission set name -> ARN; `None` for one this run plans to create.
     pub permission_sets: Option<BTreeMap<String, Option<String>>>,
     /// Group display name -> id; `None` for one this run plans to create.
@@ -394,6 +397,7 @@ impl Facts {
             organization: OrgState::Unknown,
             instance: None,
             accounts: None,
+            org_tree: None,
             permission_sets: None,
             groups: None,
             users: BTreeMap::new(),
@@ -502,10 +506,14 @@ pub(crate) async fn ensure_instance(cx: &Cx, facts: &mut Facts) -> Result<Option
     Ok(facts.active_instance().cloned())
 }
 
-/// Lists the organization's accounts unless an earlier step did. An
-/// organization this run creates has one account: the caller's.
+/// Lists the organization's accounts unless an earlier step did (and its
+/// OUs, when the config names one). An organization this run creates has
+/// one account: the caller's.
 pub(crate) async fn ensure_accounts(cx: &Cx, facts: &mut Facts) -> Result<Vec<Account>> {
     ensure_organization(cx, facts).await?;
+    if cx.config.config.names_ous() {
+        ensure_org_tree(cx, facts).await?;
+    }
     if facts.accounts.is_none() {
         facts.accounts = Some(match &facts.organization {
             OrgState::Exists(_) => list_accounts(&cx.aws.organizations).await?,
@@ -520,6 +528,21 @@ pub(crate) async fn ensure_accounts(cx: &Cx, facts: &mut Facts) -> Result<Vec<Ac
         });
     }
     Ok(facts.accounts.clone().unwrap_or_default())
+}
+
+/// Reads the organization's OUs and where each account sits, unless done
+/// already. An organization this run creates (or none) has no OUs.
+pub(crate) async fn ensure_org_tree(cx: &Cx, facts: &mut Facts) -> Result<crate::model::OrgTree> {
+    ensure_organization(cx, facts).await?;
+    if facts.org_tree.is_none() {
+        facts.org_tree = Some(match &facts.organization {
+            OrgState::Exists(_) => {
+                crate::aws::organizations::org_tree(&cx.aws.organizations).await?
+            }
+            _ => crate::model::OrgTree::default(),
+        });
+    }
+    Ok(facts.org_tree.clone().unwrap_or_default())
 }
 
 /// Permission set names to ARNs unless an earlier step looked.

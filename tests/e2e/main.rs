@@ -22,6 +22,7 @@ mod delegated;
 mod moto;
 mod org_keys;
 mod organization;
+mod ous;
 mod plan_output;
 mod proxy;
 mod resilience;

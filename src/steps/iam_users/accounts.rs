@@ -26,7 +26,7 @@ pub(crate) struct Targets {
     /// Accounts named one by one that are not ACTIVE (suspended, closing):
     /// left out, and said so.
     pub not_active: Vec<MemberAccess>,
-    /// Accounts `all` leaves out because they are not ACTIVE.
+    /// Accounts `all` or an OU leaves out because they are not ACTIVE.
     pub inactive_in_all: usize,
 }
 
@@ -43,6 +43,7 @@ pub(crate) fn targets(
     cleanup: &CleanupConfig,
     caller: &Caller,
     accounts: Option<&[Account]>,
+    tree: Option<&crate::model::OrgTree>,
 ) -> Result<Targets, UserError> {
     let mut t = Targets::default();
     if cleanup.accounts.is_empty() {
@@ -89,6 +90,32 @@ pub(crate) fn targets(
             t.home = true;
             for a in accounts {
                 add(&mut t, a, false);
+            }
+            continue;
+        }
+        if let Some(spec) = entry.strip_prefix("ou:") {
+            let found = tree
+                .filter(|t| !t.root.is_empty())
+                .ok_or_else(|| {
+                    "there is no organization (or its OUs cannot be read) to find it in".to_string()
+                })
+                .and_then(|t| {
+                    t.find(spec)
+                        .map(|ou| t.accounts_in(&ou.id, true))
+                        .map_err(|e| e.to_string())
+                });
+            match found {
+                Ok(ids) => {
+                    for a in accounts.iter().filter(|a| ids.contains(&a.id)) {
+                        add(&mut t, a, false);
+                    }
+                }
+                Err(why) => {
+                    return Err(UserError::new(format!(
+                        "cleanup.accounts[{i}] = \"{entry}\": {why}"
+                    ))
+                    .hint("name an OU by its path from the root (ou:Workloads/Prod) or its id; nothing was changed"))
+                }
             }
             continue;
         }
@@ -395,7 +422,7 @@ pub(crate) fn plan_members(
     }
     if i.inactive_in_all > 0 {
         plan.notes.push(format!(
-            "[cleanup] accounts = \"all\": {} account{} not ACTIVE (suspended or closing) left out",
+            "[cleanup] accounts: {} account{} not ACTIVE (suspended or closing) left out",
             i.inactive_in_all,
             plural(i.inactive_in_all)
         ));
@@ -601,13 +628,13 @@ mod tests {
 
     #[test]
     fn no_accounts_means_the_calling_account_only() {
-        let t = targets(&with(&[]), &caller(), None).unwrap();
+        let t = targets(&with(&[]), &caller(), None, None).unwrap();
         assert!(t.home && t.members.is_empty());
     }
 
     #[test]
     fn all_covers_every_active_account_through_the_role() {
-        let t = targets(&with(&["all"]), &caller(), Some(&org())).unwrap();
+        let t = targets(&with(&["all"]), &caller(), Some(&org()), None).unwrap();
         assert!(t.home);
         let ids: Vec<&str> = t.members.iter().map(|m| m.account.as_str()).collect();
         assert_eq!(ids, ["111122223333", "444455556666"]);
@@ -623,31 +650,77 @@ mod tests {
     fn accounts_are_named_by_id_or_name_and_unknown_ones_are_errors() {
         let mut c = with(&["Prod", "444455556666", "777788889999"]);
         c.member_role = Some("Audit".into());
-        let t = targets(&c, &caller(), Some(&org())).unwrap();
+        let t = targets(&c, &caller(), Some(&org()), None).unwrap();
         assert!(!t.home, "the calling account is not named");
         assert_eq!(t.members.len(), 2);
         assert!(t.members[0].role_arn.ends_with(":role/Audit"));
         assert_eq!(t.not_active[0].account, "777788889999");
-        let e = targets(&with(&["Staging"]), &caller(), Some(&org())).unwrap_err();
+        let e = targets(&with(&["Staging"]), &caller(), Some(&org()), None).unwrap_err();
         assert!(
             e.message.contains("cleanup.accounts[0] = \"Staging\""),
             "{}",
             e.message
         );
         assert!(e.hint.unwrap().contains("111122223333 (Prod)"));
-        let e = targets(&with(&["999999999999"]), &caller(), Some(&org())).unwrap_err();
+        let e = targets(&with(&["999999999999"]), &caller(), Some(&org()), None).unwrap_err();
         assert!(e
             .message
             .contains("no account of the organization has this id"));
-        let e = targets(&with(&["all"]), &caller(), None).unwrap_err();
+        let e = targets(&with(&["all"]), &caller(), None, None).unwrap_err();
         assert!(e.message.contains("cannot be listed"));
+    }
+
+    #[test]
+    fn an_ou_covers_its_active_accounts_and_the_ous_inside_it() {
+        let ou = |id: &str, name: &str, parent: &str| crate::model::Ou {
+            id: id.into(),
+            name: name.into(),
+            parent: parent.into(),
+        };
+        let tree = crate::model::OrgTree {
+            root: "r-1".into(),
+            ous: vec![
+                ou("ou-1-work0000", "Workloads", "r-1"),
+                ou("ou-1-prod0000", "Prod", "ou-1-work0000"),
+            ],
+            parent_of: [
+                ("123456789012", "r-1"),
+                ("111122223333", "ou-1-prod0000"),
+                ("444455556666", "ou-1-work0000"),
+                ("777788889999", "ou-1-prod0000"),
+            ]
+            .into_iter()
+            .map(|(a, p)| (a.to_string(), p.to_string()))
+            .collect(),
+        };
+        let t = targets(
+            &with(&["ou:Workloads"]),
+            &caller(),
+            Some(&org()),
+            Some(&tree),
+        )
+        .unwrap();
+        assert!(!t.home);
+        let ids: Vec<&str> = t.members.iter().map(|m| m.account.as_str()).collect();
+        assert_eq!(
+            ids,
+            ["111122223333", "444455556666"],
+            "the suspended one is left out"
+        );
+        let e = targets(&with(&["ou:Nope"]), &caller(), Some(&org()), Some(&tree)).unwrap_err();
+        assert!(
+            e.message
+                .contains("cleanup.accounts[0] = \"ou:Nope\": no organizational unit"),
+            "{}",
+            e.message
+        );
     }
 
     #[test]
     fn a_user_of_an_account_not_covered_is_an_error_before_any_write() {
         let mut c = with(&["Prod"]);
         c.iam_users = vec!["444455556666/ci".into(), "111122223333/ci".into()];
-        let t = targets(&c, &caller(), Some(&org())).unwrap();
+        let t = targets(&c, &caller(), Some(&org()), None).unwrap();
         let e = uncovered(&c, &caller(), &t).expect("refused");
         assert!(
             e.message

@@ -111,9 +111,12 @@ pub(crate) fn planned_admins(config: &crate::config::Config, facts: &Facts) -> V
     let Some(management) = facts.management_account() else {
         return Vec::new();
     };
-    let Ok(wanted) =
-        crate::steps::assignments::resolve(config, Some(management), facts.accounts.as_deref())
-    else {
+    let Ok(wanted) = crate::steps::assignments::resolve(
+        config,
+        Some(management),
+        facts.accounts.as_deref(),
+        facts.org_tree.as_ref(),
+    ) else {
         return Vec::new();
     };
     let planned_set = |name: &str| {

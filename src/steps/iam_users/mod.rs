@@ -420,7 +420,12 @@ async fn resolve_targets(
             }
         }
     };
-    let targets = accounts::targets(cleanup, &facts.caller, listed.as_deref());
+    let targets = accounts::targets(
+        cleanup,
+        &facts.caller,
+        listed.as_deref(),
+        facts.org_tree.as_ref(),
+    );
     Ok(match targets {
         Ok(t) => match accounts::uncovered(cleanup, &facts.caller, &t) {
             Some(e) => Err(e),
