@@ -51,7 +51,7 @@ pub struct GlobalArgs {
     #[arg(long, short = 'y', global = true)]
     pub yes: bool,
 
-    /// Plan and status as human text or JSON on stdout
+    /// Plan and status as human text or JSON on stdout (csv: `access` only)
     #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Text)]
     pub output: OutputFormat,
 
@@ -152,6 +152,24 @@ pub enum Command {
     },
     /// Show where each step stands (read-only)
     Status,
+    /// Who can reach what: one row per user, account and permission set,
+    /// through which group (read-only)
+    ///
+    /// Resolved through groups; AWS-owned permission sets are included and
+    /// marked. Ends with everyone who holds administrator access to the
+    /// management account, the groups with no members and the users with no
+    /// access. --output text (a table), json (docs/access.schema.json) or csv.
+    Access {
+        /// Only this Identity Center user
+        #[arg(long, value_name = "NAME")]
+        user: Option<String>,
+        /// Only this account (its id or name)
+        #[arg(long, value_name = "ID|NAME")]
+        account: Option<String>,
+        /// Only this permission set
+        #[arg(long, value_name = "NAME")]
+        permission_set: Option<String>,
+    },
     /// Print a shell completion script to stdout
     Completions {
         /// The shell to complete for

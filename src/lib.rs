@@ -19,6 +19,7 @@ pub mod cli;
 pub use error::exit;
 pub use ui::OutputFormat;
 
+mod access;
 mod aws;
 mod config;
 mod error;
@@ -97,7 +98,10 @@ async fn run_command(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
         Command::Exec { .. } => unreachable!("exec is run before"),
         Command::Init { .. } => steps::STEPS.iter().map(|s| s.id()).collect(),
         Command::Step(c) => vec![c.step],
-        Command::Status | Command::Import { .. } | Command::Offboard { .. } => Vec::new(),
+        Command::Status
+        | Command::Access { .. }
+        | Command::Import { .. }
+        | Command::Offboard { .. } => Vec::new(),
     };
     let global = &cli.global;
 
@@ -140,6 +144,21 @@ async fn run_command(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
     };
     match cli.command {
         Command::Status => run::status::status(&session).await,
+        Command::Access {
+            user,
+            account,
+            permission_set,
+        } => {
+            access::access(
+                &session,
+                access::Filter {
+                    user,
+                    account,
+                    permission_set,
+                },
+            )
+            .await
+        }
         Command::Import { force } => import::import(&mut session, force, global.dry_run).await,
         Command::Offboard {
             user_name,
@@ -219,7 +238,17 @@ fn check_args(cli: &Cli, config: &LoadedConfig, printer: &Printer) -> anyhow::Re
     for warning in config::warnings(&config.config) {
         printer.warn(&warning);
     }
-    if !config.from_file && !matches!(cli.command, Command::Status | Command::Import { .. }) {
+    if global.output == OutputFormat::Csv && !matches!(cli.command, Command::Access { .. }) {
+        return Err(UserError::new("--output csv is only for `ssosetup access`")
+            .hint("use --output text or --output json")
+            .into());
+    }
+    if !config.from_file
+        && !matches!(
+            cli.command,
+            Command::Status | Command::Access { .. } | Command::Import { .. }
+        )
+    {
         printer.say(&format!(
             "No config file at {}: using the defaults.",
             config.path.display()
@@ -367,6 +396,14 @@ mod layering {
             "import",
             &[
                 "model", "aws", "error", "ini", "files", "config", "plan", "ui", "steps", "run",
+            ],
+        ),
+        // `ssosetup access`: a read-only report over the whole instance.
+        (
+            "access",
+            &[
+                "model", "aws", "error", "ini", "files", "config", "plan", "ui", "steps", "signin",
+                "run",
             ],
         ),
         (

@@ -123,6 +123,7 @@ pub(crate) async fn list_users(aws: &Aws, store: &str) -> Result<Vec<User>, AwsE
                     .or(u.emails().first())
                     .and_then(|e| e.value())
                     .map(str::to_string),
+                status: u.user_status().map(|s| s.as_str().to_string()),
             })
             .collect();
         Ok((items, page.next_token().map(str::to_string)))

@@ -136,6 +136,7 @@ fn user(i: usize) -> impl Strategy<Value = User> {
             given_name: given.map(str::to_string),
             family_name: family.map(str::to_string),
             email: email.map(str::to_string),
+            status: None,
         })
 }
 

@@ -36,6 +36,10 @@ pub(crate) struct User {
     pub family_name: Option<String>,
     /// The primary email, else the first.
     pub email: Option<String>,
+    /// ENABLED or DISABLED, when the identity store says (a disabled user
+    /// cannot sign in).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
 }
 
 /// What CreateUser sends.

@@ -728,6 +728,7 @@ groups = ["Admin-111111111111"]
             given_name: Some("Alice".into()),
             family_name: Some("Doe".into()),
             email: Some("alice@example.com".into()),
+            status: None,
         }
     }
 

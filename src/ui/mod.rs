@@ -14,6 +14,8 @@ pub(crate) use prompt::Prompter;
 pub enum OutputFormat {
     Text,
     Json,
+    /// Only `access`: its rows as CSV.
+    Csv,
 }
 
 #[cfg(test)]

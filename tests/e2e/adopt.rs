@@ -16,7 +16,7 @@ use expectrl::Expect;
 use crate::{run, Moto};
 
 /// Seeds moto by hand; the ids it made.
-fn seed_by_hand(moto: &Moto) -> serde_json::Value {
+pub(crate) fn seed_by_hand(moto: &Moto) -> serde_json::Value {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let out = Command::new(root.join(".venv/bin/python"))
         .arg(root.join("tests/seed_by_hand.py"))

@@ -12,6 +12,7 @@
     unsafe_code
 )]
 
+mod access;
 mod adopt;
 mod bad_input;
 mod bench;

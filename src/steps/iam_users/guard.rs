@@ -162,7 +162,11 @@ pub(crate) fn planned_admins(config: &crate::config::Config, facts: &Facts) -> V
 /// everything without it (always "narrowed": ssosetup cannot be sure what
 /// else applies). (name, ARN, narrowed). Names and ids as the earlier
 /// steps of this run saw them (or looked up now).
-async fn admin_sets(ctx: &Cx, facts: &mut Facts, instance: &str) -> Result<Vec<AdminSet>> {
+pub(crate) async fn admin_sets(
+    ctx: &Cx,
+    facts: &mut Facts,
+    instance: &str,
+) -> Result<Vec<AdminSet>> {
     if let Some(known) = &facts.admin_sets {
         return Ok(known.clone());
     }

@@ -68,7 +68,7 @@ pub(crate) use delete::delete;
 #[cfg(test)]
 pub(crate) use delete::delete_in_order;
 pub(crate) use delete::{deactivate, reactivate};
-pub(crate) use guard::{admin_policy, ensure_admin_paths, guard, AdminSet, Guard};
+pub(crate) use guard::{admin_policy, admin_sets, ensure_admin_paths, guard, AdminSet, Guard};
 pub(crate) use restore::{plan_restore, restore_user};
 use table::{day, replaced_by, table};
 
@@ -806,6 +806,7 @@ pub(crate) mod tests {
             given_name: None,
             family_name: None,
             email: Some(email.into()),
+            status: None,
         }
     }
 
