@@ -579,124 +579,149 @@ pub(crate) async fn read(cx: &Cx, facts: &mut Facts, filter: &Filter) -> Result<
             .find(|x| x.user_name.eq_ignore_ascii_case(u))
             .cloned()
     });
-    // Memberships: per user or per group, whichever is fewer calls.
-    let by_user = match &the_user {
-        Some(u) => vec![u.clone()],
-        None if dir.users.len() <= dir.groups.len() => dir.users.clone(),
-        None => Vec::new(),
-    };
-    if the_user.is_some() || dir.users.len() <= dir.groups.len() {
-        let found: Vec<(String, Vec<String>)> = stream::iter(by_user)
-            .map(|u| {
-                let store = &store;
-                async move {
-                    ids::list_memberships_of(&cx.aws, store, &u.id)
-                        .await
-                        .map(|groups| (u.id, groups))
-                }
-            })
-            .buffer_unordered(AT_ONCE)
-            .try_collect()
-            .await?;
-        for (user, groups) in found {
-            for g in groups {
-                dir.members.entry(g).or_default().push(user.clone());
-            }
-        }
-        if the_user.is_none() {
-            for g in &dir.groups {
-                dir.members.entry(g.id.clone()).or_default();
-            }
-        }
-    } else {
-        let found: Vec<(String, Vec<String>)> = stream::iter(dir.groups.clone())
-            .map(|g| {
-                let store = &store;
-                async move {
-                    ids::list_group_members(&cx.aws, store, &g.id)
-                        .await
-                        .map(|members| (g.id, members))
-                }
-            })
-            .buffer_unordered(AT_ONCE)
-            .try_collect()
-            .await?;
-        dir.members = found.into_iter().collect();
-    }
-    for m in dir.members.values_mut() {
-        m.sort();
-        m.dedup();
-    }
-    // Assignments: of one account, or of every principal in question.
     let account = filter
         .account
         .as_deref()
         .and_then(|a| account_id(a, &dir.accounts));
-    if let Some(account) = &account {
-        let provisioned =
-            sso::permission_sets_provisioned_to(&cx.aws, &instance.arn, account).await?;
+    let instance_arn = instance.arn.to_string();
+    // identitystore's memberships, sso-admin's assignments and the
+    // administrator sets' policies are three budgets: read at once. Only
+    // one user's review needs that user's groups before their assignments.
+    let (members, assignments, admin_sets) = match &the_user {
+        Some(u) => {
+            let members = memberships(cx, &store, std::slice::from_ref(u), &[]).await?;
+            let principals: Vec<Principal> = std::iter::once(Principal::User(UserId::new(&u.id)))
+                .chain(members.keys().map(|g| Principal::Group(GroupId::new(g))))
+                .collect();
+            let (assignments, admin_sets) = futures::try_join!(
+                assignments_of(cx, &instance_arn, account.as_deref(), &principals),
+                admin_sets(cx, facts, &instance_arn),
+            )?;
+            (members, assignments, admin_sets)
+        }
+        None => {
+            let principals: Vec<Principal> = dir
+                .groups
+                .iter()
+                .map(|g| Principal::Group(GroupId::new(&g.id)))
+                .chain(
+                    dir.users
+                        .iter()
+                        .map(|u| Principal::User(UserId::new(&u.id))),
+                )
+                .collect();
+            futures::try_join!(
+                memberships(cx, &store, &dir.users, &dir.groups),
+                assignments_of(cx, &instance_arn, account.as_deref(), &principals),
+                admin_sets(cx, facts, &instance_arn),
+            )?
+        }
+    };
+    dir.members = members;
+    dir.assignments = assignments;
+    dir.admin_sets = admin_sets;
+    Ok(dir)
+}
+
+/// Group id -> its members' user ids: per user (ListGroupMembershipsForMember)
+/// or per group (ListGroupMembers), whichever is fewer calls; `groups`
+/// empty: only `users`' groups.
+async fn memberships(
+    cx: &Cx,
+    store: &str,
+    users: &[User],
+    groups: &[Group],
+) -> Result<BTreeMap<String, Vec<String>>> {
+    let mut members: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    if groups.is_empty() || users.len() <= groups.len() {
+        let found: Vec<(String, Vec<String>)> = stream::iter(users.to_vec())
+            .map(|u| async move {
+                ids::list_memberships_of(&cx.aws, store, &u.id)
+                    .await
+                    .map(|groups| (u.id, groups))
+            })
+            .buffer_unordered(AT_ONCE)
+            .try_collect()
+            .await?;
+        for g in groups {
+            members.entry(g.id.clone()).or_default();
+        }
+        for (user, of) in found {
+            for g in of {
+                members.entry(g).or_default().push(user.clone());
+            }
+        }
+    } else {
+        let found: Vec<(String, Vec<String>)> = stream::iter(groups.to_vec())
+            .map(|g| async move {
+                ids::list_group_members(&cx.aws, store, &g.id)
+                    .await
+                    .map(|m| (g.id, m))
+            })
+            .buffer_unordered(AT_ONCE)
+            .try_collect()
+            .await?;
+        members = found.into_iter().collect();
+    }
+    for m in members.values_mut() {
+        m.sort();
+        m.dedup();
+    }
+    Ok(members)
+}
+
+/// The assignments of one account (every set provisioned there), or of
+/// `principals`.
+async fn assignments_of(
+    cx: &Cx,
+    instance: &str,
+    account: Option<&str>,
+    principals: &[Principal],
+) -> Result<Vec<Assignment>> {
+    let mut out = Vec::new();
+    if let Some(account) = account {
+        let provisioned = sso::permission_sets_provisioned_to(&cx.aws, instance, account).await?;
         let found: Vec<Vec<Principal>> = stream::iter(provisioned.clone())
-            .map(|ps| {
-                let (instance, account) = (&instance.arn, account.as_str());
-                async move {
-                    sso::list_account_assignments(&cx.aws, instance, account, ps.as_str()).await
-                }
+            .map(|ps| async move {
+                sso::list_account_assignments(&cx.aws, instance, account, ps.as_str()).await
             })
             .buffered(AT_ONCE)
             .try_collect()
             .await?;
-        for (ps, principals) in provisioned.iter().zip(found) {
-            dir.assignments
-                .extend(principals.into_iter().map(|principal| Assignment {
-                    principal,
-                    permission_set: ps.clone(),
-                    account: crate::model::AccountId::from_aws(account.as_str()),
-                }));
+        for (ps, holders) in provisioned.iter().zip(found) {
+            out.extend(holders.into_iter().map(|principal| Assignment {
+                principal,
+                permission_set: ps.clone(),
+                account: crate::model::AccountId::from_aws(account),
+            }));
         }
+    } else {
+        let found: Vec<Vec<Assignment>> = stream::iter(principals.to_vec())
+            .map(|p| async move {
+                sso::list_account_assignments_for_principal(&cx.aws, instance, &p).await
+            })
+            .buffer_unordered(AT_ONCE)
+            .try_collect()
+            .await?;
+        out.extend(found.into_iter().flatten());
     }
-    let principals: Vec<Principal> = match &the_user {
-        Some(u) => std::iter::once(Principal::User(UserId::new(&u.id)))
-            .chain(
-                dir.members
-                    .iter()
-                    .filter(|(_, m)| m.contains(&u.id))
-                    .map(|(g, _)| Principal::Group(GroupId::new(g))),
-            )
-            .collect(),
-        None => dir
-            .groups
-            .iter()
-            .map(|g| Principal::Group(GroupId::new(&g.id)))
-            .chain(
-                dir.users
-                    .iter()
-                    .map(|u| Principal::User(UserId::new(&u.id))),
-            )
-            .collect(),
-    };
-    if account.is_none() {
-        let found: Vec<Vec<Assignment>> =
-            stream::iter(principals)
-                .map(|p| {
-                    let instance = &instance.arn;
-                    async move {
-                        sso::list_account_assignments_for_principal(&cx.aws, instance, &p).await
-                    }
-                })
-                .buffer_unordered(AT_ONCE)
-                .try_collect()
-                .await?;
-        dir.assignments.extend(found.into_iter().flatten());
-    }
-    dir.assignments.sort();
-    dir.assignments.dedup();
-    // Administrator-equivalent sets (the lockout guard's reading).
-    dir.admin_sets = crate::steps::iam_users::admin_sets(cx, facts, &instance.arn)
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+/// Permission set ARN -> what narrows it, for the sets that give
+/// administrator access (the lockout guard's reading).
+async fn admin_sets(
+    cx: &Cx,
+    facts: &mut Facts,
+    instance: &str,
+) -> Result<BTreeMap<String, Option<String>>> {
+    Ok(crate::steps::iam_users::admin_sets(cx, facts, instance)
         .await?
         .into_iter()
         .map(|(_, arn, narrowed)| (arn, narrowed))
-        .collect();
-    Ok(dir)
+        .collect())
 }
 
 /// `ssosetup access`.

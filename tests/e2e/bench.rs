@@ -305,7 +305,7 @@ async fn bench_synthetic_organization() {
 
     let (config, memberships) = bench_config(&accounts, user_count, true);
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("ssosetup.toml"), config).unwrap();
+    std::fs::write(dir.path().join("ssosetup.toml"), &config).unwrap();
 
     let total_accounts = accounts.len();
     let groups = SETS.len() * total_accounts;
@@ -399,6 +399,105 @@ async fn bench_synthetic_organization() {
     );
     let writes = moto.writes();
     assert!(writes.is_empty(), "a no-change re-run wrote: {writes:?}");
+
+    // The access review: reads only, paced like the rest.
+    let seen = proxy.requests().len();
+    let (review, review_secs, review_rss) =
+        measured(&proxy, &moto, dir.path(), &["access", "--output", "json"]);
+    review.assert_code(0);
+    let doc: serde_json::Value = serde_json::from_str(&review.stdout).unwrap();
+    let rows = doc["rows"].as_array().map_or(0, Vec::len);
+    assert_eq!(rows, memberships, "one row a membership");
+    let review_calls = calls_since(&proxy, seen);
+    let review_min = BTreeMap::from([
+        ("GetCallerIdentity", 1),
+        ("DescribeOrganization", 1),
+        ("ListAccounts", pages(total_accounts, 100)),
+        ("ListInstances", 1),
+        ("ListPermissionSets", 1),
+        ("DescribePermissionSet", sets),
+        ("ListUsers", pages(user_count, 100)),
+        ("ListGroups", pages(groups, 100)),
+        // Memberships per user (fewer users than groups here).
+        ("ListGroupMembershipsForMember", user_count),
+        // Every group's and user's assignments.
+        ("ListAccountAssignmentsForPrincipal", groups + user_count),
+        // Which sets give administrator access.
+        ("ListManagedPoliciesInPermissionSet", sets),
+    ]);
+    println!("\n### access review: {rows} rows");
+    report(
+        "access --output json",
+        review_secs,
+        review_rss,
+        &review_calls,
+        &review_min,
+    );
+
+    // Organizational units: the members moved into 10 OUs, and the config
+    // naming the OUs instead of "all": the same assignments, so nothing to
+    // do; the cost is reading the tree.
+    let orgs = aws_sdk_organizations::Client::new(&moto.sdk_config().await);
+    let root = orgs.list_roots().send().await.unwrap().roots()[0]
+        .id()
+        .unwrap()
+        .to_string();
+    let mut ous = Vec::new();
+    for i in 0..10 {
+        ous.push(
+            orgs.create_organizational_unit()
+                .parent_id(&root)
+                .name(format!("OU-{i}"))
+                .send()
+                .await
+                .unwrap()
+                .organizational_unit()
+                .unwrap()
+                .id()
+                .unwrap()
+                .to_string(),
+        );
+    }
+    for (i, account) in accounts[1..].iter().enumerate() {
+        orgs.move_account()
+            .account_id(account)
+            .source_parent_id(&root)
+            .destination_parent_id(&ous[i % ous.len()])
+            .send()
+            .await
+            .unwrap();
+    }
+    let targets = std::iter::once("\"management\"".to_string())
+        .chain((0..10).map(|i| format!("\"ou:OU-{i}\"")))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let by_ou = config.replace("accounts = [\"all\"]", &format!("accounts = [{targets}]"));
+    std::fs::write(dir.path().join("ssosetup.toml"), by_ou).unwrap();
+    let seen = proxy.requests().len();
+    let (ou_run, ou_secs, ou_rss) =
+        measured(&proxy, &moto, dir.path(), &["assignments", "--dry-run"]);
+    ou_run.assert_code(0);
+    assert!(
+        ou_run.stdout.contains("nothing to change"),
+        "the OUs cover the same accounts: {}",
+        ou_run.stdout
+    );
+    let ou_calls = calls_since(&proxy, seen);
+    let ou_min = BTreeMap::from([
+        ("ListRoots", 1),
+        // The root and each OU: its child OUs and its accounts (20 a page
+        // on AWS; moto's pages are bigger).
+        ("ListOrganizationalUnitsForParent", 11),
+        ("ListAccountsForParent", 11),
+        ("ListAccountAssignments", groups),
+    ]);
+    report(
+        "assignments --dry-run with 10 OU targets",
+        ou_secs,
+        ou_rss,
+        &ou_calls,
+        &ou_min,
+    );
 }
 
 /// User `i`'s groups: one of a permission set on an account, round robin;
