@@ -150,6 +150,29 @@ pub enum Command {
         )]
         command: Vec<String>,
     },
+    /// Write the live Identity Center as Terraform or CloudFormation, with
+    /// the imports that adopt it (read-only in AWS)
+    ///
+    /// Terraform: resources and import blocks (Terraform 1.5+, hashicorp/aws
+    /// 6.x), every attribute as AWS has it, so the first plan changes
+    /// nothing. CloudFormation: templates of at most 200 resources, each
+    /// with its resources-to-import.json and the change-set commands. What
+    /// the config manages, or everything not AWS-owned with --all. A
+    /// README.md in the directory says what to run.
+    Export {
+        /// terraform or cloudformation
+        #[arg(value_enum)]
+        tool: ExportTool,
+        /// Where to write [default: ./ssosetup-iac]
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+        /// Everything in the instance that is not AWS-owned, not only what the config manages
+        #[arg(long)]
+        all: bool,
+        /// Write into a directory that is not empty
+        #[arg(long)]
+        force: bool,
+    },
     /// Show where each step stands (read-only)
     Status,
     /// Who can reach what: one row per user, account and permission set,
@@ -177,6 +200,13 @@ pub enum Command {
     },
     /// Print the man page (roff) to stdout
     Man,
+}
+
+/// The tools `export` writes for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportTool {
+    Terraform,
+    Cloudformation,
 }
 
 /// A step's subcommand, as the step declares it (`crate::steps::STEPS`),

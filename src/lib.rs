@@ -23,6 +23,7 @@ mod access;
 mod aws;
 mod config;
 mod error;
+mod export;
 mod files;
 mod import;
 mod ini;
@@ -100,6 +101,7 @@ async fn run_command(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
         Command::Step(c) => vec![c.step],
         Command::Status
         | Command::Access { .. }
+        | Command::Export { .. }
         | Command::Import { .. }
         | Command::Offboard { .. } => Vec::new(),
     };
@@ -144,6 +146,18 @@ async fn run_command(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
     };
     match cli.command {
         Command::Status => run::status::status(&session).await,
+        Command::Export {
+            tool,
+            dir,
+            all,
+            force,
+        } => {
+            let tool = match tool {
+                cli::ExportTool::Terraform => config::IacTool::Terraform,
+                cli::ExportTool::Cloudformation => config::IacTool::Cloudformation,
+            };
+            export::export(&mut session, tool, dir, all, force).await
+        }
         Command::Access {
             user,
             account,
@@ -243,10 +257,32 @@ fn check_args(cli: &Cli, config: &LoadedConfig, printer: &Printer) -> anyhow::Re
             .hint("use --output text or --output json")
             .into());
     }
+    if let Some(owner) = config.config.iac_owner() {
+        let what = match &cli.command {
+            Command::Offboard { .. } => Some("offboard"),
+            _ if config.prune => Some("--prune"),
+            _ => None,
+        };
+        if let Some(what) = what {
+            return Err(UserError::new(format!(
+                "{what} would change the permission sets, groups, assignments and users, which {} owns ([iac] owner in {})",
+                owner.name(),
+                config.path.display()
+            ))
+            .hint(format!(
+                "remove them in {}'s code and apply it there",
+                owner.name()
+            ))
+            .into());
+        }
+    }
     if !config.from_file
         && !matches!(
             cli.command,
-            Command::Status | Command::Access { .. } | Command::Import { .. }
+            Command::Status
+                | Command::Access { .. }
+                | Command::Export { .. }
+                | Command::Import { .. }
         )
     {
         printer.say(&format!(
@@ -396,6 +432,14 @@ mod layering {
             "import",
             &[
                 "model", "aws", "error", "ini", "files", "config", "plan", "ui", "steps", "run",
+            ],
+        ),
+        // `ssosetup export`: the instance as IaC, from import's reads.
+        (
+            "export",
+            &[
+                "model", "aws", "error", "ini", "files", "config", "plan", "ui", "steps", "signin",
+                "run", "import",
             ],
         ),
         // `ssosetup access`: a read-only report over the whole instance.

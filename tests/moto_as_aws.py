@@ -40,6 +40,13 @@ refuse it):
   an Allow of sts:AssumeRole to that account's root, its id, or "*"). The
   role Organizations' CreateAccount makes (OrganizationAccountAccessRole,
   trusting the management account) moto makes too.
+- sso-admin's instance: moto names its identity store `d-` and ten
+  letters and digits (`d-xevkkfrk1q`); AWS's are `d-` and ten hexadecimal
+  digits (the pattern CloudFormation's AWS::IdentityStore types check, so
+  an exported template with moto's id fails cfn-lint where AWS's passes).
+- sso-admin permission set ARNs: moto makes them the instance's ARN and
+  `/ps-...` (`arn:aws:sso:::instance/ssoins-.../ps-...`); AWS's are
+  `arn:aws:sso:::permissionSet/ssoins-.../ps-...`.
 
 The sandbox (scripts/sandbox) and every end-to-end test run moto this way.
 """
@@ -227,6 +234,25 @@ def assume_role(self):
 
 
 sts_responses.TokenResponse.assume_role = assume_role
+
+_instance_init = ssoadmin_models.Instance.__init__
+
+
+def instance_init(self, account_id, region):
+    _instance_init(self, account_id, region)
+    self.identity_store_id = "d-" + ssoadmin_models.random.get_random_hex(10)
+
+
+ssoadmin_models.Instance.__init__ = instance_init
+
+
+def permission_set_id(instance_arn):
+    partition, instance = instance_arn.split(":")[1], instance_arn.split("/")[-1]
+    suffix = ssoadmin_models.random.get_random_string(length=16).lower()
+    return f"arn:{partition}:sso:::permissionSet/{instance}/ps-{suffix}"
+
+
+ssoadmin_models.PermissionSet.generate_id = staticmethod(permission_set_id)
 
 from moto.server import main  # noqa: E402
 

@@ -131,6 +131,96 @@ pub(crate) async fn list_users(aws: &Aws, store: &str) -> Result<Vec<User>, AwsE
     .await
 }
 
+/// Every user with every attribute the hand-over to IaC needs.
+pub(crate) async fn list_user_details(
+    aws: &Aws,
+    store: &str,
+    partition: &str,
+) -> Result<Vec<crate::model::UserDetail>, AwsError> {
+    use crate::model::{Contact, PostalAddress, UserDetail, UserName};
+    all_pages(|token| async move {
+        aws.pacer.identitystore(IdentityStoreApi::ListUsers).await;
+        let page = aws
+            .identitystore
+            .list_users()
+            .identity_store_id(store)
+            .max_results(100)
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(|e| classify("identitystore:ListUsers", e))?;
+        let s = |v: Option<&str>| v.map(str::to_string);
+        let items: Vec<_> = page
+            .users()
+            .iter()
+            .map(|u| UserDetail {
+                id: u.user_id().to_string(),
+                arn: if u.user_arn().is_empty() {
+                    // The form AWS documents, for an endpoint that leaves it out.
+                    format!("arn:{partition}:identitystore:::user/{}", u.user_id())
+                } else {
+                    u.user_arn().to_string()
+                },
+                user_name: u.user_name().unwrap_or_default().to_string(),
+                display_name: s(u.display_name()),
+                name: u.name().map(|n| UserName {
+                    formatted: s(n.formatted()),
+                    family_name: s(n.family_name()),
+                    given_name: s(n.given_name()),
+                    middle_name: s(n.middle_name()),
+                    honorific_prefix: s(n.honorific_prefix()),
+                    honorific_suffix: s(n.honorific_suffix()),
+                }),
+                emails: u
+                    .emails()
+                    .iter()
+                    .map(|e| Contact {
+                        value: s(e.value()),
+                        kind: s(e.r#type()),
+                        primary: e.primary(),
+                    })
+                    .collect(),
+                phone_numbers: u
+                    .phone_numbers()
+                    .iter()
+                    .map(|p| Contact {
+                        value: s(p.value()),
+                        kind: s(p.r#type()),
+                        primary: p.primary(),
+                    })
+                    .collect(),
+                addresses: u
+                    .addresses()
+                    .iter()
+                    .map(|a| PostalAddress {
+                        street_address: s(a.street_address()),
+                        locality: s(a.locality()),
+                        region: s(a.region()),
+                        postal_code: s(a.postal_code()),
+                        country: s(a.country()),
+                        formatted: s(a.formatted()),
+                        kind: s(a.r#type()),
+                        primary: a.primary(),
+                    })
+                    .collect(),
+                nick_name: s(u.nick_name()),
+                profile_url: s(u.profile_url()),
+                user_type: s(u.user_type()),
+                title: s(u.title()),
+                preferred_language: s(u.preferred_language()),
+                locale: s(u.locale()),
+                timezone: s(u.timezone()),
+                website: s(u.website()),
+                birthdate: s(u.birthdate()),
+                photos: u.photos().len(),
+                roles: u.roles().len(),
+            })
+            .collect();
+        Ok((items, page.next_token().map(str::to_string)))
+    })
+    .await
+}
+
 /// The id of user `user_name`, if it exists.
 pub(crate) async fn get_user_id(
     aws: &Aws,

@@ -715,7 +715,17 @@ pub(crate) async fn made_by_ssosetup(
     instance: &str,
     ps: &str,
 ) -> Result<bool, AwsError> {
-    let tags = all_pages(|token| async move {
+    let tags = tags_of(aws, instance, ps).await?;
+    Ok(tags.iter().any(|(k, v)| k == MANAGED_TAG && v == "true"))
+}
+
+/// The tags of permission set `ps` (sso:ListTagsForResource).
+pub(crate) async fn tags_of(
+    aws: &Aws,
+    instance: &str,
+    ps: &str,
+) -> Result<Vec<(String, String)>, AwsError> {
+    all_pages(|token| async move {
         aws.pacer.ssoadmin().await;
         let page = aws
             .ssoadmin
@@ -735,8 +745,7 @@ pub(crate) async fn made_by_ssosetup(
             .collect();
         Ok((items, page.next_token().map(str::to_string)))
     })
-    .await?;
-    Ok(tags.iter().any(|(k, v)| k == MANAGED_TAG && v == "true"))
+    .await
 }
 
 /// Deletes an assignment and waits until AWS says it is gone; one already

@@ -56,6 +56,44 @@ pub(crate) struct Config {
     /// AWS access portal URL (a proxy of one's own); warned about each run.
     #[serde(default, skip_serializing_if = "is_false")]
     pub allow_custom_start_url: bool,
+    /// Infrastructure as code owns the Identity Center resources now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iac: Option<IacConfig>,
+}
+
+/// `[iac]`: after the hand-over (`ssosetup export`), who owns the
+/// permission sets, groups, users and assignments.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct IacConfig {
+    /// `terraform` or `cloudformation`: the resource steps then report
+    /// drift and never write; `--prune` and `offboard` refuse.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<IacTool>,
+}
+
+/// A tool that can own the Identity Center resources.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum IacTool {
+    Terraform,
+    Cloudformation,
+}
+
+impl IacTool {
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            IacTool::Terraform => "terraform",
+            IacTool::Cloudformation => "cloudformation",
+        }
+    }
+}
+
+impl Config {
+    /// The tool that owns the Identity Center resources, if any.
+    pub(crate) fn iac_owner(&self) -> Option<IacTool> {
+        self.iac.as_ref().and_then(|i| i.owner)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]

@@ -18,7 +18,7 @@ use futures::stream::{self, StreamExt, TryStreamExt};
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use crate::aws::identitystore::{list_groups, list_memberships_of, list_users};
+use crate::aws::identitystore::{list_groups, list_users, memberships_of};
 use crate::aws::organizations::list_accounts;
 use crate::aws::ssoadmin::{list_account_assignments_for_principal, list_instances};
 use crate::config::{
@@ -36,12 +36,16 @@ use crate::ui::OutputFormat;
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Found {
     pub region: String,
+    pub instance_arn: String,
+    pub identity_store_id: String,
     /// The permission sets with their parts.
     pub sets: Vec<ObservedSet>,
     pub groups: Vec<Group>,
     pub users: Vec<User>,
     /// User id -> the group ids it is in.
     pub memberships: BTreeMap<String, Vec<String>>,
+    /// (user id, group id) -> the membership's id.
+    pub membership_ids: BTreeMap<(String, String), String>,
     /// Every assignment of every group and user.
     pub assignments: Vec<Assignment>,
     /// The organization's accounts and OUs (for `ou:` targets), when read.
@@ -124,6 +128,7 @@ pub(crate) fn config_from(found: &Found, keep: &Config) -> Imported {
         cleanup: keep.cleanup.clone(),
         portal_url: keep.portal_url.clone(),
         allow_custom_start_url: keep.allow_custom_start_url,
+        iac: keep.iac.clone(),
     };
     Imported {
         config,
@@ -326,8 +331,8 @@ fn users(
     users
 }
 
-/// Reads everything import describes.
-async fn observe(cx: &Cx) -> Result<Found> {
+/// Reads everything import describes (and `export` hands over).
+pub(crate) async fn observe(cx: &Cx) -> Result<Found> {
     let instance = list_instances(&cx.aws.ssoadmin)
         .await?
         .into_iter()
@@ -357,6 +362,8 @@ async fn observe(cx: &Cx) -> Result<Found> {
     let users = list_users(&cx.aws, store).await?;
     let mut found = Found {
         region: cx.aws.region.clone(),
+        instance_arn: instance.arn.to_string(),
+        identity_store_id: store.clone(),
         sets,
         groups,
         users,
@@ -371,10 +378,15 @@ async fn observe(cx: &Cx) -> Result<Found> {
             .extend(list_account_assignments_for_principal(&cx.aws, &instance.arn, &group).await?);
     }
     for u in &found.users {
-        found.memberships.insert(
-            u.id.clone(),
-            list_memberships_of(&cx.aws, store, &u.id).await?,
-        );
+        let of = memberships_of(&cx.aws, store, &u.id).await?;
+        for (group, id) in &of {
+            found
+                .membership_ids
+                .insert((u.id.clone(), group.clone()), id.clone());
+        }
+        found
+            .memberships
+            .insert(u.id.clone(), of.into_iter().map(|(g, _)| g).collect());
         let user = Principal::User(UserId::new(&u.id));
         found
             .assignments

@@ -230,6 +230,7 @@ fn found() -> impl Strategy<Value = Found> {
                 assignments,
                 accounts: accounts(),
                 tree: Some(tree()),
+                ..Found::default()
             }
         })
 }

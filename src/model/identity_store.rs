@@ -114,3 +114,61 @@ mod tests {
         assert!(!group(None).made_by_ssosetup());
     }
 }
+
+/// A name, an email, a phone number or an address of a user, as the
+/// identity store keeps it (for the hand-over to IaC, attribute by
+/// attribute).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, JsonSchema)]
+pub(crate) struct UserName {
+    pub formatted: Option<String>,
+    pub family_name: Option<String>,
+    pub given_name: Option<String>,
+    pub middle_name: Option<String>,
+    pub honorific_prefix: Option<String>,
+    pub honorific_suffix: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, JsonSchema)]
+pub(crate) struct Contact {
+    pub value: Option<String>,
+    pub kind: Option<String>,
+    pub primary: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, JsonSchema)]
+pub(crate) struct PostalAddress {
+    pub street_address: Option<String>,
+    pub locality: Option<String>,
+    pub region: Option<String>,
+    pub postal_code: Option<String>,
+    pub country: Option<String>,
+    pub formatted: Option<String>,
+    pub kind: Option<String>,
+    pub primary: bool,
+}
+
+/// Every attribute of a user that Terraform or CloudFormation can hold.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, JsonSchema)]
+pub(crate) struct UserDetail {
+    pub id: String,
+    /// `arn:aws:identitystore:::user/<id>`.
+    pub arn: String,
+    pub user_name: String,
+    pub display_name: Option<String>,
+    pub name: Option<UserName>,
+    pub emails: Vec<Contact>,
+    pub phone_numbers: Vec<Contact>,
+    pub addresses: Vec<PostalAddress>,
+    pub nick_name: Option<String>,
+    pub profile_url: Option<String>,
+    pub user_type: Option<String>,
+    pub title: Option<String>,
+    pub preferred_language: Option<String>,
+    pub locale: Option<String>,
+    pub timezone: Option<String>,
+    pub website: Option<String>,
+    pub birthdate: Option<String>,
+    /// How many photos and roles it has (neither IaC tool holds them).
+    pub photos: usize,
+    pub roles: usize,
+}

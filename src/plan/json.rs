@@ -33,6 +33,10 @@ pub(crate) struct PlanDocument {
     /// management account may make, left for a run there.
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub left_for_management_account: Vec<Change>,
+    /// With `[iac] owner` set: how the resources infrastructure as code
+    /// owns differ from the config, reported and never applied.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub drift: Vec<Change>,
     /// Console-only steps not known to be done (AWS has no API for them).
     pub manual: Vec<ManualEntry>,
     /// Steps that cannot go on (`stop`: nothing is changed) or wait for a later run.
@@ -504,6 +508,10 @@ impl PlanDocument {
             .iter()
             .flat_map(|p| p.elsewhere.iter().map(move |a| change(p, a)))
             .collect();
+        let drift = plans
+            .iter()
+            .flat_map(|p| p.drift.iter().map(move |a| change(p, a)))
+            .collect();
         let manual = plans
             .iter()
             .flat_map(|p| &p.manual)
@@ -551,6 +559,7 @@ impl PlanDocument {
             region: region.to_string(),
             changes,
             left_for_management_account,
+            drift,
             manual,
             blocked,
             reports,

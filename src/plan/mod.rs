@@ -860,6 +860,9 @@ pub(crate) struct StepPlan {
     /// from the delegated administrator: shown, left, and named at the end
     /// with the command to run there.
     pub elsewhere: Vec<Action>,
+    /// Changes to resources infrastructure as code owns (`[iac] owner`):
+    /// shown as drift, never applied.
+    pub drift: Vec<Action>,
     /// What was found, for people (e.g. "organization o-abc, all features").
     pub notes: Vec<String>,
     /// Said after the plan was applied (e.g. what new users do next).
@@ -896,6 +899,7 @@ impl StepPlan {
             gate: None,
             typed: None,
             elsewhere: Vec::new(),
+            drift: Vec::new(),
             notes: Vec::new(),
             closing: Vec::new(),
             details: Vec::new(),

@@ -145,6 +145,59 @@ pub(crate) fn leave_for_management(plans: &mut [StepPlan], facts: &Facts) {
     }
 }
 
+/// With `[iac] owner` set, the steps whose resources infrastructure as
+/// code now owns (those that join the apply graph: permission sets,
+/// groups, assignments, users) apply nothing: every change they would make
+/// is moved to `drift`, shown and never applied. Pure.
+pub(crate) fn leave_for_iac(plans: &mut [StepPlan], config: &crate::config::Config) {
+    if config.iac_owner().is_none() {
+        return;
+    }
+    for plan in plans {
+        if !step(plan.step).joins_the_graph() {
+            continue;
+        }
+        let actions = std::mem::take(&mut plan.actions);
+        let elsewhere = std::mem::take(&mut plan.elsewhere);
+        plan.drift.extend(actions);
+        plan.drift.extend(elsewhere);
+        // Nothing of this step is applied: nothing to ask about.
+        plan.gate = None;
+        plan.typed = None;
+    }
+}
+
+/// What this run leaves to others: the management account's changes
+/// (working from the delegated administrator) and the IaC owner's.
+pub(crate) fn leave_to_others(
+    plans: &mut [StepPlan],
+    facts: &Facts,
+    config: &crate::config::Config,
+) {
+    leave_for_management(plans, facts);
+    leave_for_iac(plans, config);
+}
+
+/// The line that says who owns the drifted resources, when any drifted.
+/// Pure.
+pub(crate) fn drift_line(
+    plans: &[StepPlan],
+    config: &crate::config::Config,
+    path: &std::path::Path,
+) -> Option<String> {
+    let owner = config.iac_owner()?;
+    let n: usize = plans.iter().map(|p| p.drift.len()).sum();
+    (n > 0).then(|| {
+        format!(
+            "{} owns the permission sets, groups, assignments and users ([iac] owner in {}): {n} difference{} from the config reported as drift, nothing written. Change them in {}'s code, or the config to match.",
+            owner.name(),
+            path.display(),
+            crate::model::plural(n),
+            owner.name()
+        )
+    })
+}
+
 /// Observes and plans `steps` in order: the whole run's plan. A step that
 /// cannot go on and that later steps need ends the planning there: what
 /// comes after it would be planned against a state that cannot come about
@@ -179,7 +232,7 @@ pub(crate) async fn plan_all(
     // Reads ahead are for this planning only: a later one (the wizard's,
     // after the person changed the config) reads afresh.
     facts.people = None;
-    leave_for_management(&mut plans, facts);
+    leave_to_others(&mut plans, facts, &cx.config.config);
     Ok(plans)
 }
 
@@ -629,7 +682,12 @@ fn summarize(s: &Session, facts: &Facts, plans: &[StepPlan], mode: Mode) {
             plural(manual.len())
         ));
     } else if changes == 0 && !blocked {
-        out.say(if manual.is_empty() {
+        let left = plans
+            .iter()
+            .any(|p| !p.drift.is_empty() || !p.elsewhere.is_empty());
+        out.say(if left {
+            "Nothing this run may change; nothing was changed."
+        } else if manual.is_empty() {
             "Everything matches the config; nothing was changed."
         } else {
             "Nothing to change through the API; nothing was changed."
@@ -644,6 +702,9 @@ fn summarize(s: &Session, facts: &Facts, plans: &[StepPlan], mode: Mode) {
         }
     }
     for line in left_for_management(plans, facts, &s.cx.config.config) {
+        out.say(&line);
+    }
+    if let Some(line) = drift_line(plans, &s.cx.config.config, &s.cx.config.path) {
         out.say(&line);
     }
 }
@@ -797,6 +858,35 @@ mod tests {
         let mut plans = vec![sets, assignments];
         leave_for_management(&mut plans, &facts(Seat::Management));
         assert!(plans.iter().all(|p| p.elsewhere.is_empty()));
+    }
+
+    #[test]
+    fn with_an_iac_owner_the_resource_steps_report_drift_and_apply_nothing() {
+        let mut assignments = StepPlan::new(crate::steps::assignments::ID);
+        assignments.actions = vec![assign("ReadOnly", "222222222222")];
+        let mut cleanup = StepPlan::new(crate::steps::iam_users::ID);
+        cleanup.notes.push("2 IAM users".into());
+        let mut plans = vec![assignments, cleanup];
+        let mut config = crate::config::Config::default();
+        leave_for_iac(&mut plans, &config);
+        assert_eq!(plans[0].actions.len(), 1, "no owner: ssosetup applies");
+        assert!(drift_line(&plans, &config, std::path::Path::new("c.toml")).is_none());
+
+        config.iac = Some(crate::config::IacConfig {
+            owner: Some(crate::config::IacTool::Terraform),
+        });
+        leave_for_iac(&mut plans, &config);
+        assert!(plans[0].actions.is_empty());
+        assert_eq!(plans[0].drift.len(), 1);
+        assert!(plans[1].drift.is_empty(), "cleanup is not the owner's");
+        let line = drift_line(&plans, &config, std::path::Path::new("c.toml")).unwrap();
+        assert!(
+            line.starts_with("terraform owns the permission sets, groups, assignments and users ([iac] owner in c.toml): 1 difference"),
+            "{line}"
+        );
+        let (state, detail) = crate::run::status::state_of(&plans[0]);
+        assert_eq!(state, crate::run::status::State::ToDo);
+        assert!(detail.starts_with("drift from the config: "), "{detail}");
     }
 
     #[test]

@@ -47,6 +47,16 @@ pub(crate) fn state_of(plan: &StepPlan) -> (State, String) {
             Some(h) => (State::ToDo, format!("{h}: {to_do}")),
             None => (State::ToDo, to_do),
         }
+    } else if !plan.drift.is_empty() {
+        let mut drift = StepPlan::new(plan.step);
+        drift.actions = plan.drift.clone();
+        (
+            State::ToDo,
+            format!(
+                "drift from the config: {}",
+                crate::ui::render::to_do(&drift)
+            ),
+        )
     } else if !plan.elsewhere.is_empty() {
         let mut left = StepPlan::new(plan.step);
         left.actions = plan.elsewhere.clone();
@@ -89,7 +99,7 @@ pub(crate) async fn status(s: &Session) -> Result<()> {
     for step in STEPS {
         let (state, detail) = match step.check(ctx, &mut facts).await {
             Ok(mut plan) => {
-                super::leave_for_management(std::slice::from_mut(&mut plan), &facts);
+                super::leave_to_others(std::slice::from_mut(&mut plan), &facts, &ctx.config.config);
                 if let Some(Report::IamUsersCleanup(r)) = &plan.report {
                     keys = Some(r.long_lived_keys.clone());
                 }

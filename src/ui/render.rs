@@ -45,6 +45,13 @@ pub(crate) fn step_plan(plan: &StepPlan, printer: &Printer) -> Vec<String> {
             action.describe()
         ));
     }
+    for action in &plan.drift {
+        lines.push(format!(
+            "  {} drift, not applied: {}",
+            printer.out_style(Style::new().yellow().bold(), "~"),
+            action.describe()
+        ));
+    }
     for m in &plan.manual {
         lines.push(format!(
             "  {} console step: {}",
@@ -98,6 +105,7 @@ pub(crate) fn step_plan(plan: &StepPlan, printer: &Printer) -> Vec<String> {
     }
     if plan.is_done()
         && plan.elsewhere.is_empty()
+        && plan.drift.is_empty()
         && plan.skipped.is_empty()
         && plan.later.is_empty()
     {

@@ -255,7 +255,11 @@ async fn walk(s: &mut Session, facts: &mut Facts, step: &dyn AnyStep) -> Result<
             Err(e) if interrupted(&e) => return Err(e),
             Err(e) => Err(e),
             Ok(mut plan) => {
-                crate::run::leave_for_management(std::slice::from_mut(&mut plan), facts);
+                crate::run::leave_to_others(
+                    std::slice::from_mut(&mut plan),
+                    facts,
+                    &s.cx.config.config,
+                );
                 for line in crate::ui::render::step_plan(&plan, &s.cx.out) {
                     s.cx.out.data(&line);
                 }

@@ -32,7 +32,10 @@ pub(crate) fn seed_by_hand(moto: &Moto) -> serde_json::Value {
 }
 
 /// Every assignment, as (principal name, permission set name, account).
-async fn assignments(moto: &Moto, ids: &serde_json::Value) -> BTreeSet<(String, String, String)> {
+pub(crate) async fn assignments(
+    moto: &Moto,
+    ids: &serde_json::Value,
+) -> BTreeSet<(String, String, String)> {
     let config = moto.sdk_config().await;
     let sso = aws_sdk_ssoadmin::Client::new(&config);
     let store = aws_sdk_identitystore::Client::new(&config);

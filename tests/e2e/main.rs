@@ -20,6 +20,7 @@ mod cleanup;
 mod cli;
 mod cli_profiles;
 mod delegated;
+mod export;
 mod moto;
 mod org_keys;
 mod organization;

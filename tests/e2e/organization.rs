@@ -174,11 +174,12 @@ async fn init_yes_applies_every_step_and_status_shows_done_only_what_is_configur
         "{}",
         text.stdout
     );
-    // moto's identity store ids are not of the d-xxxxxxxxxx form: no URL is
-    // made up, and nothing claims a custom one exists.
+    // The identity store id has AWS's d-xxxxxxxxxx form (moto_as_aws.py):
+    // the portal URL is derived from it.
+    let store = doc["instance"]["identity_store_id"].as_str().unwrap();
     assert!(
         text.stdout
-            .contains("Portal:      not derivable from the identity store id"),
+            .contains(&format!("Portal:      https://{store}.awsapps.com/start")),
         "{}",
         text.stdout
     );

@@ -104,11 +104,8 @@ fn walk_everything(w: &mut Wizard) {
     // alice reaches one account and permission set: one profile, named
     // `default` as the guide advises.
     answer(w, "Profile name", "\r");
-    answer(
-        w,
-        "AWS access portal URL",
-        "https://d-1234567890.awsapps.com/start\r",
-    );
+    // The portal URL is derived from the identity store id (d- and ten
+    // hexadecimal digits, as AWS makes them): not asked.
     answer(w, "Do you use such tools", "n\r");
     answer(w, "What now?", "\r"); // cli-profiles
                                   // root-cleanup: moto's root user has no keys and never gets MFA.
