@@ -113,19 +113,48 @@ pub enum Command {
         #[arg(long, value_name = "NAME")]
         iam_user: Option<String>,
     },
-    /// Sign in to Identity Center (the device code flow); the token is
-    /// cached where the AWS CLI v2 and the SDKs look for it
+    /// Sign in to Identity Center; the token is cached where the AWS CLI v2
+    /// and the SDKs look for it
     ///
     /// Signs in to --sso-session NAME, or to the session of --profile NAME,
     /// or to [cli] session_name from the config, or to the only
-    /// [sso-session] in the AWS CLI config. Prints the page to open and the
-    /// code to check there, and opens a browser unless --no-browser (or
-    /// there is no display).
+    /// [sso-session] in the AWS CLI config. By default as the AWS CLI v2
+    /// does: the browser opens the sign-in page and comes back to ssosetup
+    /// on a loopback port (authorization code with PKCE). With
+    /// --use-device-code (or --no-browser), nothing is opened here: it
+    /// prints a page and a code to confirm on any device.
     Login {
         /// The [sso-session NAME] of the AWS CLI config to sign in to
         #[arg(long, value_name = "NAME")]
         sso_session: Option<String>,
-        /// Print the page to open; do not open a browser
+        /// Sign in with a page and a code confirmed on any device (for a
+        /// machine without a browser, or over SSH)
+        #[arg(long)]
+        use_device_code: bool,
+        /// Open nothing on this machine: the device code sign-in
+        #[arg(long)]
+        no_browser: bool,
+    },
+    /// Sign out of an SSO session: the portal ends it, and its cached token
+    /// is removed (the client registration is kept)
+    Logout {
+        /// The [sso-session NAME] to sign out of (else as login chooses)
+        #[arg(long, value_name = "NAME")]
+        sso_session: Option<String>,
+    },
+    /// Open the AWS console as an SSO profile's role (--profile NAME, or
+    /// pick one at a terminal)
+    ///
+    /// The role's credentials are exchanged at the console sign-in
+    /// endpoint for a sign-in URL, opened in the browser. The endpoint can
+    /// be replaced with SSOSETUP_FEDERATION_ENDPOINT (a test stand-in).
+    Console {
+        /// The console page to open (default: the console's home, in the
+        /// profile's region)
+        #[arg(long, value_name = "URL")]
+        destination: Option<String>,
+        /// Print the sign-in URL instead of opening it (it signs in whoever
+        /// opens it, within 15 minutes)
         #[arg(long)]
         no_browser: bool,
     },
@@ -136,7 +165,8 @@ pub enum Command {
     /// cached sign-in (refreshed when it is about to expire); not signed in,
     /// it exits 1 and says to run `ssosetup login`.
     Credentials,
-    /// Run a command with an SSO profile's role credentials (--profile NAME)
+    /// Run a command with an SSO profile's role credentials (--profile NAME,
+    /// or pick one at a terminal)
     ///
     /// Sets AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN and,
     /// when the profile has a region, AWS_REGION and AWS_DEFAULT_REGION;

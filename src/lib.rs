@@ -57,7 +57,10 @@ pub async fn run(cli: Cli) -> u8 {
         // The command's own exit code, passed on; until the command runs,
         // Ctrl-C ends ssosetup as it ends any program, and then it is the
         // command's to answer (`signin::exec`).
-        Command::Exec { command } => signin::exec(cli.global.profile.as_deref(), command).await,
+        Command::Exec { command } => match profile_or_pick(&cli.global, "exec").await {
+            Ok(profile) => signin::exec(profile.as_deref(), command).await,
+            Err(e) => Err(e),
+        },
         _ => {
             exit_on_ctrl_c(printer.clone());
             run_command(cli, &printer).await.map(|()| exit::OK)
@@ -91,9 +94,37 @@ async fn run_command(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
         }
         Command::Login {
             sso_session,
+            use_device_code,
             no_browser,
         } => {
-            return login(&cli.global, sso_session.as_deref(), *no_browser, printer).await;
+            let flow = if *use_device_code || *no_browser {
+                signin::Flow::DeviceCode
+            } else {
+                signin::Flow::Browser
+            };
+            let session = session_of(&cli.global, sso_session.as_deref(), "login")?;
+            return signin::login(&session, flow, printer).await;
+        }
+        Command::Logout { sso_session } => {
+            let session = session_of(&cli.global, sso_session.as_deref(), "logout")?;
+            return signin::logout(&session, printer).await;
+        }
+        Command::Console {
+            destination,
+            no_browser,
+        } => {
+            let Some(profile) = profile_or_pick(&cli.global, "console").await? else {
+                return Err(UserError::new("console needs --profile NAME (an SSO profile)")
+                    .hint("ssosetup console --profile dev (at a terminal, leave it out to pick one)")
+                    .into());
+            };
+            return signin::console::console(
+                &profile,
+                destination.as_deref(),
+                *no_browser,
+                printer,
+            )
+            .await;
         }
         Command::Credentials => return signin::credentials(cli.global.profile.as_deref()).await,
         Command::Exec { .. } => unreachable!("exec is run before"),
@@ -203,31 +234,45 @@ async fn run_command(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
     }
 }
 
-/// `ssosetup login`: signs in to the session the flags, the config or the
-/// AWS CLI config name (no AWS credentials needed).
-async fn login(
+/// The SSO session `login` or `logout` works on: `--sso-session`, else
+/// `--profile`'s, else `[cli] session_name`, else the AWS config's only
+/// one, else the person picks.
+fn session_of(
     global: &cli::GlobalArgs,
     sso_session: Option<&str>,
-    no_browser: bool,
-    printer: &Printer,
-) -> anyhow::Result<()> {
+    command: &str,
+) -> anyhow::Result<signin::profile::SsoSession> {
     if sso_session.is_some() && global.profile.is_some() {
-        return Err(
-            UserError::new("login takes --sso-session or --profile, not both")
-                .hint("--profile NAME signs in to that profile's sso-session")
-                .into(),
-        );
+        return Err(UserError::new(format!(
+            "{command} takes --sso-session or --profile, not both"
+        ))
+        .hint("--profile NAME means that profile's sso-session")
+        .into());
     }
     let config = LoadedConfig::load_or_new(global.config.as_deref())?;
     let configured = config.config.cli.as_ref().map(|c| c.session_name.clone());
     let mut prompt = ui::prompt::for_run(global.yes);
-    let session = signin::choose_session(
+    signin::choose_session(
         sso_session,
         global.profile.as_deref(),
         configured.as_deref(),
         &mut *prompt,
-    )?;
-    signin::login(&session, no_browser, printer).await
+    )
+}
+
+/// `--profile`, or at a terminal without it, the profile the person picks.
+async fn profile_or_pick(
+    global: &cli::GlobalArgs,
+    command: &str,
+) -> anyhow::Result<Option<String>> {
+    if global.profile.is_some() {
+        return Ok(global.profile.clone());
+    }
+    let mut prompt = ui::prompt::for_run(global.yes);
+    if !prompt.interactive() {
+        return Ok(None);
+    }
+    signin::pick_profile(&mut *prompt, command).await.map(Some)
 }
 
 /// The flags that the parser cannot check, and a word about the config.

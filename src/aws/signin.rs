@@ -1,6 +1,7 @@
 //! The sign-in services, with the official SDK crates: sso-oidc (register a
-//! client, the device authorization grant, tokens) and the SSO portal
-//! (role credentials for a token). Neither signs its requests, so the
+//! client, the authorization code grant with PKCE, the device authorization
+//! grant, tokens) and the SSO portal (role credentials for a token, the
+//! accounts a token reaches, logout). Neither signs its requests, so the
 //! clients are built without AWS credentials; their endpoints come from
 //! the standard settings (`AWS_ENDPOINT_URL_SSO_OIDC`, `AWS_ENDPOINT_URL_SSO`,
 //! `AWS_ENDPOINT_URL`), so a test can point them at a local stand-in.
@@ -10,12 +11,15 @@
 
 use aws_config::{BehaviorVersion, Region};
 use aws_sdk_ssooidc::operation::create_token::CreateTokenError;
+use aws_sdk_ssooidc::operation::start_device_authorization::StartDeviceAuthorizationError;
 
 use super::{classify, AwsError};
 
 /// The scope of a token that can get role credentials (and be refreshed).
 pub(crate) const SCOPE: &str = "sso:account:access";
 const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
+const CODE_GRANT: &str = "authorization_code";
+const REFRESH_GRANT: &str = "refresh_token";
 
 /// The sign-in clients of one SSO region.
 pub(crate) struct SignIn {
@@ -104,29 +108,100 @@ impl SignIn {
         })
     }
 
-    /// Starts the device authorization grant for `start_url`.
+    /// Registers a public client for the authorization code grant (and
+    /// refresh tokens), redirected to `redirect_uri` (a loopback URI without
+    /// a port: any port of it is then accepted, RFC 8252 7.3), for the
+    /// portal `issuer_url`.
+    pub(crate) async fn register_for_code(
+        &self,
+        redirect_uri: &str,
+        issuer_url: &str,
+    ) -> Result<Registration, AwsError> {
+        let out = self
+            .oidc
+            .register_client()
+            .client_name("ssosetup")
+            .client_type("public")
+            .scopes(SCOPE)
+            .grant_types(CODE_GRANT)
+            .grant_types(REFRESH_GRANT)
+            .redirect_uris(redirect_uri)
+            .issuer_url(issuer_url)
+            .send()
+            .await
+            .map_err(|e| classify("sso-oauth:RegisterClient", e))?;
+        Ok(Registration {
+            client_id: out.client_id().unwrap_or_default().to_string(),
+            client_secret: out.client_secret().unwrap_or_default().to_string(),
+            expires_at: out.client_secret_expires_at(),
+        })
+    }
+
+    /// The token for an authorization code, with the PKCE verifier and the
+    /// redirect URI the code was issued for.
+    pub(crate) async fn code_token(
+        &self,
+        client: &Registration,
+        code: &str,
+        verifier: &str,
+        redirect_uri: &str,
+    ) -> Result<Token, AwsError> {
+        let out = self
+            .oidc
+            .create_token()
+            .client_id(&client.client_id)
+            .client_secret(&client.client_secret)
+            .grant_type(CODE_GRANT)
+            .code(code)
+            .code_verifier(verifier)
+            .redirect_uri(redirect_uri)
+            .send()
+            .await
+            .map_err(|e| classify("sso-oauth:CreateToken", e))?;
+        Ok(token(
+            out.access_token(),
+            out.expires_in(),
+            out.refresh_token(),
+        ))
+    }
+
+    /// Starts the device authorization grant for `start_url`; `None` when
+    /// `client` may not use that grant (registered for the code grant).
     pub(crate) async fn start(
         &self,
         client: &Registration,
         start_url: &str,
-    ) -> Result<DeviceAuthorization, AwsError> {
-        let out = self
+    ) -> Result<Option<DeviceAuthorization>, AwsError> {
+        let sent = self
             .oidc
             .start_device_authorization()
             .client_id(&client.client_id)
             .client_secret(&client.client_secret)
             .start_url(start_url)
             .send()
-            .await
-            .map_err(|e| classify("sso-oauth:StartDeviceAuthorization", e))?;
-        Ok(DeviceAuthorization {
+            .await;
+        let out = match sent {
+            Ok(out) => out,
+            Err(e)
+                if matches!(
+                    e.as_service_error(),
+                    Some(StartDeviceAuthorizationError::UnauthorizedClientException(
+                        _
+                    ))
+                ) =>
+            {
+                return Ok(None)
+            }
+            Err(e) => return Err(classify("sso-oauth:StartDeviceAuthorization", e)),
+        };
+        Ok(Some(DeviceAuthorization {
             device_code: out.device_code().unwrap_or_default().to_string(),
             user_code: out.user_code().unwrap_or_default().to_string(),
             verification_uri: out.verification_uri().unwrap_or_default().to_string(),
             verification_uri_complete: out.verification_uri_complete().map(str::to_string),
             expires_in: u64::try_from(out.expires_in()).unwrap_or(0),
             interval: u64::try_from(out.interval()).unwrap_or(0),
-        })
+        }))
     }
 
     /// One poll of the device code.
@@ -171,7 +246,7 @@ impl SignIn {
             .create_token()
             .client_id(&client.client_id)
             .client_secret(&client.client_secret)
-            .grant_type("refresh_token")
+            .grant_type(REFRESH_GRANT)
             .refresh_token(refresh_token)
             .send()
             .await
@@ -209,6 +284,44 @@ impl SignIn {
             session_token: c.and_then(|c| c.session_token()).unwrap_or_default().into(),
             expiration_ms: c.map(|c| c.expiration()).unwrap_or(0),
         })
+    }
+}
+
+impl SignIn {
+    /// Ends the portal session of `access_token` (its role credentials
+    /// already handed out stay good until they expire, as on AWS).
+    pub(crate) async fn logout(&self, access_token: &str) -> Result<(), AwsError> {
+        self.portal
+            .logout()
+            .access_token(access_token)
+            .send()
+            .await
+            .map_err(|e| classify("sso:Logout", e))?;
+        Ok(())
+    }
+
+    /// Account id -> account name, for every account the bearer of
+    /// `access_token` reaches.
+    pub(crate) async fn account_names(
+        &self,
+        access_token: &str,
+    ) -> Result<Vec<(String, String)>, AwsError> {
+        let mut names = Vec::new();
+        let mut pages = self
+            .portal
+            .list_accounts()
+            .access_token(access_token)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| classify("sso:ListAccounts", e))?;
+            for a in page.account_list() {
+                if let (Some(id), Some(name)) = (a.account_id(), a.account_name()) {
+                    names.push((id.to_string(), name.to_string()));
+                }
+            }
+        }
+        Ok(names)
     }
 }
 

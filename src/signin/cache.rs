@@ -17,8 +17,11 @@ use crate::error::UserError;
 pub(crate) struct CachedToken {
     pub start_url: String,
     pub region: String,
+    /// Empty after `logout` (which keeps the client registration).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub access_token: String,
     /// RFC 3339, UTC (`...Z`).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub expires_at: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
@@ -195,6 +198,28 @@ pub(crate) fn write(key: &str, token: &CachedToken) -> anyhow::Result<PathBuf> {
         .hint("nothing was written; fix the file named above and sign in again")
         .into()
     })
+}
+
+/// Signs the cache entry of `key` out: the access and refresh tokens are
+/// removed; the client registration, which the next login reuses, stays
+/// (the file is removed when nothing else is in it). The path, when there
+/// was a file.
+pub(crate) fn sign_out(key: &str, mut token: CachedToken) -> anyhow::Result<PathBuf> {
+    let path = path(key)?;
+    token.access_token.clear();
+    token.expires_at.clear();
+    token.refresh_token = None;
+    if token.client_id.is_none() && token.other.is_empty() {
+        std::fs::remove_file(&path).map_err(|e| {
+            UserError::new(format!(
+                "cannot remove the SSO token cache {}",
+                path.display()
+            ))
+            .caused_by(e.to_string())
+        })?;
+        return Ok(path);
+    }
+    write(key, &token)
 }
 
 #[cfg(test)]

@@ -1,13 +1,18 @@
-//! Every day after setup: `login` (the device authorization grant, its
-//! token written where the AWS CLI v2 and the SDKs look), `credentials`
-//! (credential_process JSON for an SSO profile, for tools that cannot read
-//! one) and `exec` (a command run with a role's credentials).
+//! Every day after setup: `login` (the authorization code grant with PKCE
+//! in the browser, or the device code grant; the token written where the
+//! AWS CLI v2 and the SDKs look), `credentials` (credential_process JSON
+//! for an SSO profile, for tools that cannot read one), `exec` (a command
+//! run with a role's credentials), `console` (the AWS console, signed in
+//! as the role) and `logout`. An expired token is renewed from its refresh
+//! token, without a browser, wherever one is needed.
 //!
 //! Tokens, client secrets and role keys are secrets: none is ever printed
 //! or logged, at any verbosity; `credentials` writes only its JSON, to
 //! stdout, because that is its job.
 
 pub(crate) mod cache;
+pub(crate) mod console;
+pub(crate) mod pkce;
 pub(crate) mod profile;
 
 use std::path::PathBuf;
@@ -111,65 +116,46 @@ pub(crate) fn choose_session(
     }
 }
 
-/// Whether a browser can be opened here.
-fn has_display() -> bool {
-    cfg!(target_os = "macos")
-        || ["DISPLAY", "WAYLAND_DISPLAY"]
+/// Whether a browser can be opened here: macOS or Windows, a display, or a
+/// browser named in `BROWSER`.
+pub(crate) fn has_display() -> bool {
+    cfg!(any(target_os = "macos", windows))
+        || ["DISPLAY", "WAYLAND_DISPLAY", "BROWSER"]
             .iter()
             .any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()))
 }
 
-/// `ssosetup login`: the device authorization grant for `session`; the
-/// token is written to the shared cache.
-pub(crate) async fn login(session: &SsoSession, no_browser: bool, out: &Printer) -> Result<()> {
+/// How `login` signs in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Flow {
+    /// The authorization code grant with PKCE: the browser on this machine
+    /// comes back to a loopback listener (the AWS CLI v2's default).
+    Browser,
+    /// The device code grant: a page and a code, confirmed on any device;
+    /// nothing is opened here.
+    DeviceCode,
+}
+
+/// `ssosetup login`: signs in to `session` and writes the token to the
+/// shared cache.
+pub(crate) async fn login(session: &SsoSession, flow: Flow, out: &Printer) -> Result<()> {
     let key = session.cache_key();
     let cached = cache::read(key).unwrap_or_else(|e| {
         out.warn(&format!("{}; signing in again", e.message));
         None
     });
     let api = SignIn::new(&session.region).await;
-    // The client registration is reused until it is about to expire.
-    let client = match cached
-        .as_ref()
-        .filter(|t| t.start_url == session.start_url)
-        .and_then(|t| t.registration(REGISTRATION_MARGIN))
-    {
-        Some(c) => c,
-        None => api.register().await?,
-    };
-    let auth = api.start(&client, &session.start_url).await?;
-    let url = auth
-        .verification_uri_complete
-        .clone()
-        .unwrap_or_else(|| auth.verification_uri.clone());
-    out.say(&format!(
-        "To sign in to {}, open this page and check that it shows the code {}:",
-        session.start_url, auth.user_code
-    ));
-    out.say(&format!("  {url}"));
-    if !no_browser && has_display() && webbrowser::open(&url).is_err() {
-        out.say("(no browser could be opened: open the page yourself)");
-    }
-    out.say("Waiting for the sign-in to be confirmed in the browser...");
-    let mut interval = Duration::from_secs(auth.interval.max(1));
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(auth.expires_in.max(60));
-    let token = loop {
-        tokio::time::sleep(interval).await;
-        match api.poll(&client, &auth.device_code).await? {
-            Poll::Token(t) => break t,
-            Poll::Pending if tokio::time::Instant::now() < deadline => {}
-            Poll::SlowDown => interval += Duration::from_secs(5),
-            Poll::Pending | Poll::Expired => {
-                return Err(UserError::new("the sign-in code expired before it was confirmed")
-                    .hint("run `ssosetup login` again and confirm the code in the browser within a few minutes")
-                    .into())
+    let (client, token) = match flow {
+        Flow::Browser => {
+            if !has_display() {
+                return Err(UserError::new("no browser can be opened here (no display)")
+                    .caused_by("the sign-in page must open on this machine to come back to it")
+                    .hint("run `ssosetup login --use-device-code`: it shows a page and a code to confirm on any device")
+                    .into());
             }
-            Poll::Denied => {
-                return Err(UserError::new("the sign-in was denied in the browser")
-                    .hint("run `ssosetup login` again and choose Allow")
-                    .into())
-            }
+            code_grant(&api, session, out).await?
         }
+        Flow::DeviceCode => device_grant(&api, session, cached.as_ref(), out).await?,
     };
     let expires = SystemTime::now() + Duration::from_secs(token.expires_in);
     let mut entry = cached.unwrap_or_else(|| CachedToken {
@@ -196,6 +182,115 @@ pub(crate) async fn login(session: &SsoSession, no_browser: bool, out: &Printer)
         path.display()
     ));
     Ok(())
+}
+
+/// The authorization code grant with PKCE: a client registered for it, the
+/// browser sent to the authorize page, the code it brings back to the
+/// loopback listener exchanged with the verifier.
+async fn code_grant(
+    api: &SignIn,
+    session: &SsoSession,
+    out: &Printer,
+) -> Result<(Registration, crate::aws::signin::Token)> {
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+        .await
+        .map_err(|e| {
+            UserError::new("cannot listen on a loopback port for the sign-in page to come back to")
+                .caused_by(e.to_string())
+                .hint("run `ssosetup login --use-device-code`")
+        })?;
+    let port = listener.local_addr()?.port();
+    let redirect_uri = format!("http://127.0.0.1:{port}{}", pkce::CALLBACK_PATH);
+    let client = api
+        .register_for_code(pkce::REGISTERED_REDIRECT, &session.start_url)
+        .await?;
+    let pair = pkce::pair()?;
+    let state = pkce::state()?;
+    let url = pkce::authorize_url(
+        &pkce::oidc_endpoint(&session.region),
+        &client.client_id,
+        &redirect_uri,
+        &state,
+        &pair.challenge,
+    );
+    out.say(&format!(
+        "Signing in to {} in your browser. If no page opens, open this one:",
+        session.start_url
+    ));
+    out.say(&format!("  {url}"));
+    if webbrowser::open(&url).is_err() {
+        out.say("(no browser could be opened: open the page yourself, on this machine)");
+    }
+    out.say("Waiting for the browser to come back...");
+    let code = pkce::wait_for_code(&listener, &state).await?;
+    let token = api
+        .code_token(&client, &code, &pair.verifier, &redirect_uri)
+        .await?;
+    Ok((client, token))
+}
+
+/// The device code grant: the page and the code shown (the code always
+/// printed here, whatever the page shows), polled until confirmed.
+async fn device_grant(
+    api: &SignIn,
+    session: &SsoSession,
+    cached: Option<&CachedToken>,
+    out: &Printer,
+) -> Result<(Registration, crate::aws::signin::Token)> {
+    // The client registration is reused until it is about to expire,
+    // unless it was registered for the browser's grant.
+    let mut client = match cached
+        .filter(|t| t.start_url == session.start_url)
+        .and_then(|t| t.registration(REGISTRATION_MARGIN))
+    {
+        Some(c) => c,
+        None => api.register().await?,
+    };
+    let auth = match api.start(&client, &session.start_url).await? {
+        Some(auth) => auth,
+        None => {
+            client = api.register().await?;
+            api.start(&client, &session.start_url)
+                .await?
+                .ok_or_else(|| {
+                    UserError::new(
+                        "sso-oidc refused the device code grant for a client registered for it",
+                    )
+                    .hint("run `ssosetup login` (the browser's sign-in) instead")
+                })?
+        }
+    };
+    let url = auth
+        .verification_uri_complete
+        .clone()
+        .unwrap_or_else(|| auth.verification_uri.clone());
+    out.say(&format!(
+        "To sign in to {}, open this page on any device and check that it shows the code {}:",
+        session.start_url, auth.user_code
+    ));
+    out.say(&format!("  {url}"));
+    out.say("Waiting for the sign-in to be confirmed in the browser...");
+    let mut interval = Duration::from_secs(auth.interval.max(1));
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(auth.expires_in.max(60));
+    let token = loop {
+        tokio::time::sleep(interval).await;
+        match api.poll(&client, &auth.device_code).await? {
+            Poll::Token(t) => break t,
+            Poll::Pending if tokio::time::Instant::now() < deadline => {}
+            Poll::SlowDown => interval += Duration::from_secs(5),
+            Poll::Pending | Poll::Expired => {
+                return Err(UserError::new("the sign-in code expired before it was confirmed")
+                    .hint("run `ssosetup login --use-device-code` again and confirm the code in the browser within a few minutes")
+                    .into())
+            }
+            Poll::Denied => {
+                return Err(UserError::new("the sign-in was denied in the browser")
+                    .hint("run `ssosetup login` again and choose Allow")
+                    .into())
+            }
+        }
+    };
+    Ok((client, token))
 }
 
 fn set_registration(entry: &mut CachedToken, client: &Registration) {
@@ -410,6 +505,104 @@ fn pass_on(cause: &signal_hook::low_level::siginfo::Cause, signal: i32) -> bool 
         Cause::Kernel => false,
         _ => signal == signal_hook::consts::SIGTERM,
     }
+}
+
+/// `ssosetup logout`: the portal's Logout for `session`'s token, and the
+/// token removed from the cache (the client registration in the same file,
+/// which the next login reuses, is kept). Role credentials already handed
+/// out stay good until they expire, as AWS documents for Logout.
+pub(crate) async fn logout(session: &SsoSession, out: &Printer) -> Result<()> {
+    let key = session.cache_key();
+    let label = session
+        .name
+        .as_deref()
+        .map(|n| format!("SSO session {n}"))
+        .unwrap_or_else(|| session.start_url.clone());
+    let Some(token) = cache::read(key)? else {
+        out.say(&format!("Not signed in to {label}: nothing to remove."));
+        return Ok(());
+    };
+    if token.access_token.is_empty() {
+        out.say(&format!("Not signed in to {label}: nothing to remove."));
+        return Ok(());
+    }
+    let portal = if token.start_url == session.start_url && token.valid_for(Duration::ZERO) {
+        let api = SignIn::new(&session.region).await;
+        match api.logout(&token.access_token).await {
+            Ok(()) => "the portal ended the session",
+            Err(e) => {
+                out.warn(&format!(
+                    "the portal's Logout failed ({}); the token is removed here all the same",
+                    e.code.as_deref().unwrap_or("no answer")
+                ));
+                "the portal was not told"
+            }
+        }
+    } else {
+        "the token had expired, so the portal was not called"
+    };
+    let kept = token.client_id.is_some();
+    let path = cache::sign_out(key, token)?;
+    out.say(&format!(
+        "Signed out of {label}: {portal}, and its token was removed from {}{}. Role credentials already handed out stay good until they expire.",
+        path.display(),
+        if kept {
+            " (the client registration stays there for the next login)"
+        } else {
+            ""
+        }
+    ));
+    Ok(())
+}
+
+/// At a terminal, with no `--profile`: the person picks one of the AWS
+/// config's SSO profiles, filtered as they type, each shown with its
+/// account's name (from the portal, when a sign-in is cached), id and
+/// role.
+pub(crate) async fn pick_profile(prompt: &mut dyn Prompter, command: &str) -> Result<String> {
+    let (file, path) = aws_config()?;
+    let profiles: Vec<SsoProfile> = profile::names(&file)
+        .into_iter()
+        .filter(|n| profile::is_sso_profile(&file, n))
+        .filter_map(|n| profile::profile(&file, &path, &n).ok())
+        .collect();
+    if profiles.is_empty() {
+        return Err(UserError::new(format!(
+            "{command} needs --profile NAME, and the AWS CLI config has no SSO profile to pick from"
+        ))
+        .hint("run `ssosetup cli-profiles` (or `aws configure sso`) first")
+        .into());
+    }
+    // Account names, from each session's portal (no browser: a session not
+    // signed in is shown without them).
+    let mut names = std::collections::BTreeMap::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for p in &profiles {
+        if !seen.insert(p.session.cache_key().to_string()) {
+            continue;
+        }
+        if cache::read(p.session.cache_key()).ok().flatten().is_none() {
+            continue;
+        }
+        let api = SignIn::new(&p.session.region).await;
+        if let Ok(token) = access_token(&api, &p.session).await {
+            if let Ok(list) = api.account_names(&token).await {
+                names.extend(list);
+            }
+        }
+    }
+    let items: Vec<String> = profiles
+        .iter()
+        .map(|p| {
+            let account = match names.get(&p.account_id) {
+                Some(n) => format!("{} ({})", crate::error::excerpt(n), p.account_id),
+                None => p.account_id.clone(),
+            };
+            format!("{}  {account}, {}", p.name, p.role_name)
+        })
+        .collect();
+    let i = prompt.search(&format!("Which profile for {command}?"), &items, 0)?;
+    Ok(profiles[i].name.clone())
 }
 
 /// For `status`: whether session `name` has a token good now, and until

@@ -104,6 +104,22 @@ pub(crate) fn sessions(file: &ConfigFile) -> Vec<String> {
         .collect()
 }
 
+/// Every profile of `file`, by name (`default` and `[profile NAME]`), in
+/// the file's order.
+pub(crate) fn names(file: &ConfigFile) -> Vec<String> {
+    file.section_names()
+        .into_iter()
+        .filter_map(|n| {
+            if n == "default" {
+                Some(n)
+            } else {
+                n.strip_prefix("profile ")
+            }
+        })
+        .map(str::to_string)
+        .collect()
+}
+
 /// Whether profile `name` signs in through Identity Center (names a
 /// session or a start URL).
 pub(crate) fn is_sso_profile(file: &ConfigFile, name: &str) -> bool {

@@ -1,8 +1,10 @@
-//! Every day after setup: `login`, `credentials` and `exec` against the
-//! sign-in stand-in (tests/ssostandin.py: sso-oidc and the SSO portal, which
-//! moto lacks), and the real consumer of what they write: the AWS CLI signs
-//! in through ssosetup's token cache, and through a legacy profile's
-//! credential_process, with moto answering STS.
+//! Every day after setup: `login` (in the browser with PKCE, or with a
+//! device code), `credentials`, `exec`, `console` and `logout` against the
+//! sign-in stand-in (tests/ssostandin.py: sso-oidc, the SSO portal and the
+//! console federation endpoint, which moto lacks), and the real consumers
+//! of what they write: the AWS CLI signs in through ssosetup's token cache
+//! (botocore refreshing it through the stand-in), and through a legacy
+//! profile's credential_process, with moto answering STS.
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -421,7 +423,7 @@ fn login_at_a_terminal_shows_the_page_and_the_code() {
     let mut w = expectrl::session::Session::spawn(command).unwrap();
     w.set_expect_timeout(Some(Duration::from_secs(30)));
     w.expect(format!(
-        "To sign in to {START_URL}, open this page and check that it shows the code "
+        "To sign in to {START_URL}, open this page on any device and check that it shows the code "
     ))
     .unwrap();
     let code = standin.ops("StartDeviceAuthorization");
@@ -755,4 +757,363 @@ fn a_command_run_with_an_sso_profile_nobody_signed_in_to_says_to_log_in() {
         r.stderr
     );
     assert!(!r.stderr.contains("check the network"), "{}", r.stderr);
+}
+
+/// A "browser" for `login`: what BROWSER names, given the URL; it fetches
+/// the page as a browser would (following the authorize page's redirect
+/// back to ssosetup's loopback listener), in the background.
+fn browser(dir: &Path) -> PathBuf {
+    let python = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python");
+    let script = dir.join("browser");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\necho \"$1\" >> {seen}\nexec {python} -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1]).read()' \"$1\" >/dev/null 2>&1\n",
+            seen = dir.join("opened").display(),
+            python = python.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    script
+}
+
+fn browser_signin(standin: &StandIn, home: &Path, dir: &Path, args: &[&str]) -> Run {
+    Run::from(
+        signin(standin, home, dir, None)
+            .env("BROWSER", browser(dir))
+            .env_remove("DISPLAY")
+            .env_remove("WAYLAND_DISPLAY")
+            .args(args)
+            .output()
+            .unwrap(),
+    )
+}
+
+#[tokio::test]
+async fn pkce_login_then_refresh_without_a_browser_console_and_logout() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    std::fs::write(dir.path().join("aws-config"), CONFIG).unwrap();
+    let moto = Moto::start();
+    // Every token from a sign-in comes already expired: each use refreshes.
+    let standin = StandIn::start(&["--expire-now"]);
+
+    // login, by default as the AWS CLI v2: the browser's code grant.
+    let login = browser_signin(
+        &standin,
+        &home,
+        dir.path(),
+        &["login", "--sso-session", "corp"],
+    );
+    login.assert_code(0);
+    let register = standin.ops("RegisterClient");
+    assert_eq!(register.len(), 1);
+    assert_eq!(
+        register[0]["grantTypes"],
+        serde_json::json!(["authorization_code", "refresh_token"])
+    );
+    assert_eq!(register[0]["issuerUrl"], START_URL);
+    let authorize = standin.ops("Authorize");
+    assert_eq!(authorize.len(), 1);
+    assert_eq!(authorize[0]["codeChallengeMethod"], "S256");
+    assert_eq!(authorize[0]["error"], serde_json::Value::Null);
+    let redirect = authorize[0]["redirectUri"].as_str().unwrap();
+    assert!(
+        redirect.starts_with("http://127.0.0.1:") && redirect.ends_with("/oauth/callback"),
+        "{redirect}"
+    );
+    let exchanged: Vec<_> = standin
+        .ops("CreateToken")
+        .into_iter()
+        .filter(|r| r["grant"] == "authorization_code")
+        .collect();
+    assert_eq!(exchanged.len(), 1);
+    assert_eq!(
+        exchanged[0]["pkce"], "ok",
+        "the verifier matched the challenge"
+    );
+    assert_eq!(exchanged[0]["redirectUri"], redirect);
+    let token = cached(&home, "corp");
+    assert_eq!(token["accessToken"], exchanged[0]["issuedToken"]);
+    assert!(token["refreshToken"].is_string() && token["clientId"].is_string());
+    assert_no_secret(&token, &login);
+    assert!(
+        login.stderr.contains("/authorize?response_type=code"),
+        "the page is shown in case no browser opens\n{}",
+        login.stderr
+    );
+
+    // credentials: the expired token renews from its refresh token, no browser.
+    let creds = run_signin(
+        &standin,
+        &home,
+        dir.path(),
+        &["credentials", "--profile", "dev"],
+    );
+    creds.assert_code(0);
+    let refreshed = cached(&home, "corp");
+    assert_ne!(
+        refreshed["accessToken"], token["accessToken"],
+        "written back"
+    );
+    assert_eq!(
+        standin.ops("Authorize").len(),
+        1,
+        "no second trip to the browser"
+    );
+
+    // botocore reads the cache and renews it itself through the stand-in:
+    // a second sign-in's token (expired at once) is refreshed by the AWS CLI.
+    browser_signin(
+        &standin,
+        &home,
+        dir.path(),
+        &["login", "--sso-session", "corp"],
+    )
+    .assert_code(0);
+    let before = standin.ops("CreateToken").len();
+    let cli = aws_cli(
+        &standin,
+        &home,
+        &dir.path().join("aws-config"),
+        &moto,
+        &["sts", "get-caller-identity", "--profile", "dev"],
+    );
+    cli.assert_code(0);
+    let after = standin.ops("CreateToken");
+    assert_eq!(after.len(), before + 1, "botocore refreshed once");
+    assert_eq!(after.last().unwrap()["grant"], "refresh_token");
+    let by_botocore = cached(&home, "corp");
+    assert_eq!(
+        by_botocore["accessToken"],
+        after.last().unwrap()["issuedToken"],
+        "botocore wrote the refreshed token back to ssosetup's cache"
+    );
+
+    // console: the role's credentials for a sign-in URL at the stand-in's
+    // federation endpoint, printed with --no-browser.
+    let console = Run::from(
+        signin(&standin, &home, dir.path(), None)
+            .env(
+                "SSOSETUP_FEDERATION_ENDPOINT",
+                format!("{}/federation", standin.url),
+            )
+            .args([
+                "console",
+                "--profile",
+                "dev",
+                "--no-browser",
+                "--destination",
+                "http://127.0.0.1:9/console/home",
+            ])
+            .output()
+            .unwrap(),
+    );
+    console.assert_code(0);
+    let url = console.stdout.trim();
+    let issued = standin.ops("GetSigninToken");
+    assert_eq!(issued.len(), 1);
+    assert_eq!(issued[0]["error"], serde_json::Value::Null);
+    let signin_token = issued[0]["signinToken"].as_str().unwrap();
+    let parsed = url::Url::parse(url).unwrap();
+    let q: std::collections::BTreeMap<String, String> = parsed.query_pairs().into_owned().collect();
+    assert_eq!(q["Action"], "login");
+    assert_eq!(q["SigninToken"], signin_token);
+    assert_eq!(q["Destination"], "http://127.0.0.1:9/console/home");
+    assert!(
+        !console.stderr.contains(signin_token),
+        "the token only on stdout"
+    );
+    // The stand-in takes the URL: a sign-in it issued, sent on to the console.
+    let python = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python");
+    let followed = Command::new(python)
+        .args([
+            "-c",
+            "import sys, urllib.request\nclass No(urllib.request.HTTPRedirectHandler):\n    def redirect_request(self, *a): return None\ntry:\n    urllib.request.build_opener(No).open(sys.argv[1])\nexcept urllib.error.HTTPError as e:\n    print(e.code, e.headers['Location'])",
+            url,
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&followed.stdout).trim(),
+        "302 http://127.0.0.1:9/console/home"
+    );
+    let logins = standin.ops("Login");
+    assert_eq!(logins[0]["error"], serde_json::Value::Null);
+    assert_eq!(logins[0]["sessionId"], issued[0]["sessionId"]);
+
+    // logout: the portal is told, the token leaves the cache, the client
+    // registration stays; then nothing signs in until the next login.
+    let token = cached(&home, "corp");
+    let logout = run_signin(
+        &standin,
+        &home,
+        dir.path(),
+        &["logout", "--sso-session", "corp"],
+    );
+    logout.assert_code(0);
+    let ended = standin.ops("Logout");
+    assert_eq!(ended.len(), 1);
+    assert_eq!(ended[0]["token"], token["accessToken"]);
+    let left = cached(&home, "corp");
+    assert!(
+        left.get("accessToken").is_none() && left.get("refreshToken").is_none(),
+        "{left}"
+    );
+    assert_eq!(left["clientId"], token["clientId"]);
+    assert_no_secret(&token, &logout);
+    let after_logout = run_signin(
+        &standin,
+        &home,
+        dir.path(),
+        &["credentials", "--profile", "dev"],
+    );
+    after_logout.assert_code(1);
+    assert!(
+        after_logout.stderr.contains("ssosetup login"),
+        "{}",
+        after_logout.stderr
+    );
+    let cli = aws_cli(
+        &standin,
+        &home,
+        &dir.path().join("aws-config"),
+        &moto,
+        &["sts", "get-caller-identity", "--profile", "dev"],
+    );
+    assert_ne!(cli.code, 0, "botocore finds no token either");
+}
+
+#[test]
+fn a_callback_with_another_state_is_refused_and_nothing_is_cached() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    std::fs::write(dir.path().join("aws-config"), CONFIG).unwrap();
+    let standin = StandIn::start(&["--authorize-wrong-state"]);
+    let r = browser_signin(
+        &standin,
+        &home,
+        dir.path(),
+        &["login", "--sso-session", "corp"],
+    );
+    r.assert_code(1);
+    assert!(
+        r.stderr
+            .contains("came back with a state other than the one ssosetup sent"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        standin.ops("CreateToken").is_empty(),
+        "the code was never exchanged"
+    );
+    assert!(!cache_file(&home, "corp").exists());
+
+    // Denied in the browser: AWS's error, as it sent it.
+    let standin = StandIn::start(&["--authorize-deny"]);
+    let r = browser_signin(
+        &standin,
+        &home,
+        dir.path(),
+        &["login", "--sso-session", "corp"],
+    );
+    r.assert_code(1);
+    assert!(
+        r.stderr.contains("AWS answered \"access_denied\"")
+            && r.stderr.contains("The user denied the request"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn with_no_browser_to_open_login_says_to_use_the_device_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    std::fs::write(dir.path().join("aws-config"), CONFIG).unwrap();
+    let standin = StandIn::start(&[]);
+    let r = Run::from(
+        signin(&standin, &home, dir.path(), None)
+            .env_remove("DISPLAY")
+            .env_remove("WAYLAND_DISPLAY")
+            .env_remove("BROWSER")
+            .args(["login", "--sso-session", "corp"])
+            .output()
+            .unwrap(),
+    );
+    r.assert_code(1);
+    assert!(
+        r.stderr.contains("ssosetup login --use-device-code"),
+        "{}",
+        r.stderr
+    );
+    assert!(standin.requests().is_empty(), "nothing was called");
+    // --use-device-code prints the code itself, whatever the page shows.
+    let r = run_signin(
+        &standin,
+        &home,
+        dir.path(),
+        &["login", "--sso-session", "corp", "--use-device-code"],
+    );
+    r.assert_code(0);
+    let code = standin.ops("StartDeviceAuthorization");
+    assert!(
+        r.stderr.contains(&format!(
+            "check that it shows the code {}",
+            code[0]["userCode"].as_str().unwrap()
+        )),
+        "{}",
+        r.stderr
+    );
+}
+
+/// At a terminal without --profile, exec offers the SSO profiles, filtered
+/// as the person types, with the accounts' names from the portal.
+#[test]
+fn exec_at_a_terminal_without_a_profile_lets_the_person_pick_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    let config = format!(
+        "{CONFIG}\n[profile prod]\nsso_session = corp\nsso_account_id = 222222222222\nsso_role_name = ReadOnly\nregion = eu-west-1\n"
+    );
+    std::fs::write(dir.path().join("aws-config"), config).unwrap();
+    let standin = StandIn::start(&[]);
+    run_signin(
+        &standin,
+        &home,
+        dir.path(),
+        &["login", "--sso-session", "corp", "--no-browser"],
+    )
+    .assert_code(0);
+    let out = dir.path().join("seen");
+    let mut command = signin(&standin, &home, dir.path(), None);
+    command
+        .args([
+            "exec",
+            "--",
+            "sh",
+            "-c",
+            &format!("echo \"$AWS_REGION\" > {}", out.display()),
+        ])
+        .stdin(Stdio::inherit())
+        .stdout(Stdio::inherit())
+        .stderr(Stdio::inherit());
+    let mut w = expectrl::session::Session::spawn(command).unwrap();
+    w.set_expect_timeout(Some(Duration::from_secs(30)));
+    w.expect("Which profile for exec?").unwrap();
+    w.expect("ReadOnly").unwrap();
+    w.send("prod").unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    w.send("\r").unwrap();
+    assert_eq!(crate::wizard::exit_code(&mut w), 0);
+    assert_eq!(std::fs::read_to_string(&out).unwrap().trim(), "eu-west-1");
+    let got = standin.ops("GetRoleCredentials");
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0]["accountId"], "222222222222");
+    assert_eq!(got[0]["roleName"], "ReadOnly");
+    assert!(
+        !standin.ops("ListAccounts").is_empty(),
+        "names came from the portal"
+    );
 }
