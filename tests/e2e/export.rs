@@ -268,3 +268,34 @@ async fn state(
     sets.sort();
     (sets, assignments(moto, ids).await)
 }
+
+/// At a terminal, export asks whether the tool has taken over (default
+/// no) and on yes saves `[iac] owner` in the config.
+#[tokio::test]
+async fn at_a_terminal_export_offers_to_record_the_new_owner() {
+    use expectrl::Expect;
+    let moto = Moto::start();
+    seed_by_hand(&moto);
+    let dir = tempfile::tempdir().unwrap();
+    run(Some(&moto), dir.path(), &["import"]).assert_code(0);
+    let mut command = crate::ssosetup(Some(&moto), dir.path());
+    command
+        .args(["export", "cloudformation", "--dir", "iac"])
+        .stdin(std::process::Stdio::inherit())
+        .stdout(std::process::Stdio::inherit())
+        .stderr(std::process::Stdio::inherit());
+    let mut w = expectrl::session::Session::spawn(command).unwrap();
+    w.set_expect_timeout(Some(std::time::Duration::from_secs(60)));
+    w.expect("Has cloudformation imported them").unwrap();
+    w.send("y\r").unwrap();
+    w.expect("Saved [iac] owner = \"cloudformation\"").unwrap();
+    assert_eq!(crate::wizard::exit_code(&mut w), 0);
+    let config = std::fs::read_to_string(dir.path().join("ssosetup.toml")).unwrap();
+    assert!(
+        config.contains("[iac]\nowner = \"cloudformation\""),
+        "{config}"
+    );
+    // From now on the resource steps only report.
+    let r = run(Some(&moto), dir.path(), &["permission-sets", "--dry-run"]);
+    r.assert_code(0);
+}
