@@ -101,11 +101,7 @@ impl SignIn {
             .send()
             .await
             .map_err(|e| classify("sso-oauth:RegisterClient", e))?;
-        Ok(Registration {
-            client_id: out.client_id().unwrap_or_default().to_string(),
-            client_secret: out.client_secret().unwrap_or_default().to_string(),
-            expires_at: out.client_secret_expires_at(),
-        })
+        Ok(registration(&out))
     }
 
     /// Registers a public client for the authorization code grant (and
@@ -130,11 +126,7 @@ impl SignIn {
             .send()
             .await
             .map_err(|e| classify("sso-oauth:RegisterClient", e))?;
-        Ok(Registration {
-            client_id: out.client_id().unwrap_or_default().to_string(),
-            client_secret: out.client_secret().unwrap_or_default().to_string(),
-            expires_at: out.client_secret_expires_at(),
-        })
+        Ok(registration(&out))
     }
 
     /// The token for an authorization code, with the PKCE verifier and the
@@ -322,6 +314,16 @@ impl SignIn {
             }
         }
         Ok(names)
+    }
+}
+
+fn registration(
+    out: &aws_sdk_ssooidc::operation::register_client::RegisterClientOutput,
+) -> Registration {
+    Registration {
+        client_id: out.client_id().unwrap_or_default().to_string(),
+        client_secret: out.client_secret().unwrap_or_default().to_string(),
+        expires_at: out.client_secret_expires_at(),
     }
 }
 

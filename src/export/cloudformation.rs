@@ -244,20 +244,9 @@ pub(crate) fn render(h: &Handover) -> Export {
     }
     kinds.push(("users", users));
 
-    let user_name = |id: &str| {
-        h.users
-            .iter()
-            .find(|u| u.id == id)
-            .map(|u| u.user_name.clone())
-            .unwrap_or_else(|| id.to_string())
-    };
-    let group_name = |id: &str| {
-        h.groups
-            .iter()
-            .find(|g| g.id == id)
-            .map(|g| g.display_name.clone())
-            .unwrap_or_else(|| id.to_string())
-    };
+    let known = h.names();
+    let user_name = |id: &str| known.user(id);
+    let group_name = |id: &str| known.group(id);
     let mut memberships = Vec::new();
     for m in &h.memberships {
         memberships.push(Resource {

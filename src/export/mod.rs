@@ -80,6 +80,39 @@ impl Handover {
             .find(|s| s.observed.set.arn == arn)
             .map(|s| s.observed.set.name.as_str())
     }
+
+    /// User id -> user name and group id -> display name, for naming
+    /// memberships and assignments (an id not handed over names itself).
+    pub(crate) fn names(&self) -> Names<'_> {
+        Names {
+            users: self
+                .users
+                .iter()
+                .map(|u| (u.id.as_str(), u.user_name.as_str()))
+                .collect(),
+            groups: self
+                .groups
+                .iter()
+                .map(|g| (g.id.as_str(), g.display_name.as_str()))
+                .collect(),
+        }
+    }
+}
+
+/// What [`Handover::names`] gives.
+pub(crate) struct Names<'a> {
+    users: BTreeMap<&'a str, &'a str>,
+    groups: BTreeMap<&'a str, &'a str>,
+}
+
+impl Names<'_> {
+    pub(crate) fn user(&self, id: &str) -> String {
+        self.users.get(id).copied().unwrap_or(id).to_string()
+    }
+
+    pub(crate) fn group(&self, id: &str) -> String {
+        self.groups.get(id).copied().unwrap_or(id).to_string()
+    }
 }
 
 /// What the config manages, or everything that is not AWS-owned (`all`),

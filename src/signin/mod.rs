@@ -609,6 +609,10 @@ pub(crate) async fn pick_profile(prompt: &mut dyn Prompter, command: &str) -> Re
 /// when. Never the token itself.
 pub(crate) fn token_state(name: &str) -> String {
     match cache::read(name) {
+        // Signed out (`logout` keeps only the client registration).
+        Ok(Some(t)) if t.access_token.is_empty() => {
+            format!("not signed in to {name}: run `ssosetup login --sso-session {name}`")
+        }
         Ok(Some(t)) if t.valid_for(Duration::ZERO) => {
             format!("signed in to {name} until {}", t.expires_at)
         }
