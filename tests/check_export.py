@@ -123,9 +123,13 @@ def expect(what, got, want):
 HCL_ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "r": "\r", "t": "\t"}
 
 
-def unhcl(text):
-    """An HCL quoted string's value (python-hcl2 strips the quotes only)."""
-    out, i = [], 0
+def unhcl(quoted):
+    """An HCL quoted string literal's value, its escapes undone as the HCL
+    spec says (python-hcl2 gives the literal as written; its own unquoting
+    undoes some escapes and not others)."""
+    if not (len(quoted) >= 2 and quoted[0] == '"' and quoted[-1] == '"'):
+        raise ValueError(f"not a string literal: {quoted!r}")
+    text, out, i = quoted[1:-1], [], 0
     while i < len(text):
         c = text[i]
         if c == "\\":
@@ -155,7 +159,7 @@ def terraform():
     module, diagnostics = TerraformConfig.load_config_dir(DIR)
     if diagnostics:
         problems.append(f"Terraform's loader: {diagnostics}")
-    options = SerializationOptions(strip_string_quotes=True, explicit_blocks=False)
+    options = SerializationOptions(explicit_blocks=False)
     resources, imports = {}, []
     for path in sorted(glob.glob(os.path.join(DIR, "*.tf"))):
         with open(path) as f:
@@ -163,7 +167,7 @@ def terraform():
         for block in doc.get("resource", []):
             for kind, named in block.items():
                 for name, attrs in named.items():
-                    address = f"{kind}.{name}"
+                    address = f"{kind.strip(chr(34))}.{name.strip(chr(34))}"
                     if address in resources:
                         problems.append(f"{address} twice")
                     resources[address] = attrs
@@ -185,7 +189,7 @@ def terraform():
         """A reference's value, from the referenced resource's import id."""
         m = re.fullmatch(r"\$\{(\w+)\.(\w+)\.(\w+)\}", value)
         if not m:
-            return unhcl(value)
+            return unhcl(value)  # a literal, or an error if it is anything else
         kind, name, attr = m.groups()
         id_ = next(i for t, i in imports if t == f"{kind}.{name}")
         return {"arn": id_.split(",")[0], "group_id": id_.split("/")[1], "user_id": id_.split("/")[1]}[attr]

@@ -4,7 +4,9 @@
 //! loader for Terraform, cfn-lint for CloudFormation; every import id,
 //! identifier and attribute equal to AWS's); a second export of the same
 //! state is byte-identical; a directory with files in it is refused; and
-//! with `[iac] owner` set a drifted config writes nothing and says why.
+//! with `[iac] owner` set a drifted config writes nothing and says why. A
+//! group named with quotes, template sequences and a newline comes out as
+//! the same data (the judge compares it with AWS's).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -44,10 +46,24 @@ fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
         .collect()
 }
 
+/// A group someone named to break out of a string: quotes, a backslash,
+/// template sequences, a newline. Every export must carry it as data.
+async fn hostile_group(moto: &Moto, ids: &serde_json::Value) {
+    aws_sdk_identitystore::Client::new(&moto.sdk_config().await)
+        .create_group()
+        .identity_store_id(ids["store"].as_str().unwrap())
+        .display_name("Ops \"${file(\"/etc/passwd\")}\" %{if true}x%{endif} \\")
+        .description("line one\nline two")
+        .send()
+        .await
+        .unwrap();
+}
+
 #[tokio::test]
 async fn terraform_export_imports_exactly_what_exists_and_is_stable() {
     let moto = Moto::start();
-    seed_by_hand(&moto);
+    let ids = seed_by_hand(&moto);
+    hostile_group(&moto, &ids).await;
     let work = tempfile::tempdir().unwrap();
     let first = work.path().join("first");
     let r = run(
@@ -134,7 +150,8 @@ async fn terraform_export_imports_exactly_what_exists_and_is_stable() {
 #[tokio::test]
 async fn cloudformation_export_passes_cfn_lint_and_names_every_identifier() {
     let moto = Moto::start();
-    seed_by_hand(&moto);
+    let ids = seed_by_hand(&moto);
+    hostile_group(&moto, &ids).await;
     let work = tempfile::tempdir().unwrap();
     let dir = work.path().join("cfn");
     run(
