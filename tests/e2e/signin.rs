@@ -983,6 +983,26 @@ async fn pkce_login_then_refresh_without_a_browser_console_and_logout() {
         &["sts", "get-caller-identity", "--profile", "dev"],
     );
     assert_ne!(cli.code, 0, "botocore finds no token either");
+    // status says so (the file still holds the registration, no token).
+    std::fs::write(
+        dir.path().join("ssosetup.toml"),
+        format!("region = \"us-east-1\"\n[cli]\nsession_name = \"corp\"\nuser = \"alice\"\nstart_url = \"{START_URL}\"\n"),
+    )
+    .unwrap();
+    let status = Run::from(
+        signin(&standin, &home, dir.path(), Some(&moto))
+            .args(["status"])
+            .output()
+            .unwrap(),
+    );
+    assert!(
+        status.stdout.contains(
+            "Sign-in:     not signed in to corp: run `ssosetup login --sso-session corp`"
+        ),
+        "{}{}",
+        status.stdout,
+        status.stderr
+    );
 }
 
 #[test]
