@@ -18,6 +18,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
+use futures::{stream, StreamExt, TryStreamExt};
 
 use crate::error::UserError;
 use crate::import::Found;
@@ -158,9 +159,13 @@ pub(crate) fn select(
         if !all && !config_sets.contains(name) {
             continue;
         }
+        // Sorted by key: the same tags give the same files whatever order
+        // AWS lists them in.
+        let mut set_tags = tags.get(&o.set.arn).cloned().unwrap_or_default();
+        set_tags.sort();
         sets.push(SetOut {
             observed: o.clone(),
-            tags: tags.get(&o.set.arn).cloned().unwrap_or_default(),
+            tags: set_tags,
         });
     }
     sets.sort_by(|a, b| a.observed.set.name.cmp(&b.observed.set.name));
@@ -299,21 +304,25 @@ pub(crate) async fn export(
         caller.partition(),
     )
     .await?;
-    let mut tags = BTreeMap::new();
-    for o in &found.sets {
-        let read = s
-            .cx
-            .aws
-            .optional_read(
+    // Each set's tags, several at once (paced as sso-admin's calls are).
+    let aws = &s.cx.aws;
+    let instance = found.instance_arn.as_str();
+    let tags: BTreeMap<String, Vec<(String, String)>> = stream::iter(&found.sets)
+        .map(|o| async move {
+            aws.optional_read(
                 "sso:ListTagsForResource",
                 "permission sets are exported without their tags (a plan after the hand-over would remove any they have)",
-                || crate::aws::ssoadmin::tags_of(&s.cx.aws, &found.instance_arn, &o.set.arn),
+                || crate::aws::ssoadmin::tags_of(aws, instance, &o.set.arn),
             )
-            .await?;
-        if let Some(t) = read {
-            tags.insert(o.set.arn.clone(), t);
-        }
-    }
+            .await
+            .map(|read| read.map(|t| (o.set.arn.clone(), t)))
+        })
+        .buffer_unordered(8)
+        .try_collect::<Vec<_>>()
+        .await?
+        .into_iter()
+        .flatten()
+        .collect();
     let handover = select(&found, &details, &tags, &s.cx.config.config, all);
     if handover.is_empty() {
         return Err(UserError::new(

@@ -90,23 +90,22 @@ fn attribute_key(line: &str) -> Option<(usize, usize)> {
 pub(crate) fn align(lines: &[String]) -> Vec<String> {
     let mut out: Vec<String> = lines.to_vec();
     let mut i = 0;
+    // A multi-line value (`tags = {`) is left as it is and ends a run, as
+    // terraform fmt does.
+    let single = |line: &str| !(line.ends_with('{') || line.ends_with('['));
     while i < lines.len() {
-        let Some((indent, _)) = attribute_key(&lines[i]) else {
+        let Some((indent, _)) = attribute_key(&lines[i]).filter(|_| single(&lines[i])) else {
             i += 1;
             continue;
         };
-        // A run: attribute lines at this indentation, up to a block or a
-        // multi-line value (which ends it, as in terraform fmt).
+        // A run: single-line attributes at this indentation.
         let mut j = i;
         let mut width = 0;
         while j < lines.len() {
             match attribute_key(&lines[j]) {
-                Some((ind, key)) if ind == indent => {
+                Some((ind, key)) if ind == indent && single(&lines[j]) => {
                     width = width.max(key);
                     j += 1;
-                    if lines[j - 1].ends_with('{') || lines[j - 1].ends_with('[') {
-                        break;
-                    }
                 }
                 _ => break,
             }

@@ -583,3 +583,32 @@ fn a_small_terraform_export_reads_as_expected() {
         .collect();
     insta::assert_snapshot!(text);
 }
+
+#[test]
+fn a_sets_tags_are_written_for_both_tools() {
+    let details = vec![user("u-alice", "alice")];
+    let mut tags = BTreeMap::new();
+    tags.insert(
+        set_arn("dev"),
+        vec![
+            ("team".to_string(), "platform".to_string()),
+            ("cost \"centre\"".to_string(), "${x}".to_string()),
+        ],
+    );
+    let h = select(&found(), &details, &tags, &config(), false);
+    let tf = terraform::render(&h);
+    let sets = file(&tf, "permission_sets.tf");
+    assert!(
+        sets.contains("  session_duration = \"PT1H\"\n  tags = {\n    \"cost \\\"centre\\\"\" = \"$${x}\"\n    \"team\"            = \"platform\"\n  }"),
+        "{sets}"
+    );
+    let cfn = cloudformation::render(&h);
+    let template = json(file(&cfn, "01-permission-sets.json"));
+    assert_eq!(
+        template["Resources"]["PermissionSetDevelopers"]["Properties"]["Tags"],
+        serde_json::json!([
+            {"Key": "cost \"centre\"", "Value": "${x}"},
+            {"Key": "team", "Value": "platform"}
+        ])
+    );
+}
