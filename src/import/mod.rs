@@ -32,6 +32,10 @@ use crate::steps::permission_sets::{describe_all, observe_details, set_config, O
 use crate::steps::Cx;
 use crate::ui::OutputFormat;
 
+/// How many principals' reads are under way at once (each paced by its
+/// service's rate).
+const AT_ONCE: usize = 8;
+
 /// What exists, as import reads it.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Found {
@@ -371,26 +375,45 @@ pub(crate) async fn observe(cx: &Cx) -> Result<Found> {
         tree,
         ..Found::default()
     };
-    for g in &found.groups {
-        let group = Principal::Group(GroupId::new(&g.id));
-        found
-            .assignments
-            .extend(list_account_assignments_for_principal(&cx.aws, &instance.arn, &group).await?);
-    }
-    for u in &found.users {
-        let of = memberships_of(&cx.aws, store, &u.id).await?;
+    // Every principal's assignments (sso-admin) and every user's groups
+    // (identitystore): two rate budgets, read side by side, several at once.
+    let instance_arn = instance.arn.as_str();
+    let principals: Vec<Principal> = found
+        .groups
+        .iter()
+        .map(|g| Principal::Group(GroupId::new(&g.id)))
+        .chain(
+            found
+                .users
+                .iter()
+                .map(|u| Principal::User(UserId::new(&u.id))),
+        )
+        .collect();
+    let user_ids: Vec<String> = found.users.iter().map(|u| u.id.clone()).collect();
+    let assignments =
+        stream::iter(principals)
+            .map(|p| async move {
+                list_account_assignments_for_principal(&cx.aws, instance_arn, &p).await
+            })
+            .buffer_unordered(AT_ONCE)
+            .try_collect::<Vec<Vec<Assignment>>>();
+    let memberships = stream::iter(user_ids)
+        .map(|id| async move { memberships_of(&cx.aws, store, &id).await.map(|of| (id, of)) })
+        .buffer_unordered(AT_ONCE)
+        .try_collect::<Vec<_>>();
+    let (assignments, memberships) = futures::try_join!(assignments, memberships)?;
+    found.assignments = assignments.into_iter().flatten().collect();
+    // The same state gives the same import, whatever order the reads ended in.
+    found.assignments.sort();
+    for (user, of) in memberships {
         for (group, id) in &of {
             found
                 .membership_ids
-                .insert((u.id.clone(), group.clone()), id.clone());
+                .insert((user.clone(), group.clone()), id.clone());
         }
         found
             .memberships
-            .insert(u.id.clone(), of.into_iter().map(|(g, _)| g).collect());
-        let user = Principal::User(UserId::new(&u.id));
-        found
-            .assignments
-            .extend(list_account_assignments_for_principal(&cx.aws, &instance.arn, &user).await?);
+            .insert(user, of.into_iter().map(|(g, _)| g).collect());
     }
     Ok(found)
 }
