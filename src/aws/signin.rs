@@ -150,11 +150,7 @@ impl SignIn {
             .send()
             .await
             .map_err(|e| classify("sso-oauth:CreateToken", e))?;
-        Ok(token(
-            out.access_token(),
-            out.expires_in(),
-            out.refresh_token(),
-        ))
+        Ok(token(&out))
     }
 
     /// Starts the device authorization grant for `start_url`; `None` when
@@ -212,11 +208,7 @@ impl SignIn {
             .send()
             .await;
         match sent {
-            Ok(out) => Ok(Poll::Token(token(
-                out.access_token(),
-                out.expires_in(),
-                out.refresh_token(),
-            ))),
+            Ok(out) => Ok(Poll::Token(token(&out))),
             Err(e) => match e.as_service_error() {
                 Some(CreateTokenError::AuthorizationPendingException(_)) => Ok(Poll::Pending),
                 Some(CreateTokenError::SlowDownException(_)) => Ok(Poll::SlowDown),
@@ -243,11 +235,7 @@ impl SignIn {
             .send()
             .await
             .map_err(|e| classify("sso-oauth:CreateToken", e))?;
-        Ok(token(
-            out.access_token(),
-            out.expires_in(),
-            out.refresh_token(),
-        ))
+        Ok(token(&out))
     }
 
     /// Credentials for `role` on `account`, for the bearer of `access_token`.
@@ -327,10 +315,10 @@ fn registration(
     }
 }
 
-fn token(access: Option<&str>, expires_in: i32, refresh: Option<&str>) -> Token {
+fn token(out: &aws_sdk_ssooidc::operation::create_token::CreateTokenOutput) -> Token {
     Token {
-        access_token: access.unwrap_or_default().to_string(),
-        expires_in: u64::try_from(expires_in).unwrap_or(0),
-        refresh_token: refresh.map(str::to_string),
+        access_token: out.access_token().unwrap_or_default().to_string(),
+        expires_in: u64::try_from(out.expires_in()).unwrap_or(0),
+        refresh_token: out.refresh_token().map(str::to_string),
     }
 }
