@@ -278,6 +278,21 @@ fn check_dir(dir: &Path, force: bool) -> Result<(), UserError> {
     }
 }
 
+/// Why an export would be empty, and what to do. Pure.
+fn nothing_to_export(all: bool) -> UserError {
+    if all {
+        UserError::new(
+            "nothing to export: the instance has no permission set, group, user or assignment that is not AWS-owned",
+        )
+        .hint("set Identity Center up first (`ssosetup init`), then export it")
+    } else {
+        UserError::new(
+            "nothing to export: none of the permission sets, groups, users or assignments the config names exists yet",
+        )
+        .hint("apply the config first (`ssosetup init --yes`), or pass --all to export everything in the instance that is not AWS-owned")
+    }
+}
+
 /// `ssosetup export TOOL [--dir DIR] [--all] [--force]`.
 pub(crate) async fn export(
     s: &mut Session,
@@ -325,11 +340,7 @@ pub(crate) async fn export(
         .collect();
     let handover = select(&found, &details, &tags, &s.cx.config.config, all);
     if handover.is_empty() {
-        return Err(UserError::new(
-            "nothing to export: no permission set, group, user or assignment is managed by the config",
-        )
-        .hint("pass --all to export everything in the instance that is not AWS-owned")
-        .into());
+        return Err(nothing_to_export(all).into());
     }
     let export = match tool {
         Tool::Terraform => terraform::render(&handover),

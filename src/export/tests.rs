@@ -612,3 +612,15 @@ fn a_sets_tags_are_written_for_both_tools() {
         ])
     );
 }
+
+#[test]
+fn an_empty_export_says_what_to_do_for_what_was_asked() {
+    let all = nothing_to_export(true);
+    assert!(all.message.contains("that is not AWS-owned"), "{all}");
+    assert!(
+        !all.hint.unwrap().contains("--all"),
+        "--all was given already"
+    );
+    let managed = nothing_to_export(false);
+    assert!(managed.hint.unwrap().contains("--all"));
+}
