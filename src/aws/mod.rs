@@ -541,6 +541,16 @@ impl AwsError {
     pub(crate) fn is(&self, code: &str) -> bool {
         self.code.as_deref() == Some(code)
     }
+
+    /// `Ok` when AWS's answer `code` means the change is in place already
+    /// (registered already, not registered); else this error.
+    pub(crate) fn done_if(self, code: &str) -> Result<(), AwsError> {
+        if self.is(code) {
+            Ok(())
+        } else {
+            Err(self)
+        }
+    }
 }
 
 /// Retries `call` while AWS answers ConflictException because another

@@ -161,14 +161,7 @@ pub(crate) async fn register_delegated_administrator(
         .await
     {
         Ok(_) => Ok(()),
-        Err(e) => {
-            let e = classify("organizations:RegisterDelegatedAdministrator", e);
-            if e.is("AccountAlreadyRegisteredException") {
-                Ok(())
-            } else {
-                Err(e)
-            }
-        }
+        Err(e) => classify("organizations:RegisterDelegatedAdministrator", e).done_if("AccountAlreadyRegisteredException"),
     }
 }
 
@@ -186,14 +179,7 @@ pub(crate) async fn deregister_delegated_administrator(
         .await
     {
         Ok(_) => Ok(()),
-        Err(e) => {
-            let e = classify("organizations:DeregisterDelegatedAdministrator", e);
-            if e.is("AccountNotRegisteredException") {
-                Ok(())
-            } else {
-                Err(e)
-            }
-        }
+        Err(e) => classify("organizations:DeregisterDelegatedAdministrator", e).done_if("AccountNotRegisteredException"),
     }
 }
 
