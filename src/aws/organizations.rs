@@ -161,7 +161,8 @@ pub(crate) async fn register_delegated_administrator(
         .await
     {
         Ok(_) => Ok(()),
-        Err(e) => classify("organizations:RegisterDelegatedAdministrator", e).done_if("AccountAlreadyRegisteredException"),
+        Err(e) => classify("organizations:RegisterDelegatedAdministrator", e)
+            .done_if("AccountAlreadyRegisteredException"),
     }
 }
 
@@ -179,7 +180,8 @@ pub(crate) async fn deregister_delegated_administrator(
         .await
     {
         Ok(_) => Ok(()),
-        Err(e) => classify("organizations:DeregisterDelegatedAdministrator", e).done_if("AccountNotRegisteredException"),
+        Err(e) => classify("organizations:DeregisterDelegatedAdministrator", e)
+            .done_if("AccountNotRegisteredException"),
     }
 }
 

@@ -89,6 +89,17 @@ impl SignIn {
         }
     }
 
+    /// CreateToken for `client`, any grant.
+    fn create_token(
+        &self,
+        client: &Registration,
+    ) -> aws_sdk_ssooidc::operation::create_token::builders::CreateTokenFluentBuilder {
+        self.oidc
+            .create_token()
+            .client_id(&client.client_id)
+            .client_secret(&client.client_secret)
+    }
+
     /// Registers a public client that may ask for [`SCOPE`] (and so gets
     /// refresh tokens).
     pub(crate) async fn register(&self) -> Result<Registration, AwsError> {
@@ -139,10 +150,7 @@ impl SignIn {
         redirect_uri: &str,
     ) -> Result<Token, AwsError> {
         let out = self
-            .oidc
-            .create_token()
-            .client_id(&client.client_id)
-            .client_secret(&client.client_secret)
+            .create_token(client)
             .grant_type(CODE_GRANT)
             .code(code)
             .code_verifier(verifier)
@@ -199,10 +207,7 @@ impl SignIn {
         device_code: &str,
     ) -> Result<Poll, AwsError> {
         let sent = self
-            .oidc
-            .create_token()
-            .client_id(&client.client_id)
-            .client_secret(&client.client_secret)
+            .create_token(client)
             .grant_type(DEVICE_GRANT)
             .device_code(device_code)
             .send()
@@ -226,10 +231,7 @@ impl SignIn {
         refresh_token: &str,
     ) -> Result<Token, AwsError> {
         let out = self
-            .oidc
-            .create_token()
-            .client_id(&client.client_id)
-            .client_secret(&client.client_secret)
+            .create_token(client)
             .grant_type(REFRESH_GRANT)
             .refresh_token(refresh_token)
             .send()
