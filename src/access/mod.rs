@@ -116,12 +116,16 @@ pub(crate) struct AccessDocument {
     pub filter: FilterShown,
     pub rows: Vec<Row>,
     /// Everyone with administrator-equivalent access to the management
-    /// account (unfiltered).
-    pub management_administrators: Vec<Administrator>,
+    /// account. This and the next two are about the whole instance: absent
+    /// when `--user` or `--account` narrowed what was read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub management_administrators: Option<Vec<Administrator>>,
     /// Groups with no members (with the number of assignments they hold).
-    pub empty_groups: Vec<EmptyGroup>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub empty_groups: Option<Vec<EmptyGroup>>,
     /// Users who reach no account.
-    pub users_without_access: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub users_without_access: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, JsonSchema)]
@@ -144,6 +148,10 @@ pub(crate) struct EmptyGroup {
 #[derive(Debug, Clone)]
 pub(crate) struct Review {
     pub rows: Vec<Row>,
+    /// Whether the summaries below hold: `--user` and `--account` narrow
+    /// what is read, and then they are left empty (they are about the
+    /// whole instance).
+    pub summaries: bool,
     pub administrators: Vec<Administrator>,
     pub empty_groups: Vec<EmptyGroup>,
     pub users_without_access: Vec<String>,
@@ -326,8 +334,17 @@ pub(crate) fn review(dir: &Directory, filter: &Filter) -> Review {
         .map(|u| u.user_name.clone())
         .collect();
     users_without_access.sort();
+    // A narrowed read saw only some memberships and assignments: what it
+    // would say about the rest is not known.
+    let summaries = filter.user.is_none() && filter.account.is_none();
+    if !summaries {
+        administrators.clear();
+        empty_groups.clear();
+        users_without_access.clear();
+    }
     Review {
         rows,
+        summaries,
         administrators,
         empty_groups,
         users_without_access,
@@ -394,6 +411,10 @@ pub(crate) fn text(review: &Review, dir: &Directory) -> Vec<String> {
         ));
     }
     lines.push(String::new());
+    if !review.summaries {
+        lines.push("The management account's administrators, the groups with no members and the users with no access are about the whole instance: run `ssosetup access` without --user and --account to see them.".to_string());
+        return lines;
+    }
     match &dir.management {
         Some(m) => {
             let (full, narrowed): (Vec<&Administrator>, Vec<&Administrator>) = review
@@ -744,9 +765,9 @@ pub(crate) async fn access(s: &Session, filter: Filter) -> Result<()> {
                     permission_set: filter.permission_set.clone(),
                 },
                 rows: review.rows,
-                management_administrators: review.administrators,
-                empty_groups: review.empty_groups,
-                users_without_access: review.users_without_access,
+                management_administrators: review.summaries.then_some(review.administrators),
+                empty_groups: review.summaries.then_some(review.empty_groups),
+                users_without_access: review.summaries.then_some(review.users_without_access),
             };
             cx.out.data(&serde_json::to_string_pretty(&doc)?);
         }

@@ -221,6 +221,37 @@ fn filters_narrow_the_rows_and_unknown_values_are_errors() {
 }
 
 #[test]
+fn a_narrowed_read_leaves_out_the_summaries_about_the_whole_instance() {
+    let dir = directory();
+    for filter in [
+        Filter {
+            user: Some("bob".into()),
+            ..Filter::default()
+        },
+        Filter {
+            account: Some(DEV.into()),
+            ..Filter::default()
+        },
+    ] {
+        let r = review(&dir, &filter);
+        assert!(!r.summaries);
+        assert!(r.administrators.is_empty() && r.empty_groups.is_empty());
+        assert!(r.users_without_access.is_empty());
+        let shown = text(&r, &dir).join("\n");
+        assert!(!shown.contains("Nobody holds"), "{shown}");
+        assert!(shown.contains("without --user and --account"), "{shown}");
+    }
+    let r = review(
+        &dir,
+        &Filter {
+            permission_set: Some("Developer".into()),
+            ..Filter::default()
+        },
+    );
+    assert!(r.summaries, "a set filter reads everything");
+}
+
+#[test]
 fn a_hostile_name_stays_text_in_every_output() {
     let mut dir = directory();
     dir.groups[1].display_name = "=HYPERLINK(\"http://x\")\nalice  222222222222".into();

@@ -189,8 +189,14 @@ async fn access_lists_every_way_each_user_reaches_each_account_exactly_once() {
         rows(&on_dev).into_iter().collect::<BTreeSet<_>>(),
         expected.iter().filter(|r| r.1 == dev).cloned().collect()
     );
+    // A narrowed read says nothing about the rest of the instance.
+    for doc in [&carol, &on_dev] {
+        assert!(doc.get("management_administrators").is_none(), "{doc}");
+        assert!(doc.get("users_without_access").is_none(), "{doc}");
+    }
     let read = json_of(&moto, dir.path(), &["--permission-set", "ReadOnly"]);
     assert_eq!(rows(&read).len(), 2);
+    assert!(read["management_administrators"].is_array());
     let unknown = run(Some(&moto), dir.path(), &["access", "--user", "nobody"]);
     unknown.assert_code(1);
     assert!(
