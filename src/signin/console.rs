@@ -21,20 +21,43 @@ use crate::ui::Printer;
 pub(crate) const ENDPOINT_VAR: &str = "SSOSETUP_FEDERATION_ENDPOINT";
 
 /// The federation endpoint of `region`'s partition, or the one
-/// [`ENDPOINT_VAR`] names.
-pub(crate) fn federation_endpoint(region: &str) -> String {
+/// [`ENDPOINT_VAR`] names (checked: an http(s) URL with a host).
+pub(crate) fn federation_endpoint(region: &str) -> Result<String, UserError> {
     if let Some(url) = std::env::var(ENDPOINT_VAR)
         .ok()
         .filter(|s| !s.trim().is_empty())
     {
-        return url.trim().to_string();
+        let url = url.trim();
+        crate::aws::check_endpoint(url).map_err(|why| {
+            UserError::new(format!(
+                "{ENDPOINT_VAR} {} is not a URL ssosetup can use",
+                crate::error::excerpt(url)
+            ))
+            .caused_by(why)
+            .hint("set it to the federation endpoint's URL (http:// or https://), or unset it to use AWS's")
+        })?;
+        return Ok(url.to_string());
     }
-    if region.starts_with("cn-") {
+    Ok(if region.starts_with("cn-") {
         "https://signin.amazonaws.cn/federation".to_string()
     } else if region.starts_with("us-gov-") {
         "https://signin.amazonaws-us-gov.com/federation".to_string()
     } else {
         "https://signin.aws.amazon.com/federation".to_string()
+    })
+}
+
+/// What went wrong with a request, in a few words: never ureq's own text,
+/// which can hold the whole URL and so the role's credentials. Pure.
+fn failure(e: &ureq::Error) -> String {
+    match e {
+        ureq::Error::Timeout(_) => "no answer in 30 seconds".to_string(),
+        ureq::Error::HostNotFound => "the host was not found".to_string(),
+        ureq::Error::ConnectionFailed => "the connection failed".to_string(),
+        ureq::Error::Io(io) => format!("{:?}", io.kind()),
+        ureq::Error::Tls(_) | ureq::Error::Rustls(_) => "TLS failed".to_string(),
+        ureq::Error::BodyExceedsLimit(_) => "the answer was too long".to_string(),
+        _ => "the request failed".to_string(),
     }
 }
 
@@ -118,7 +141,7 @@ async fn signin_token(endpoint: &str, session: String) -> Result<String> {
     .await?;
     let (status, body) = answer.map_err(|e| {
         UserError::new(format!("cannot reach the console sign-in endpoint {shown}"))
-            .caused_by(e.to_string())
+            .caused_by(failure(&e))
             .hint(format!(
                 "check the network (or {ENDPOINT_VAR}, if you set it)"
             ))
@@ -132,7 +155,9 @@ async fn signin_token(endpoint: &str, session: String) -> Result<String> {
             "the console sign-in endpoint {shown} did not give a sign-in token for the role's credentials"
         ))
         .caused_by(format!("HTTP {status}: {}", crate::error::excerpt(&body)))
-        .hint("run `ssosetup login`, then this command again")
+        .hint(format!(
+            "the role's credentials were good a moment ago; check that {shown} is the federation endpoint of the profile's partition (or {ENDPOINT_VAR}, if you set it)"
+        ))
         .into()
     })
 }
@@ -151,12 +176,15 @@ pub(crate) async fn console(
             .into());
     }
     let (profile, creds) = role_credentials(name).await?;
+    // The profile's region names a host below: only a region name will do
+    // (the session's region was checked when the profile was read).
     let region = profile
         .region
         .clone()
+        .filter(|r| crate::config::is_region(r))
         .unwrap_or_else(|| profile.session.region.clone());
     let destination = destination.unwrap_or_else(|| default_destination(&region));
-    let endpoint = federation_endpoint(&region);
+    let endpoint = federation_endpoint(&region)?;
     let token = signin_token(&endpoint, session_json(&creds)).await?;
     let url = login_url(&endpoint, &destination, &token);
     if no_browser {
@@ -192,6 +220,17 @@ mod tests {
         assert!(default_destination("cn-north-1").starts_with("https://console.amazonaws.cn/"));
         assert!(default_destination("us-gov-west-1")
             .starts_with("https://console.amazonaws-us-gov.com/"));
+    }
+
+    #[test]
+    fn a_failed_request_never_shows_its_url() {
+        let secret = "sessionKey=SECRET";
+        let e = ureq::Error::BadUri(format!("/federation?Session={secret} is missing scheme"));
+        assert!(!failure(&e).contains("SECRET"));
+        assert_eq!(
+            failure(&ureq::Error::HostNotFound),
+            "the host was not found"
+        );
     }
 
     #[test]

@@ -925,6 +925,23 @@ async fn pkce_login_then_refresh_without_a_browser_console_and_logout() {
         !console.stderr.contains(signin_token),
         "the token only on stdout"
     );
+    // An endpoint that is not a URL is named; the role's secret never shows
+    // (ureq's own error would have carried the whole query).
+    let bad = Run::from(
+        signin(&standin, &home, dir.path(), None)
+            .env("SSOSETUP_FEDERATION_ENDPOINT", "/federation")
+            .args(["console", "--profile", "dev", "--no-browser"])
+            .output()
+            .unwrap(),
+    );
+    bad.assert_code(1);
+    assert!(
+        bad.stderr
+            .contains("SSOSETUP_FEDERATION_ENDPOINT \"/federation\" is not a URL"),
+        "{}",
+        bad.stderr
+    );
+    assert!(!bad.stderr.contains("sessionKey") && bad.stdout.is_empty());
     // The stand-in takes the URL: a sign-in it issued, sent on to the console.
     let python = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python");
     let followed = Command::new(python)
