@@ -25,7 +25,7 @@ use crate::aws::identitystore as ids;
 use crate::aws::ssoadmin as sso;
 use crate::error::UserError;
 use crate::model::{
-    is_aws_owned, plural, Account, Assignment, Group, GroupId, Principal, User, UserId,
+    is_aws_owned, plural, printable, Account, Assignment, Group, GroupId, Principal, User, UserId,
 };
 use crate::run::{whoami, Session};
 use crate::steps::{Cx, Facts};
@@ -348,16 +348,6 @@ pub(crate) fn review(dir: &Directory, filter: &Filter) -> Review {
         administrators,
         empty_groups,
         users_without_access,
-    }
-}
-
-/// Whatever a name holds, one line of text: control characters (a group's
-/// display name may hold a newline) shown escaped.
-fn printable(s: &str) -> String {
-    if s.chars().any(char::is_control) {
-        s.chars().flat_map(char::escape_default).collect()
-    } else {
-        s.to_string()
     }
 }
 

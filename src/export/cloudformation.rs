@@ -73,13 +73,13 @@ fn unsupported(u: &UserDetail, region: &str) -> Option<String> {
     if !user_type_offered(region) {
         return Some(format!(
             "user {}: CloudFormation does not offer AWS::IdentityStore::User in {region}; hand users over with Terraform (`ssosetup export terraform`)",
-            u.user_name
+            crate::model::printable(&u.user_name)
         ));
     }
     (u.photos > 0 || u.roles > 0).then(|| {
         format!(
             "user {}: photos or roles, which an import would not keep",
-            u.user_name
+            crate::model::printable(&u.user_name)
         )
     })
 }

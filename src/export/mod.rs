@@ -22,7 +22,7 @@ use futures::{stream, StreamExt, TryStreamExt};
 
 use crate::error::UserError;
 use crate::import::Found;
-use crate::model::{is_aws_owned, plural, Assignment, Group, Principal, UserDetail};
+use crate::model::{is_aws_owned, plural, printable, Assignment, Group, Principal, UserDetail};
 use crate::run::{whoami, Session};
 use crate::steps::permission_sets::ObservedSet;
 
@@ -152,7 +152,8 @@ pub(crate) fn select(
         let name = o.set.name.as_str();
         if is_aws_owned(name) {
             left_out.push(format!(
-                "permission set {name} (AWS's or Control Tower's own)"
+                "permission set {} (AWS's or Control Tower's own)",
+                printable(name)
             ));
             continue;
         }

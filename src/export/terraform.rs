@@ -168,7 +168,7 @@ pub(crate) fn unsupported(u: &UserDetail) -> Option<String> {
     (!why.is_empty()).then(|| {
         format!(
             "user {}: {} (Terraform's aws_identitystore_user cannot hold it as it is)",
-            u.user_name,
+            crate::model::printable(&u.user_name),
             why.join(", ")
         )
     })

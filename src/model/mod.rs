@@ -37,6 +37,17 @@ pub(crate) fn excerpt(value: &str) -> String {
     }
 }
 
+/// Whatever a name holds, one line of text: control characters (a group's
+/// display name, an account's or a config value may hold a newline or an
+/// escape sequence) shown escaped; anything else as it is. Pure.
+pub(crate) fn printable(s: &str) -> String {
+    if s.chars().any(char::is_control) {
+        s.chars().flat_map(char::escape_default).collect()
+    } else {
+        s.to_string()
+    }
+}
+
 /// Names AWS and Control Tower keep for themselves (`AWS...` permission
 /// sets and groups): never imported, never pruned, never exported.
 pub(crate) fn is_aws_owned(name: &str) -> bool {

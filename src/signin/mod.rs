@@ -24,6 +24,7 @@ use serde::Serialize;
 use crate::aws::signin::{Poll, Registration, RoleCredentials, SignIn};
 use crate::error::UserError;
 use crate::ini::ConfigFile;
+use crate::model::printable;
 use crate::ui::{Printer, Prompter};
 use cache::CachedToken;
 use profile::{SsoProfile, SsoSession};
@@ -213,16 +214,20 @@ async fn code_grant(
         &state,
         &pair.challenge,
     );
-    out.say(&format!(
+    out.notice(&format!(
         "Signing in to {} in your browser. If no page opens, open this one:",
-        session.start_url
+        printable(&session.start_url)
     ));
-    out.say(&format!("  {url}"));
+    out.notice(&format!("  {url}"));
     if webbrowser::open(&url).is_err() {
         out.say("(no browser could be opened: open the page yourself, on this machine)");
     }
-    out.say("Waiting for the browser to come back...");
-    let code = pkce::wait_for_code(&listener, &state).await?;
+    let wait = pkce::callback_wait();
+    out.notice(&format!(
+        "Waiting up to {} minutes for the browser to come back (Ctrl-C, then `ssosetup login --use-device-code` if the browser is on another machine)...",
+        wait.as_secs().div_ceil(60)
+    ));
+    let code = pkce::wait_for_code(&listener, &state, wait).await?;
     let token = api
         .code_token(&client, &code, &pair.verifier, &redirect_uri)
         .await?;
@@ -264,11 +269,12 @@ async fn device_grant(
         .verification_uri_complete
         .clone()
         .unwrap_or_else(|| auth.verification_uri.clone());
-    out.say(&format!(
+    out.notice(&format!(
         "To sign in to {}, open this page on any device and check that it shows the code {}:",
-        session.start_url, auth.user_code
+        printable(&session.start_url),
+        printable(&auth.user_code)
     ));
-    out.say(&format!("  {url}"));
+    out.notice(&format!("  {}", printable(&url)));
     out.say("Waiting for the sign-in to be confirmed in the browser...");
     let mut interval = Duration::from_secs(auth.interval.max(1));
     let deadline = tokio::time::Instant::now() + Duration::from_secs(auth.expires_in.max(60));
@@ -285,7 +291,7 @@ async fn device_grant(
             }
             Poll::Denied => {
                 return Err(UserError::new("the sign-in was denied in the browser")
-                    .hint("run `ssosetup login` again and choose Allow")
+                    .hint("run `ssosetup login --use-device-code` again and choose Allow")
                     .into())
             }
         }
@@ -595,10 +601,14 @@ pub(crate) async fn pick_profile(prompt: &mut dyn Prompter, command: &str) -> Re
         .iter()
         .map(|p| {
             let account = match names.get(&p.account_id) {
-                Some(n) => format!("{} ({})", crate::error::excerpt(n), p.account_id),
-                None => p.account_id.clone(),
+                Some(n) => format!("{} ({})", printable(n), printable(&p.account_id)),
+                None => printable(&p.account_id),
             };
-            format!("{}  {account}, {}", p.name, p.role_name)
+            format!(
+                "{}  {account}, {}",
+                printable(&p.name),
+                printable(&p.role_name)
+            )
         })
         .collect();
     let i = prompt.search(&format!("Which profile for {command}?"), &items, 0)?;

@@ -22,8 +22,18 @@ pub(crate) const CALLBACK_PATH: &str = "/oauth/callback";
 /// The redirect URI registered: a loopback IP literal without a port, so
 /// that the authorization may name any port of it (RFC 8252 7.3).
 pub(crate) const REGISTERED_REDIRECT: &str = "http://127.0.0.1/oauth/callback";
-/// How long the browser has to come back.
-pub(crate) const CALLBACK_WAIT: Duration = Duration::from_secs(600);
+/// How long the browser has to come back, unless `SSOSETUP_LOGIN_WAIT`
+/// says how many seconds.
+const CALLBACK_WAIT: Duration = Duration::from_secs(600);
+
+/// The wait: `SSOSETUP_LOGIN_WAIT` seconds, else [`CALLBACK_WAIT`].
+pub(crate) fn callback_wait() -> Duration {
+    std::env::var("SSOSETUP_LOGIN_WAIT")
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .filter(|s| *s > 0)
+        .map_or(CALLBACK_WAIT, Duration::from_secs)
+}
 
 /// RFC 7636's unreserved characters.
 const UNRESERVED: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~";
@@ -170,6 +180,12 @@ pub(crate) fn read_callback(target: &str, expected_state: &str) -> Result<Callba
     }
 }
 
+/// Whether the request carries the state ssosetup sent. Pure.
+fn state_matches(target: &str, expected: &str) -> bool {
+    url::Url::parse(&format!("http://127.0.0.1{target}"))
+        .is_ok_and(|u| u.query_pairs().any(|(k, v)| k == "state" && v == expected))
+}
+
 const DONE_PAGE: &str = "<!doctype html><meta charset=utf-8><title>ssosetup</title><p>Signed in. You can close this tab and go back to the terminal.</p>";
 const FAILED_PAGE: &str = "<!doctype html><meta charset=utf-8><title>ssosetup</title><p>The sign-in did not complete. The terminal says why.</p>";
 
@@ -202,19 +218,24 @@ async fn request_target(stream: &mut tokio::net::TcpStream) -> Option<String> {
     (words.next()? == "GET").then(|| words.next().map(str::to_string))?
 }
 
-/// Waits (at most [`CALLBACK_WAIT`]) for the browser to come back to
-/// `listener` and returns the code.
+/// Waits (at most `wait`) for the browser to come back to `listener` and
+/// returns the code.
 pub(crate) async fn wait_for_code(
     listener: &TcpListener,
     state: &str,
+    wait: Duration,
 ) -> Result<String, UserError> {
-    let deadline = tokio::time::Instant::now() + CALLBACK_WAIT;
+    let deadline = tokio::time::Instant::now() + wait;
+    let mut stray: Option<UserError> = None;
     loop {
         let accepted = tokio::time::timeout_at(deadline, listener.accept()).await;
         let Ok(Ok((mut stream, _))) = accepted else {
+            if let Some(e) = stray {
+                return Err(e);
+            }
             return Err(UserError::new(format!(
-                "the browser did not come back within {} minutes",
-                CALLBACK_WAIT.as_secs() / 60
+                "the browser did not come back within {} seconds",
+                wait.as_secs()
             ))
             .hint("run `ssosetup login` again, or `ssosetup login --use-device-code` to confirm a code on any device"));
         };
@@ -227,6 +248,14 @@ pub(crate) async fn wait_for_code(
             Ok(Callback::Code(code)) => {
                 answer(&mut stream, "200 OK", DONE_PAGE).await;
                 return Ok(code);
+            }
+            // Only the page that carries our state may end the wait: any
+            // other page or local process can reach this port, and must
+            // not be able to cancel a sign-in. The wait goes on, and if
+            // the browser never comes back, the timeout says what came.
+            Err(e) if !state_matches(&target, state) => {
+                answer(&mut stream, "400 Bad Request", FAILED_PAGE).await;
+                stray = Some(e);
             }
             Err(e) => {
                 answer(&mut stream, "400 Bad Request", FAILED_PAGE).await;
@@ -289,6 +318,34 @@ mod tests {
         );
         let missing = read_callback("/oauth/callback?code=c0de", "s1").unwrap_err();
         assert!(missing.message.contains("refused"));
+    }
+
+    #[tokio::test]
+    async fn a_callback_without_our_state_cannot_end_the_wait() {
+        let listener = TcpListener::bind(("127.0.0.1", 0)).await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let get = |path: String| async move {
+            let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .unwrap();
+            s.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes())
+                .await
+                .unwrap();
+            let mut answer = String::new();
+            s.read_to_string(&mut answer).await.unwrap();
+            answer
+        };
+        let waiting =
+            tokio::spawn(async move { wait_for_code(&listener, "s1", CALLBACK_WAIT).await });
+        let stray = get("/oauth/callback?error=access_denied&state=evil".into()).await;
+        assert!(stray.starts_with("HTTP/1.1 400"), "{stray}");
+        assert!(
+            !waiting.is_finished(),
+            "a stray callback does not end the sign-in"
+        );
+        let ours = get("/oauth/callback?code=c0de&state=s1".into()).await;
+        assert!(ours.starts_with("HTTP/1.1 200"), "{ours}");
+        assert_eq!(waiting.await.unwrap().unwrap(), "c0de");
     }
 
     #[test]

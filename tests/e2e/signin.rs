@@ -1028,11 +1028,15 @@ fn a_callback_with_another_state_is_refused_and_nothing_is_cached() {
     let home = dir.path().join("home");
     std::fs::write(dir.path().join("aws-config"), CONFIG).unwrap();
     let standin = StandIn::start(&["--authorize-wrong-state"]);
-    let r = browser_signin(
-        &standin,
-        &home,
-        dir.path(),
-        &["login", "--sso-session", "corp"],
+    // It does not end the wait (any page could send one): after the wait,
+    // it is what the run reports.
+    let r = Run::from(
+        signin(&standin, &home, dir.path(), None)
+            .env("BROWSER", browser(dir.path()))
+            .env("SSOSETUP_LOGIN_WAIT", "3")
+            .args(["login", "--sso-session", "corp"])
+            .output()
+            .unwrap(),
     );
     r.assert_code(1);
     assert!(
