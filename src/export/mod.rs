@@ -255,6 +255,39 @@ pub(crate) struct Export {
     pub left_out: Vec<String>,
 }
 
+/// The files in the directory (`existing`) that an export for `tool` writes
+/// and this one (`files`) does not. Pure.
+pub(crate) fn stale(tool: Tool, existing: &[String], files: &[(PathBuf, String)]) -> Vec<String> {
+    let ours = |name: &str| match tool {
+        Tool::Terraform => matches!(
+            name,
+            "versions.tf"
+                | "imports.tf"
+                | "permission_sets.tf"
+                | "groups.tf"
+                | "users.tf"
+                | "group_memberships.tf"
+                | "account_assignments.tf"
+                | "README.md"
+        ),
+        // `NN-kind....json` and `NN-kind....resources-to-import.json`.
+        Tool::Cloudformation => {
+            name == "README.md"
+                || (name.len() > 8
+                    && name.as_bytes()[..2].iter().all(u8::is_ascii_digit)
+                    && name.as_bytes()[2] == b'-'
+                    && name.ends_with(".json"))
+        }
+    };
+    let mut out: Vec<String> = existing
+        .iter()
+        .filter(|n| ours(n) && !files.iter().any(|(p, _)| p.as_os_str() == n.as_str()))
+        .cloned()
+        .collect();
+    out.sort();
+    out
+}
+
 /// Refuses a directory with anything in it (unless `force`), or a path
 /// that is not a directory.
 fn check_dir(dir: &Path, force: bool) -> Result<(), UserError> {
@@ -265,7 +298,7 @@ fn check_dir(dir: &Path, force: bool) -> Result<(), UserError> {
                     "{} is not empty",
                     dir.display()
                 ))
-                .hint("pass --force to write over the files there (others are left), or --dir NEW_DIR"));
+                .hint("pass --force to write over an earlier export there (files it has no more are removed, others are left), or --dir NEW_DIR"));
             }
             Ok(())
         }
@@ -350,14 +383,28 @@ pub(crate) async fn export(
     std::fs::create_dir_all(&dir).map_err(|e| {
         UserError::new(format!("cannot create {}", dir.display())).caused_by(e.to_string())
     })?;
+    // A file an earlier export wrote that this one does not (a kind that is
+    // empty now, a template that is no longer needed) would make the tool
+    // plan to create what is not imported: it goes. Anything else stays.
+    let existing: Vec<String> = std::fs::read_dir(&dir)?
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .filter_map(|e| e.file_name().into_string().ok())
+        .collect();
+    let removed = stale(tool, &existing, &export.files);
+    for name in &removed {
+        std::fs::remove_file(dir.join(name))?;
+    }
     for (name, text) in &export.files {
-        let path = dir.join(name);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)?;
-        }
-        crate::files::write_atomically(&path, text.as_bytes(), 0o644)?;
+        crate::files::write_atomically(&dir.join(name), text.as_bytes(), 0o644)?;
     }
     let out = &s.cx.out;
+    for name in &removed {
+        out.say(&format!(
+            "Removed {}: an earlier export wrote it, and this one has nothing for it.",
+            dir.join(name).display()
+        ));
+    }
     for (name, _) in &export.files {
         out.data(&dir.join(name).display().to_string());
     }

@@ -624,3 +624,35 @@ fn an_empty_export_says_what_to_do_for_what_was_asked() {
     let managed = nothing_to_export(false);
     assert!(managed.hint.unwrap().contains("--all"));
 }
+
+#[test]
+fn a_forced_export_removes_only_the_files_an_earlier_export_wrote_and_this_one_does_not() {
+    let existing: Vec<String> = [
+        "group_memberships.tf",
+        "groups.tf",
+        "main.tf",
+        "notes.md",
+        "03-users.json",
+        "05-assignments-1-to-2.resources-to-import.json",
+        "README.md",
+    ]
+    .map(String::from)
+    .to_vec();
+    let tf = vec![
+        (PathBuf::from("groups.tf"), String::new()),
+        (PathBuf::from("README.md"), String::new()),
+    ];
+    assert_eq!(
+        stale(Tool::Terraform, &existing, &tf),
+        ["group_memberships.tf"],
+        "the person's own main.tf and notes.md stay"
+    );
+    let cfn = vec![
+        (PathBuf::from("03-users.json"), String::new()),
+        (PathBuf::from("README.md"), String::new()),
+    ];
+    assert_eq!(
+        stale(Tool::Cloudformation, &existing, &cfn),
+        ["05-assignments-1-to-2.resources-to-import.json"]
+    );
+}

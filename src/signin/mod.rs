@@ -519,19 +519,20 @@ fn pass_on(cause: &signal_hook::low_level::siginfo::Cause, signal: i32) -> bool 
 /// out stay good until they expire, as AWS documents for Logout.
 pub(crate) async fn logout(session: &SsoSession, out: &Printer) -> Result<()> {
     let key = session.cache_key();
-    let label = session
-        .name
-        .as_deref()
-        .map(|n| format!("SSO session {n}"))
-        .unwrap_or_else(|| session.start_url.clone());
-    let Some(token) = cache::read(key)? else {
+    let label = printable(
+        &session
+            .name
+            .as_deref()
+            .map(|n| format!("SSO session {n}"))
+            .unwrap_or_else(|| session.start_url.clone()),
+    );
+    // Under the refresh lock: a refresh under way elsewhere (a
+    // credential_process) must not write its token back after this.
+    let _lock = tokio::task::spawn_blocking(|| cache::refresh_lock(REFRESH_LOCK_WAIT)).await?;
+    let Some(token) = cache::read(key)?.filter(|t| !t.access_token.is_empty()) else {
         out.say(&format!("Not signed in to {label}: nothing to remove."));
         return Ok(());
     };
-    if token.access_token.is_empty() {
-        out.say(&format!("Not signed in to {label}: nothing to remove."));
-        return Ok(());
-    }
     let portal = if token.start_url == session.start_url && token.valid_for(Duration::ZERO) {
         let api = SignIn::new(&session.region).await;
         match api.logout(&token.access_token).await {

@@ -128,6 +128,29 @@ async fn terraform_export_imports_exactly_what_exists_and_is_stable() {
     );
     assert!(refused.stderr.contains("--force"), "{}", refused.stderr);
     assert_eq!(files(&first), before);
+    // With --force: an earlier export's files written over (which ones go
+    // when no longer needed is unit-tested: `stale`), the person's own kept.
+    std::fs::write(first.join("group_memberships.tf"), "# stale\n").unwrap();
+    run(
+        Some(&moto),
+        work.path(),
+        &[
+            "export",
+            "terraform",
+            "--all",
+            "--force",
+            "--dir",
+            first.to_str().unwrap(),
+        ],
+    )
+    .assert_code(0);
+    assert_eq!(
+        std::fs::read_to_string(first.join("main.tf")).unwrap(),
+        "# mine\n"
+    );
+    let mut again = files(&first);
+    again.remove("main.tf");
+    assert_eq!(again, files(&second));
 
     // Without --all, what the config manages: import's config names no
     // direct assignment, so carol's is not handed over.
