@@ -398,3 +398,28 @@ async fn an_organization_made_meanwhile_is_adopted_not_an_error() {
     assert_eq!(create.num_calls(), 1);
     assert_eq!(describe.num_calls(), 2);
 }
+
+/// The wizard carries the seat over from its first look into a fresh
+/// `Facts`: the organization step must still read the organization (it
+/// planned "create the organization" for one that exists).
+#[tokio::test]
+async fn a_seat_known_already_still_lets_the_organization_step_see_the_organization() {
+    use crate::steps::Step as _;
+    let aws = Aws::from_clients(
+        "us-east-1",
+        management_caller(),
+        mock_client!(aws_sdk_organizations, [&describe_org(MANAGEMENT)]),
+        ssoadmin(&[&list_instances(vec![instance(InstanceStatus::Active)])]),
+        identitystore(&[]),
+        regions_with_instance_in(None),
+    );
+    let s = ctx(aws, Box::new(AutoYes));
+    let caller = crate::run::whoami(&s.cx).await.unwrap();
+    let mut facts = steps::Facts::new(caller, "us-east-1");
+    facts.seat = crate::model::Seat::Management;
+    let observed = crate::steps::organization::Organization
+        .observe(&s.cx, &mut facts)
+        .await
+        .unwrap();
+    assert!(observed.is_some(), "the organization that exists is seen");
+}

@@ -48,8 +48,10 @@ impl Step for Organization {
     ) -> LocalBoxFuture<'a, Result<Self::Observed>> {
         Box::pin(async move {
             // Read once a run (the run's start looked already, for where it
-            // works from).
+            // works from). The seat can be known without the organization
+            // (carried over from an earlier look), so both are ensured.
             super::ensure_seat(cx, facts).await?;
+            super::ensure_organization(cx, facts).await?;
             Ok(match &facts.organization {
                 OrgState::Exists(org) => Some(org.clone()),
                 _ => None,
