@@ -294,7 +294,7 @@ pub(crate) fn render(h: &Handover) -> Export {
                     "cfn",
                     logical_id(
                         "Assignment",
-                        &[&super::terraform::assignment_name(
+                        &[&super::names::assignment_name(
                             set,
                             a.account.as_str(),
                             &who,

@@ -43,6 +43,15 @@ pub(crate) struct SetOut {
     pub tags: Vec<(String, String)>,
 }
 
+impl SetOut {
+    /// Its tags, sorted by key: the same tags give the same files whatever
+    /// order AWS lists them in.
+    pub(crate) fn set_tags(&mut self, mut tags: Vec<(String, String)>) {
+        tags.sort();
+        self.tags = tags;
+    }
+}
+
 /// A group membership: its id (what Terraform and CloudFormation import
 /// it by), its group and its user.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -160,14 +169,12 @@ pub(crate) fn select(
         if !all && !config_sets.contains(name) {
             continue;
         }
-        // Sorted by key: the same tags give the same files whatever order
-        // AWS lists them in.
-        let mut set_tags = tags.get(&o.set.arn).cloned().unwrap_or_default();
-        set_tags.sort();
-        sets.push(SetOut {
+        let mut set = SetOut {
             observed: o.clone(),
-            tags: set_tags,
-        });
+            tags: Vec::new(),
+        };
+        set.set_tags(tags.get(&o.set.arn).cloned().unwrap_or_default());
+        sets.push(set);
     }
     sets.sort_by(|a, b| a.observed.set.name.cmp(&b.observed.set.name));
     let set_arns: BTreeSet<&str> = sets.iter().map(|s| s.observed.set.arn.as_str()).collect();
@@ -353,18 +360,24 @@ pub(crate) async fn export(
         caller.partition(),
     )
     .await?;
-    // Each set's tags, several at once (paced as sso-admin's calls are).
+    let mut handover = select(&found, &details, &BTreeMap::new(), &s.cx.config.config, all);
+    if handover.is_empty() {
+        return Err(nothing_to_export(all).into());
+    }
+    // The tags of the sets handed over, several at once (paced as
+    // sso-admin's calls are).
     let aws = &s.cx.aws;
     let instance = found.instance_arn.as_str();
-    let tags: BTreeMap<String, Vec<(String, String)>> = stream::iter(&found.sets)
+    let mut tags: BTreeMap<String, Vec<(String, String)>> = stream::iter(&handover.sets)
         .map(|o| async move {
+            let arn = &o.observed.set.arn;
             aws.optional_read(
                 "sso:ListTagsForResource",
                 "permission sets are exported without their tags (a plan after the hand-over would remove any they have)",
-                || crate::aws::ssoadmin::tags_of(aws, instance, &o.set.arn),
+                || crate::aws::ssoadmin::tags_of(aws, instance, arn),
             )
             .await
-            .map(|read| read.map(|t| (o.set.arn.clone(), t)))
+            .map(|read| read.map(|t| (arn.clone(), t)))
         })
         .buffer_unordered(8)
         .try_collect::<Vec<_>>()
@@ -372,9 +385,8 @@ pub(crate) async fn export(
         .into_iter()
         .flatten()
         .collect();
-    let handover = select(&found, &details, &tags, &s.cx.config.config, all);
-    if handover.is_empty() {
-        return Err(nothing_to_export(all).into());
+    for set in &mut handover.sets {
+        set.set_tags(tags.remove(&set.observed.set.arn).unwrap_or_default());
     }
     let export = match tool {
         Tool::Terraform => terraform::render(&handover),

@@ -40,6 +40,16 @@ pub(crate) fn logical_id(prefix: &str, parts: &[&str]) -> String {
     out.chars().take(240).collect()
 }
 
+/// An assignment's name: its set, account and holder, the holder left out
+/// when it is the set's default-named group for that account. Pure.
+pub(crate) fn assignment_name(set: &str, account: &str, who: &str) -> String {
+    if who == crate::config::default_group_name(set, account) {
+        format!("{set} {account}")
+    } else {
+        format!("{set} {account} {who}")
+    }
+}
+
 /// Hands out unique names per kind: a second `admins` becomes `admins_2`
 /// (`Admins2` for logical ids, which have no `_`).
 #[derive(Debug, Default)]

@@ -425,7 +425,11 @@ pub(crate) fn render(h: &Handover) -> Export {
         };
         let name = names.unique(
             "aws_ssoadmin_account_assignment",
-            terraform_ident(&assignment_name(set, a.account.as_str(), &who)),
+            terraform_ident(&super::names::assignment_name(
+                set,
+                a.account.as_str(),
+                &who,
+            )),
         );
         let set_ref = set_refs
             .get(a.permission_set.as_str())
@@ -482,16 +486,6 @@ pub(crate) fn render(h: &Handover) -> Export {
     files.push((PathBuf::from("README.md"), readme(h, &left_out)));
     files.sort_by(|a, b| a.0.cmp(&b.0));
     Export { files, left_out }
-}
-
-/// An assignment's name: its set, account and holder, the holder left out
-/// when it is the set's default-named group for that account. Pure.
-pub(crate) fn assignment_name(set: &str, account: &str, who: &str) -> String {
-    if who == format!("{set}-{account}") {
-        format!("{set} {account}")
-    } else {
-        format!("{set} {account} {who}")
-    }
 }
 
 fn versions(h: &Handover) -> String {
